@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers (data flows one way):
+//   C modules (CLibvirt, CMicroHTTPD, CUdev, CHVShims)
+//   -> wrappers (HVLibvirt, HVUdev, HVHTTP; HVSystem for /proc, /sys, cgroups)
+//   -> HVCollect (collectors fill an immutable HVModel.Snapshot)
+//   -> HVExpose (Prometheus text, JSON) -> HVDaemon (scrape coordination, routes)
+//   -> thin executables (hv-exporter, hvtop)
+let package = Package(
+    name: "hvexporter",
+    products: [
+        .executable(name: "hv-exporter", targets: ["hv-exporter"]),
+        .executable(name: "hvtop", targets: ["hvtop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: C libraries (each imported by exactly one Swift module)
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // What Swift cannot call: variadic MHD_start_daemon and friends.
+        .target(name: "CHVShims", dependencies: ["CMicroHTTPD"]),
+
+        // MARK: Pure layers
+        .target(name: "HVModel"),
+        .target(name: "HVSystem"),
+        .target(name: "HVExpose", dependencies: ["HVModel"]),
+
+        // MARK: C wrappers
+        .target(name: "HVLibvirt", dependencies: ["CLibvirt"]),
+        .target(name: "HVUdev", dependencies: ["CUdev"]),
+        .target(name: "HVHTTP", dependencies: ["CMicroHTTPD", "CHVShims"]),
+
+        // MARK: Collection and the daemon
+        .target(name: "HVCollect", dependencies: [
+            "HVModel", "HVSystem", "HVLibvirt", "HVUdev",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "HVDaemon", dependencies: [
+            "HVModel", "HVCollect", "HVExpose", "HVHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: Thin executables
+        .executableTarget(name: "hv-exporter", dependencies: [
+            "HVDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "hvtop", dependencies: [
+            "HVDaemon", "HVCollect", "HVExpose", "HVModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: Tests (one target per module, plus the real-lab integration suite)
+        .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel"]),
+        .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"]),
+        .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
+        .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVModel"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose"]),
+    ]
+)

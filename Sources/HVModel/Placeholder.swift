@@ -1,0 +1,1 @@
+public enum HVModelVersion { public static let schema = 1 }
