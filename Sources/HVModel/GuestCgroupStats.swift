@@ -1,0 +1,95 @@
+/// Host-side figures for one guest, from its cgroup (v1 or v2) and its processes.
+/// Owned by the guest mapper / cgroup collector; every field is optional because
+/// kernels and cgroup versions differ.
+public struct GuestCgroupStats: Sendable, Equatable {
+    /// cgroup path relative to the hierarchy root, e.g. "/machine/qemu-1-vm1.libvirt-qemu".
+    public var path: String
+    public var cpuUserSeconds: Double?
+    public var cpuSystemSeconds: Double?
+    public var cpuUsageSeconds: Double?
+    public var throttledPeriods: UInt64?
+    public var throttledSeconds: Double?
+    public var memoryUsageBytes: UInt64?
+    public var memoryWorkingSetBytes: UInt64?
+    public var memoryLimitBytes: UInt64?
+    public var memorySwapBytes: UInt64?
+    public var oomKills: UInt64?
+    public var blockReadBytes: UInt64?
+    public var blockWriteBytes: UInt64?
+    public var blockReadOps: UInt64?
+    public var blockWriteOps: UInt64?
+    /// PSI "some"/"full" totals, seconds (cgroup v2 only).
+    public var cpuPressureSomeSeconds: Double?
+    public var memoryPressureSomeSeconds: Double?
+    public var memoryPressureFullSeconds: Double?
+    public var ioPressureSomeSeconds: Double?
+    public var ioPressureFullSeconds: Double?
+    public var processes: Int?
+    /// Thread counts by role ("vcpu", "emulator", "iothread", "vhost", "worker", "main", ...).
+    public var threadsByRole: [String: Int]
+    /// Host CPU seconds by thread role (vCPU threads vs emulator, iothreads, vhost kernel threads).
+    public var cpuSecondsByRole: [String: Double]
+    /// Container network counters read in the container's own network namespace.
+    public var netRxBytes: UInt64?
+    public var netTxBytes: UInt64?
+    public var netRxPackets: UInt64?
+    public var netTxPackets: UInt64?
+
+    public init(path: String) {
+        self.path = path
+        self.threadsByRole = [:]
+        self.cpuSecondsByRole = [:]
+    }
+}
+
+/// One host process or thread and the guest it belongs to (nil guest = the host itself).
+public struct ProcessEntry: Sendable, Equatable {
+    public var pid: Int
+    /// Thread ID; equal to `pid` for the main thread.
+    public var tid: Int
+    public var comm: String
+    /// "main", "vcpu", "emulator", "iothread", "vhost", "worker", "helper", "container" ...
+    public var role: String
+    /// vCPU index for role "vcpu".
+    public var vcpu: Int?
+    /// `Guest.key` of the owning guest, nil for host processes.
+    public var guestKey: String?
+    /// CPU time (user+system), seconds.
+    public var cpuSeconds: Double
+    /// Resident set size, bytes (per process; threads share their process's).
+    public var rssBytes: UInt64
+    /// How the owner was found: "pidfile", "cgroup", "cmdline-uuid", "vhost", "pidns", ...
+    public var evidence: String
+
+    public init(pid: Int, tid: Int, comm: String, role: String, vcpu: Int? = nil, guestKey: String?,
+                cpuSeconds: Double, rssBytes: UInt64, evidence: String) {
+        self.pid = pid
+        self.tid = tid
+        self.comm = comm
+        self.role = role
+        self.vcpu = vcpu
+        self.guestKey = guestKey
+        self.cpuSeconds = cpuSeconds
+        self.rssBytes = rssBytes
+        self.evidence = evidence
+    }
+}
+
+/// Host-wide figures only a hypervisor exporter knows.
+public struct HostFacts: Sendable, Equatable {
+    public var cpus: Int?
+    public var memoryTotalBytes: UInt64?
+    public var memoryAvailableBytes: UInt64?
+    /// Sums over running guests.
+    public var guestVCPUs: Int?
+    public var guestMemoryBytes: UInt64?
+    /// KSM (/sys/kernel/mm/ksm): pages shared / sharing, full scans.
+    public var ksmPagesShared: UInt64?
+    public var ksmPagesSharing: UInt64?
+    public var ksmFullScans: UInt64?
+    public var hugepagesTotal: UInt64?
+    public var hugepagesFree: UInt64?
+    public var hugepageSizeBytes: UInt64?
+
+    public init() {}
+}

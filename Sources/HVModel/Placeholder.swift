@@ -1,1 +1,0 @@
-public enum HVModelVersion { public static let schema = 1 }

@@ -1,0 +1,88 @@
+/// One complete, immutable picture of the host, produced by one collection run.
+///
+/// Collectors each fill their part (see `HVCollect`); writers (`HVExpose`) turn it into
+/// Prometheus text or JSON. Nothing in here refers back to where the data came from.
+public struct Snapshot: Sendable {
+    /// Wall-clock time the collection started, seconds since the Unix epoch.
+    public var timestampSeconds: Double
+    /// Host name of the machine (for /json and hvtop; Prometheus adds `instance` itself).
+    public var hostname: String
+    /// One entry per collector that ran, in run order.
+    public var collectors: [CollectorStatus]
+    /// libvirt connection health; nil when the libvirt collector is disabled.
+    public var libvirt: LibvirtStatus?
+    /// Every guest known on the host: libvirt domains (running or not) and containers.
+    public var guests: [Guest]
+    /// Per-process / per-thread attribution (the guest mapper). Never exported per PID to /metrics.
+    public var processes: [ProcessEntry]
+    /// Host-wide figures (capacity, overcommit, KSM).
+    public var host: HostFacts?
+    /// Linux md RAID arrays.
+    public var mdArrays: [MDArray]
+    /// libvirt storage pools.
+    public var storagePools: [StoragePool]
+
+    public init(timestampSeconds: Double = 0, hostname: String = "") {
+        self.timestampSeconds = timestampSeconds
+        self.hostname = hostname
+        self.collectors = []
+        self.libvirt = nil
+        self.guests = []
+        self.processes = []
+        self.host = nil
+        self.mdArrays = []
+        self.storagePools = []
+    }
+
+    /// Index of the guest with this key (`Guest.key`), if any.
+    public func guestIndex(key: String) -> Int? {
+        guests.firstIndex { $0.key == key }
+    }
+}
+
+/// Outcome of one collector in one collection run.
+public struct CollectorStatus: Sendable, Equatable {
+    public var name: String
+    public var success: Bool
+    /// Wall-clock duration of the collector, seconds.
+    public var durationSeconds: Double
+    /// Human-readable reason when `success` is false.
+    public var error: String?
+
+    public init(name: String, success: Bool, durationSeconds: Double, error: String? = nil) {
+        self.name = name
+        self.success = success
+        self.durationSeconds = durationSeconds
+        self.error = error
+    }
+}
+
+/// Health and versions of the libvirt connection.
+public struct LibvirtStatus: Sendable, Equatable {
+    public var uri: String
+    public var up: Bool
+    /// Why the connection is down or degraded (nil when up).
+    public var error: String?
+    /// Version of the libvirt library linked into the exporter, e.g. "9.0.0".
+    public var libraryVersion: String?
+    /// Version of the libvirt daemon answering the connection.
+    public var daemonVersion: String?
+    /// Hypervisor driver name ("QEMU", "LXC", "TEST") and its version.
+    public var hypervisorType: String?
+    public var hypervisorVersion: String?
+    /// Wall-clock duration of the libvirt part of the scrape, seconds.
+    public var durationSeconds: Double
+
+    public init(uri: String, up: Bool, error: String? = nil, libraryVersion: String? = nil,
+                daemonVersion: String? = nil, hypervisorType: String? = nil,
+                hypervisorVersion: String? = nil, durationSeconds: Double = 0) {
+        self.uri = uri
+        self.up = up
+        self.error = error
+        self.libraryVersion = libraryVersion
+        self.daemonVersion = daemonVersion
+        self.hypervisorType = hypervisorType
+        self.hypervisorVersion = hypervisorVersion
+        self.durationSeconds = durationSeconds
+    }
+}
