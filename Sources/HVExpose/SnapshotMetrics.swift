@@ -1,0 +1,18 @@
+import HVModel
+
+/// Turns a `Snapshot` into Prometheus metric families.
+///
+/// One extension file per area (`SnapshotMetrics+Libvirt.swift`, `+Guests`, `+Host`, `+MD`,
+/// `+Storage`...) declares its families as `static let` descriptors and fills them.
+public enum SnapshotMetrics {
+    /// - Parameter version: the exporter's version, for `hv_exporter_build_info`.
+    public static func build(_ snapshot: Snapshot, version: String = "dev") -> MetricSet {
+        var set = MetricSet()
+        addHealthFamilies(snapshot, version: version, &set)
+        addLibvirtFamilies(snapshot, &set)
+        addGuestCgroupFamilies(snapshot, &set)
+        addHostFamilies(snapshot, &set)
+        addMDFamilies(snapshot, &set)
+        return set
+    }
+}
