@@ -1,0 +1,286 @@
+import HVLibvirt
+import HVModel
+import Logging
+import Synchronization
+
+/// Collects every libvirt domain (running or not) with bulk statistics.
+///
+/// Per scrape, on a warm cache: one version RPC (liveness), one domain list, one bulk-stats
+/// RPC. Domain XML, persistent and autostart flags are fetched only for new domains, after
+/// a lifecycle or device event, or when older than `metadataTTL`.
+///
+/// Never hangs: each call runs under a deadline (`Deadline.run`); a domain whose job lock is
+/// held is reported `timedOut` while the others are served; a stuck or dead daemon gives
+/// `libvirt.up == false` and the connection is re-opened by a later scrape.
+public final class LibvirtCollector: Collector, @unchecked Sendable {
+    public let name = "libvirt"
+    public let uri: String
+    /// Time budget for all libvirt calls of one scrape, seconds.
+    public let timeout: Double
+    /// How long cached domain metadata (XML, persistent, autostart) is trusted, seconds.
+    public let metadataTTL: Double
+    let logger: Logger
+
+    struct Metadata {
+        var domainID: Int?
+        var persistent: Bool?
+        var autostart: Bool?
+        var description: DomainDescription?
+        var fetchedAt: Double
+    }
+
+    struct State {
+        var connection: LibvirtConnection?
+        /// An open attempt is still running (abandoned after a time-out).
+        var opening = false
+        var hypervisor: (type: String, version: String)?
+        var daemonVersion: String?
+        var metadata: [String: Metadata] = [:]
+        /// UUIDs whose metadata must be re-read (domain events).
+        var invalidated: Set<String> = []
+        /// UUIDs with a per-domain call still outstanding past its deadline.
+        var stuck: Set<String> = []
+        var lastError: String?
+    }
+
+    let state = Mutex(State())
+    let libraryVersion = LibvirtConnection.libraryVersion()
+    /// Upper bound on abandoned libvirt threads; past it no new calls are made.
+    static let maxAbandoned = 64
+
+    public init(uri: String, timeout: Double = 5, metadataTTL: Double = 60, logger: Logger) {
+        self.uri = uri
+        self.timeout = timeout
+        self.metadataTTL = metadataTTL
+        self.logger = logger
+    }
+
+    public func collect(into snapshot: inout Snapshot) throws {
+        let start = Clock.monotonic()
+        let deadline = start + timeout
+        var status = LibvirtStatus(uri: uri, up: false, libraryVersion: libraryVersion)
+        defer {
+            status.durationSeconds = Clock.monotonic() - start
+            snapshot.libvirt = status
+        }
+        do {
+            let guests = try collectGuests(deadline: deadline, status: &status)
+            snapshot.guests.append(contentsOf: guests)
+            status.up = true
+            state.withLock { $0.lastError = nil }
+        } catch {
+            status.up = false
+            status.error = error.description
+            let changed = state.withLock { s in
+                defer { s.lastError = error.description }
+                return s.lastError != error.description
+            }
+            if changed { logger.warning("libvirt unavailable", metadata: ["uri": "\(uri)", "error": "\(error.description)"]) }
+            throw error
+        }
+    }
+
+    // MARK: - steps
+
+    private func remaining(_ deadline: Double) -> Double { max(0.05, deadline - Clock.monotonic()) }
+
+    private func call<T: Sendable>(_ what: String, _ deadline: Double, _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
+        if Deadline.abandoned >= Self.maxAbandoned {
+            throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not calling \(what)")
+        }
+        let outcome = Deadline.run(seconds: remaining(deadline)) { () -> Result<T, LibvirtError> in
+            do throws(LibvirtError) { return .success(try work()) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case .timedOut: throw CollectError("\(what) did not answer within the deadline")
+        case .done(.failure(let e)): throw CollectError(e.description)
+        case .done(.success(let v)): return v
+        }
+    }
+
+    /// Returns a live connection, opening one if needed (at most one open attempt at a time).
+    private func connection(_ deadline: Double) throws(CollectError) -> LibvirtConnection {
+        let existing: LibvirtConnection? = state.withLock { s in
+            if let c = s.connection, c.isAlive { return c }
+            if s.connection != nil {
+                logger.info("libvirt connection lost, reconnecting", metadata: ["uri": "\(self.uri)"])
+            }
+            s.connection = nil
+            s.hypervisor = nil
+            s.daemonVersion = nil
+            return nil
+        }
+        if let existing { return existing }
+        let alreadyOpening = state.withLock { s -> Bool in
+            if s.opening { return true }
+            s.opening = true
+            return false
+        }
+        if alreadyOpening { throw CollectError("connecting to \(uri): a previous attempt has not finished (libvirtd stuck?)") }
+        let target = self.uri
+        let outcome = Deadline.run(seconds: remaining(deadline)) { [self] () -> Result<LibvirtConnection, LibvirtError> in
+            let r: Result<LibvirtConnection, LibvirtError>
+            do throws(LibvirtError) { r = .success(try LibvirtConnection(uri: target)) } catch { r = .failure(error) }
+            // Store the connection even if the caller gave up waiting: the next scrape uses it.
+            state.withLock { s in
+                s.opening = false
+                if case .success(let c) = r {
+                    s.connection = c
+                    s.metadata = [:]
+                    s.stuck = []
+                }
+            }
+            if case .success(let c) = r { registerEvents(c) }
+            return r
+        }
+        switch outcome {
+        case .timedOut: throw CollectError("connecting to \(uri) did not finish within the deadline")
+        case .done(.failure(let e)): throw CollectError(e.description)
+        case .done(.success(let c)):
+            logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
+            return c
+        }
+    }
+
+    private func registerEvents(_ c: LibvirtConnection) {
+        let ok = c.onDomainEvents { [weak self] uuid, kind in
+            guard let self else { return }
+            switch kind {
+            case .lifecycle, .deviceAdded, .deviceRemoved, .device:
+                self.state.withLock { _ = $0.invalidated.insert(uuid) }
+            default: break
+            }
+        }
+        if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
+    }
+
+    private func collectGuests(deadline: Double, status: inout LibvirtStatus) throws(CollectError) -> [Guest] {
+        let conn = try connection(deadline)
+        // Liveness and daemon version in one cheap RPC that needs no domain lock.
+        do {
+            status.daemonVersion = try call("virConnectGetLibVersion", deadline) { () throws(LibvirtError) in try conn.daemonVersion() }
+        } catch {
+            // A daemon that does not answer this is stuck or gone: drop the connection.
+            state.withLock { if $0.connection === conn { $0.connection = nil } }
+            throw error
+        }
+        if let hv = state.withLock({ $0.hypervisor }) {
+            (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
+        } else if let hv = try? call("virConnectGetVersion", deadline, { () throws(LibvirtError) in try conn.hypervisor() }) {
+            state.withLock { $0.hypervisor = hv }
+            (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
+        }
+
+        let domains = try call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+        let driver = (status.hypervisorType ?? "qemu").lowercased()
+
+        let (stuck, invalidated) = state.withLock { s -> (Set<String>, Set<String>) in
+            defer { s.invalidated = [] }
+            return (s.stuck, s.invalidated)
+        }
+        refreshMetadata(domains, invalidated: invalidated, deadline: deadline)
+
+        let ask = domains.filter { !stuck.contains($0.uuid) }
+        var records: [String: TypedParameters] = [:]
+        var timedOut = stuck
+        if !ask.isEmpty {
+            do {
+                let recs = try call("virDomainListGetStats", deadline) { () throws(LibvirtError) in
+                    try conn.domainStats(ask, groups: .standard, noWait: true)
+                }
+                for r in recs { records[r.domain.uuid] = r.params }
+            } catch {
+                logger.warning("bulk domain stats failed; asking each domain", metadata: ["error": "\(error.description)"])
+                let (perDomain, late) = perDomainStats(conn, ask, deadline: deadline)
+                records = perDomain
+                timedOut.formUnion(late)
+            }
+        }
+
+        let meta = state.withLock { $0.metadata }
+        var guests: [Guest] = []
+        guests.reserveCapacity(domains.count)
+        for d in domains {
+            var g = Guest(name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
+                          driver: driver, state: d.id == nil ? .shutoff : .running)
+            g.domainID = d.id
+            if let m = meta[d.uuid] {
+                g.persistent = m.persistent
+                g.autostart = m.autostart
+            }
+            if let p = records[d.uuid] {
+                DomainStatsMapping.apply(p, to: &g)
+                if let desc = meta[d.uuid]?.description { DomainStatsMapping.merge(desc, into: &g) }
+                g.timedOut = DomainStatsMapping.missingJobStats(g)
+            } else {
+                g.timedOut = timedOut.contains(d.uuid) || d.id != nil
+            }
+            if timedOut.contains(d.uuid) { g.timedOut = true }
+            guests.append(g)
+        }
+        guests.sort { $0.name < $1.name }
+        return guests
+    }
+
+    /// Fetches XML, persistent and autostart for domains that are new, changed or expired.
+    private func refreshMetadata(_ domains: [LibvirtDomain], invalidated: Set<String>, deadline: Double) {
+        let now = Clock.monotonic()
+        let current = state.withLock { $0.metadata }
+        var updated: [String: Metadata] = [:]
+        for d in domains {
+            if let m = current[d.uuid], m.domainID == d.id, !invalidated.contains(d.uuid), now - m.fetchedAt < metadataTTL {
+                updated[d.uuid] = m
+                continue
+            }
+            if Clock.monotonic() >= deadline { if let m = current[d.uuid] { updated[d.uuid] = m }; continue }
+            let fetched = try? call("domain metadata", deadline) { () throws(LibvirtError) -> Metadata in
+                let persistent = try? d.isPersistent()
+                let autostart = try? d.autostart()
+                let xml = try d.xmlDescription()
+                return Metadata(domainID: d.id, persistent: persistent, autostart: autostart,
+                                description: try? DomainDescription.parse(xml), fetchedAt: Clock.monotonic())
+            }
+            if let fetched {
+                if fetched.description == nil { logger.warning("could not parse domain XML", metadata: ["domain": "\(d.name)"]) }
+                updated[d.uuid] = fetched
+            } else if let m = current[d.uuid] {
+                updated[d.uuid] = m
+            }
+        }
+        state.withLock { $0.metadata = updated }
+    }
+
+    /// Fallback when the bulk call timed out: one call per domain, all in parallel, sharing
+    /// the remaining deadline. Domains that do not answer are marked stuck until they do.
+    private func perDomainStats(_ conn: LibvirtConnection, _ domains: [LibvirtDomain], deadline: Double) -> ([String: TypedParameters], Set<String>) {
+        var boxes: [(LibvirtDomain, Deadline.Pending<TypedParameters?>)] = []
+        for d in domains {
+            let uuid = d.uuid
+            let pending = Deadline.start { [self] () -> TypedParameters? in
+                let r = try? conn.domainStats([d], groups: .standard, noWait: true).first?.params
+                state.withLock { _ = $0.stuck.remove(uuid) }
+                return r
+            }
+            boxes.append((d, pending))
+        }
+        var out: [String: TypedParameters] = [:]
+        var late: Set<String> = []
+        for (d, p) in boxes {
+            switch p.wait(seconds: remaining(deadline)) {
+            case .done(let params?): out[d.uuid] = params
+            case .done(nil): break
+            case .timedOut:
+                late.insert(d.uuid)
+                state.withLock { _ = $0.stuck.insert(d.uuid) }
+                logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(d.name)"])
+            }
+        }
+        return (out, late)
+    }
+}
+
+/// A collector failure with a message an operator can act on.
+public struct CollectError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

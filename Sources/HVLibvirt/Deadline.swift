@@ -1,0 +1,112 @@
+import Glibc
+import Synchronization
+
+/// Runs blocking calls with a deadline.
+///
+/// libvirt calls block (a stuck daemon, a domain whose job lock is held, a hung QEMU
+/// monitor). Each call runs on its own thread; the caller waits at most `seconds`. On time-out
+/// the call is abandoned: its thread keeps running until libvirt returns, and
+/// `Deadline.abandoned` counts such threads so callers can refuse to pile up more.
+public enum Deadline {
+    /// Threads whose call outlived its deadline and has not returned yet.
+    public static var abandoned: Int { abandonedCount.load(ordering: .relaxed) }
+    static let abandonedCount = Atomic<Int>(0)
+
+    /// Result of a call with a deadline.
+    public enum Outcome<T: Sendable>: Sendable {
+        case done(T)
+        case timedOut
+    }
+
+    /// Runs `work` on a new thread, waits at most `seconds` for it.
+    public static func run<T: Sendable>(seconds: Double, _ work: @escaping @Sendable () -> T) -> Outcome<T> {
+        start(work).wait(seconds: seconds)
+    }
+
+    /// A call started on its own thread; `wait` collects it with a deadline.
+    public struct Pending<T: Sendable>: Sendable {
+        let box: CallBox<T>?
+        let immediate: T?
+
+        /// Waits at most `seconds`; on time-out the call is abandoned (counted in `abandoned`).
+        public func wait(seconds: Double) -> Outcome<T> {
+            if let immediate { return .done(immediate) }
+            if let value = box!.wait(seconds: seconds) { return .done(value) }
+            return .timedOut
+        }
+    }
+
+    /// Starts `work` on a new thread and returns at once.
+    public static func start<T: Sendable>(_ work: @escaping @Sendable () -> T) -> Pending<T> {
+        let box = CallBox<T>(work)
+        let unmanaged = Unmanaged.passRetained(box)
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attr, 512 * 1024)
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attr, { raw in
+            let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! CallBoxProtocol
+            box.execute()
+            return nil
+        }, unmanaged.toOpaque())
+        pthread_attr_destroy(&attr)
+        if rc != 0 {
+            unmanaged.release()
+            return Pending(box: nil, immediate: work())
+        }
+        return Pending(box: box, immediate: nil)
+    }
+}
+
+protocol CallBoxProtocol: AnyObject { func execute() }
+
+/// Holds one call's closure and result; the waiting side and the worker thread share it.
+final class CallBox<T: Sendable>: CallBoxProtocol, @unchecked Sendable {
+    private let work: @Sendable () -> T
+    private var mutex = pthread_mutex_t()
+    private var cond = pthread_cond_t()
+    private var result: T?
+    private var abandoned = false
+
+    init(_ work: @escaping @Sendable () -> T) {
+        self.work = work
+        pthread_mutex_init(&mutex, nil)
+        var attr = pthread_condattr_t()
+        pthread_condattr_init(&attr)
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+        pthread_cond_init(&cond, &attr)
+        pthread_condattr_destroy(&attr)
+    }
+
+    deinit {
+        pthread_cond_destroy(&cond)
+        pthread_mutex_destroy(&mutex)
+    }
+
+    func execute() {
+        let value = work()
+        pthread_mutex_lock(&mutex)
+        result = value
+        if abandoned { Deadline.abandonedCount.subtract(1, ordering: .relaxed) }
+        pthread_cond_signal(&cond)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    func wait(seconds: Double) -> T? {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + max(0, seconds)
+        var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - total.rounded(.down)) * 1e9))
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        while result == nil {
+            if pthread_cond_timedwait(&cond, &mutex, &until) == ETIMEDOUT, result == nil {
+                abandoned = true
+                Deadline.abandonedCount.add(1, ordering: .relaxed)
+                return nil
+            }
+        }
+        return result
+    }
+}
