@@ -30,11 +30,8 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     }
 
     struct State {
-        var connection: LibvirtConnection?
-        /// An open attempt is still running (abandoned after a time-out).
-        var opening = false
-        var hypervisor: (type: String, version: String)?
-        var daemonVersion: String?
+        /// Session generation the caches below belong to.
+        var generation = -1
         var metadata: [String: Metadata] = [:]
         /// UUIDs whose metadata must be re-read (domain events).
         var invalidated: Set<String> = []
@@ -44,21 +41,27 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     }
 
     let state = Mutex(State())
-    let libraryVersion = LibvirtConnection.libraryVersion()
-    /// Upper bound on abandoned libvirt threads; past it no new calls are made.
-    static let maxAbandoned = 64
+    public let session: LibvirtSession
 
-    public init(uri: String, timeout: Double = 5, metadataTTL: Double = 60, logger: Logger) {
-        self.uri = uri
+    public init(session: LibvirtSession, timeout: Double = 5, metadataTTL: Double = 60, logger: Logger) {
+        self.session = session
+        self.uri = session.uri
         self.timeout = timeout
         self.metadataTTL = metadataTTL
         self.logger = logger
+        session.onDomainEvent { [weak self] uuid, kind in
+            switch kind {
+            case .lifecycle, .deviceAdded, .deviceRemoved, .device:
+                self?.state.withLock { _ = $0.invalidated.insert(uuid) }
+            default: break
+            }
+        }
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
         let start = Clock.monotonic()
         let deadline = start + timeout
-        var status = LibvirtStatus(uri: uri, up: false, libraryVersion: libraryVersion)
+        var status = LibvirtStatus(uri: uri, up: false, libraryVersion: session.libraryVersion)
         defer {
             status.durationSeconds = Clock.monotonic() - start
             snapshot.libvirt = status
@@ -82,92 +85,27 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     // MARK: - steps
 
-    private func remaining(_ deadline: Double) -> Double { max(0.05, deadline - Clock.monotonic()) }
+    private func remaining(_ deadline: Double) -> Double { LibvirtSession.remaining(deadline) }
 
     private func call<T: Sendable>(_ what: String, _ deadline: Double, _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
-        if Deadline.abandoned >= Self.maxAbandoned {
-            throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not calling \(what)")
-        }
-        let outcome = Deadline.run(seconds: remaining(deadline)) { () -> Result<T, LibvirtError> in
-            do throws(LibvirtError) { return .success(try work()) } catch { return .failure(error) }
-        }
-        switch outcome {
-        case .timedOut: throw CollectError("\(what) did not answer within the deadline")
-        case .done(.failure(let e)): throw CollectError(e.description)
-        case .done(.success(let v)): return v
-        }
-    }
-
-    /// Returns a live connection, opening one if needed (at most one open attempt at a time).
-    private func connection(_ deadline: Double) throws(CollectError) -> LibvirtConnection {
-        let existing: LibvirtConnection? = state.withLock { s in
-            if let c = s.connection, c.isAlive { return c }
-            if s.connection != nil {
-                logger.info("libvirt connection lost, reconnecting", metadata: ["uri": "\(self.uri)"])
-            }
-            s.connection = nil
-            s.hypervisor = nil
-            s.daemonVersion = nil
-            return nil
-        }
-        if let existing { return existing }
-        let alreadyOpening = state.withLock { s -> Bool in
-            if s.opening { return true }
-            s.opening = true
-            return false
-        }
-        if alreadyOpening { throw CollectError("connecting to \(uri): a previous attempt has not finished (libvirtd stuck?)") }
-        let target = self.uri
-        let outcome = Deadline.run(seconds: remaining(deadline)) { [self] () -> Result<LibvirtConnection, LibvirtError> in
-            let r: Result<LibvirtConnection, LibvirtError>
-            do throws(LibvirtError) { r = .success(try LibvirtConnection(uri: target)) } catch { r = .failure(error) }
-            // Store the connection even if the caller gave up waiting: the next scrape uses it.
-            state.withLock { s in
-                s.opening = false
-                if case .success(let c) = r {
-                    s.connection = c
-                    s.metadata = [:]
-                    s.stuck = []
-                }
-            }
-            if case .success(let c) = r { registerEvents(c) }
-            return r
-        }
-        switch outcome {
-        case .timedOut: throw CollectError("connecting to \(uri) did not finish within the deadline")
-        case .done(.failure(let e)): throw CollectError(e.description)
-        case .done(.success(let c)):
-            logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
-            return c
-        }
-    }
-
-    private func registerEvents(_ c: LibvirtConnection) {
-        let ok = c.onDomainEvents { [weak self] uuid, kind in
-            guard let self else { return }
-            switch kind {
-            case .lifecycle, .deviceAdded, .deviceRemoved, .device:
-                self.state.withLock { _ = $0.invalidated.insert(uuid) }
-            default: break
-            }
-        }
-        if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
+        try session.call(what, deadline, work)
     }
 
     private func collectGuests(deadline: Double, status: inout LibvirtStatus) throws(CollectError) -> [Guest] {
-        let conn = try connection(deadline)
+        let conn = try session.connection(deadline)
+        let generation = session.generation
+        state.withLock { s in
+            if s.generation != generation { s = State(); s.generation = generation }
+        }
         // Liveness and daemon version in one cheap RPC that needs no domain lock.
         do {
             status.daemonVersion = try call("virConnectGetLibVersion", deadline) { () throws(LibvirtError) in try conn.daemonVersion() }
         } catch {
             // A daemon that does not answer this is stuck or gone: drop the connection.
-            state.withLock { if $0.connection === conn { $0.connection = nil } }
+            session.discard(conn)
             throw error
         }
-        if let hv = state.withLock({ $0.hypervisor }) {
-            (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
-        } else if let hv = try? call("virConnectGetVersion", deadline, { () throws(LibvirtError) in try conn.hypervisor() }) {
-            state.withLock { $0.hypervisor = hv }
+        if let hv = session.hypervisor(conn, deadline) {
             (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
         }
 

@@ -1,0 +1,125 @@
+import HVLibvirt
+import Logging
+import Synchronization
+
+/// One libvirt connection shared by the libvirt collectors (domains, pools, jobs), with the
+/// rules that keep a scrape from hanging:
+///
+/// - every call runs under a deadline (`call`); a call that outlives it is abandoned;
+/// - at most one open attempt at a time; an attempt that finishes after its caller gave up
+///   still installs its connection for the next scrape;
+/// - a connection libvirt reports closed (daemon restart, keepalive) is replaced on next use;
+/// - past `maxAbandoned` stuck threads no new call is made.
+public final class LibvirtSession: Sendable {
+    public let uri: String
+    let logger: Logger
+    /// Upper bound on abandoned libvirt threads; past it no new calls are made.
+    static let maxAbandoned = 64
+
+    struct State {
+        var connection: LibvirtConnection?
+        var opening = false
+        var hypervisor: (type: String, version: String)?
+        /// Bumped on every new connection, so caches keyed to a connection can reset.
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+    private let listeners = Mutex<[@Sendable (String, DomainEventKind) -> Void]>([])
+
+    public init(uri: String, logger: Logger) {
+        self.uri = uri
+        self.logger = logger
+    }
+
+    /// Version of the libvirt library linked into this process.
+    public let libraryVersion = LibvirtConnection.libraryVersion()
+
+    /// Registers a domain-event listener (called on libvirt's event thread; keep it short).
+    public func onDomainEvent(_ listener: @escaping @Sendable (String, DomainEventKind) -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
+
+    /// Counter that changes whenever a new connection is installed.
+    public var generation: Int { state.withLock { $0.generation } }
+
+    static func remaining(_ deadline: Double) -> Double { max(0.05, deadline - Clock.monotonic()) }
+
+    /// Runs one blocking libvirt call with the deadline; errors carry the call's message.
+    public func call<T: Sendable>(_ what: String, _ deadline: Double, _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
+        if Deadline.abandoned >= Self.maxAbandoned {
+            throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not calling \(what)")
+        }
+        let outcome = Deadline.run(seconds: Self.remaining(deadline)) { () -> Result<T, LibvirtError> in
+            do throws(LibvirtError) { return .success(try work()) } catch { return .failure(error) }
+        }
+        switch outcome {
+        case .timedOut: throw CollectError("\(what) did not answer within the deadline")
+        case .done(.failure(let e)): throw CollectError(e.description)
+        case .done(.success(let v)): return v
+        }
+    }
+
+    /// A live connection, opened if needed.
+    public func connection(_ deadline: Double) throws(CollectError) -> LibvirtConnection {
+        let existing: LibvirtConnection? = state.withLock { s in
+            if let c = s.connection, c.isAlive { return c }
+            if s.connection != nil {
+                logger.info("libvirt connection lost, reconnecting", metadata: ["uri": "\(self.uri)"])
+            }
+            s.connection = nil
+            s.hypervisor = nil
+            return nil
+        }
+        if let existing { return existing }
+        let alreadyOpening = state.withLock { s -> Bool in
+            if s.opening { return true }
+            s.opening = true
+            return false
+        }
+        if alreadyOpening { throw CollectError("connecting to \(uri): a previous attempt has not finished (libvirtd stuck?)") }
+        let target = uri
+        let outcome = Deadline.run(seconds: Self.remaining(deadline)) { [self] () -> Result<LibvirtConnection, LibvirtError> in
+            let r: Result<LibvirtConnection, LibvirtError>
+            do throws(LibvirtError) { r = .success(try LibvirtConnection(uri: target)) } catch { r = .failure(error) }
+            // Install the connection even if the caller gave up waiting: the next scrape uses it.
+            state.withLock { s in
+                s.opening = false
+                if case .success(let c) = r {
+                    s.connection = c
+                    s.generation += 1
+                }
+            }
+            if case .success(let c) = r { registerEvents(c) }
+            return r
+        }
+        switch outcome {
+        case .timedOut: throw CollectError("connecting to \(uri) did not finish within the deadline")
+        case .done(.failure(let e)): throw CollectError(e.description)
+        case .done(.success(let c)):
+            logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
+            return c
+        }
+    }
+
+    /// Drops `conn` (e.g. after it failed to answer); the next call reconnects.
+    public func discard(_ conn: LibvirtConnection) {
+        state.withLock { if $0.connection === conn { $0.connection = nil } }
+    }
+
+    /// Hypervisor type and version, asked once per connection.
+    public func hypervisor(_ conn: LibvirtConnection, _ deadline: Double) -> (type: String, version: String)? {
+        if let hv = state.withLock({ $0.hypervisor }) { return hv }
+        guard let hv = try? call("virConnectGetVersion", deadline, { () throws(LibvirtError) in try conn.hypervisor() }) else { return nil }
+        state.withLock { $0.hypervisor = hv }
+        return hv
+    }
+
+    private func registerEvents(_ c: LibvirtConnection) {
+        let ok = c.onDomainEvents { [weak self] uuid, kind in
+            guard let self else { return }
+            for l in self.listeners.withLock({ $0 }) { l(uuid, kind) }
+        }
+        if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
+    }
+}
