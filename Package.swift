@@ -23,7 +23,8 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         // What Swift cannot call: variadic MHD_start_daemon and friends.
-        .target(name: "CHVShims", dependencies: ["CMicroHTTPD"]),
+        .target(name: "CHVShims", dependencies: ["CMicroHTTPD"],
+                linkerSettings: [.linkedLibrary("z"), .linkedLibrary("crypt"), .linkedLibrary("gnutls")]),
 
         // MARK: Pure layers
         .target(name: "HVModel"),
