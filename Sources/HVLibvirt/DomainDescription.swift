@@ -77,11 +77,11 @@ public struct DomainDescription: Sendable, Equatable {
                     case "target": iface!.target = a("dev")
                     case "model": iface!.model = a("type")
                     case "source":
-                        for k in ["bridge", "network", "dev", "path"] where !a(k).isEmpty { iface!.source = a(k); break }
+                        for k in ["network", "bridge", "dev", "path"] where !a(k).isEmpty { iface!.source = a(k); break }
                     default: break
                     }
                 }
-                if iface != nil && path.count == 6 && name == "address" && path[4] == "source" {
+                if iface != nil && path.count == 5 && name == "address" && path[3] == "source" {
                     // hostdev interface: <source><address type='pci' domain= bus= slot= function=/></source>
                     for k in ["domain", "bus", "slot", "function"] { hostdevAddr[k] = a(k) }
                 }
