@@ -1,0 +1,57 @@
+import Glibc
+import HVCollect
+import HVHTTP
+import Logging
+
+/// Everything `hv-exporter` needs to run, already validated.
+public struct ExporterConfiguration: Sendable {
+    public var listenAddress = ":9974"
+    public var telemetryPath = "/metrics"
+    public var collectors: Set<String> = Set(CollectorCatalog.entries.filter(\.enabledByDefault).map(\.name))
+    public var settings = CollectorCatalog.Settings()
+    public var tls: TLSConfig?
+    public var basicAuth: [String: String]?
+    public var version = "dev"
+    public init() {}
+}
+
+/// Wires collectors, the scrape coordinator and the HTTP server together.
+public final class Exporter: Sendable {
+    public let server: HTTPServer
+    public let coordinator: ScrapeCoordinator
+
+    public init(_ config: ExporterConfiguration, logger: Logger) throws(HTTPServerError) {
+        let collectors = CollectorCatalog.build(enabled: config.collectors, settings: config.settings, logger: logger)
+        let coordinator = ScrapeCoordinator(collectors: collectors, logger: logger)
+        let routes = Routes(coordinator: coordinator, telemetryPath: config.telemetryPath, version: config.version)
+        let httpLogger = logger
+        var http = HTTPServer.Configuration(listenAddress: config.listenAddress)
+        http.tls = config.tls
+        http.basicAuth = config.basicAuth
+        http.logger = { line in httpLogger.warning("http: \(line)") }
+        self.server = try HTTPServer(configuration: http) { routes.handle($0) }
+        self.coordinator = coordinator
+    }
+
+    /// Blocks SIGINT/SIGTERM for every thread started after it (call before anything starts
+    /// threads), so `waitForTermination` can take them with sigwait.
+    public static func blockTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Waits for SIGINT or SIGTERM; returns the signal number.
+    public static func waitForTermination() -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        var sig: Int32 = 0
+        sigwait(&set, &sig)
+        return sig
+    }
+}

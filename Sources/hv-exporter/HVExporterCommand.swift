@@ -1,0 +1,117 @@
+import ArgumentParser
+import HVDaemon
+import Logging
+
+@main
+struct HVExporterCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    /// Collectors chosen with --collector.<name> / --no-collector.<name> (taken out of the
+    /// arguments before the parser sees them, since the set of names comes from the catalog).
+    nonisolated(unsafe) static var enabledCollectors = CollectorCatalog.defaults
+
+    static func main() {
+        do {
+            let (enabled, rest) = try CollectorCatalog.extractFlags(Array(CommandLine.arguments.dropFirst()))
+            enabledCollectors = enabled
+            var command = try parseAsRoot(rest)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "hv-exporter",
+        abstract: "Prometheus exporter for KVM/QEMU and LXC hypervisor hosts.",
+        discussion: """
+        Serves every guest on this host (libvirt domains, running or not) with CPU, vCPU, \
+        memory, block and network figures, as Prometheus text on the telemetry path and as \
+        JSON on /json. libvirt is opened read-only. When libvirtd does not answer, libvirt_up \
+        is 0 and the rest is still served; the connection comes back by itself.
+
+        Examples:
+          hv-exporter                                   # qemu:///system, listen on :9974
+          hv-exporter --web.listen-address=127.0.0.1:9974 --log.level=debug
+          hv-exporter --libvirt.uri=test:///default     # libvirt's built-in test hypervisor
+          curl -s localhost:9974/metrics | grep libvirt_up
+
+        Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
+        \(CollectorCatalog.helpText)
+        """,
+        version: version
+    )
+
+    @Option(name: .customLong("web.listen-address"), help: ArgumentHelp("Address to listen on: ':9974' (all), '127.0.0.1:9974', '[::1]:9974'.", valueName: "addr"))
+    var listenAddress = ":9974"
+
+    @Option(name: .customLong("web.telemetry-path"), help: ArgumentHelp("Path under which to expose metrics.", valueName: "path"))
+    var telemetryPath = "/metrics"
+
+    @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("libvirt connection URI (opened read-only).", valueName: "uri"))
+    var libvirtURI = "qemu:///system"
+
+    @Option(name: .customLong("libvirt.timeout"), help: ArgumentHelp("Deadline for all libvirt calls of one scrape ('5s', '1500ms'). Keep it below Prometheus' scrape_timeout.", valueName: "duration"))
+    var libvirtTimeout = "5s"
+
+    @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint.", valueName: "path"))
+    var procfs = "/proc"
+
+    @Option(name: .customLong("path.sysfs"), help: ArgumentHelp("sysfs mountpoint.", valueName: "path"))
+    var sysfs = "/sys"
+
+    @Option(name: .customLong("path.cgroupfs"), help: ArgumentHelp("cgroup filesystem mountpoint.", valueName: "path"))
+    var cgroupfs = "/sys/fs/cgroup"
+
+    @Option(name: .customLong("log.level"), help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
+    var logLevel = "info"
+
+    @Option(name: .customLong("log.format"), help: ArgumentHelp("Log format: logfmt or json.", valueName: "format"))
+    var logFormat = "logfmt"
+
+    func validate() throws {
+        guard levels[logLevel] != nil else { throw ValidationError("--log.level must be one of debug, info, warn, error; got '\(logLevel)'") }
+        guard LogfmtHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json; got '\(logFormat)'") }
+        guard let t = parseDuration(libvirtTimeout), t > 0 else { throw ValidationError("--libvirt.timeout must be a duration like 5s or 1500ms; got '\(libvirtTimeout)'") }
+        guard telemetryPath.hasPrefix("/"), telemetryPath != "/", telemetryPath != "/json" else {
+            throw ValidationError("--web.telemetry-path must start with '/' and not be '/' or '/json'; got '\(telemetryPath)'")
+        }
+    }
+
+    private var levels: [String: Logger.Level] { ["debug": .debug, "info": .info, "warn": .warning, "warning": .warning, "error": .error] }
+
+    func run() throws {
+        Exporter.blockTerminationSignals()
+        let level = levels[logLevel]!
+        let format = LogfmtHandler.Format(rawValue: logFormat)!
+        LoggingSystem.bootstrap { LogfmtHandler(label: $0, level: level, format: format) }
+        let logger = Logger(label: "hv-exporter")
+
+        var config = ExporterConfiguration()
+        config.listenAddress = listenAddress
+        config.telemetryPath = telemetryPath
+        config.version = Self.version
+        config.settings.libvirtURI = libvirtURI
+        config.settings.libvirtTimeout = parseDuration(libvirtTimeout)!
+        config.settings.procfs = procfs
+        config.settings.sysfs = sysfs
+        config.settings.cgroupfs = cgroupfs
+        let enabled = Self.enabledCollectors
+        config.collectors = enabled
+
+        let exporter: Exporter
+        do {
+            exporter = try Exporter(config, logger: logger)
+        } catch {
+            logger.error("cannot start HTTP server", metadata: ["address": "\(listenAddress)", "error": "\(error)"])
+            throw ExitCode(1)
+        }
+        logger.info("hv-exporter listening", metadata: [
+            "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
+            "libvirt_uri": "\(libvirtURI)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
+        ])
+        let sig = Exporter.waitForTermination()
+        logger.info("shutting down", metadata: ["signal": "\(sig)"])
+        exporter.server.stop()
+    }
+}
