@@ -1,0 +1,84 @@
+/// Readers for a cgroup tree mounted at `root` ("/sys/fs/cgroup", or a fixture directory).
+///
+/// Handles the three layouts: pure v2 (`root/cgroup.controllers` exists), hybrid (v1
+/// controllers under `root/<controller>`, v2 at `root/unified`), and pure v1. v1
+/// controllers co-mounted (`cpu,cpuacct`) are found under either name (systemd makes
+/// symlinks) or the joined name.
+public struct CgroupFS: Sendable {
+    public let root: String
+    /// Mount point of the v2 hierarchy, nil on a pure v1 host.
+    public let unifiedMount: String?
+    /// True when v2 is the only hierarchy (controllers live there).
+    public let isPureUnified: Bool
+
+    public init(root: String = "/sys/fs/cgroup") {
+        let r = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
+        self.root = r
+        if FileReader.exists(r + "/cgroup.controllers") {
+            unifiedMount = r
+            isPureUnified = true
+        } else if FileReader.exists(r + "/unified/cgroup.controllers") {
+            unifiedMount = r + "/unified"
+            isPureUnified = false
+        } else {
+            unifiedMount = nil
+            isPureUnified = false
+        }
+    }
+
+    /// Directory of `path` in the v2 hierarchy, if there is one and the directory exists.
+    public func unifiedDirectory(_ path: String) -> String? {
+        guard let m = unifiedMount else { return nil }
+        let d = m + path
+        return FileReader.exists(d) ? d : nil
+    }
+
+    /// Directory of `path` in the v1 hierarchy of `controller` ("cpuacct", "memory", "blkio",
+    /// "cpu", "name=systemd"), if that hierarchy is mounted and the directory exists.
+    public func v1Directory(_ controller: String, _ path: String, coMounted: [String] = []) -> String? {
+        guard !isPureUnified else { return nil }
+        let name = controller.hasPrefix("name=") ? String(controller.dropFirst(5)) : controller
+        var candidates = [root + "/" + name]
+        if coMounted.count > 1 { candidates.append(root + "/" + coMounted.joined(separator: ",")) }
+        for base in candidates {
+            let d = base + path
+            if FileReader.exists(d + "/cgroup.procs") { return d }
+        }
+        return nil
+    }
+
+    /// Reads `dir/file` as a flat keyed file; nil when the file does not exist.
+    public func flat(_ dir: String, _ file: String) throws -> [String: UInt64]? {
+        try optional(dir + "/" + file, CgroupKeyedFile.parseFlat)
+    }
+
+    /// Reads a single-value file; `.some(nil)` for "max", nil when the file does not exist.
+    public func single(_ dir: String, _ file: String) throws -> UInt64?? {
+        try optional(dir + "/" + file, CgroupKeyedFile.parseSingle)
+    }
+
+    public func pressure(_ dir: String, _ file: String) throws -> PressureTotals? {
+        try optional(dir + "/" + file, PressureTotals.parse)
+    }
+
+    public func ioStat(_ dir: String) throws -> BlockIOTotals? {
+        try optional(dir + "/io.stat", BlockIOTotals.parseIOStat)
+    }
+
+    public func blkioThrottle(_ dir: String, _ file: String) throws -> (read: UInt64, write: UInt64)? {
+        try optional(dir + "/" + file, BlockIOTotals.parseBlkioThrottle)
+    }
+
+    /// PIDs in `dir/cgroup.procs`.
+    public func procs(_ dir: String) throws -> [Int] {
+        let p = dir + "/cgroup.procs"
+        let b = try FileReader.read(p)
+        return try parsing(p) { try PidList.parse(b) }
+    }
+
+    func optional<T>(_ p: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
+        let bytes: [UInt8]
+        do { bytes = try FileReader.read(p) } catch let e as SystemError where e.kind == .notFound { return nil }
+        return try parsing(p) { try parse(bytes) }
+    }
+}

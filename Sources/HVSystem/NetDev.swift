@@ -1,0 +1,48 @@
+/// `/proc/<pid>/net/dev`: interface counters of the network namespace the process is in.
+public struct NetDevCounters: Sendable, Equatable {
+    public var interface: String
+    public var receiveBytes: UInt64
+    public var receivePackets: UInt64
+    public var transmitBytes: UInt64
+    public var transmitPackets: UInt64
+
+    public init(interface: String, receiveBytes: UInt64, receivePackets: UInt64,
+                transmitBytes: UInt64, transmitPackets: UInt64) {
+        self.interface = interface
+        self.receiveBytes = receiveBytes
+        self.receivePackets = receivePackets
+        self.transmitBytes = transmitBytes
+        self.transmitPackets = transmitPackets
+    }
+}
+
+public enum NetDev {
+    /// Parses the two header lines and one line per interface:
+    /// `  eth0: rxbytes rxpackets errs drop fifo frame compressed multicast txbytes txpackets ...`
+    /// (a large counter may touch the colon: `eth0:123456`).
+    public static func parse(_ bytes: [UInt8]) throws -> [NetDevCounters] {
+        var out: [NetDevCounters] = []
+        var sc = ByteScanner(bytes)
+        var lineNo = 0
+        while let line = sc.line() {
+            lineNo += 1
+            if lineNo <= 2 { continue }
+            if line.allSatisfy({ ByteScanner.isSpace($0) }) { continue }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                throw SystemError.malformed("line \(lineNo): no ':' after interface name")
+            }
+            var name = line[line.startIndex..<colon]
+            while let f = name.first, ByteScanner.isSpace(f) { name = name.dropFirst() }
+            var fs = ByteScanner(Array(line[(colon + 1)...]))
+            var fields: [UInt64] = []
+            while let v = fs.uint() { fields.append(v) }
+            guard fields.count >= 10, !name.isEmpty else {
+                throw SystemError.malformed("line \(lineNo): expected 16 counters, got \(fields.count)")
+            }
+            out.append(NetDevCounters(interface: name.string, receiveBytes: fields[0], receivePackets: fields[1],
+                                      transmitBytes: fields[8], transmitPackets: fields[9]))
+        }
+        guard lineNo >= 2 else { throw SystemError.malformed("missing header lines") }
+        return out
+    }
+}
