@@ -90,11 +90,15 @@ public final class HTTPServer: Sendable {
         // libmicrohttpd listens on its own duplicate of the descriptor (see hv_mhd_start).
         socket.close()
         guard let started else {
-            let details = startupLog.isEmpty ? "no details from libmicrohttpd" : startupLog.joined(separator: "; ")
+            let details = startupLog.isEmpty ? "no details from libmicrohttpd" : startupLog.joined(separator: " ")
+            if let tls = configuration.tls {
+                throw HTTPServerError(
+                    kind: .startFailed, subject: "TLS certificate \(tls.certFile) and key \(tls.keyFile)",
+                    call: "MHD_start_daemon", message: "cannot start the HTTPS server: \(details)")
+            }
             throw HTTPServerError(
                 kind: .startFailed, subject: "listen address \"\(configuration.listenAddress)\"",
-                call: "MHD_start_daemon",
-                message: (pem != nil ? "cannot start the HTTPS server (check the certificate and key): " : "cannot start the HTTP server: ") + details)
+                call: "MHD_start_daemon", message: "cannot start the HTTP server: \(details)")
         }
         self.configuration = configuration
         self.boundPort = socket.port

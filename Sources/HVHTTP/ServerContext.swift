@@ -35,7 +35,7 @@ final class ServerContext: Sendable {
 
     func log(_ message: String) {
         startupLog.withLock { lines in
-            if lines != nil, lines!.count < 32 { lines!.append(message) }
+            if let kept = lines, kept.count < 32 { lines = kept + [message] }
         }
         logger(message)
     }

@@ -128,6 +128,31 @@ struct HTTPServerTests {
         }
     }
 
+    @Test func pathIsPercentDecodedWithoutQuery() throws {
+        try withServer(handler: echoHandler) { server in
+            let response = try RawHTTPClient.request(port: server.boundPort, target: "/a%20b/%6Detrics?x=%2F")
+            #expect(response.text == "hello from GET /a b/metrics\n")
+        }
+    }
+
+    @Test func stopWaitsForAnInFlightHandler() throws {
+        let finished = Counter()
+        let server = try HTTPServer(configuration: .init(listenAddress: "127.0.0.1:0"), handler: { _ in
+            usleep(300_000)
+            finished.increment()
+            return .text("late")
+        })
+        let fd = try RawHTTPClient.connect(port: server.boundPort)
+        defer { close(fd) }
+        RawHTTPClient.send(fd, RawHTTPClient.requestBytes())
+        usleep(100_000)
+        let start = Date()
+        server.stop()
+        #expect(finished.value == 1, "MHD_stop_daemon joins the connection thread")
+        #expect(Date().timeIntervalSince(start) < 5)
+        _ = RawHTTPClient.readToEnd(fd)
+    }
+
     @Test func requestAccessors() {
         let request = HTTPRequest(
             method: "GET", path: "/metrics",
