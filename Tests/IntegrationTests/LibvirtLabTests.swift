@@ -1,0 +1,181 @@
+import Foundation
+import Glibc
+import Testing
+
+/// hv-exporter against the real lab: libvirtd (qemu:///system) with TCG guests doing disk,
+/// network and CPU work. Serialized: some tests stop libvirtd or a QEMU process for a while.
+@Suite(.serialized, .enabled(if: Lab.isUp, "needs the lab: scripts/lab/up.sh"))
+struct LibvirtLabTests {
+    static let running = ["RUN1", "RUN2"]
+
+    @Test func countersRiseBetweenScrapesAndAgreeWithVirsh() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
+        defer { exporter.stop() }
+        let first = try exporter.metrics()
+        Thread.sleep(forTimeInterval: 8)   // the guests' load loop writes, reads and pings every few seconds
+        var before: [String: [String: String]] = [:]
+        for key in Self.running { before[key] = try Lab.domstats(Lab.guest(key)) }
+        let second = try exporter.metrics()
+        var after: [String: [String: String]] = [:]
+        for key in Self.running { after[key] = try Lab.domstats(Lab.guest(key)) }
+
+        for key in Self.running {
+            let d = ["domain": Lab.guest(key)]
+            let disk = ["domain": Lab.guest(key), "target_device": "vda"]
+            let nic = ["domain": Lab.guest(key), "target_device": after[key]!["net.0.name"] ?? ""]
+            let rising: [(String, [String: String], String, Double)] = [
+                ("libvirt_domain_info_cpu_time_seconds_total", d, "cpu.time", 1e9),
+                ("libvirt_domain_block_stats_write_bytes_total", disk, "block.0.wr.bytes", 1),
+                ("libvirt_domain_block_stats_read_bytes_total", disk, "block.0.rd.bytes", 1),
+                ("libvirt_domain_interface_stats_transmit_packets_total", nic, "net.0.tx.pkts", 1),
+                ("libvirt_domain_vcpu_time_seconds_total", ["domain": Lab.guest(key), "vcpu": "0"], "vcpu.0.time", 1e9),
+            ]
+            for (family, labels, statKey, scale) in rising {
+                let v1 = try #require(first.value(family, labels), "\(family) \(labels) missing in first scrape")
+                let v2 = try #require(second.value(family, labels), "\(family) \(labels) missing in second scrape")
+                #expect(v2 > v1, "\(family) of \(key) did not rise: \(v1) -> \(v2)")
+                // Sandwich: virsh just before <= exporter <= virsh just after (counters only rise).
+                let lo = try #require(Double(before[key]![statKey] ?? "")) / scale
+                let hi = try #require(Double(after[key]![statKey] ?? "")) / scale
+                #expect(v2 >= lo - 1e-9 && v2 <= hi + 1e-9, "\(family) of \(key) = \(v2), virsh said \(lo)...\(hi)")
+            }
+            let balloon = try #require(second.value("libvirt_domain_memory_stats_actual_balloon_bytes", d))
+            #expect(balloon == (Double(after[key]!["balloon.current"] ?? "") ?? -1) * 1024)
+            #expect(second.value("libvirt_domain_memory_stats_usable_bytes", d) != nil, "balloon stats period must give usable memory")
+        }
+    }
+
+    @Test func everyStateAndFlagIsReported() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
+        defer { exporter.stop() }
+        let m = try exporter.metrics()
+        func dom(_ k: String) -> [String: String] { ["domain": Lab.guest(k)] }
+        func guest(_ k: String) -> [String: String] { ["guest": Lab.guest(k)] }
+        #expect(m.value("libvirt_up") == 1)
+        #expect(m.value("libvirt_domain_info_vstate", dom("RUN1")) == 1)
+        #expect(m.value("libvirt_domain_info_vstate", dom("PAUSED")) == 3)
+        #expect(m.value("libvirt_domain_info_vstate", dom("OFF")) == 5)
+        #expect(m.value("libvirt_domain_info_vstate", dom("TRANSIENT")) == 1)
+        #expect(m.value("hv_guest_persistent", guest("TRANSIENT")) == 0)
+        #expect(m.value("hv_guest_persistent", guest("OFF")) == 1)
+        #expect(m.value("hv_guest_persistent", guest("RUN1")) == 1)
+        #expect(m.value("hv_guest_autostart", guest("RUN1")) == 1)
+        #expect(m.value("hv_guest_autostart", guest("RUN2")) == 0)
+        // Shut-off guests still carry their configuration.
+        #expect(m.value("libvirt_domain_info_maximum_memory_bytes", dom("OFF")) == Double(128 * 1024 * 1024))
+        // The weird name survives the round trip through escaping.
+        let weird = Lab.guest("WEIRD")
+        #expect(weird.contains("\"") && weird.contains("\\"))
+        #expect(m.value("hv_guest_info", ["guest": weird, "kind": "vm", "driver": "qemu"]) == 1)
+        #expect(m.value("libvirt_domain_timed_out", ["domain": weird]) == 0)
+        // Device metadata from the XML.
+        #expect(m.value("libvirt_domain_interface_stats_info", ["domain": Lab.guest("RUN1"), "interface_type": "bridge",
+                                                                 "source": Lab.state["LAB_BRIDGE"] ?? "", "model": "virtio"]) == 1)
+        #expect(m.value("libvirt_domain_block_stats_info", ["domain": Lab.guest("RUN1"), "target_device": "vda", "bus": "virtio",
+                                                             "driver_type": "qcow2"]) == 1)
+        // Every domain libvirt knows is there, and nothing else.
+        let (_, names) = try Lab.run(["virsh", "-c", Lab.uri, "list", "--all", "--name"])
+        let expected = Set(names.split(separator: "\n").map(String.init).filter { !$0.isEmpty })
+        let seen = Set(m.samples.filter { $0.name == "libvirt_domain_info_vstate" }.compactMap { $0.labels["domain"] })
+        #expect(seen == expected)
+    }
+
+    @Test func fullScrapePassesPromtoolAndJSONAgrees() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
+        defer { exporter.stop() }
+        let r = try exporter.get("/metrics")
+        let (rc, out) = try Lab.run(["promtool", "check", "metrics"], input: Data(r.body.utf8))
+        #expect(rc == 0 && out.isEmpty, "promtool: \(out)")
+        let json = try exporter.get("/json")
+        #expect(json.status == 200)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.body.utf8)) as? [String: Any])
+        #expect(obj["schema_version"] as? Int == 1)
+        let guests = try #require(obj["guests"] as? [[String: Any]])
+        let m = Exposition(r.body)
+        let names = Set(m.samples.filter { $0.name == "hv_guest_info" }.compactMap { $0.labels["guest"] })
+        #expect(Set(guests.compactMap { $0["name"] as? String }).isSuperset(of: names))
+        #expect(guests.contains { ($0["name"] as? String) == Lab.guest("WEIRD") })
+        let landing = try exporter.get("/")
+        #expect(landing.status == 200 && landing.body.contains("href=\"/metrics\""))
+        #expect(try exporter.get("/nope").status == 404)
+    }
+
+    @Test func stoppedLibvirtdGivesUpZeroWithinTheTimeoutAndComesBack() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=2s"])
+        defer { exporter.stop() }
+        #expect(try exporter.metrics().value("libvirt_up") == 1)
+        let pid = try #require(Lab.pidOf("/run/libvirtd.pid") ?? Lab.state["LAB_LIBVIRTD_PID"].flatMap { Int32($0) })
+        kill(pid, SIGSTOP)
+        var resumed = false
+        defer { if !resumed { kill(pid, SIGCONT) } }
+        for round in 0..<2 {
+            let r = try exporter.get("/metrics")
+            #expect(r.status == 200)
+            #expect(r.seconds < 3.5, "scrape \(round) took \(r.seconds) s with a 2 s libvirt timeout")
+            let m = Exposition(r.body)
+            #expect(m.value("libvirt_up") == 0, "round \(round)")
+            #expect(m.value("hv_scrape_collector_success", ["collector": "libvirt"]) == 0)
+            #expect(m.values("libvirt_domain_info_vstate").isEmpty)
+        }
+        kill(pid, SIGCONT)
+        resumed = true
+        var up = 0.0
+        for _ in 0..<30 where up != 1 {
+            Thread.sleep(forTimeInterval: 1)
+            up = try exporter.metrics().value("libvirt_up") ?? 0
+        }
+        #expect(up == 1, "libvirt_up did not come back within 30 s after SIGCONT; log: \(exporter.log)")
+        #expect(try exporter.metrics().value("libvirt_domain_info_vstate", ["domain": Lab.guest("RUN1")]) == 1)
+    }
+
+    @Test func restartedLibvirtdIsReconnected() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=2s"])
+        defer { exporter.stop() }
+        #expect(try exporter.metrics().value("libvirt_up") == 1)
+        let pid = try #require(Lab.pidOf("/run/libvirtd.pid"))
+        kill(pid, SIGTERM)
+        for _ in 0..<50 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
+        let down = try exporter.metrics()
+        #expect(down.value("libvirt_up") == 0)
+        let (rc, out) = try Lab.run(["bash", Lab.root.appendingPathComponent("scripts/lab/libvirtd-up.sh").path])
+        #expect(rc == 0, "libvirtd-up.sh: \(out)")
+        var up = 0.0
+        for _ in 0..<30 where up != 1 {
+            Thread.sleep(forTimeInterval: 1)
+            up = try exporter.metrics().value("libvirt_up") ?? 0
+        }
+        #expect(up == 1, "not reconnected after restart; log: \(exporter.log)")
+        #expect(exporter.log.contains("connected to libvirt"))
+    }
+
+    @Test func domainWithHungMonitorIsTimedOutWhileOthersAreServed() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=2s"])
+        defer { exporter.stop() }
+        let victim = Lab.guest("PAUSED")
+        let qemu = try #require(Lab.state["LAB_PIDFILE_PAUSED"].flatMap { Lab.pidOf($0) })
+        #expect(try exporter.metrics().value("libvirt_domain_timed_out", ["domain": victim]) == 0)
+        // A stopped QEMU never answers its monitor: the first stats call takes the domain's job
+        // and hangs, later ones find the job held.
+        kill(qemu, SIGSTOP)
+        var resumed = false
+        defer { if !resumed { kill(qemu, SIGCONT) } }
+        for round in 0..<3 {
+            let r = try exporter.get("/metrics")
+            #expect(r.seconds < 3.5, "scrape \(round) took \(r.seconds) s")
+            let m = Exposition(r.body)
+            #expect(m.value("libvirt_up") == 1, "round \(round)")
+            #expect(m.value("libvirt_domain_timed_out", ["domain": victim]) == 1, "round \(round)")
+            let run1 = ["domain": Lab.guest("RUN1"), "target_device": "vda"]
+            #expect(m.value("libvirt_domain_block_stats_write_bytes_total", run1) != nil, "round \(round): other guests must still be served")
+            #expect(m.value("libvirt_domain_timed_out", ["domain": Lab.guest("RUN2")]) == 0)
+        }
+        kill(qemu, SIGCONT)
+        resumed = true
+        var flag = 1.0
+        for _ in 0..<20 where flag != 0 {
+            Thread.sleep(forTimeInterval: 1)
+            flag = try exporter.metrics().value("libvirt_domain_timed_out", ["domain": victim]) ?? 1
+        }
+        #expect(flag == 0, "domain stayed timed out after its QEMU resumed")
+    }
+}
