@@ -60,10 +60,11 @@ let package = Package(
         // MARK: Tests (one target per module, plus the real-lab integration suite)
         .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel"]),
-        .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"]),
+        .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
         .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose"]),
+        // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
+        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "hv-exporter"]),
     ]
 )
