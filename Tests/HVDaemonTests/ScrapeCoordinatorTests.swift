@@ -1,0 +1,119 @@
+import Foundation
+import HVCollect
+import HVHTTP
+import HVModel
+import Logging
+import Synchronization
+import Testing
+@testable import HVDaemon
+
+/// A collector that counts its runs and takes a while, to observe single flight.
+final class SlowCollector: Collector, Sendable {
+    let name = "slow"
+    let runs = Atomic<Int>(0)
+    let delay: Double
+    init(delay: Double) { self.delay = delay }
+    func collect(into snapshot: inout Snapshot) throws {
+        runs.add(1, ordering: .relaxed)
+        Thread.sleep(forTimeInterval: delay)
+        snapshot.guests.append(Guest(name: "g\(runs.load(ordering: .relaxed))", uuid: nil, kind: .container, driver: "lxc-tools", state: .running))
+    }
+}
+
+struct FailingCollector: Collector {
+    let name = "broken"
+    func collect(into snapshot: inout Snapshot) throws { throw CollectError("cannot read /nowhere: ENOENT") }
+}
+
+struct ScrapeCoordinatorTests {
+    let logger = Logger(label: "test")
+
+    @Test func concurrentScrapesShareOneCollection() {
+        let slow = SlowCollector(delay: 0.3)
+        let c = ScrapeCoordinator(collectors: [slow], logger: logger)
+        // Real threads, as the HTTP server runs one per connection.
+        let results = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for _ in 0..<50 {
+            group.enter()
+            Thread.detachNewThread {
+                let n = c.snapshot().guests.first?.name ?? ""
+                results.withLock { $0.append(n) }
+                group.leave()
+            }
+        }
+        group.wait()
+        let names = results.withLock { $0 }
+        #expect(names.count == 50)
+        // 50 requests arriving together: one collection, or two if some arrived just after it ended.
+        #expect(slow.runs.load(ordering: .relaxed) <= 2)
+        #expect(Set(names).count <= 2)
+    }
+
+    @Test func failingCollectorIsRecordedAndOthersStillRun() {
+        let c = ScrapeCoordinator(collectors: [FailingCollector(), SlowCollector(delay: 0)], logger: logger)
+        let s = c.snapshot()
+        #expect(s.collectors.map(\.name) == ["broken", "slow"])
+        #expect(s.collectors[0].success == false)
+        #expect(s.collectors[0].error?.contains("ENOENT") == true)
+        #expect(s.collectors[1].success)
+        #expect(s.guests.count == 1)
+        let text = String(decoding: Routes(coordinator: c, version: "t").handle(
+            HTTPRequest(method: "GET", path: "/metrics", query: [], headers: [], remoteAddress: "")).body, as: UTF8.self)
+        #expect(text.contains("hv_scrape_collector_success{collector=\"broken\"} 0"))
+        #expect(text.contains("hv_scrape_collector_success{collector=\"slow\"} 1"))
+    }
+
+    @Test func routes() throws {
+        let c = ScrapeCoordinator(collectors: [SlowCollector(delay: 0)], logger: logger)
+        let r = Routes(coordinator: c, telemetryPath: "/m", version: "t")
+        func get(_ path: String, _ query: [HTTPField] = []) -> HTTPResponse {
+            r.handle(HTTPRequest(method: "GET", path: path, query: query, headers: [], remoteAddress: ""))
+        }
+        #expect(get("/m").status == 200)
+        #expect(get("/m").header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(get("/metrics").status == 404)
+        #expect(get("/json").header("Content-Type") == "application/json")
+        #expect(String(decoding: get("/").body, as: UTF8.self).contains("href=\"/m\""))
+        #expect(get("/-/healthy").status == 200)
+        #expect(get("/json", [HTTPField("pid", "abc")]).status == 400)
+        #expect(get("/json", [HTTPField("pid", "999999999")]).status == 404)
+    }
+
+    @Test func pidLookupNamesTheGuest() throws {
+        struct Mapped: Collector {
+            let name = "mapped"
+            func collect(into s: inout Snapshot) throws {
+                s.guests.append(Guest(name: "vm1", uuid: "u-1", kind: .vm, driver: "qemu", state: .running))
+                s.processes = [ProcessEntry(pid: 100, tid: 100, comm: "qemu-system-x86", role: "main", guestKey: "u-1", cpuSeconds: 1, rssBytes: 1, evidence: "pidfile"),
+                               ProcessEntry(pid: 100, tid: 102, comm: "CPU 0/TCG", role: "vcpu", vcpu: 0, guestKey: "u-1", cpuSeconds: 1, rssBytes: 1, evidence: "pidfile")]
+            }
+        }
+        let r = Routes(coordinator: ScrapeCoordinator(collectors: [Mapped()], logger: logger), version: "t")
+        let resp = r.handle(HTTPRequest(method: "GET", path: "/json", query: [HTTPField("pid", "102")], headers: [], remoteAddress: ""))
+        #expect(resp.status == 200)
+        let obj = try #require(try JSONSerialization.jsonObject(with: Data(resp.body)) as? [String: Any])
+        #expect((obj["guest"] as? [String: Any])?["name"] as? String == "vm1")
+        let entries = try #require(obj["entries"] as? [[String: Any]])
+        #expect(entries.contains { $0["role"] as? String == "vcpu" && $0["vcpu"] as? Int == 0 })
+    }
+}
+
+struct FlagParsingTests {
+    @Test(arguments: [("5s", 5.0), ("1500ms", 1.5), ("1m30s", 90.0), ("2.5", 2.5), ("1h", 3600.0)])
+    func durations(text: String, seconds: Double) {
+        #expect(parseDuration(text) == seconds)
+    }
+
+    @Test(arguments: ["", "5x", "s", "-1", "1m30"])
+    func badDurations(text: String) {
+        #expect(parseDuration(text) == nil)
+    }
+
+    @Test func collectorFlagsToggleTheDefaults() throws {
+        let (enabled, rest) = try CollectorCatalog.extractFlags(["--no-collector.libvirt", "--log.level=debug"])
+        #expect(!enabled.contains("libvirt"))
+        #expect(rest == ["--log.level=debug"])
+        #expect(throws: CollectorFlagError.self) { try CollectorCatalog.extractFlags(["--collector.nope"]) }
+    }
+}
