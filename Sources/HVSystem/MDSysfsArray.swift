@@ -81,7 +81,13 @@ public struct MDSysfsMember: Sendable, Equatable {
         let parts = link.split(separator: "/", omittingEmptySubsequences: true)
         guard parts.count >= 2 else { return nil }
         let parent = parts[parts.count - 2]
-        if parent == "block" || parent == ".." || parent == "." || parent == parts[parts.count - 1] { return nil }
+        let last = parts[parts.count - 1]
+        // A partition is "<disk><n>" or "<disk>p<n>" (sda1, nvme0n1p3, mmcblk0p1); anything else
+        // ("block", a controller like nvme0 above nvme0n1) is not its disk.
+        guard parent != "block", parent != "..", last.count > parent.count, last.hasPrefix(parent) else { return nil }
+        var suffix = last.dropFirst(parent.count)
+        if suffix.first == "p" { suffix = suffix.dropFirst() }
+        guard !suffix.isEmpty, suffix.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return String(parent)
     }
 }
