@@ -48,6 +48,9 @@ struct HVExporterCommand: ParsableCommand {
     @Option(name: .customLong("web.telemetry-path"), help: ArgumentHelp("Path under which to expose metrics.", valueName: "path"))
     var telemetryPath = "/metrics"
 
+    @Option(name: .customLong("web.config.file"), help: ArgumentHelp("File enabling TLS and/or basic auth, in the Prometheus exporter-toolkit format (tls_server_config, basic_auth_users with bcrypt hashes).", valueName: "file"))
+    var webConfigFile: String?
+
     @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("libvirt connection URI (opened read-only).", valueName: "uri"))
     var libvirtURI = "qemu:///system"
 
@@ -99,6 +102,16 @@ struct HVExporterCommand: ParsableCommand {
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 
+        if let webConfigFile {
+            do {
+                let web = try WebConfig.load(path: webConfigFile)
+                config.tls = web.tls
+                config.basicAuth = web.basicAuthUsers
+            } catch {
+                logger.error("invalid --web.config.file", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+        }
         let exporter: Exporter
         do {
             exporter = try Exporter(config, logger: logger)
@@ -108,7 +121,7 @@ struct HVExporterCommand: ParsableCommand {
         }
         logger.info("hv-exporter listening", metadata: [
             "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
-            "libvirt_uri": "\(libvirtURI)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
+            "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
         ])
         let sig = Exporter.waitForTermination()
         logger.info("shutting down", metadata: ["signal": "\(sig)"])
