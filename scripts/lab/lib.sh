@@ -1,0 +1,143 @@
+# shellcheck shell=bash
+# Shared helpers and constants for the lab scripts in scripts/lab/.
+# Sourced, never run. Every script does:
+#   source "$(dirname "$0")/lib.sh"
+# which cds to the repository root, so all paths below are relative to it.
+
+set -euo pipefail
+
+LAB_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$LAB_SCRIPTS/../.."
+LAB_ROOT=$(pwd)
+
+# --- fixed names and addresses (integration tests rely on these) ---------------
+LAB_URI="qemu:///system"
+LAB_DIR=".lab"                     # gitignored
+LAB_IMAGE_DIR="$LAB_DIR/image"
+LAB_DISK_DIR="$LAB_DIR/disks"
+LAB_CONSOLE_DIR="$LAB_DIR/console"
+LAB_XML_DIR="$LAB_DIR/xml"
+LAB_STATE="$LAB_DIR/state.env"
+
+LAB_BRIDGE="hvbr0"
+LAB_BRIDGE_IP="10.99.0.254"        # root namespace address on the bridge (for debugging)
+LAB_NETNS="hvpeer"
+LAB_PEER_IP="10.99.0.1"            # the only host guests and containers talk to
+LAB_PREFIX=24
+LAB_VETH_BR="hvpeer-br"            # veth end on the bridge (root namespace)
+LAB_VETH_NS="hvpeer-ns"            # veth end inside $LAB_NETNS
+
+LAB_LXC_NAME="hv-ct1"
+LAB_LXC_IP="10.99.0.21"
+
+# The weird guest name. libvirt accepts a double quote, a backslash, a space and
+# non-ASCII letters in a QEMU domain name (it only rejects '/'); checked with
+# libvirt 9.0 on Debian 12.
+LAB_WEIRD_NAME='we"ird\ name ü'
+
+# Guest table: KEY|name|file-slug|ip|vcpus|wanted-state
+#   wanted-state: running | paused | shutoff | transient
+# KEY is the suffix of the state-file variables (LAB_GUEST_<KEY>, LAB_PID_<KEY>, ...).
+# file-slug names the disk/console/xml files (the weird name makes a bad file name).
+LAB_GUESTS=(
+  "RUN1|hv-run1|hv-run1|10.99.0.11|1|running"
+  "RUN2|hv-run2|hv-run2|10.99.0.12|2|running"
+  "PAUSED|hv-paused|hv-paused|10.99.0.13|1|paused"
+  "OFF|hv-off|hv-off|10.99.0.14|1|shutoff"
+  "TRANSIENT|hv-transient|hv-transient|10.99.0.15|1|transient"
+  "WEIRD|$LAB_WEIRD_NAME|hv-weird|10.99.0.16|1|paused"
+)
+
+# MAC address of a lab guest/container, derived from its IP (52:54:00:99:00:<last octet>).
+lab_mac() { printf '52:54:00:99:00:%02x' "${1##*.}"; }
+
+# Serialize up.sh/down.sh runs (parallel test jobs may both call up.sh).
+# Only the top-level scripts take the lock; the step scripts they run do not.
+# Trap: every child inherits fd 9, and a daemon started below (virtlogd keeps
+# its fds) would then hold the lock forever; so up.sh and down.sh run their
+# steps with "9>&-".
+lab_lock() {
+  mkdir -p "$LAB_DIR"
+  exec 9>"$LAB_DIR/.lock"
+  flock -w 600 9 || lab_die "another lab up/down run holds $LAB_DIR/.lock for 600 s"
+}
+
+# --- logging -------------------------------------------------------------------
+lab_log()  { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+lab_die()  { printf '[lab %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
+
+# virsh on the system URI, never hanging forever (a stuck libvirtd must not hang CI).
+lab_virsh() { timeout 60 virsh -q -c "$LAB_URI" "$@"; }
+
+# lab_wait SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.5 s until it
+# succeeds; on timeout print DESCRIPTION and fail.
+lab_wait() {
+  local secs=$1 what=$2; shift 2
+  command -v "$1" >/dev/null || lab_die "lab_wait: no such command: $1"
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= deadline )); then
+      lab_die "timed out after ${secs}s waiting for: $what"
+    fi
+    sleep 0.5
+  done
+}
+
+# Is a process with this pid alive and named $2 (comm)?
+lab_pid_is() {
+  local pid=$1 comm=$2
+  [[ -n "$pid" && -r "/proc/$pid/comm" ]] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$comm" ]]
+}
+
+# Quote a value for a POSIX shell KEY='value' line: single quotes, with each
+# embedded ' written as '\''. Readers that do not want to run a shell can parse
+# it by stripping the outer quotes and replacing '\'' with '.
+lab_shquote() {
+  local s=${1//\'/\'\\\'\'}
+  printf "'%s'" "$s"
+}
+
+# Trap: bash 5.2 (Debian 12) enables patsub_replacement, where "&" in the
+# replacement of ${var//pat/rep} means "the matched text": "&quot;" would turn
+# '"' into '"quot;'. Switch it off so the escapes below are literal.
+shopt -u patsub_replacement 2>/dev/null || true
+
+# XML-escape a string for element text and attribute values.
+lab_xml_escape() {
+  local s=$1
+  s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;}; s=${s//\"/&quot;}; s=${s//\'/&apos;}
+  printf '%s' "$s"
+}
+
+# apt-get install only the packages that are missing; apt-get update at most once.
+LAB_APT_UPDATED=0
+lab_apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+      missing+=("$p")
+    fi
+  done
+  (( ${#missing[@]} == 0 )) && return 0
+  lab_log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if (( LAB_APT_UPDATED == 0 )); then
+    apt-get update -qq
+    LAB_APT_UPDATED=1
+  fi
+  # Package scripts must not start daemons (prometheus on :9090, zabbix-agent,
+  # lxc-net's lxcbr0) behind the tests' back: if the machine has no
+  # policy-rc.d, put a temporary "exit 101" one in place while installing.
+  local own_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  local rc=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || rc=$?
+  (( own_policy )) && rm -f /usr/sbin/policy-rc.d
+  (( rc == 0 )) || lab_die "apt-get install failed for: ${missing[*]}"
+}
+
+[[ $EUID -eq 0 ]] || lab_die "the lab scripts must run as root"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2153  # LAB_* variables come from the state file
+# Bring the whole lab up (idempotent, safe to rerun), then write .lab/state.env:
+#   packages -> libvirtd -> network -> guest image -> guests -> LXC container -> state
+source "$(dirname "$0")/lib.sh"
+lab_lock
+
+t0=$SECONDS
+declare -a timings=()
+step() {  # step SCRIPT: run one lab script and remember how long it took
+  local s=$SECONDS
+  "$LAB_SCRIPTS/$1" 9>&-   # no lock fd for the daemons it starts (lib.sh lab_lock)
+  timings+=("$1 $((SECONDS - s))s")
+}
+
+step install-deps.sh
+step libvirtd-up.sh
+step net-up.sh
+step guest-image.sh
+step guests-up.sh
+step lxc-up.sh
+step write-state.sh
+
+# --- summary -----------------------------------------------------------------------
+# shellcheck source=/dev/null
+source "$LAB_STATE"
+echo
+echo "== hvexporter lab up in $((SECONDS - t0))s (${timings[*]})"
+echo "libvirt:   $LAB_URI  (libvirtd pid $LAB_LIBVIRTD_PID)"
+for key in $LAB_GUEST_KEYS; do
+  n="LAB_GUEST_$key" s="LAB_STATE_$key" p="LAB_PID_$key" i="LAB_IP_$key"
+  printf '  %-10s %-18s %-8s pid=%-7s ip=%s\n' "$key" "${!n}" "${!s}" "${!p:--}" "${!i}"
+done
+echo "container: $LAB_LXC_NAME  init pid $LAB_LXC_PID  ip $LAB_LXC_IP  cgroup $LAB_LXC_CGROUP"
+echo "network:   bridge $LAB_BRIDGE ($LAB_BRIDGE_IP), peer $LAB_PEER_IP in netns $LAB_NETNS"
+echo "state:     $LAB_ROOT/$LAB_STATE (and state.json)"
