@@ -2,34 +2,53 @@
 /// Owned by the guest mapper / cgroup collector; every field is optional because
 /// kernels and cgroup versions differ.
 public struct GuestCgroupStats: Sendable, Equatable {
-    /// cgroup path relative to the hierarchy root, e.g. "/machine/qemu-1-vm1.libvirt-qemu".
+    /// The guest's own cgroup path relative to the hierarchy root, e.g.
+    /// "/machine/qemu-1-vm1.libvirt-qemu" (without `libvirt/`, `emulator`, `vcpuN` levels);
+    /// "" when the guest's processes are in no recognised cgroup.
     public var path: String
+    /// The guest's path in the v2 (unified) hierarchy, when it is in one.
+    public var unifiedPath: String?
+    /// The guest's path per v1 controller ("memory", "cpu", "cpuacct", "blkio", "name=systemd").
+    public var controllerPaths: [String: String]
+    /// Host PID of the container's init (PID 1 of its PID namespace); nil for VMs.
+    public var initPID: Int?
+    /// CPU time from cpuacct.stat / cpu.stat, seconds (user, system, total).
     public var cpuUserSeconds: Double?
     public var cpuSystemSeconds: Double?
     public var cpuUsageSeconds: Double?
+    /// CFS bandwidth periods in which the guest was throttled, and time throttled, seconds.
     public var throttledPeriods: UInt64?
     public var throttledSeconds: Double?
+    /// Memory charged to the cgroup, bytes (v1 memory.usage_in_bytes, v2 memory.current).
     public var memoryUsageBytes: UInt64?
+    /// Usage minus inactive file cache, bytes (what the kernel cannot easily reclaim).
     public var memoryWorkingSetBytes: UInt64?
+    /// Memory limit, bytes; nil when unlimited.
     public var memoryLimitBytes: UInt64?
+    /// Swap used by the cgroup, bytes.
     public var memorySwapBytes: UInt64?
+    /// Processes killed by the OOM killer in this cgroup (count since it was created).
     public var oomKills: UInt64?
+    /// Block I/O summed over devices: bytes and operations.
     public var blockReadBytes: UInt64?
     public var blockWriteBytes: UInt64?
     public var blockReadOps: UInt64?
     public var blockWriteOps: UInt64?
     /// PSI "some"/"full" totals, seconds (cgroup v2 only).
     public var cpuPressureSomeSeconds: Double?
+    public var cpuPressureFullSeconds: Double?
     public var memoryPressureSomeSeconds: Double?
     public var memoryPressureFullSeconds: Double?
     public var ioPressureSomeSeconds: Double?
     public var ioPressureFullSeconds: Double?
+    /// Processes (thread groups) of the guest: qemu, helpers, per-VM kernel threads, container processes.
     public var processes: Int?
     /// Thread counts by role ("vcpu", "emulator", "iothread", "vhost", "worker", "main", ...).
     public var threadsByRole: [String: Int]
     /// Host CPU seconds by thread role (vCPU threads vs emulator, iothreads, vhost kernel threads).
     public var cpuSecondsByRole: [String: Double]
-    /// Container network counters read in the container's own network namespace.
+    /// Container network counters read in the container's own network namespace
+    /// (all interfaces except lo): bytes and packets.
     public var netRxBytes: UInt64?
     public var netTxBytes: UInt64?
     public var netRxPackets: UInt64?
@@ -37,6 +56,7 @@ public struct GuestCgroupStats: Sendable, Equatable {
 
     public init(path: String) {
         self.path = path
+        self.controllerPaths = [:]
         self.threadsByRole = [:]
         self.cpuSecondsByRole = [:]
     }

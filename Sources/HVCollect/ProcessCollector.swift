@@ -1,0 +1,23 @@
+import HVModel
+
+/// The guest mapper as a collector ("processes"): fills `snapshot.processes`, adds containers
+/// and unknown QEMU guests to `snapshot.guests`, and each guest's process/thread counts and
+/// host CPU by role. Runs after the libvirt collector and before the cgroup collector (which
+/// reads the cgroup paths found here).
+public struct ProcessCollector: Collector {
+    public let name = "processes"
+    public let mapper: GuestMapper
+
+    public init(mapper: GuestMapper) { self.mapper = mapper }
+
+    /// - Parameters:
+    ///   - procfs: procfs mount point (`--path.procfs`).
+    ///   - runDir: libvirt's run directory root (`/run`): pidfiles are read from `<runDir>/libvirt/qemu`.
+    public init(procfs: String = "/proc", runDir: String = "/run") {
+        self.mapper = GuestMapper(procfs: procfs, libvirtRunDirectories: [runDir + "/libvirt/qemu"])
+    }
+
+    public func collect(into snapshot: inout Snapshot) throws {
+        try mapper.attribute(into: &snapshot)
+    }
+}

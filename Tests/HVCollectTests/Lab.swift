@@ -1,0 +1,108 @@
+import Foundation
+import HVModel
+
+/// The real lab of `scripts/lab/up.sh`, read from `.lab/state.env` at the repository root
+/// (found from #filePath). Tests that need it use `@Test(.enabled(if: Lab.isUp))`.
+enum Lab {
+    static let root: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+    }()
+
+    /// KEY='value' lines of the state file ('\'' inside values undone).
+    static let state: [String: String] = {
+        guard let text = try? String(contentsOfFile: root + "/.lab/state.env", encoding: .utf8) else { return [:] }
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            var v = String(line[line.index(after: eq)...])
+            if v.hasPrefix("'") && v.hasSuffix("'") && v.count >= 2 { v = String(v.dropFirst().dropLast()) }
+            out[String(line[..<eq])] = v.replacingOccurrences(of: "'\\''", with: "'")
+        }
+        return out
+    }()
+
+    /// True when the state file exists, we are root, and libvirtd (its pidfile in /run) and
+    /// the container still run.
+    static var isUp: Bool {
+        guard getuid() == 0, !state.isEmpty,
+              let s = try? String(contentsOfFile: "/run/libvirtd.pid", encoding: .utf8),
+              let pid = Int(s.trimmed) else { return false }
+        return kill(pid_t(pid), 0) == 0 && lxcInitPID != nil
+    }
+
+    /// Keys of the lab guests (RUN1, RUN2, PAUSED, OFF, TRANSIENT, WEIRD).
+    static var guestKeys: [String] { (state["LAB_GUEST_KEYS"] ?? "").split(separator: " ").map(String.init) }
+
+    struct LabGuest {
+        var key: String
+        var name: String
+        var uuid: String
+        var wanted: String
+    }
+
+    static var guests: [LabGuest] {
+        guestKeys.compactMap { k in
+            guard let n = state["LAB_GUEST_\(k)"], let u = state["LAB_UUID_\(k)"] else { return nil }
+            return LabGuest(key: k, name: n, uuid: u.lowercased(), wanted: state["LAB_STATE_\(k)"] ?? "")
+        }
+    }
+
+    /// Current domain ID and qemu PID from libvirt itself (the state file may be older).
+    static func domainID(_ name: String) -> Int? { Int(run("virsh", "-q", "-c", "qemu:///system", "domid", name).trimmed) }
+
+    static func pidfilePID(_ name: String) -> Int? {
+        let escaped = name.replacingOccurrences(of: "\"", with: "&quot;")
+        for n in [name, escaped] {
+            if let s = try? String(contentsOfFile: "/run/libvirt/qemu/\(n).pid", encoding: .utf8), let p = Int(s.trimmed) { return p }
+        }
+        return nil
+    }
+
+    /// vCPU index -> host thread ID from the QEMU monitor (`info cpus` prints `thread_id=`).
+    static func vcpuThreads(_ name: String) -> [Int: Int] {
+        let out = run("virsh", "-c", "qemu:///system", "qemu-monitor-command", "--hmp", name, "info cpus")
+        var map: [Int: Int] = [:]
+        for line in out.split(whereSeparator: \.isNewline) {   // HMP answers with "\r\n"
+            // "* CPU #0: pc=0xffffffff81c3c3a2 thread_id=1234" or " CPU #1: ... thread_id=1235"
+            guard let hash = line.range(of: "CPU #"), let tid = line.range(of: "thread_id=") else { continue }
+            let idx = line[hash.upperBound...].prefix { $0.isNumber }
+            let t = line[tid.upperBound...].prefix { $0.isNumber }
+            if let i = Int(idx), let t = Int(t) { map[i] = t }
+        }
+        return map
+    }
+
+    static var lxcName: String { state["LAB_LXC_NAME"] ?? "hv-ct1" }
+    static var lxcInitPID: Int? { Int(run("lxc-info", "-n", lxcName, "-p", "-H").trimmed) }
+
+    /// Guests as the libvirt collector would report them (from libvirt, not from our code).
+    static func snapshotGuests() -> [Guest] {
+        guests.map { lg in
+            var g = Guest(name: lg.name, uuid: lg.uuid, kind: .vm, driver: "qemu",
+                          state: lg.wanted == "shutoff" ? .shutoff : (lg.wanted == "paused" ? .paused : .running))
+            g.domainID = domainID(lg.name)
+            g.vcpuCurrent = Int(state["LAB_VCPUS_\(lg.key)"] ?? "")
+            g.maxMemoryBytes = 128 << 20
+            return g
+        }
+    }
+
+    @discardableResult
+    static func run(_ args: String...) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return "" }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension StringProtocol {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import HVModel
+import HVSystem
+import Testing
+@testable import HVCollect
+
+/// The guest mapper against the real lab (libvirtd, TCG guests, an LXC container).
+/// Ground truth comes from libvirt (pidfiles, QEMU monitor thread IDs) and lxc-info / cgroupfs.
+@Suite(.serialized) struct MapperLabTests {
+    func mapped() throws -> Snapshot {
+        var snap = Snapshot()
+        snap.guests = Lab.snapshotGuests()
+        try GuestMapper().attribute(into: &snap)
+        return snap
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func everyThreadOfEveryQemuIsItsGuests() throws {
+        let snap = try mapped()
+        var checked = 0
+        for lg in Lab.guests where lg.wanted != "shutoff" {
+            let pid = try #require(Lab.pidfilePID(lg.name), "no pidfile for \(lg.name)")
+            let tids = try ProcFS().tids(pid)
+            for tid in tids {
+                let e = try #require(snap.processes.first { $0.tid == tid }, "tid \(tid) of \(lg.name) missing")
+                #expect(e.guestKey == lg.uuid, "tid \(tid) (\(e.comm)) of \(lg.name) attributed to \(e.guestKey ?? "host")")
+                #expect(e.pid == pid)
+                checked += 1
+            }
+            let main = try #require(snap.processes.first { $0.tid == pid })
+            #expect(main.role == ThreadRole.emulator)
+            #expect(main.evidence.contains("cmdline-uuid"))
+            #expect(main.evidence.contains("pidfile"))
+            let g = try #require(snap.guests.first { $0.uuid == lg.uuid })
+            let cg = try #require(g.cgroup)
+            #expect(cg.processes == 1)
+            #expect(cg.path.hasSuffix(".libvirt-qemu") || cg.path.contains("machine-qemu"))
+            #expect(cg.threadsByRole.values.reduce(0, +) == tids.count)
+        }
+        #expect(checked > 10)
+        // Nothing else on the host is attributed to a VM.
+        let vmKeys = Set(Lab.guests.map(\.uuid))
+        let vmPIDs = Set(Lab.guests.compactMap { Lab.pidfilePID($0.name) })
+        for e in snap.processes where e.guestKey.map(vmKeys.contains) == true {
+            #expect(vmPIDs.contains(e.pid) || e.role == ThreadRole.vhost || e.role == ThreadRole.helper,
+                    "pid \(e.pid) \(e.comm) wrongly attributed")
+        }
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func vcpuThreadsMatchTheQemuMonitor() throws {
+        let snap = try mapped()
+        var checked = 0
+        for lg in Lab.guests where lg.wanted != "shutoff" {
+            let truth = Lab.vcpuThreads(lg.name)
+            #expect(!truth.isEmpty, "no thread_id from the monitor of \(lg.name)")
+            for (index, tid) in truth {
+                let e = try #require(snap.processes.first { $0.tid == tid })
+                #expect(e.role == ThreadRole.vcpu)
+                #expect(e.vcpu == index)
+                #expect(e.guestKey == lg.uuid)
+                let g = try #require(snap.guests.first { $0.uuid == lg.uuid })
+                #expect(g.vcpus.first { $0.index == index }?.threadID == tid)
+                checked += 1
+            }
+            let g = try #require(snap.guests.first { $0.uuid == lg.uuid })
+            #expect(g.cgroup?.threadsByRole[ThreadRole.vcpu] == truth.count)
+        }
+        #expect(checked >= 5)
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func vhostThreadsFollowTheirQemu() throws {
+        let snap = try mapped()
+        // TCG guests get no vhost-net here, so this checks whatever vhost workers exist.
+        for e in snap.processes where e.comm.hasPrefix("vhost-") {
+            let owner = Int(e.comm.dropFirst(6))
+            let q = try #require(snap.processes.first { $0.tid == owner })
+            #expect(e.role == ThreadRole.vhost)
+            #expect(e.guestKey != nil && e.guestKey == q.guestKey)
+        }
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func everyProcessOfTheContainer() throws {
+        let snap = try mapped()
+        let initPID = try #require(Lab.lxcInitPID)
+        let key = "lxc-tools:\(Lab.lxcName)"
+        let g = try #require(snap.guests.first { $0.key == key })
+        #expect(g.kind == .container && g.uuid == nil && g.state == .running)
+        #expect(g.cgroup?.initPID == initPID)
+        #expect(g.cgroup?.path == "/lxc.payload.\(Lab.lxcName)")
+        let cg = CgroupFS()
+        let dir = try #require(cg.unifiedDirectory("/lxc.payload.\(Lab.lxcName)") ?? cg.v1Directory("memory", "/lxc.payload.\(Lab.lxcName)"))
+        let members = try cg.procs(dir)
+        #expect(!members.isEmpty)
+        for pid in members where pid > 0 {
+            guard kill(pid_t(pid), 0) == 0 else { continue }
+            let e = try #require(snap.processes.first { $0.tid == pid }, "container pid \(pid) missing")
+            #expect(e.guestKey == key, "container pid \(pid) \(e.comm) -> \(e.guestKey ?? "host")")
+            #expect(e.role == ThreadRole.container)
+        }
+        // The LXC monitor is the container's host-side helper.
+        let monitor = try #require(snap.processes.first { $0.pid == (try? ProcFS().stat(initPID).ppid) })
+        #expect(monitor.guestKey == key && monitor.role == ThreadRole.helper)
+        #expect(snap.guests.first { $0.key == key }?.driver == "lxc-tools")
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func processThatEscapedTheCgroupIsFoundByItsPidNamespace() throws {
+        let initPID = try #require(Lab.lxcInitPID)
+        // Start a process inside the container's namespaces, then move it to the host's root
+        // cgroups: only the PID namespace still says whose it is.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        child.arguments = ["-t", String(initPID), "-p", "-m", "--", "/bin/sleep", "60"]
+        try child.run()
+        defer { child.terminate(); child.waitUntilExit() }
+        // nsenter forks the sleep into the namespace: find it among nsenter's children.
+        var sleeper: Int?
+        for _ in 0..<50 where sleeper == nil {
+            usleep(100_000)
+            let kids = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/task/\(child.processIdentifier)/children", encoding: .utf8)) ?? ""
+            sleeper = kids.split(separator: " ").compactMap { Int($0) }.first
+        }
+        let pid = try #require(sleeper)
+        defer { kill(pid_t(pid), SIGKILL) }
+        for dir in ["/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup"] {
+            try? "\(pid)\n".write(toFile: dir + "/cgroup.procs", atomically: false, encoding: .utf8)
+        }
+        let placement = try ProcFS().cgroup(pid).placement
+        var snap = Snapshot()
+        try GuestMapper().attribute(into: &snap)
+        let e = try #require(snap.processes.first { $0.pid == pid })
+        #expect(e.guestKey == "lxc-tools:\(Lab.lxcName)")
+        #expect(e.evidence == (placement == nil ? "pidns" : "cgroup"))
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func incrementalScanReusesTheCache() throws {
+        // youngProcessSeconds 0: no re-check of recently started processes, so only processes
+        // started (or renamed) between the two scans are classified again.
+        let m = GuestMapper(youngProcessSeconds: 0)
+        let full = try m.scan()
+        let inc = try m.scan()
+        #expect(full.classified == full.processes)
+        #expect(inc.reused >= full.processes - 10)
+        #expect(inc.classified <= 10)
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func hostCPUByRoleRisesWhileGuestsRun() throws {
+        let m = GuestMapper()
+        var a = Snapshot()
+        a.guests = Lab.snapshotGuests()
+        try m.attribute(into: &a)
+        sleep(5)
+        var b = Snapshot()
+        b.guests = Lab.snapshotGuests()
+        try m.attribute(into: &b)
+        for lg in Lab.guests where lg.wanted == "running" {
+            let before = a.guests.first { $0.uuid == lg.uuid }?.cgroup?.cpuSecondsByRole ?? [:]
+            let after = b.guests.first { $0.uuid == lg.uuid }?.cgroup?.cpuSecondsByRole ?? [:]
+            #expect((after[ThreadRole.vcpu] ?? 0) > (before[ThreadRole.vcpu] ?? 0), "\(lg.name) vcpu CPU did not rise")
+            for (role, v) in before { #expect((after[role] ?? 0) >= v, "\(lg.name) \(role) went down") }
+        }
+    }
+}
