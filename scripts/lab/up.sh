@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2153  # LAB_* variables come from the state file
 # Bring the whole lab up (idempotent, safe to rerun), then write .lab/state.env:
-#   packages -> libvirtd -> network -> guest image -> guests -> LXC container -> state
+#   packages -> libvirtd -> network -> guest image -> guests -> LXC container
+#   [-> LXD, if LAB_WITH_LXD=1] -> state
 source "$(dirname "$0")/lib.sh"
 lab_lock
 
@@ -19,6 +20,8 @@ step net-up.sh
 step guest-image.sh
 step guests-up.sh
 step lxc-up.sh
+# LXD is optional: LAB_WITH_LXD=1 scripts/lab/up.sh (or run lxd-up.sh later).
+if [[ "${LAB_WITH_LXD:-0}" == 1 ]]; then step lxd-up.sh; fi
 step write-state.sh
 
 # --- summary -----------------------------------------------------------------------
@@ -32,5 +35,8 @@ for key in $LAB_GUEST_KEYS; do
   printf '  %-10s %-18s %-8s pid=%-7s ip=%s\n' "$key" "${!n}" "${!s}" "${!p:--}" "${!i}"
 done
 echo "container: $LAB_LXC_NAME  init pid $LAB_LXC_PID  ip $LAB_LXC_IP  cgroup $LAB_LXC_CGROUP"
+if [[ -n "${LAB_LXD_SOCKET:-}" ]]; then
+  echo "lxd:       $LAB_LXD_CT1 pid $LAB_LXD_CT1_PID ($LAB_LXD_CT1_CGROUP), $LAB_LXD_CT2 pid $LAB_LXD_CT2_PID ($LAB_LXD_CT2_CGROUP)"
+fi
 echo "network:   bridge $LAB_BRIDGE ($LAB_BRIDGE_IP), peer $LAB_PEER_IP in netns $LAB_NETNS"
 echo "state:     $LAB_ROOT/$LAB_STATE (and state.json)"

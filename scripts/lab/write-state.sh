@@ -89,6 +89,22 @@ put LAB_LXC_MAC "$(lab_mac "$LAB_LXC_IP")"
 put LAB_LXC_VETH hvct1-veth
 put LAB_LXC_CGROUP "/lxc.payload.$LAB_LXC_NAME"
 
+# LXD (optional, lxd-up.sh): keys only when its daemon answers.
+if command -v lxd >/dev/null && LXD_DIR=/var/lib/lxd timeout 10 lxc query /1.0 >/dev/null 2>&1; then
+  put LAB_LXD_SOCKET /var/lib/lxd/unix.socket
+  put LAB_LXD_PROJECT hvproj
+  for spec in "CT1|hv-lxd1|default|10.99.0.31|lxc.payload.hv-lxd1" \
+              "CT2|hv-lxd2|hvproj|10.99.0.32|lxc.payload.hvproj_hv-lxd2"; do
+    IFS='|' read -r k name project ip cg <<<"$spec"
+    pid=$(LXD_DIR=/var/lib/lxd timeout 10 lxc query "/1.0/instances/$name/state?project=$project" 2>/dev/null | jq -r '.pid // empty' || true)
+    put "LAB_LXD_$k" "$name"
+    put "LAB_LXD_${k}_PROJECT" "$project"
+    put "LAB_LXD_${k}_PID" "$pid"
+    put "LAB_LXD_${k}_IP" "$ip"
+    put "LAB_LXD_${k}_CGROUP" "/$cg"
+  done
+fi
+
 # Write both files atomically (a test reading concurrently sees old or new).
 tmp_env=$(mktemp "$LAB_DIR/state.env.XXXXXX")
 tmp_json=$(mktemp "$LAB_DIR/state.json.XXXXXX")
