@@ -37,6 +37,10 @@ public enum CollectorCatalog {
               help: "libvirt domains: state, CPU, vCPUs, balloon, block devices, interfaces, device metadata.") { ctx in
             LibvirtCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
+        Entry(name: "exporter", enabledByDefault: true,
+              help: "hv-exporter's own process: process_cpu_seconds_total, process_resident_memory_bytes, file descriptors.") { ctx in
+            ExporterProcessCollector(procfs: ctx.settings.procfs)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }

@@ -21,6 +21,10 @@ public struct Snapshot: Sendable {
     public var mdArrays: [MDArray]
     /// libvirt storage pools.
     public var storagePools: [StoragePool]
+    /// Last jobs of domains that left this libvirt daemon (migrated away), kept for a while.
+    public var departedJobs: [DepartedDomainJob]
+    /// The exporter's own process (the `process_*` families).
+    public var exporterProcess: ExporterProcessStats?
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -32,6 +36,8 @@ public struct Snapshot: Sendable {
         self.host = nil
         self.mdArrays = []
         self.storagePools = []
+        self.departedJobs = []
+        self.exporterProcess = nil
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.
