@@ -127,6 +127,18 @@ for g in "${LAB_GUESTS[@]}"; do
     fi
   fi
 
+  # A live guest started from another checkout (CI clones the repo afresh, while libvirt
+  # keeps the old definition and autostarts it) points at that checkout's kernel and disk:
+  # stop it so it is redefined and started from this one.
+  if [[ "$state" == running || "$state" == paused ]]; then
+    live=$(lab_virsh dumpxml -- "$name" 2>/dev/null || true)
+    if ! grep -qF "<kernel>$(lab_xml_escape "$KERNEL")</kernel>" <<<"$live"; then
+      lab_log "$key: $name runs from another checkout's files: restarting it from $LAB_ROOT"
+      lab_virsh destroy -- "$name" >/dev/null
+      if [[ "$want" == transient ]]; then state=absent; gen_xml "$name" "$slug" "$ip" "$vcpus" >"$xml"; else state="shut off"; fi
+    fi
+  fi
+
   case "$want" in
     running|paused)
       case "$state" in
