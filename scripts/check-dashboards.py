@@ -1,0 +1,571 @@
+#!/usr/bin/env python3
+"""Run every query of the hvexporter Grafana dashboards against a real Prometheus.
+
+    scripts/check-dashboards.py [options] http://127.0.0.1:9090
+
+For each dashboard in dashboards/*.json this script
+  - checks its structure: a `datasource` variable of type prometheus, every panel and target
+    using `${datasource}`, no hard-coded instance in any query, unique panel ids, a uid;
+  - runs its templating queries (label_values(...), query_result(...)) through the HTTP API,
+    in order, and picks a value for each variable (the candidate for which most panel queries
+    return data, unless --var NAME=VALUE says otherwise);
+  - substitutes the template variables ($instance, ${guest}, [[x]], ${x:regex}, and Grafana's
+    $__rate_interval, $__interval, $__range ...) and runs every panel target: instant targets
+    with /api/v1/query, range targets with /api/v1/query_range over the last --range;
+  - reports, per query, one of:
+      ERROR     Prometheus rejected it (parse or execution error)          -> failure
+      DATA      it returned data
+      DATA*     it returned data, but a family it names has no series at all (e.g. a
+                `... or vector(0)` fallback, or the libvirt half of a VM/container union);
+                the missing families are listed (pending ones are marked)
+      PENDING   empty, and it needs a family the exporter does not serve yet (PENDING_FAMILIES)
+      EVENT     empty, and the query is listed in EVENT_ONLY: it only has data during an event
+                (a migration, a RAID rebuild...), with the reason
+      EMPTY     empty with no excuse                                        -> failure
+      UNKNOWN   names a family the exporter does not serve and that is not pending: a typo
+                or a renamed family                                         -> failure
+    An EVENT query becomes mandatory with --expect-event GROUP (e.g. while a migration runs).
+
+Exit status: 0 when nothing failed, 1 when some query failed, 2 on usage or connection errors.
+Python 3 standard library only.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+# ----------------------------------------------------------------------------------------
+# Families agreed on but not (yet) served by the exporter, with the reason. A query that is
+# empty because of one of these is reported PENDING, not failed. When a family starts to
+# return data the report says so: remove it from this list then.
+# ----------------------------------------------------------------------------------------
+_MAPPER = "guest mapper / cgroup collector not merged yet"
+_HOST = "host collector (CPUs, memory, overcommit, KSM, huge pages) not merged yet"
+_MD = "md RAID collector not merged yet"
+_POOL = "storage pool collector not merged yet"
+_JOB = "domain job / block job collector not merged yet"
+PENDING_FAMILIES = {
+    **{f: _MAPPER for f in [
+        "hv_guest_cpu_user_seconds_total", "hv_guest_cpu_system_seconds_total",
+        "hv_guest_cpu_throttled_periods_total", "hv_guest_cpu_throttled_seconds_total",
+        "hv_guest_host_cpu_seconds_total",
+        "hv_guest_memory_usage_bytes", "hv_guest_memory_working_set_bytes",
+        "hv_guest_memory_limit_bytes", "hv_guest_memory_swap_bytes",
+        "hv_guest_memory_oom_kills_total",
+        "hv_guest_block_read_bytes_total", "hv_guest_block_write_bytes_total",
+        "hv_guest_block_read_operations_total", "hv_guest_block_write_operations_total",
+        "hv_guest_pressure_cpu_some_seconds_total", "hv_guest_pressure_cpu_full_seconds_total",
+        "hv_guest_pressure_memory_some_seconds_total", "hv_guest_pressure_memory_full_seconds_total",
+        "hv_guest_pressure_io_some_seconds_total", "hv_guest_pressure_io_full_seconds_total",
+        "hv_guest_processes", "hv_guest_threads",
+        "hv_guest_network_receive_bytes_total", "hv_guest_network_transmit_bytes_total",
+        "hv_guest_network_receive_packets_total", "hv_guest_network_transmit_packets_total",
+    ]},
+    **{f: _HOST for f in [
+        "hv_host_cpus", "hv_host_memory_total_bytes", "hv_host_guest_vcpus",
+        "hv_host_guest_memory_bytes", "hv_host_vcpu_overcommit_ratio",
+        "hv_host_memory_overcommit_ratio", "hv_host_ksm_pages_shared", "hv_host_ksm_pages_sharing",
+        "hv_host_hugepages_total", "hv_host_hugepages_free",
+    ]},
+    **{f: _MD for f in [
+        "hv_md_info", "hv_md_state", "hv_md_disks", "hv_md_disks_required", "hv_md_degraded",
+        "hv_md_sync_action", "hv_md_sync_completed_ratio", "hv_md_sync_speed_bytes_per_second",
+        "hv_md_sync_remaining_seconds", "hv_md_mismatch_sectors", "hv_md_member_info",
+        "hv_md_member_state", "hv_md_member_errors",
+    ]},
+    **{f: _POOL for f in [
+        "libvirt_storage_pool_state", "libvirt_storage_pool_info",
+        "libvirt_storage_pool_capacity_bytes", "libvirt_storage_pool_allocation_bytes",
+        "libvirt_storage_pool_available_bytes", "libvirt_storage_pool_volumes",
+        "hv_storage_pool_used_ratio", "hv_storage_pool_timed_out",
+    ]},
+    **{f: _JOB for f in [
+        "libvirt_domain_job_type", "libvirt_domain_job_operation",
+        "libvirt_domain_job_time_elapsed_seconds", "libvirt_domain_job_time_remaining_seconds",
+        "libvirt_domain_job_data_total_bytes", "libvirt_domain_job_data_processed_bytes",
+        "libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_memory_total_bytes",
+        "libvirt_domain_job_memory_processed_bytes", "libvirt_domain_job_memory_remaining_bytes",
+        "libvirt_domain_job_disk_total_bytes", "libvirt_domain_job_disk_processed_bytes",
+        "libvirt_domain_job_disk_remaining_bytes",
+        "libvirt_domain_job_memory_bandwidth_bytes_per_second",
+        "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
+        "libvirt_domain_job_memory_iteration", "hv_domain_job_progress_ratio",
+        "hv_domain_last_job_info", "hv_domain_last_job_duration_seconds",
+        "hv_domain_last_job_downtime_seconds",
+        "libvirt_domain_block_job_current_bytes", "libvirt_domain_block_job_end_bytes",
+        "hv_domain_block_job_progress_ratio",
+    ]},
+}
+
+# ----------------------------------------------------------------------------------------
+# Queries that only return data during an event. Key: (dashboard uid, panel title); the
+# value: (event group, reason). --expect-event GROUP makes the group's queries mandatory.
+# ----------------------------------------------------------------------------------------
+_MIG = ("migration", "only while a domain job (migration, save, dump, snapshot, backup) runs")
+_LAST = ("migration", "only after a domain job finished since the exporter started")
+_BLK = ("block-job", "only while a block job (blockcopy, blockcommit, blockpull) runs")
+_SYNC = ("raid-sync", "only while an md array resyncs, recovers, checks or reshapes")
+_RAID = ("raid", "only on hosts with md arrays (the lab has no md driver; prometheus-check.sh "
+                 "can add an exporter reading a fixture tree)")
+_SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
+EVENT_ONLY = {
+    ("hvexporter-host", "RAID sync progress"): _SYNC,
+    ("hvexporter-host", "Storage pool usage"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Pools"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Pool usage"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Pool free space"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Pool free space in 24h (6h trend)"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Pool state"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Volumes per pool"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Pools timing out"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-storage", "Arrays"): _RAID,
+    ("hvexporter-storage", "Member disks"): _RAID,
+    ("hvexporter-storage", "Disks by state"): _RAID,
+    ("hvexporter-storage", "Sync action"): _RAID,
+    ("hvexporter-storage", "Member read errors"): _RAID,
+    ("hvexporter-storage", "Sync progress"): _SYNC,
+    ("hvexporter-storage", "Sync speed"): _SYNC,
+    ("hvexporter-storage", "Sync time remaining"): _SYNC,
+    ("hvexporter-jobs", "Current jobs"): _MIG,
+    ("hvexporter-jobs", "Job progress"): _MIG,
+    ("hvexporter-jobs", "Data processed / remaining"): _MIG,
+    ("hvexporter-jobs", "Memory: transfer rate vs dirty rate"): _MIG,
+    ("hvexporter-jobs", "Memory processed / remaining"): _MIG,
+    ("hvexporter-jobs", "Pre-copy iteration"): _MIG,
+    ("hvexporter-jobs", "Elapsed and remaining time"): _MIG,
+    ("hvexporter-jobs", "Disk copy (non-shared storage)"): ("migration", "only during a migration with --copy-storage-all/-inc"),
+    ("hvexporter-jobs", "Block job progress"): _BLK,
+    ("hvexporter-jobs", "Block job bytes"): _BLK,
+    ("hvexporter-jobs", "Last job per domain"): _LAST,
+    ("hvexporter-jobs", "Migration downtime"): ("migration", "only after a live migration finished since the exporter started"),
+    ("hvexporter-jobs", "Last job duration"): _LAST,
+    ("hvexporter-jobs", "Guests running on more than one host (fleet)"): _SPLIT,
+}
+
+BUILTINS = {
+    "__rate_interval": "1m", "__interval": "15s", "__interval_ms": "15000",
+    "__range": "1h", "__range_s": "3600", "__range_ms": "3600000",
+    "__auto_interval": "15s", "__dashboard": "dashboard", "__org": "1", "__user": "checker",
+}
+
+FAMILY_RE = re.compile(r'\b((?:hv|libvirt)_[A-Za-z0-9_]+)\b|\b(up)\s*\{')
+STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+VAR_RE = re.compile(r'\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)(?::(\w+))?\]\]|\$(\w+)')
+HARDCODED_INSTANCE_RE = re.compile(r'\binstance\s*(=~|!~|=|!=)\s*"(?!\$)[^"]+"')
+
+
+class Prom:
+    def __init__(self, url, timeout):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def get(self, path, params):
+        q = urllib.parse.urlencode(params, doseq=True)
+        req = urllib.request.Request(f"{self.url}{path}?{q}")
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                return json.load(r)
+        except urllib.error.HTTPError as e:  # 400/422 carry a JSON error body
+            try:
+                return json.load(e)
+            except Exception:
+                return {"status": "error", "errorType": f"http {e.code}", "error": str(e)}
+
+    def query(self, expr, at):
+        return self.get("/api/v1/query", {"query": expr, "time": f"{at:.3f}"})
+
+    def query_range(self, expr, start, end, step):
+        return self.get("/api/v1/query_range", {"query": expr, "start": f"{start:.3f}",
+                                                "end": f"{end:.3f}", "step": f"{step:g}"})
+
+
+def families(expr):
+    """Metric family names a PromQL expression names (strings removed first)."""
+    bare = STRING_RE.sub('""', expr)
+    out = []
+    for m in FAMILY_RE.finditer(bare):
+        name = m.group(1) or m.group(2)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def regex_escape(v):
+    return re.sub(r'([\\.^$*+?()\[\]{}|])', r'\\\1', v)
+
+
+def promql_string_escape(v):
+    return v.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def substitute(expr, values):
+    """Replace template variables the way Grafana would, escaping for the context."""
+    def repl(m):
+        name = m.group(1) or m.group(3) or m.group(5)
+        fmt = m.group(2) or m.group(4)
+        if name in BUILTINS:
+            return BUILTINS[name]
+        if name not in values:
+            return m.group(0)
+        val = values[name]
+        before = expr[:m.start()]
+        # inside a regex matcher's string: =~"... or !~"...
+        in_regex = re.search(r'[=!]~\s*"[^"]*$', before) is not None
+        if fmt == "regex" or in_regex:
+            return promql_string_escape(regex_escape(val))
+        if fmt == "raw":
+            return val
+        return promql_string_escape(val)
+    return VAR_RE.sub(repl, expr)
+
+
+def referenced_vars(expr, names):
+    out = set()
+    for m in VAR_RE.finditer(expr):
+        n = m.group(1) or m.group(3) or m.group(5)
+        if n in names:
+            out.add(n)
+    return out
+
+
+def walk_panels(panels):
+    for p in panels:
+        yield p
+        for sub in p.get("panels", []) or []:
+            yield sub
+
+
+def has_data(resp):
+    """(True, all_nan) when a successful response has at least one sample."""
+    data = resp.get("data", {})
+    rtype, result = data.get("resultType"), data.get("result")
+    if rtype in ("scalar", "string"):
+        return True, False
+    if not result:
+        return False, False
+    vals = []
+    for s in result:
+        if "value" in s:
+            vals.append(s["value"][1])
+        vals.extend(v[1] for v in s.get("values", []))
+    return True, bool(vals) and all(v in ("NaN", "+Inf", "-Inf") for v in vals)
+
+
+class Checker:
+    def __init__(self, args):
+        self.args = args
+        self.prom = Prom(args.prometheus, args.timeout)
+        self.now = args.time or time.time()
+        self.range_s = parse_duration(args.range)
+        self.step = max(2.0, self.range_s / 120)
+        self.failures = 0
+        self.counts = {}
+        self.known = set()
+        self.rows = []
+        self.seen_event_keys = set()
+
+    # ------------------------------------------------------------------
+    def run_target(self, expr, instant):
+        if instant:
+            return self.prom.query(expr, self.now)
+        return self.prom.query_range(expr, self.now - self.range_s, self.now, self.step)
+
+    def label_values(self, query):
+        """Evaluate a Grafana Prometheus variable query; returns (status, values, detail)."""
+        q = query.strip()
+        m = re.fullmatch(r'label_values\(\s*(.+?)\s*,\s*(\w+)\s*\)', q, re.S)
+        if m:
+            sel, label = m.group(1), m.group(2)
+            r = self.prom.get("/api/v1/series", {"match[]": sel,
+                                                  "start": f"{self.now - self.range_s:.3f}",
+                                                  "end": f"{self.now:.3f}"})
+            if r.get("status") != "success":
+                return "ERROR", [], r.get("error", "")
+            vals = sorted({s[label] for s in r["data"] if label in s})
+            return ("DATA" if vals else "EMPTY"), vals, f"series {sel}"
+        m = re.fullmatch(r'label_values\(\s*(\w+)\s*\)', q)
+        if m:
+            r = self.prom.get(f"/api/v1/label/{m.group(1)}/values", {})
+            if r.get("status") != "success":
+                return "ERROR", [], r.get("error", "")
+            return ("DATA" if r["data"] else "EMPTY"), sorted(r["data"]), "label values"
+        m = re.fullmatch(r'query_result\(\s*(.+)\s*\)', q, re.S)
+        if m:
+            r = self.prom.query(m.group(1), self.now)
+            if r.get("status") != "success":
+                return "ERROR", [], r.get("error", "")
+            vals = [json.dumps(s.get("metric", {})) for s in r["data"]["result"]]
+            return ("DATA" if vals else "EMPTY"), vals, "query_result"
+        return "ERROR", [], f"unsupported variable query: {q}"
+
+    # ------------------------------------------------------------------
+    def classify(self, uid, title, expr_raw, expr, resp, binding_note=""):
+        fams = families(expr)
+        missing = [f for f in fams if f not in self.known]
+        if resp.get("status") != "success":
+            return "ERROR", f"{resp.get('errorType', '')}: {resp.get('error', '')}"
+        ok, all_nan = has_data(resp)
+        if ok:
+            if missing:
+                tags = [f + (" (pending)" if f in PENDING_FAMILIES else "") for f in missing]
+                return "DATA*", f"{binding_note}not served: {', '.join(tags)}".strip()
+            return "DATA", (binding_note + ("all values NaN (idle)" if all_nan else "")).strip()
+        unknown = [f for f in missing if f not in PENDING_FAMILIES]
+        ev = EVENT_ONLY.get((uid, title))
+        if ev:
+            self.seen_event_keys.add((uid, title))
+        if unknown and not ev:
+            return "UNKNOWN", "no such family in Prometheus: " + ", ".join(unknown)
+        pend = [f for f in missing if f in PENDING_FAMILIES]
+        if pend:
+            return "PENDING", ", ".join(sorted({PENDING_FAMILIES[f] for f in pend})) + \
+                f" ({', '.join(pend)})"
+        if ev and ev[0] in self.args.expect_event:
+            return "EMPTY", f"event '{ev[0]}' expected now: {ev[1]}"
+        if ev:
+            return "EVENT", f"[{ev[0]}] {ev[1]}"
+        return "EMPTY", "no series"
+
+    def report(self, status, where, detail, expr):
+        self.counts[status] = self.counts.get(status, 0) + 1
+        failed = status in ("ERROR", "EMPTY", "UNKNOWN", "STRUCT")
+        if failed:
+            self.failures += 1
+        self.rows.append({"status": status, "where": where, "detail": detail, "expr": expr})
+        if self.args.json:
+            return
+        if failed or self.args.verbose or status != "DATA":
+            print(f"{status:8} {where}" + (f"  -- {detail}" if detail else ""))
+            if expr and (failed or self.args.verbose > 1):
+                print(f"         {expr}")
+        elif not self.args.quiet:
+            print(f"{status:8} {where}" + (f"  -- {detail}" if detail else ""))
+
+    # ------------------------------------------------------------------
+    def structure(self, path, dash):
+        uid = dash.get("uid") or os.path.basename(path)
+        errs = []
+        if not dash.get("uid"):
+            errs.append("no uid")
+        if not dash.get("title"):
+            errs.append("no title")
+        tvars = dash.get("templating", {}).get("list", [])
+        dsv = [v for v in tvars if v.get("type") == "datasource"]
+        if not dsv or dsv[0].get("query") != "prometheus" or dsv[0].get("name") != "datasource":
+            errs.append("no `datasource` variable of type datasource/prometheus")
+        ids = []
+        for p in walk_panels(dash.get("panels", [])):
+            if p.get("type") in ("row", "text"):
+                continue
+            ids.append(p.get("id"))
+            ds = p.get("datasource") or {}
+            if ds.get("uid") != "${datasource}":
+                errs.append(f"panel '{p.get('title')}' datasource is not ${{datasource}}: {ds}")
+            for t in p.get("targets", []):
+                tds = t.get("datasource") or ds
+                if tds.get("uid") != "${datasource}":
+                    errs.append(f"panel '{p.get('title')}' target {t.get('refId')} datasource: {tds}")
+                if HARDCODED_INSTANCE_RE.search(t.get("expr", "")):
+                    errs.append(f"panel '{p.get('title')}' target {t.get('refId')} hard-codes an instance")
+        if len(ids) != len(set(ids)):
+            errs.append("duplicate panel ids")
+        titles = [p.get("title") for p in walk_panels(dash.get("panels", [])) if p.get("type") != "row"]
+        dups = sorted({t for t in titles if titles.count(t) > 1})
+        if dups:
+            errs.append(f"duplicate panel titles (EVENT_ONLY needs them unique): {dups}")
+        for v in tvars:
+            if v.get("type") == "query" and (v.get("datasource") or {}).get("uid") != "${datasource}":
+                errs.append(f"variable {v.get('name')} does not use ${{datasource}}")
+        for e in errs:
+            self.report("STRUCT", f"{uid}", e, "")
+        return uid
+
+    def check_dashboard(self, path):
+        with open(path, encoding="utf-8") as f:
+            dash = json.load(f)
+        uid = self.structure(path, dash)
+        if not self.args.json:
+            print(f"\n== {os.path.basename(path)}: {dash.get('title')} (uid {uid})")
+        tvars = dash.get("templating", {}).get("list", [])
+        var_names = {v["name"] for v in tvars}
+        targets = []  # (title, refId, raw expr, instant)
+        for p in walk_panels(dash.get("panels", [])):
+            for t in p.get("targets", []) or []:
+                if t.get("expr"):
+                    targets.append((p.get("title", ""), t.get("refId", ""), t["expr"],
+                                    bool(t.get("instant")) and not t.get("range")))
+
+        values, candidates = {}, {}
+        for v in tvars:
+            name = v["name"]
+            if v.get("type") == "datasource":
+                values[name] = "prometheus"
+                continue
+            if v.get("type") == "constant" or v.get("type") == "custom":
+                values[name] = str(v.get("query", "")).split(",")[0]
+                continue
+            if v.get("type") != "query":
+                continue
+            q = v.get("query")
+            q = q.get("query", "") if isinstance(q, dict) else (q or v.get("definition", ""))
+            qs = substitute(q, values)
+            status, vals, detail = self.label_values(qs)
+            if v.get("regex"):
+                rx = re.compile(v["regex"].strip("/"))
+                vals = [x for x in vals if rx.search(x)]
+            self.report(status if status != "EMPTY" else "EMPTY", f"{uid} / variable ${name}",
+                        f"{len(vals)} value(s)" + (f": {', '.join(vals[:5])}" if vals else "")
+                        + ("" if status == "DATA" else f" {detail}"), qs)
+            if self.args.var.get(name) is not None:
+                values[name] = self.args.var[name]
+                candidates[name] = [values[name]] + [x for x in vals if x != values[name]]
+                continue
+            if not vals:
+                values[name] = ""
+                candidates[name] = []
+                continue
+            values[name] = self.best_candidate(name, vals, values, targets, var_names)
+            candidates[name] = [values[name]] + [x for x in vals if x != values[name]]
+        if not self.args.json:
+            shown = {k: v for k, v in values.items() if k != "datasource"}
+            print(f"   variables: {shown}")
+
+        for title, ref, raw, instant in targets:
+            where = f"{uid} / {title} [{ref}]"
+            expr = substitute(raw, values)
+            resp = self.run_target(expr, instant)
+            status, detail = self.classify(uid, title, raw, expr, resp)
+            if status in ("EMPTY", "PENDING", "EVENT", "UNKNOWN") and resp.get("status") == "success":
+                # another value of a variable the query uses may have data (e.g. a container
+                # for container-only panels, the fixture exporter for RAID panels)
+                alt = self.try_alternatives(raw, values, candidates, var_names, instant)
+                if alt:
+                    expr, binding = alt
+                    resp = self.run_target(expr, instant)
+                    status, detail = self.classify(uid, title, raw, expr, resp, binding + "; ")
+            self.report(status, where, detail, expr)
+
+    def best_candidate(self, name, vals, values, targets, var_names):
+        if len(vals) == 1:
+            return vals[0]
+        relevant = [(raw, inst) for _, _, raw, inst in targets
+                    if name in referenced_vars(raw, var_names)
+                    and referenced_vars(raw, var_names) <= set(values) | {name}]
+        best, best_score = vals[0], -1
+        for cand in vals[: self.args.max_candidates]:
+            vv = dict(values, **{name: cand})
+            score = 0
+            for raw, inst in relevant:
+                r = self.run_target(substitute(raw, vv), inst)
+                if r.get("status") == "success" and has_data(r)[0]:
+                    score += 1
+            if score > best_score:
+                best, best_score = cand, score
+        return best
+
+    def try_alternatives(self, raw, values, candidates, var_names, instant):
+        used = [n for n in referenced_vars(raw, var_names) if len(candidates.get(n, [])) > 1]
+        for n in used:
+            for cand in candidates[n][1: self.args.max_candidates]:
+                vv = dict(values, **{n: cand})
+                expr = substitute(raw, vv)
+                r = self.run_target(expr, instant)
+                if r.get("status") == "success" and has_data(r)[0]:
+                    return expr, f"with {n}={cand}"
+        return None
+
+    # ------------------------------------------------------------------
+    def main(self, paths):
+        r = self.prom.get("/api/v1/label/__name__/values", {})
+        if r.get("status") != "success":
+            print(f"cannot list metric names from {self.args.prometheus}: {r}", file=sys.stderr)
+            return 2
+        self.known = set(r["data"])
+        for p in paths:
+            self.check_dashboard(p)
+        # stale list entries
+        for key in EVENT_ONLY:
+            if key[0] in self.dash_uids and key not in self.all_titles:
+                self.report("STRUCT", f"{key[0]} / {key[1]}", "EVENT_ONLY entry names no panel", "")
+        served_pending = sorted(f for f in PENDING_FAMILIES if f in self.known)
+        if self.args.json:
+            print(json.dumps({"results": self.rows, "counts": self.counts,
+                              "pending_families_now_served": served_pending}, indent=2))
+        else:
+            print("\nsummary: " + ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())))
+            missing_pending = sorted(f for f in PENDING_FAMILIES if f not in self.known)
+            print(f"pending families not served yet: {len(missing_pending)}")
+            if served_pending:
+                print("pending families that ARE served now (remove them from PENDING_FAMILIES): "
+                      + ", ".join(served_pending))
+            print("FAILED" if self.failures else "OK")
+        return 1 if self.failures else 0
+
+
+def parse_duration(s):
+    m = re.fullmatch(r'(\d+(?:\.\d+)?)([smhd])', s)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad duration {s!r}")
+    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 2)[2])
+    ap.add_argument("prometheus", help="Prometheus base URL, e.g. http://127.0.0.1:9090")
+    ap.add_argument("dashboards", nargs="*",
+                    help="dashboard files (default: dashboards/*.json of this repository)")
+    ap.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                    help="force a template variable's value (repeatable)")
+    ap.add_argument("--expect-event", action="append", default=[], metavar="GROUP",
+                    help="an event is happening now: EVENT queries of GROUP must return data "
+                         "(groups: migration, block-job, raid-sync, raid, pool, incident)")
+    ap.add_argument("--range", default="10m", help="window of range queries (default 10m)")
+    ap.add_argument("--time", type=float, help="evaluation time, unix seconds (default now)")
+    ap.add_argument("--timeout", type=float, default=15, help="HTTP timeout, seconds")
+    ap.add_argument("--max-candidates", type=int, default=12,
+                    help="variable values tried per variable (default 12)")
+    ap.add_argument("-v", "--verbose", action="count", default=0,
+                    help="print every query's details (-vv: and the substituted PromQL)")
+    ap.add_argument("-q", "--quiet", action="store_true", help="do not list DATA queries")
+    ap.add_argument("--json", action="store_true", help="machine-readable report")
+    args = ap.parse_args()
+    try:
+        parse_duration(args.range)
+    except argparse.ArgumentTypeError as e:
+        ap.error(str(e))
+    var = {}
+    for kv in args.var:
+        if "=" not in kv:
+            ap.error(f"--var needs NAME=VALUE: {kv}")
+        k, v = kv.split("=", 1)
+        var[k] = v
+    args.var = var
+    paths = args.dashboards or sorted(glob.glob(os.path.join(here, "..", "dashboards", "*.json")))
+    if not paths:
+        ap.error("no dashboards found")
+    c = Checker(args)
+    c.dash_uids, c.all_titles = set(), set()
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            d = json.load(f)
+        c.dash_uids.add(d.get("uid"))
+        for pn in walk_panels(d.get("panels", [])):
+            c.all_titles.add((d.get("uid"), pn.get("title")))
+    try:
+        return c.main(paths)
+    except urllib.error.URLError as e:
+        print(f"cannot reach Prometheus at {args.prometheus}: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Prove the alert rules and dashboards against a real Prometheus scraping a running hv-exporter.
+#
+#   scripts/prometheus-check.sh [options] [EXPORTER_ADDR] [-- CHECKER_ARGS...]
+#
+#   EXPORTER_ADDR          host:port of a running hv-exporter (default 127.0.0.1:9974)
+#   --port N               Prometheus listen port on 127.0.0.1 (default 19090)
+#   --samples N            scrapes to wait for before checking (default 12, i.e. ~24 s)
+#   --wait SECONDS         bound for every wait (default 90)
+#   --md-fixture DIR       also start a second hv-exporter reading DIR/proc and DIR/sys (an md
+#                          fixture tree such as Tests/HVSystemTests/Fixtures/md/recovering) with
+#                          every collector but md disabled, scraped as a second target: the RAID
+#                          panels get data on a host without md arrays
+#   --exporter-bin PATH    hv-exporter binary for --md-fixture (default: hv-exporter in PATH,
+#                          else the newest .build*/debug/hv-exporter of this repository)
+#   --keep                 keep the temporary directory (config, TSDB, logs) for inspection
+#   CHECKER_ARGS           passed to scripts/check-dashboards.py (e.g. --expect-event migration,
+#                          --var guest=vm1, -v)
+#
+# Steps (each one's failure makes the exit status 1; the others still run):
+#   1. promtool check rules alerts/*.rules.yml
+#   2. promtool test rules alerts/tests/*.yml
+#   3. start Prometheus (2 s scrape and rule evaluation interval, rules loaded) on a temporary
+#      TSDB, wait until the exporter target has N samples and the rules were evaluated
+#   4. scripts/check-dashboards.py against it: every dashboard query parses and returns data
+#      (or is a documented pending family / event-only query)
+#   5. /api/v1/rules: every rule loaded and evaluated without error (health "ok")
+#   6. stop Prometheus (and the fixture exporter), remove the temporary directory
+set -u -o pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+exporter="127.0.0.1:9974"
+port=19090
+samples=12
+wait_s=90
+md_fixture=""
+exporter_bin=""
+keep=0
+checker_args=()
+
+die() { echo "prometheus-check: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --port) port="${2:?}"; shift 2 ;;
+        --port=*) port="${1#*=}"; shift ;;
+        --samples) samples="${2:?}"; shift 2 ;;
+        --samples=*) samples="${1#*=}"; shift ;;
+        --wait) wait_s="${2:?}"; shift 2 ;;
+        --wait=*) wait_s="${1#*=}"; shift ;;
+        --md-fixture) md_fixture="${2:?}"; shift 2 ;;
+        --md-fixture=*) md_fixture="${1#*=}"; shift ;;
+        --exporter-bin) exporter_bin="${2:?}"; shift 2 ;;
+        --exporter-bin=*) exporter_bin="${1#*=}"; shift ;;
+        --keep) keep=1; shift ;;
+        -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        --) shift; checker_args=("$@"); break ;;
+        -*) die "unknown option $1 (see --help)" ;;
+        *) exporter="$1"; shift ;;
+    esac
+done
+
+for tool in prometheus promtool python3 curl; do
+    command -v "$tool" >/dev/null || die "$tool not found in PATH"
+done
+
+failures=()
+step() { echo; echo "=== $*"; }
+fail() { echo "FAIL: $*"; failures+=("$*"); }
+
+tmp="$(mktemp -d /tmp/hv-promcheck.XXXXXX)"
+prom_pid=""
+fixture_pid=""
+cleanup() {
+    local pid
+    for pid in $prom_pid $fixture_pid; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null
+            for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+            kill -KILL "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+        fi
+    done
+    prom_pid=""; fixture_pid=""
+    if [ "$keep" = 1 ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for SECONDS CMD...: run CMD every 0.5 s until it succeeds or SECONDS pass
+wait_for() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@"; do
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        sleep 0.5
+    done
+}
+
+# ---------------------------------------------------------------------------------------
+step "1. promtool check rules"
+rule_files=("$repo"/alerts/*.rules.yml)
+promtool check rules "${rule_files[@]}" || fail "promtool check rules"
+
+step "2. promtool test rules"
+(cd "$repo/alerts/tests" && promtool test rules ./*.yml) || fail "promtool test rules"
+
+# ---------------------------------------------------------------------------------------
+step "3. Prometheus scraping $exporter"
+curl -sf -m 10 -o /dev/null "http://$exporter/metrics" \
+    || { fail "hv-exporter does not answer on http://$exporter/metrics"; }
+if curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/"; then
+    die "something already listens on 127.0.0.1:$port (use --port)"
+fi
+
+targets="'$exporter'"
+if [ -n "$md_fixture" ]; then
+    [ -d "$md_fixture/proc" ] && [ -d "$md_fixture/sys" ] || die "--md-fixture $md_fixture has no proc/ and sys/"
+    if [ -z "$exporter_bin" ]; then
+        exporter_bin="$(command -v hv-exporter || ls -t "$repo"/.build*/debug/hv-exporter 2>/dev/null | head -1)"
+    fi
+    [ -x "$exporter_bin" ] || die "no hv-exporter binary for --md-fixture (use --exporter-bin)"
+    fport=$((port + 1))
+    # every collector but md off: the fixture host has no libvirt guests of its own
+    mapfile -t others < <("$exporter_bin" --help 2>&1 \
+        | sed -n 's/^ *\([a-z0-9_]*\) *\[\(on \|off\)\].*/\1/p' | grep -vx md)
+    if ! "$exporter_bin" --help 2>&1 | grep -Eq '^ *md +\[(on |off)\]'; then
+        fail "$exporter_bin has no md collector yet: --md-fixture ignored"
+    else
+        no_flags=()
+        for c in "${others[@]}"; do no_flags+=("--no-collector.$c"); done
+        "$exporter_bin" --web.listen-address="127.0.0.1:$fport" --collector.md "${no_flags[@]}" \
+            --path.procfs="$md_fixture/proc" --path.sysfs="$md_fixture/sys" \
+            >"$tmp/fixture-exporter.log" 2>&1 &
+        fixture_pid=$!
+        if wait_for 20 curl -sf -m 2 -o /dev/null "http://127.0.0.1:$fport/metrics"; then
+            targets="$targets, '127.0.0.1:$fport'"
+            echo "fixture exporter for $md_fixture on 127.0.0.1:$fport (pid $fixture_pid)"
+        else
+            fail "fixture exporter did not start (log: $(tail -3 "$tmp/fixture-exporter.log"))"
+        fi
+    fi
+fi
+
+cat >"$tmp/prometheus.yml" <<EOF
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+  evaluation_interval: 2s
+rule_files:
+$(for f in "${rule_files[@]}"; do echo "  - '$f'"; done)
+scrape_configs:
+  - job_name: hvexporter
+    static_configs:
+      - targets: [$targets]
+EOF
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/data" \
+    --web.listen-address="127.0.0.1:$port" --log.level=warn >"$tmp/prometheus.log" 2>&1 &
+prom_pid=$!
+prom="http://127.0.0.1:$port"
+echo "prometheus pid $prom_pid on $prom, data in $tmp"
+
+# q EXPR: print the first value of an instant query (empty when none)
+q() {
+    curl -sf -m 5 --get "$prom/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+enough_samples() {
+    local n
+    n="$(q "min(count_over_time(up{job=\"hvexporter\"}[5m]))")"
+    [ -n "$n" ] && [ "${n%.*}" -ge "$samples" ]
+}
+rules_evaluated() {
+    curl -sf -m 5 "$prom/api/v1/rules" | python3 -c '
+import json, sys
+g = json.load(sys.stdin)["data"]["groups"]
+sys.exit(0 if g and all(x.get("lastEvaluation", "0001").startswith("20") for x in g) else 1)'
+}
+
+prom_ok=1
+if ! wait_for "$wait_s" curl -sf -m 2 -o /dev/null "$prom/-/ready"; then
+    fail "Prometheus not ready after ${wait_s}s: $(tail -5 "$tmp/prometheus.log")"
+    prom_ok=0
+elif ! wait_for "$wait_s" enough_samples; then
+    fail "no $samples samples of up{job=\"hvexporter\"} after ${wait_s}s (target health: $(q 'up'))"
+    prom_ok=0
+elif ! wait_for "$wait_s" rules_evaluated; then
+    fail "rule groups not evaluated after ${wait_s}s"
+    prom_ok=0
+fi
+if [ "$prom_ok" = 1 ]; then
+    echo "targets up: $(q 'sum(up{job="hvexporter"})') of $(q 'count(up{job="hvexporter"})'), samples per target: $(q 'min(count_over_time(up{job="hvexporter"}[5m]))')"
+    [ "$(q 'min(up{job="hvexporter"})')" = "1" ] || fail "a scrape target is down"
+
+    # -----------------------------------------------------------------------------------
+    step "4. dashboard queries"
+    python3 "$here/check-dashboards.py" "$prom" "${checker_args[@]}" || fail "dashboard queries"
+
+    # -----------------------------------------------------------------------------------
+    step "5. rule health in Prometheus"
+    curl -sf -m 5 "$prom/api/v1/rules" >"$tmp/rules.json" || fail "GET /api/v1/rules"
+    python3 - "$tmp/rules.json" <<'EOF' || fail "rule evaluation errors"
+import json, sys
+groups = json.load(open(sys.argv[1]))["data"]["groups"]
+bad, n, active = [], 0, []
+for g in groups:
+    for r in g["rules"]:
+        n += 1
+        if r.get("health") != "ok":
+            bad.append(f'{g["name"]}/{r["name"]}: health {r.get("health")}: {r.get("lastError", "")}')
+        for a in r.get("alerts", []):
+            lbl = ",".join(f'{k}={v}' for k, v in sorted(a["labels"].items())
+                           if k not in ("alertname", "job", "severity"))
+            active.append(f'  {a["state"]:8} {r["name"]} {{{lbl}}}')
+print(f"{len(groups)} groups, {n} rules loaded; {n - len(bad)} healthy")
+for b in bad:
+    print("  ERROR " + b)
+if active:
+    print("alerts pending/firing on this host right now:")
+    print("\n".join(active))
+sys.exit(1 if bad or n == 0 else 0)
+EOF
+fi
+
+# ---------------------------------------------------------------------------------------
+step "6. teardown"
+cleanup
+trap - EXIT
+echo
+if [ ${#failures[@]} -eq 0 ]; then
+    echo "prometheus-check: OK"
+    exit 0
+fi
+echo "prometheus-check: ${#failures[@]} failure(s):"
+printf '  - %s\n' "${failures[@]}"
+exit 1
