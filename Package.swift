@@ -53,8 +53,13 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "hvtop", dependencies: [
-            "HVDaemon", "HVCollect", "HVExpose", "HVModel",
+            "HVTop",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // hvtop's logic: data source (/json or direct collection), rates, TUI, Zabbix and Nagios checks.
+        .target(name: "HVTop", dependencies: [
+            "HVModel", "HVExpose", "HVDaemon",
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: Tests (one target per module, plus the real-lab integration suite)
@@ -66,6 +71,7 @@ let package = Package(
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVModel"]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
-        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "hv-exporter"]),
+        .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "hv-exporter", "hvtop"]),
     ]
 )
