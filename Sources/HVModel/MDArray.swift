@@ -180,7 +180,8 @@ public struct MDMember: Sendable, Equatable {
         if states.contains("faulty") { return .faulty }
         if states.contains("journal") { return .journal }
         if states.contains("in_sync") { return .active }
-        if slot != nil { return .recovering }
+        // A slot without in_sync is a rebuild; a replacement is always being filled.
+        if slot != nil || states.contains("replacement") { return .recovering }
         return .spare
     }
 }
