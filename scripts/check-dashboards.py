@@ -71,13 +71,18 @@ PENDING_FAMILIES = {
         "hv_host_cpus", "hv_host_memory_total_bytes", "hv_host_guest_vcpus",
         "hv_host_guest_memory_bytes", "hv_host_vcpu_overcommit_ratio",
         "hv_host_memory_overcommit_ratio", "hv_host_ksm_pages_shared", "hv_host_ksm_pages_sharing",
-        "hv_host_hugepages_total", "hv_host_hugepages_free",
+        "hv_host_hugepages_total", "hv_host_hugepages_free", "hv_host_hugepage_size_bytes",
+    ]},
+    **{f: "exporter self metrics (process_*) not in this build" for f in [
+        "process_cpu_seconds_total", "process_resident_memory_bytes", "process_threads",
+        "process_open_fds",
     ]},
     **{f: _MD for f in [
         "hv_md_info", "hv_md_state", "hv_md_disks", "hv_md_disks_required", "hv_md_degraded",
         "hv_md_sync_action", "hv_md_sync_completed_ratio", "hv_md_sync_speed_bytes_per_second",
         "hv_md_sync_remaining_seconds", "hv_md_mismatch_sectors", "hv_md_member_info",
-        "hv_md_member_state", "hv_md_member_errors",
+        "hv_md_member_state", "hv_md_member_errors", "hv_md_sync_waiting", "hv_md_size_bytes",
+        "hv_md_array_scrape_error",
     ]},
     **{f: _POOL for f in [
         "libvirt_storage_pool_state", "libvirt_storage_pool_info",
@@ -132,6 +137,8 @@ EVENT_ONLY = {
     ("hvexporter-storage", "Sync progress"): _SYNC,
     ("hvexporter-storage", "Sync speed"): _SYNC,
     ("hvexporter-storage", "Sync time remaining"): _SYNC,
+    ("hvexporter-storage", "Sync waiting"): ("raid-sync", "only while a resync waits (delayed or pending)"),
+    ("hvexporter-storage", "Arrays the exporter cannot read"): _RAID,
     ("hvexporter-jobs", "Current jobs"): _MIG,
     ("hvexporter-jobs", "Job progress"): _MIG,
     ("hvexporter-jobs", "Data processed / remaining"): _MIG,
@@ -154,7 +161,7 @@ BUILTINS = {
     "__auto_interval": "15s", "__dashboard": "dashboard", "__org": "1", "__user": "checker",
 }
 
-FAMILY_RE = re.compile(r'\b((?:hv|libvirt)_[A-Za-z0-9_]+)\b|\b(up)\s*\{')
+FAMILY_RE = re.compile(r'\b((?:hv|libvirt|process)_[A-Za-z0-9_]+)\b|\b(up)\s*\{')
 STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
 VAR_RE = re.compile(r'\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)(?::(\w+))?\]\]|\$(\w+)')
 HARDCODED_INSTANCE_RE = re.compile(r'\binstance\s*(=~|!~|=|!=)\s*"(?!\$)[^"]+"')
