@@ -166,3 +166,54 @@ import Testing
         }
     }
 }
+
+/// The cgroup collector against the real lab.
+@Suite(.serialized) struct CgroupLabTests {
+    func collect(_ mapper: GuestMapper) throws -> Snapshot {
+        var snap = Snapshot()
+        snap.guests = Lab.snapshotGuests()
+        try mapper.attribute(into: &snap)
+        try CgroupCollector().collect(into: &snap)
+        try HostCollector().collect(into: &snap)
+        return snap
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func cgroupCPUCountersRiseWhileGuestsRun() throws {
+        let m = GuestMapper()
+        let a = try collect(m)
+        sleep(5)
+        let b = try collect(m)
+        var running = 0
+        for lg in Lab.guests where lg.wanted == "running" {
+            let ca = try #require(a.guests.first { $0.uuid == lg.uuid }?.cgroup)
+            let cb = try #require(b.guests.first { $0.uuid == lg.uuid }?.cgroup)
+            let ua = try #require(ca.cpuUsageSeconds, "\(lg.name): no cgroup CPU usage")
+            let ub = try #require(cb.cpuUsageSeconds)
+            #expect(ub > ua, "\(lg.name): cgroup CPU did not rise")
+            #expect((cb.memoryUsageBytes ?? 0) > 0 || cb.unifiedPath != nil)
+            running += 1
+        }
+        #expect(running >= 2)
+        let key = "lxc-tools:\(Lab.lxcName)"
+        let ct = try #require(b.guests.first { $0.key == key }?.cgroup)
+        #expect(ct.cpuUsageSeconds != nil)
+        #expect((ct.memoryUsageBytes ?? 0) > 0)
+        #expect((ct.netRxPackets ?? 0) > 0 && (ct.netTxPackets ?? 0) > 0)
+        let h = try #require(b.host)
+        #expect((h.guestVCPUs ?? 0) >= 4)
+    }
+
+    @Test(.enabled(if: Lab.isUp))
+    func containerNetworkComesFromItsNamespace() throws {
+        let snap = try collect(GuestMapper())
+        let initPID = try #require(Lab.lxcInitPID)
+        let devs = try ProcFS().netDev(initPID).filter { $0.interface != "lo" }
+        let ct = try #require(snap.guests.first { $0.key == "lxc-tools:\(Lab.lxcName)" }?.cgroup)
+        #expect(devs.map(\.interface) == ["eth0"])
+        #expect(ct.netRxBytes! <= devs[0].receiveBytes && ct.netRxBytes! > 0)
+        // The host namespace has other interfaces (hvbr0...), which must not be counted.
+        let host = try ProcFS().netDev(Int(getpid())).map(\.interface)
+        #expect(host.contains(Lab.state["LAB_BRIDGE"] ?? "hvbr0"))
+    }
+}
