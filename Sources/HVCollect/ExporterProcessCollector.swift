@@ -12,7 +12,7 @@ public struct ExporterProcessCollector: Collector {
     public init(procfs: String = "/proc") {
         self.proc = ProcFS(root: procfs)
         // Start time = boot time (btime in /proc/stat) + starttime ticks since boot.
-        let ticks = sysconfClockTicks()
+        let ticks = Self.clockTicks()
         var start = Clock.wall()
         if let statBytes = try? FileReader.read(procfs + "/stat"),
            let btime = Self.bootTime(statBytes),
@@ -25,7 +25,7 @@ public struct ExporterProcessCollector: Collector {
     public func collect(into snapshot: inout Snapshot) throws {
         let pid = Int(getpid())
         let st = try proc.stat(pid)
-        let ticks = sysconfClockTicks()
+        let ticks = Self.clockTicks()
         let openFDs = (try? DirectoryReader.names(proc.path(pid, "fd")).count) ?? 0
         var lim = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
@@ -35,6 +35,12 @@ public struct ExporterProcessCollector: Collector {
             residentBytes: st.rssPages * page, virtualBytes: st.vsizeBytes,
             startTimeSeconds: startTimeSeconds, openFDs: openFDs,
             maxFDs: lim.rlim_cur > UInt(Int.max) ? -1 : Int(lim.rlim_cur), threads: st.numThreads)
+    }
+
+    /// USER_HZ, the unit of /proc/<pid>/stat times.
+    static func clockTicks() -> Double {
+        let hz = sysconf(Int32(_SC_CLK_TCK))
+        return hz > 0 ? Double(hz) : 100
     }
 
     /// `btime <seconds>` line of /proc/stat.
