@@ -41,6 +41,10 @@ public enum CollectorCatalog {
               help: "hv-exporter's own process: process_cpu_seconds_total, process_resident_memory_bytes, file descriptors.") { ctx in
             ExporterProcessCollector(procfs: ctx.settings.procfs)
         },
+        Entry(name: "mdraid", enabledByDefault: true,
+              help: "Linux md RAID arrays (sysfs, /proc/mdstat): state, sync progress, members and their disks (udev).") { ctx in
+            MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
