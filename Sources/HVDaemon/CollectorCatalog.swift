@@ -37,6 +37,18 @@ public enum CollectorCatalog {
               help: "libvirt domains: state, CPU, vCPUs, balloon, block devices, interfaces, device metadata.") { ctx in
             LibvirtCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
+        Entry(name: "pools", enabledByDefault: true,
+              help: "libvirt storage pools: state, type, capacity/allocation/available, volumes, autostart; refreshed only with --libvirt.pool-refresh-interval.") { ctx in
+            let interval = ctx.settings.poolRefreshInterval
+            let refresher = interval > 0
+                ? StoragePoolRefresher(uri: ctx.settings.libvirtURI, interval: interval, logger: ctx.logger) : nil
+            return StoragePoolCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, refresher: refresher, logger: ctx.logger)
+        },
+        // After "libvirt": attaches jobs to the guests it found.
+        Entry(name: "jobs", enabledByDefault: true,
+              help: "Domain jobs (migration, save, dump...) with progress and the last finished job; block jobs (copy, commit, pull). Running jobs are sampled every second.") { ctx in
+            JobsCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
+        },
         Entry(name: "exporter", enabledByDefault: true,
               help: "hv-exporter's own process: process_cpu_seconds_total, process_resident_memory_bytes, file descriptors.") { ctx in
             ExporterProcessCollector(procfs: ctx.settings.procfs)

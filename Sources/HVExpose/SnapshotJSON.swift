@@ -44,6 +44,14 @@ public enum SnapshotJSON {
         w.key("storage_pools"); w.beginArray()
         for p in s.storagePools { writePool(&w, p) }
         w.endArray()
+        w.key("departed_jobs"); w.beginArray()
+        for d in s.departedJobs {
+            w.beginObject()
+            w.field("name", d.name); w.field("uuid", d.uuid); w.field("departed_at_seconds", d.departedAtSeconds)
+            w.key("job"); writeJob(&w, d.job)
+            w.endObject()
+        }
+        w.endArray()
         w.endObject()
         return w.bytes
     }
@@ -111,7 +119,7 @@ public enum SnapshotJSON {
                 w.beginObject()
                 w.field("disk", j.disk); w.field("type", j.type); w.field("current_bytes", j.currentBytes)
                 w.field("end_bytes", j.endBytes); w.field("bandwidth_bytes_per_second", j.bandwidthBytesPerSecond)
-                w.field("progress_ratio", j.progressRatio)
+                w.field("progress_ratio", j.progressRatio); w.field("type_name", j.typeName)
                 w.endObject()
             }
             w.endArray()
@@ -163,6 +171,10 @@ public enum SnapshotJSON {
         w.field("downtime_seconds", j.downtimeSeconds); w.field("setup_time_seconds", j.setupTimeSeconds)
         w.field("compression_bytes", j.compressionBytes); w.field("observed_at_seconds", j.observedAtSeconds)
         w.field("progress_ratio", j.progressRatio)
+        w.field("operation_name", j.operationName)
+        w.field("auto_converge_throttle_percent", j.autoConvergeThrottlePercent)
+        w.field("outcome", j.outcome?.rawValue); w.field("ended_at_seconds", j.endedAtSeconds)
+        w.field("peak_progress_ratio", j.peakProgressRatio); w.field("error_message", j.errorMessage)
         w.endObject()
     }
 
@@ -206,6 +218,10 @@ public enum SnapshotJSON {
         w.field("capacity_bytes", p.capacityBytes); w.field("allocation_bytes", p.allocationBytes)
         w.field("available_bytes", p.availableBytes); w.field("volumes", p.volumes)
         w.field("autostart", p.autostart); w.field("persistent", p.persistent); w.field("timed_out", p.timedOut)
+        w.field("state_name", p.stateName); w.field("used_ratio", p.usedRatio); w.field("error", p.error)
+        w.field("target_path", p.targetPath); w.field("source", p.source)
+        w.field("last_refresh_seconds", p.lastRefreshSeconds); w.field("last_refresh_succeeded", p.lastRefreshSucceeded)
+        w.field("refresh_error", p.refreshError)
         w.endObject()
     }
 }

@@ -13,6 +13,8 @@ public enum SnapshotMetrics {
         addGuestCgroupFamilies(snapshot, &set)
         addHostFamilies(snapshot, &set)
         addMDFamilies(snapshot, &set)
+        addStoragePoolFamilies(snapshot, &set)
+        addJobFamilies(snapshot, &set)
         return set
     }
 }

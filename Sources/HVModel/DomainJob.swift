@@ -15,6 +15,7 @@ public struct DomainJob: Sendable, Equatable {
     public var memoryProcessedBytes: UInt64?
     public var memoryRemainingBytes: UInt64?
     public var memoryBandwidthBytesPerSecond: UInt64?
+    /// Pages dirtied per second times the page size.
     public var memoryDirtyRateBytesPerSecond: UInt64?
     public var memoryPageSizeBytes: UInt64?
     public var memoryIteration: UInt64?
@@ -26,16 +27,78 @@ public struct DomainJob: Sendable, Equatable {
     public var downtimeSeconds: Double?
     public var setupTimeSeconds: Double?
     public var compressionBytes: UInt64?
+    /// Auto-converge CPU throttle applied to the guest, percent (0...100).
+    public var autoConvergeThrottlePercent: UInt64?
     /// When this job was last seen (completed jobs: when it ended), seconds since the epoch.
     public var observedAtSeconds: Double?
 
+    // MARK: finished jobs (the "last job" kept after it ends)
+
+    /// How a finished job ended; nil while it runs.
+    public var outcome: Outcome?
+    /// When the job ended as the exporter saw it (job-completed event, or the first sample
+    /// without the job), seconds since the epoch; nil when it ended before the exporter
+    /// watched (stats found at start-up).
+    public var endedAtSeconds: Double?
+    /// Highest `progressRatio` the exporter saw while the job ran (sampled about once a
+    /// second), 0...1.
+    public var peakProgressRatio: Double?
+    /// libvirt's error message for a failed job ("errmsg"), when it gives one.
+    public var errorMessage: String?
+
+    /// How a job ended.
+    public enum Outcome: String, Sendable, Equatable {
+        /// libvirt reported completed statistics or a job-completed event.
+        case completed
+        /// libvirt reported the job failed (completed statistics of type failed, or success=false).
+        case failed
+        /// libvirt reported it cancelled, or the job vanished and the domain's state reason
+        /// says "migration canceled" / "save canceled" (libvirt uses those for failures too).
+        case cancelled
+        /// The job vanished and libvirt kept no statistics (e.g. the domain is gone).
+        case unknown
+    }
+
     public init(type: Int) { self.type = type }
 
-    /// Fraction done, 0...1, from data (else memory) processed / total; nil when unknown.
+    /// True for a job that is still running (bounded or unbounded).
+    public var isActive: Bool { type == 1 || type == 2 }
+
+    /// Fraction done, 0...1: 1 - remaining/total for data (else memory, else disk), since
+    /// "processed" leaves out pages sent as zeroes; processed/total when libvirt gives no
+    /// remaining figure; nil when unknown.
     public var progressRatio: Double? {
-        if let t = dataTotalBytes, t > 0, let p = dataProcessedBytes { return min(1, Double(p) / Double(t)) }
-        if let t = memoryTotalBytes, t > 0, let p = memoryProcessedBytes { return min(1, Double(p) / Double(t)) }
+        let pairs: [(UInt64?, UInt64?, UInt64?)] = [
+            (dataTotalBytes, dataRemainingBytes, dataProcessedBytes),
+            (memoryTotalBytes, memoryRemainingBytes, memoryProcessedBytes),
+            (diskTotalBytes, diskRemainingBytes, diskProcessedBytes),
+        ]
+        for (total, remaining, processed) in pairs {
+            guard let t = total, t > 0 else { continue }
+            if let r = remaining { return max(0, min(1, 1 - Double(r) / Double(t))) }
+            if let p = processed { return max(0, min(1, Double(p) / Double(t))) }
+        }
         return nil
+    }
+
+    /// Name of `operation` for labels: "migration_out", "save"...; "unknown" when absent.
+    public var operationName: String { DomainJob.operationName(operation) }
+
+    /// Name of a `virDomainJobOperation` code.
+    public static func operationName(_ code: Int?) -> String {
+        switch code {
+        case 1: "start"
+        case 2: "save"
+        case 3: "restore"
+        case 4: "migration_in"
+        case 5: "migration_out"
+        case 6: "snapshot"
+        case 7: "snapshot_revert"
+        case 8: "dump"
+        case 9: "backup"
+        case 10: "snapshot_delete"
+        default: "unknown"
+        }
     }
 }
 
@@ -58,4 +121,16 @@ public struct BlockJob: Sendable, Equatable {
     }
 
     public var progressRatio: Double? { endBytes > 0 ? min(1, Double(currentBytes) / Double(endBytes)) : nil }
+
+    /// Name of `type` for labels: "pull", "copy", "commit", "active_commit", "backup", "unknown".
+    public var typeName: String {
+        switch type {
+        case 1: "pull"
+        case 2: "copy"
+        case 3: "commit"
+        case 4: "active_commit"
+        case 5: "backup"
+        default: "unknown"
+        }
+    }
 }

@@ -57,6 +57,9 @@ struct HVExporterCommand: ParsableCommand {
     @Option(name: .customLong("libvirt.timeout"), help: ArgumentHelp("Deadline for all libvirt calls of one scrape ('5s', '1500ms'). Keep it below Prometheus' scrape_timeout.", valueName: "duration"))
     var libvirtTimeout = "5s"
 
+    @Option(name: .customLong("libvirt.pool-refresh-interval"), help: ArgumentHelp("Refresh each active storage pool at most this often, in the background ('10m'; '0' = never: the figures are then those of the pool's last start or refresh). Needs a read-write libvirt connection; a failing refresh makes libvirt stop the pool.", valueName: "duration"))
+    var poolRefreshInterval = "0"
+
     @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint.", valueName: "path"))
     var procfs = "/proc"
 
@@ -76,6 +79,7 @@ struct HVExporterCommand: ParsableCommand {
         guard levels[logLevel] != nil else { throw ValidationError("--log.level must be one of debug, info, warn, error; got '\(logLevel)'") }
         guard LogfmtHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json; got '\(logFormat)'") }
         guard let t = parseDuration(libvirtTimeout), t > 0 else { throw ValidationError("--libvirt.timeout must be a duration like 5s or 1500ms; got '\(libvirtTimeout)'") }
+        guard let r = parseDuration(poolRefreshInterval), r >= 0 else { throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'") }
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", telemetryPath != "/json" else {
             throw ValidationError("--web.telemetry-path must start with '/' and not be '/' or '/json'; got '\(telemetryPath)'")
         }
@@ -96,6 +100,7 @@ struct HVExporterCommand: ParsableCommand {
         config.version = Self.version
         config.settings.libvirtURI = libvirtURI
         config.settings.libvirtTimeout = parseDuration(libvirtTimeout)!
+        config.settings.poolRefreshInterval = parseDuration(poolRefreshInterval)!
         config.settings.procfs = procfs
         config.settings.sysfs = sysfs
         config.settings.cgroupfs = cgroupfs

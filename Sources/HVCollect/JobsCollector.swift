@@ -1,0 +1,221 @@
+import HVLibvirt
+import HVModel
+import Logging
+import Synchronization
+
+/// Domain jobs (migration, save, dump, snapshot, backup...) and block jobs (copy, commit,
+/// pull), with the last finished job of each domain kept after it ends.
+///
+/// Per scrape: one domain list (`virConnectListAllDomains`), then for each running or
+/// paused domain one `virDomainGetJobStats` and one `virDomainGetBlockJobInfo` per disk
+/// (disk targets come from the domain XML, read once per domain start). libvirt's
+/// completed-job record (`VIR_DOMAIN_JOB_STATS_COMPLETED`, read with KEEP_COMPLETED so
+/// `virsh domjobinfo --completed` still finds it) is read once per domain and connection,
+/// and again whenever a job ends. The calls run on up to `maxWorkers` threads, all under the
+/// scrape deadline: a domain that does not answer is marked `timedOut` (and skipped until
+/// its call returns), the others are served.
+///
+/// Short jobs: a job seen in a scrape, or announced by an event (migration iteration, block
+/// job, job completed, any lifecycle change such as "suspended paused" at the start of a
+/// save), is sampled about every `sampleInterval` seconds on a background thread until it
+/// ends. So a 10-second job between two 15-second scrapes still leaves its completed
+/// statistics, when it ended, and the highest progress seen. The thread exits when nothing
+/// is left to sample.
+///
+/// Finished jobs: `Guest.lastJob` with outcome completed / failed / cancelled / unknown.
+/// Sources, best first: the job-completed event (libvirt sends its statistics; this is
+/// also how the source of a migration learns the figures, the domain being gone right
+/// after), libvirt's completed-job record, and the last sample when libvirt kept nothing
+/// (a cancelled save). After `virsh migrate --undefinesource` the domain no longer exists
+/// on the source; its last job is kept `departedRetention` seconds and served as
+/// `Snapshot.departedJobs`. The destination's daemon has the incoming side's record
+/// (operation migration_in), which an exporter pointed at that daemon reports.
+public final class JobsCollector: Collector, @unchecked Sendable {
+    public let name = "jobs"
+    public let session: LibvirtSession
+    /// Time budget for all libvirt calls of one scrape, seconds.
+    public let timeout: Double
+    /// Seconds between background samples of a running job.
+    public let sampleInterval: Double
+    /// How long the last job of a domain that left this daemon is kept, seconds.
+    public let departedRetention: Double
+    /// Threads asking domains in parallel in one scrape.
+    static let maxWorkers = 4
+    let logger: Logger
+
+    struct State {
+        /// Session generation the handles and the event registration belong to.
+        var generation = -1
+        var registeredOn: ObjectIdentifier?
+        var registration: (connection: LibvirtConnection, registration: JobEventRegistration)?
+        var tracker = JobTracker()
+        /// Domain handles from the last list (or a lookup after an event), by UUID.
+        var domains: [String: LibvirtDomain] = [:]
+        /// Disk targets ("vda") of each domain, for the domain ID they were read at.
+        var disks: [String: (id: Int?, targets: [String])] = [:]
+        /// Calls per domain that have not returned yet (past their deadline if > 0 at scrape start).
+        var inFlight: [String: Int] = [:]
+        var samplerRunning = false
+    }
+
+    let state = Mutex(State())
+
+    public init(session: LibvirtSession, timeout: Double = 5, sampleInterval: Double = 1,
+                departedRetention: Double = 3600, logger: Logger) {
+        self.session = session
+        self.timeout = timeout
+        self.sampleInterval = sampleInterval
+        self.departedRetention = departedRetention
+        self.logger = logger
+        session.onDomainEvent { [weak self] uuid, kind in
+            switch kind {
+            case .deviceAdded, .deviceRemoved, .device:
+                self?.state.withLock { _ = $0.disks.removeValue(forKey: uuid) }
+            default: break
+            }
+        }
+    }
+
+    public func collect(into snapshot: inout Snapshot) throws {
+        let deadline = Clock.monotonic() + timeout
+        let conn = try session.connection(deadline)
+        prepare(conn, deadline: deadline)
+        let all = try session.call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+        let wall = Clock.wall()
+
+        var skipped: Set<String> = []
+        let requests = state.withLock { s -> [ProbeRequest] in
+            s.domains = [:]
+            for d in all where s.domains[d.uuid] == nil { s.domains[d.uuid] = d }
+            s.tracker.reconcile(present: Set(s.domains.keys), wall: wall, retention: departedRetention)
+            var out: [ProbeRequest] = []
+            for d in all {
+                let e = s.tracker[d.uuid]
+                let tracked = e?.current != nil || e?.pendingEnd != nil
+                // Inactive domains have no job, unless one we watched just ended (a save).
+                guard d.id != nil || tracked else { continue }
+                if s.inFlight[d.uuid, default: 0] > 0 { skipped.insert(d.uuid); continue }
+                out.append(request(for: d.uuid, d, s))
+            }
+            return out
+        }
+        let answered = runProbes(requests, conn: conn, deadline: deadline)
+        let timedOut = skipped.union(requests.map(\.uuid)).subtracting(answered)
+        if !timedOut.isEmpty {
+            logger.debug("domain job statistics not answered within the deadline", metadata: ["domains": "\(timedOut.count)"])
+        }
+        startSamplerIfNeeded()
+        fill(&snapshot, all: all, timedOut: timedOut)
+    }
+
+    // MARK: - steps
+
+    /// Resets per-connection state on a new connection and registers for job events.
+    private func prepare(_ conn: LibvirtConnection, deadline: Double) {
+        let generation = session.generation
+        let (register, old) = state.withLock { s -> (Bool, (LibvirtConnection, JobEventRegistration)?) in
+            var old: (LibvirtConnection, JobEventRegistration)?
+            if s.generation != generation {
+                s.generation = generation
+                s.domains = [:]
+                s.disks = [:]
+                s.tracker.newConnection(wall: Clock.wall())
+                old = s.registration
+                s.registration = nil
+            }
+            guard s.registeredOn != ObjectIdentifier(conn) else { return (false, old) }
+            s.registeredOn = ObjectIdentifier(conn)
+            return (true, old)
+        }
+        if let (c, r) = old {
+            // The old connection is usually dead; nobody waits for this.
+            _ = Deadline.start { c.removeJobEvents(r) }
+        }
+        guard register else { return }
+        let weak = WeakCollector(self)
+        let reg = try? session.call("virConnectDomainEventRegisterAny", deadline) { () throws(LibvirtError) -> JobEventRegistration? in
+            conn.onJobEvents { uuid, name, event in weak.collector?.handle(uuid, name, event) }
+        }
+        if let reg = reg ?? nil {
+            state.withLock { $0.registration = (conn, reg) }
+        } else {
+            logger.debug("no job events from libvirt; jobs are seen by scrapes only", metadata: ["uri": "\(session.uri)"])
+        }
+    }
+
+    /// What to ask one domain, from what the tracker knows.
+    func request(for uuid: String, _ d: LibvirtDomain?, _ s: State) -> ProbeRequest {
+        let e = s.tracker[uuid]
+        let tracked = e?.current != nil || e?.pendingEnd != nil
+        let disks = s.disks[uuid].flatMap { cached in cached.id == d?.id ? cached.targets : nil }
+        return ProbeRequest(uuid: uuid, name: e?.name ?? d?.name ?? "", domain: d,
+                            readCompleted: !(e?.initialLoaded ?? false) || e?.pendingEnd != nil,
+                            trackedRunning: tracked, disks: disks,
+                            blocks: d?.id != nil || (e.map { !$0.blockJobs.isEmpty || $0.blockHot } ?? false))
+    }
+
+    /// Asks the domains of `requests` on up to `maxWorkers` threads; each answer goes into
+    /// the tracker as it comes (even after the deadline). Returns the UUIDs answered in time.
+    func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: Double) -> Set<String> {
+        guard !requests.isEmpty, Deadline.abandoned < LibvirtSession.maxAbandoned else { return [] }
+        state.withLock { s in for r in requests { s.inFlight[r.uuid, default: 0] += 1 } }
+        return ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
+            body: { [self] r in apply(JobsCollector.probe(r, conn: conn), for: r) },
+            finally: { [self] r in
+                state.withLock { s in
+                    let n = s.inFlight[r.uuid, default: 1] - 1
+                    s.inFlight[r.uuid] = n > 0 ? n : nil
+                }
+            })
+    }
+
+    /// Puts one domain's answers into the tracker (and the disk cache).
+    private func apply(_ r: ProbeResult, for req: ProbeRequest) {
+        let wall = Clock.wall()
+        state.withLock { s in
+            if let d = r.lookedUp { s.domains[req.uuid] = d }
+            let name = r.lookedUp?.name ?? req.name
+            if let (type, params) = r.current {
+                s.tracker.observeCurrent(req.uuid, name: name, type: type, params: params, wall: wall)
+            } else if r.domainUnavailable {
+                s.tracker.observeUnavailable(req.uuid, wall: wall)
+            }
+            if r.completedAsked {
+                s.tracker.observeCompleted(req.uuid, name: name, type: r.completed?.type ?? 0, params: r.completed?.params,
+                                           stateReason: r.stateReason, running: r.running, wall: wall)
+            }
+            if let jobs = r.blockJobs { s.tracker.observeBlockJobs(req.uuid, name: name, jobs) }
+            if let disks = r.disks { s.disks[req.uuid] = (r.domainID, disks) }
+        }
+    }
+
+    /// Attaches jobs to the snapshot's guests (by UUID) and lists departed domains' last jobs.
+    private func fill(_ snapshot: inout Snapshot, all: [LibvirtDomain], timedOut: Set<String>) {
+        let (entries, departed) = state.withLock { s in (s.tracker.entries, s.tracker.departed) }
+        var attached = Set<String>()
+        for i in snapshot.guests.indices {
+            guard let uuid = snapshot.guests[i].uuid else { continue }
+            if timedOut.contains(uuid) { snapshot.guests[i].timedOut = true }
+            guard let e = entries[uuid] else { continue }
+            snapshot.guests[i].job = e.current
+            snapshot.guests[i].lastJob = e.last
+            snapshot.guests[i].blockJobs = e.blockJobs
+            attached.insert(uuid)
+        }
+        // Without the libvirt collector there are no guests to attach to: add bare ones
+        // (name, UUID, state unknown) for domains that have something to show.
+        if snapshot.libvirt == nil {
+            for d in all where !attached.contains(d.uuid) {
+                guard let e = entries[d.uuid], e.current != nil || e.last != nil || !e.blockJobs.isEmpty else { continue }
+                var g = Guest(name: d.name, uuid: d.uuid, kind: .vm, driver: "qemu", state: .nostate)
+                g.domainID = d.id
+                g.job = e.current
+                g.lastJob = e.last
+                g.blockJobs = e.blockJobs
+                g.timedOut = timedOut.contains(d.uuid)
+                snapshot.guests.append(g)
+            }
+        }
+        snapshot.departedJobs = departed
+    }
+}
