@@ -19,8 +19,8 @@ extension SnapshotMetrics {
         "Additional sites sharing KSM pages, i.e. pages saved (pages_sharing).")
     static let hostKSMFullScans = MetricDescriptor("hv_host_ksm_full_scans_total", .counter,
         "Completed KSM full scans (full_scans).")
-    static let hostHugepagesTotal = MetricDescriptor("hv_host_hugepages_total", .gauge,
-        "Hugepages of the default size in the pool (HugePages_Total).")
+    static let hostHugepagesTotal = MetricDescriptor("hv_host_hugepages", .gauge,
+        "Hugepages of the default size in the pool (HugePages_Total). Not named *_total: it is a gauge.")
     static let hostHugepagesFree = MetricDescriptor("hv_host_hugepages_free", .gauge,
         "Hugepages of the default size not allocated (HugePages_Free).")
     static let hostHugepageSize = MetricDescriptor("hv_host_hugepage_size_bytes", .gauge,
