@@ -26,7 +26,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 SWIFT
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name MDFuzz "$WORK/harness.swift" \
-    $S/MDText.swift $S/MDStat.swift $S/MDStat+Parse.swift $S/MDSysfsArray.swift $S/MDSysfsAttribute.swift \
+    $S/MDText.swift $S/MDStat.swift $S/MDStatArray.swift $S/MDStat+Parse.swift $S/MDSysfsArray.swift $S/MDSysfsAttribute.swift \
     $S/SystemError.swift -o "$WORK/mdfuzz" 2>/dev/null
 mkdir -p "$WORK/corpus"
 n=0

@@ -1,3 +1,5 @@
+import Glibc
+
 extension MDSysfsArray {
     /// Largest sysfs attribute the kernel writes (one page).
     static let attributeMaxBytes = 4096
@@ -68,9 +70,9 @@ extension MDSysfsArray {
         var m = MDSysfsMember(name: name, states: states)
         m.slot = try readOptional("\(dir)/slot", MDSysfsAttribute.slot)
         m.errors = try readOptional("\(dir)/errors", MDSysfsAttribute.unsigned)
-        do {
+        do {  // EINVAL from readlink(2): `block` is not a link
             m.blockLink = String(decoding: try FileReader.readLink("\(dir)/block"), as: UTF8.self)
-        } catch let e as SystemError where e.kind == .notFound || e.errno == EINVAL_ {
+        } catch let e as SystemError where e.kind == .notFound || e.errno == EINVAL {
             m.blockLink = nil
         }
         return m
@@ -86,7 +88,4 @@ extension MDSysfsArray {
         }
         return try parsing(path) { try parse(bytes) }
     }
-
-    /// EINVAL from readlink(2): the `block` entry is not a link.
-    static let EINVAL_: Int32 = 22
 }
