@@ -47,6 +47,24 @@ import Testing
         }
     }
 
+    /// Every qemu on the host, whichever libvirtd started it (a live-migration target runs
+    /// under a second libvirtd with its own run directory), is attributed by its -uuid.
+    @Test(.enabled(if: Lab.isUp))
+    func everyQemuOnTheHostByItsUUID() throws {
+        let snap = try mapped()
+        let proc = ProcFS()
+        var seen = 0
+        for pid in try proc.pids() {
+            guard let st = try? proc.stat(pid), st.comm.hasPrefix("qemu-system"),
+                  let uuid = try? proc.cmdline(pid).qemuUUID else { continue }
+            let e = try #require(snap.processes.first { $0.tid == pid })
+            #expect(e.guestKey == uuid, "qemu \(pid) -> \(e.guestKey ?? "host")")
+            #expect(snap.guests.contains { $0.uuid == uuid })
+            seen += 1
+        }
+        #expect(seen >= 4)
+    }
+
     @Test(.enabled(if: Lab.isUp))
     func vcpuThreadsMatchTheQemuMonitor() throws {
         let snap = try mapped()
