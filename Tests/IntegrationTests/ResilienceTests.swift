@@ -17,7 +17,7 @@ struct ResilienceTests {
         defer { exporter.stop() }
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
         // curl --parallel: 200 transfers at once, each writing its status code.
-        let args = ["curl", "-sS", "--parallel", "--parallel-immediate", "--parallel-max", "200", "-m", "30"]
+        let args = ["curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-immediate", "--parallel-max", "200", "-m", "30"]
             + Array(repeating: ["-o", "/dev/null", "-w", "%{http_code}\n", url], count: 200).flatMap { $0 }
         let t0 = Date()
         let (rc, out) = try Lab.run(args)
