@@ -37,6 +37,18 @@ public enum CollectorCatalog {
               help: "libvirt domains: state, CPU, vCPUs, balloon, block devices, interfaces, device metadata.") { ctx in
             LibvirtCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
+        Entry(name: "processes", enabledByDefault: true,
+              help: "Guest mapper: every process and thread to its guest (QEMU vCPU/emulator/iothread/vhost, containers); process and thread counts, host CPU by role.") { ctx in
+            ProcessCollector(procfs: ctx.settings.procfs, runDir: ctx.settings.runDir)
+        },
+        Entry(name: "cgroup", enabledByDefault: true,
+              help: "Per-guest cgroup v1/v2 figures: CPU, throttling, memory, swap, OOM kills, block I/O, pressure; container network counters.") { ctx in
+            CgroupCollector(cgroupfs: ctx.settings.cgroupfs, procfs: ctx.settings.procfs)
+        },
+        Entry(name: "host", enabledByDefault: true,
+              help: "Host capacity against guests: vCPU and memory overcommit, KSM sharing, hugepages.") { ctx in
+            HostCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs)
+        },
         Entry(name: "pools", enabledByDefault: true,
               help: "libvirt storage pools: state, type, capacity/allocation/available, volumes, autostart; refreshed only with --libvirt.pool-refresh-interval.") { ctx in
             let interval = ctx.settings.poolRefreshInterval

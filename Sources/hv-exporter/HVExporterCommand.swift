@@ -69,6 +69,9 @@ struct HVExporterCommand: ParsableCommand {
     @Option(name: .customLong("path.cgroupfs"), help: ArgumentHelp("cgroup filesystem mountpoint.", valueName: "path"))
     var cgroupfs = "/sys/fs/cgroup"
 
+    @Option(name: .customLong("path.rundir"), help: ArgumentHelp("Run-state directory; libvirt's QEMU pidfiles are read from <path>/libvirt/qemu.", valueName: "path"))
+    var runDir = "/run"
+
     @Option(name: .customLong("log.level"), help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
     var logLevel = "info"
 
@@ -104,6 +107,7 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.procfs = procfs
         config.settings.sysfs = sysfs
         config.settings.cgroupfs = cgroupfs
+        config.settings.runDir = runDir
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 
