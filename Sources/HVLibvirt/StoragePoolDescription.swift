@@ -68,6 +68,7 @@ public struct StoragePoolDescription: Sendable, Equatable {
             }
         }
         guard sawPool else { throw XMLScanner.Error(offset: 0, reason: "no <pool> element") }
+        guard path.isEmpty else { throw XMLScanner.Error(offset: xml.utf8.count, reason: "<\(path.last!)> not closed") }
         return d
     }
 }
