@@ -45,11 +45,8 @@ import urllib.request
 # empty because of one of these is reported PENDING, not failed. When a family starts to
 # return data the report says so: remove it from this list then.
 # ----------------------------------------------------------------------------------------
-_MAPPER = "guest mapper / cgroup collector not merged yet"
-_HOST = "host collector (CPUs, memory, overcommit, KSM, huge pages) not merged yet"
-_MD = "md RAID collector not merged yet"
-_POOL = "storage pool collector not merged yet"
-_JOB = "domain job / block job collector not merged yet"
+_MAPPER = "guest mapper / cgroup collector not in the exporter yet"
+_HOST = "host collector (CPUs, memory, overcommit, KSM, huge pages) not in the exporter yet"
 PENDING_FAMILIES = {
     **{f: _MAPPER for f in [
         "hv_guest_cpu_user_seconds_total", "hv_guest_cpu_system_seconds_total",
@@ -71,74 +68,48 @@ PENDING_FAMILIES = {
         "hv_host_cpus", "hv_host_memory_total_bytes", "hv_host_guest_vcpus",
         "hv_host_guest_memory_bytes", "hv_host_vcpu_overcommit_ratio",
         "hv_host_memory_overcommit_ratio", "hv_host_ksm_pages_shared", "hv_host_ksm_pages_sharing",
-        "hv_host_hugepages_total", "hv_host_hugepages_free", "hv_host_hugepage_size_bytes",
-    ]},
-    **{f: "exporter self metrics (process_*) not in this build" for f in [
-        "process_cpu_seconds_total", "process_resident_memory_bytes", "process_threads",
-        "process_open_fds",
-    ]},
-    **{f: _MD for f in [
-        "hv_md_info", "hv_md_state", "hv_md_disks", "hv_md_disks_required", "hv_md_degraded",
-        "hv_md_sync_action", "hv_md_sync_completed_ratio", "hv_md_sync_speed_bytes_per_second",
-        "hv_md_sync_remaining_seconds", "hv_md_mismatch_sectors", "hv_md_member_info",
-        "hv_md_member_state", "hv_md_member_errors", "hv_md_sync_waiting", "hv_md_size_bytes",
-        "hv_md_array_scrape_error",
-    ]},
-    **{f: _POOL for f in [
-        "libvirt_storage_pool_state", "libvirt_storage_pool_info",
-        "libvirt_storage_pool_capacity_bytes", "libvirt_storage_pool_allocation_bytes",
-        "libvirt_storage_pool_available_bytes", "libvirt_storage_pool_volumes",
-        "hv_storage_pool_used_ratio", "hv_storage_pool_timed_out",
-    ]},
-    **{f: _JOB for f in [
-        "libvirt_domain_job_type", "libvirt_domain_job_operation",
-        "libvirt_domain_job_time_elapsed_seconds", "libvirt_domain_job_time_remaining_seconds",
-        "libvirt_domain_job_data_total_bytes", "libvirt_domain_job_data_processed_bytes",
-        "libvirt_domain_job_data_remaining_bytes", "libvirt_domain_job_memory_total_bytes",
-        "libvirt_domain_job_memory_processed_bytes", "libvirt_domain_job_memory_remaining_bytes",
-        "libvirt_domain_job_disk_total_bytes", "libvirt_domain_job_disk_processed_bytes",
-        "libvirt_domain_job_disk_remaining_bytes",
-        "libvirt_domain_job_memory_bandwidth_bytes_per_second",
-        "libvirt_domain_job_memory_dirty_rate_bytes_per_second",
-        "libvirt_domain_job_memory_iteration", "hv_domain_job_progress_ratio",
-        "hv_domain_last_job_info", "hv_domain_last_job_duration_seconds",
-        "hv_domain_last_job_downtime_seconds",
-        "libvirt_domain_block_job_current_bytes", "libvirt_domain_block_job_end_bytes",
-        "hv_domain_block_job_progress_ratio",
+        "hv_host_hugepages", "hv_host_hugepages_free", "hv_host_hugepage_size_bytes",
     ]},
 }
 
 # ----------------------------------------------------------------------------------------
-# Queries that only return data during an event. Key: (dashboard uid, panel title); the
-# value: (event group, reason). --expect-event GROUP makes the group's queries mandatory.
+# Queries that only return data during an event, or on hosts that have the thing. Key:
+# (dashboard uid, panel title) for all of a panel's queries, or (uid, title, refId) for one
+# (it wins over the panel's entry); value: (event group, reason). --expect-event GROUP makes the
+# group's queries mandatory (e.g. run with --expect-event migration while a migration runs).
 # ----------------------------------------------------------------------------------------
 _MIG = ("migration", "only while a domain job (migration, save, dump, snapshot, backup) runs")
-_LAST = ("migration", "only after a domain job finished since the exporter started")
+_BOUNDED = ("bounded-job", "only for bounded jobs (save, dump...) that know their remaining time; "
+                           "a live migration is unbounded")
+_DONE = ("migration-done", "only after a domain job finished since the exporter started")
+_DISK = ("storage-migration", "only during a migration with --copy-storage-all/-inc")
+_AUTOCONV = ("auto-converge", "only during a migration with --auto-converge that throttles the guest")
 _BLK = ("block-job", "only while a block job (blockcopy, blockcommit, blockpull) runs")
 _SYNC = ("raid-sync", "only while an md array resyncs, recovers, checks or reshapes")
-_RAID = ("raid", "only on hosts with md arrays (the lab has no md driver; prometheus-check.sh "
-                 "can add an exporter reading a fixture tree)")
+_RAID = ("raid", "only on hosts with md arrays (the lab has no md driver: prometheus-check.sh "
+                 "--md-fixture adds an exporter reading a fixture tree)")
+_POOL = ("pool", "only on hosts with libvirt storage pools")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
 EVENT_ONLY = {
     ("hvexporter-host", "RAID sync progress"): _SYNC,
-    ("hvexporter-host", "Storage pool usage"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Pools"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Pool usage"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Pool free space"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Pool free space in 24h (6h trend)"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Pool state"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Volumes per pool"): ("pool", "only on hosts with libvirt storage pools"),
-    ("hvexporter-storage", "Pools timing out"): ("pool", "only on hosts with libvirt storage pools"),
+    ("hvexporter-host", "Storage pool usage"): _POOL,
+    ("hvexporter-storage", "Pools"): _POOL,
+    ("hvexporter-storage", "Pool usage"): _POOL,
+    ("hvexporter-storage", "Pool free space"): _POOL,
+    ("hvexporter-storage", "Pool free space in 24h (6h trend)"): _POOL,
+    ("hvexporter-storage", "Pool state"): _POOL,
+    ("hvexporter-storage", "Volumes per pool"): _POOL,
+    ("hvexporter-storage", "Pools timing out"): _POOL,
     ("hvexporter-storage", "Arrays"): _RAID,
     ("hvexporter-storage", "Member disks"): _RAID,
     ("hvexporter-storage", "Disks by state"): _RAID,
     ("hvexporter-storage", "Sync action"): _RAID,
     ("hvexporter-storage", "Member read errors"): _RAID,
+    ("hvexporter-storage", "Arrays the exporter cannot read"): _RAID,
     ("hvexporter-storage", "Sync progress"): _SYNC,
     ("hvexporter-storage", "Sync speed"): _SYNC,
     ("hvexporter-storage", "Sync time remaining"): _SYNC,
     ("hvexporter-storage", "Sync waiting"): ("raid-sync", "only while a resync waits (delayed or pending)"),
-    ("hvexporter-storage", "Arrays the exporter cannot read"): _RAID,
     ("hvexporter-jobs", "Current jobs"): _MIG,
     ("hvexporter-jobs", "Job progress"): _MIG,
     ("hvexporter-jobs", "Data processed / remaining"): _MIG,
@@ -146,12 +117,16 @@ EVENT_ONLY = {
     ("hvexporter-jobs", "Memory processed / remaining"): _MIG,
     ("hvexporter-jobs", "Pre-copy iteration"): _MIG,
     ("hvexporter-jobs", "Elapsed and remaining time"): _MIG,
-    ("hvexporter-jobs", "Disk copy (non-shared storage)"): ("migration", "only during a migration with --copy-storage-all/-inc"),
+    ("hvexporter-jobs", "Elapsed and remaining time", "B"): _BOUNDED,
+    ("hvexporter-jobs", "Current jobs", "D"): _BOUNDED,
+    ("hvexporter-jobs", "Expected downtime"): _MIG,
+    ("hvexporter-jobs", "Auto-converge CPU throttle"): _AUTOCONV,
+    ("hvexporter-jobs", "Disk copy (non-shared storage)"): _DISK,
     ("hvexporter-jobs", "Block job progress"): _BLK,
     ("hvexporter-jobs", "Block job bytes"): _BLK,
-    ("hvexporter-jobs", "Last job per domain"): _LAST,
-    ("hvexporter-jobs", "Migration downtime"): ("migration", "only after a live migration finished since the exporter started"),
-    ("hvexporter-jobs", "Last job duration"): _LAST,
+    ("hvexporter-jobs", "Last job per domain"): _DONE,
+    ("hvexporter-jobs", "Migration downtime"): ("migration-done", "only after a live migration finished since the exporter started"),
+    ("hvexporter-jobs", "Last job duration"): _DONE,
     ("hvexporter-jobs", "Guests running on more than one host (fleet)"): _SPLIT,
 }
 
@@ -232,6 +207,11 @@ def substitute(expr, values):
     return VAR_RE.sub(repl, expr)
 
 
+def var_query(v):
+    q = v.get("query")
+    return q.get("query", "") if isinstance(q, dict) else (q or v.get("definition", ""))
+
+
 def referenced_vars(expr, names):
     out = set()
     for m in VAR_RE.finditer(expr):
@@ -275,7 +255,8 @@ class Checker:
         self.counts = {}
         self.known = set()
         self.rows = []
-        self.seen_event_keys = set()
+        self.var_cache = {}
+        self.score_cache = {}
 
     # ------------------------------------------------------------------
     def run_target(self, expr, instant):
@@ -312,7 +293,7 @@ class Checker:
         return "ERROR", [], f"unsupported variable query: {q}"
 
     # ------------------------------------------------------------------
-    def classify(self, uid, title, expr_raw, expr, resp, binding_note=""):
+    def classify(self, uid, title, ref, expr, resp, binding_note=""):
         fams = families(expr)
         missing = [f for f in fams if f not in self.known]
         if resp.get("status") != "success":
@@ -321,12 +302,10 @@ class Checker:
         if ok:
             if missing:
                 tags = [f + (" (pending)" if f in PENDING_FAMILIES else "") for f in missing]
-                return "DATA*", f"{binding_note}not served: {', '.join(tags)}".strip()
-            return "DATA", (binding_note + ("all values NaN (idle)" if all_nan else "")).strip()
+                return "DATA*", f"{binding_note}no series of: {', '.join(tags)}".strip()
+            return "DATA", (binding_note + ("all values NaN (idle)" if all_nan else "")).strip(" :")
         unknown = [f for f in missing if f not in PENDING_FAMILIES]
-        ev = EVENT_ONLY.get((uid, title))
-        if ev:
-            self.seen_event_keys.add((uid, title))
+        ev = EVENT_ONLY.get((uid, title, ref)) or EVENT_ONLY.get((uid, title))
         if unknown and not ev:
             return "UNKNOWN", "no such family in Prometheus: " + ", ".join(unknown)
         pend = [f for f in missing if f in PENDING_FAMILIES]
@@ -408,36 +387,26 @@ class Checker:
                     targets.append((p.get("title", ""), t.get("refId", ""), t["expr"],
                                     bool(t.get("instant")) and not t.get("range")))
 
-        values, candidates = {}, {}
+        values = {}
+        qvars = []
         for v in tvars:
             name = v["name"]
             if v.get("type") == "datasource":
                 values[name] = "prometheus"
-                continue
-            if v.get("type") == "constant" or v.get("type") == "custom":
-                values[name] = str(v.get("query", "")).split(",")[0]
-                continue
-            if v.get("type") != "query":
-                continue
-            q = v.get("query")
-            q = q.get("query", "") if isinstance(q, dict) else (q or v.get("definition", ""))
-            qs = substitute(q, values)
-            status, vals, detail = self.label_values(qs)
-            if v.get("regex"):
-                rx = re.compile(v["regex"].strip("/"))
-                vals = [x for x in vals if rx.search(x)]
-            self.report(status if status != "EMPTY" else "EMPTY", f"{uid} / variable ${name}",
+            elif v.get("type") in ("constant", "custom"):
+                values[name] = str(v.get("query", "")).split(",")[0].strip()
+            elif v.get("type") == "query":
+                qvars.append(v)
+        # pick the combination of variable values under which most queries return data
+        values, _ = self.resolve(qvars, 0, values, targets)
+        candidates = {}
+        for v in qvars:  # report each variable query under the chosen values of the others
+            name = v["name"]
+            qs = substitute(var_query(v), values)
+            status, vals, detail = self.var_values(v, values)
+            self.report(status, f"{uid} / variable ${name}",
                         f"{len(vals)} value(s)" + (f": {', '.join(vals[:5])}" if vals else "")
                         + ("" if status == "DATA" else f" {detail}"), qs)
-            if self.args.var.get(name) is not None:
-                values[name] = self.args.var[name]
-                candidates[name] = [values[name]] + [x for x in vals if x != values[name]]
-                continue
-            if not vals:
-                values[name] = ""
-                candidates[name] = []
-                continue
-            values[name] = self.best_candidate(name, vals, values, targets, var_names)
             candidates[name] = [values[name]] + [x for x in vals if x != values[name]]
         if not self.args.json:
             shown = {k: v for k, v in values.items() if k != "datasource"}
@@ -447,7 +416,7 @@ class Checker:
             where = f"{uid} / {title} [{ref}]"
             expr = substitute(raw, values)
             resp = self.run_target(expr, instant)
-            status, detail = self.classify(uid, title, raw, expr, resp)
+            status, detail = self.classify(uid, title, ref, expr, resp)
             if status in ("EMPTY", "PENDING", "EVENT", "UNKNOWN") and resp.get("status") == "success":
                 # another value of a variable the query uses may have data (e.g. a container
                 # for container-only panels, the fixture exporter for RAID panels)
@@ -455,26 +424,50 @@ class Checker:
                 if alt:
                     expr, binding = alt
                     resp = self.run_target(expr, instant)
-                    status, detail = self.classify(uid, title, raw, expr, resp, binding + "; ")
+                    status, detail = self.classify(uid, title, ref, expr, resp, binding + ": ")
             self.report(status, where, detail, expr)
 
-    def best_candidate(self, name, vals, values, targets, var_names):
-        if len(vals) == 1:
-            return vals[0]
-        relevant = [(raw, inst) for _, _, raw, inst in targets
-                    if name in referenced_vars(raw, var_names)
-                    and referenced_vars(raw, var_names) <= set(values) | {name}]
-        best, best_score = vals[0], -1
+    def var_values(self, v, values):
+        """(status, values, detail) of a query variable under the given values of the others."""
+        qs = substitute(var_query(v), values)
+        key = (v["name"], qs)
+        if key not in self.var_cache:
+            status, vals, detail = self.label_values(qs)
+            if v.get("regex"):
+                rx = re.compile(v["regex"].strip("/"))
+                vals = [x for x in vals if rx.search(x)]
+            self.var_cache[key] = (status, vals, detail)
+        return self.var_cache[key]
+
+    def resolve(self, qvars, i, values, targets):
+        """Try the values of variable i (and, recursively, of the later ones); return the
+        variable values under which most targets have data, and that count."""
+        if i == len(qvars):
+            return dict(values), self.score(values, targets)
+        v = qvars[i]
+        name = v["name"]
+        if self.args.var.get(name) is not None:
+            return self.resolve(qvars, i + 1, dict(values, **{name: self.args.var[name]}), targets)
+        _, vals, _ = self.var_values(v, values)
+        if not vals:
+            return self.resolve(qvars, i + 1, dict(values, **{name: ""}), targets)
+        best = None
         for cand in vals[: self.args.max_candidates]:
-            vv = dict(values, **{name: cand})
-            score = 0
-            for raw, inst in relevant:
-                r = self.run_target(substitute(raw, vv), inst)
-                if r.get("status") == "success" and has_data(r)[0]:
-                    score += 1
-            if score > best_score:
-                best, best_score = cand, score
+            got = self.resolve(qvars, i + 1, dict(values, **{name: cand}), targets)
+            if best is None or got[1] > best[1]:
+                best = got
         return best
+
+    def score(self, values, targets):
+        n = 0
+        for _, _, raw, inst in targets:
+            expr = substitute(raw, values)
+            key = (expr, inst)
+            if key not in self.score_cache:
+                r = self.run_target(expr, inst)
+                self.score_cache[key] = r.get("status") == "success" and has_data(r)[0]
+            n += self.score_cache[key]
+        return n
 
     def try_alternatives(self, raw, values, candidates, var_names, instant):
         used = [n for n in referenced_vars(raw, var_names) if len(candidates.get(n, [])) > 1]
@@ -498,7 +491,7 @@ class Checker:
             self.check_dashboard(p)
         # stale list entries
         for key in EVENT_ONLY:
-            if key[0] in self.dash_uids and key not in self.all_titles:
+            if key[0] in self.dash_uids and tuple(key[:2]) not in self.all_titles:
                 self.report("STRUCT", f"{key[0]} / {key[1]}", "EVENT_ONLY entry names no panel", "")
         served_pending = sorted(f for f in PENDING_FAMILIES if f in self.known)
         if self.args.json:
@@ -534,12 +527,12 @@ def main():
                     help="force a template variable's value (repeatable)")
     ap.add_argument("--expect-event", action="append", default=[], metavar="GROUP",
                     help="an event is happening now: EVENT queries of GROUP must return data "
-                         "(groups: migration, block-job, raid-sync, raid, pool, incident)")
+                         "(groups: " + ", ".join(sorted({g for g, _ in EVENT_ONLY.values()})) + ")")
     ap.add_argument("--range", default="10m", help="window of range queries (default 10m)")
     ap.add_argument("--time", type=float, help="evaluation time, unix seconds (default now)")
     ap.add_argument("--timeout", type=float, default=15, help="HTTP timeout, seconds")
-    ap.add_argument("--max-candidates", type=int, default=12,
-                    help="variable values tried per variable (default 12)")
+    ap.add_argument("--max-candidates", type=int, default=8,
+                    help="values tried per variable when choosing them (default 8)")
     ap.add_argument("-v", "--verbose", action="count", default=0,
                     help="print every query's details (-vv: and the substituted PromQL)")
     ap.add_argument("-q", "--quiet", action="store_true", help="do not list DATA queries")

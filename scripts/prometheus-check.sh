@@ -4,7 +4,7 @@
 #   scripts/prometheus-check.sh [options] [EXPORTER_ADDR] [-- CHECKER_ARGS...]
 #
 #   EXPORTER_ADDR          host:port of a running hv-exporter (default 127.0.0.1:9974)
-#   --port N               Prometheus listen port on 127.0.0.1 (default 19090)
+#   --port N               Prometheus listen port on 127.0.0.1 (default: a free port)
 #   --samples N            scrapes to wait for before checking (default 12, i.e. ~24 s)
 #   --wait SECONDS         bound for every wait (default 90)
 #   --md-fixture DIR       also start a second hv-exporter reading DIR/proc and DIR/sys (an md
@@ -13,6 +13,12 @@
 #                          panels get data on a host without md arrays
 #   --exporter-bin PATH    hv-exporter binary for --md-fixture (default: hv-exporter in PATH,
 #                          else the newest .build*/debug/hv-exporter of this repository)
+#   --migrate              lab only: also prove the event-only migration panels. Creates a small
+#                          transient guest (.lab kernel/initrd, no disk, no NIC), live-migrates it
+#                          at 2 MiB/s to the lab's peer libvirtd (scripts/lab/peer-up.sh, started
+#                          if needed), runs the checker on the jobs dashboard with
+#                          --expect-event migration while it runs and with --expect-event
+#                          migration-done after it finished, then destroys the guest
 #   --keep                 keep the temporary directory (config, TSDB, logs) for inspection
 #   CHECKER_ARGS           passed to scripts/check-dashboards.py (e.g. --expect-event migration,
 #                          --var guest=vm1, -v)
@@ -25,18 +31,20 @@
 #   4. scripts/check-dashboards.py against it: every dashboard query parses and returns data
 #      (or is a documented pending family / event-only query)
 #   5. /api/v1/rules: every rule loaded and evaluated without error (health "ok")
-#   6. stop Prometheus (and the fixture exporter), remove the temporary directory
+#   6. with --migrate: the migration panels during and after a real live migration
+#   7. stop Prometheus (and the fixture exporter), remove the temporary directory
 set -u -o pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 exporter="127.0.0.1:9974"
-port=19090
+port=""
 samples=12
 wait_s=90
 md_fixture=""
 exporter_bin=""
 keep=0
+migrate=0
 checker_args=()
 
 die() { echo "prometheus-check: $*" >&2; exit 2; }
@@ -53,6 +61,7 @@ while [ $# -gt 0 ]; do
         --exporter-bin) exporter_bin="${2:?}"; shift 2 ;;
         --exporter-bin=*) exporter_bin="${1#*=}"; shift ;;
         --keep) keep=1; shift ;;
+        --migrate) migrate=1; shift ;;
         -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) shift; checker_args=("$@"); break ;;
         -*) die "unknown option $1 (see --help)" ;;
@@ -63,6 +72,10 @@ done
 for tool in prometheus promtool python3 curl; do
     command -v "$tool" >/dev/null || die "$tool not found in PATH"
 done
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+[ -n "$port" ] || port="$(free_port)"
 
 failures=()
 step() { echo; echo "=== $*"; }
@@ -71,8 +84,17 @@ fail() { echo "FAIL: $*"; failures+=("$*"); }
 tmp="$(mktemp -d /tmp/hv-promcheck.XXXXXX)"
 prom_pid=""
 fixture_pid=""
+mig_dom=""
+mig_pid=""
+peer_uri="qemu+tcp://10.98.0.2/system"
 cleanup() {
     local pid
+    if [ -n "$mig_dom" ]; then
+        [ -n "$mig_pid" ] && kill "$mig_pid" 2>/dev/null
+        timeout 20 virsh -q -c qemu:///system destroy "$mig_dom" >/dev/null 2>&1
+        timeout 20 virsh -q -c "$peer_uri" destroy "$mig_dom" >/dev/null 2>&1
+        mig_dom=""; mig_pid=""
+    fi
     for pid in $prom_pid $fixture_pid; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null
@@ -119,16 +141,16 @@ if [ -n "$md_fixture" ]; then
         exporter_bin="$(command -v hv-exporter || ls -t "$repo"/.build*/debug/hv-exporter 2>/dev/null | head -1)"
     fi
     [ -x "$exporter_bin" ] || die "no hv-exporter binary for --md-fixture (use --exporter-bin)"
-    fport=$((port + 1))
-    # every collector but md off: the fixture host has no libvirt guests of its own
-    mapfile -t others < <("$exporter_bin" --help 2>&1 \
-        | sed -n 's/^ *\([a-z0-9_]*\) *\[\(on \|off\)\].*/\1/p' | grep -vx md)
-    if ! "$exporter_bin" --help 2>&1 | grep -Eq '^ *md +\[(on |off)\]'; then
-        fail "$exporter_bin has no md collector yet: --md-fixture ignored"
+    fport="$(free_port)"
+    # every collector but the md one off: the fixture host has no libvirt guests of its own
+    collectors="$("$exporter_bin" --help 2>&1 | sed -n 's/^ *\([a-z0-9_]*\) *\[\(on \|off\)\].*/\1/p')"
+    md_collector="$(echo "$collectors" | grep -E -x 'mdraid|md' | head -1)"
+    if [ -z "$md_collector" ]; then
+        fail "$exporter_bin has no md RAID collector: --md-fixture ignored"
     else
         no_flags=()
-        for c in "${others[@]}"; do no_flags+=("--no-collector.$c"); done
-        "$exporter_bin" --web.listen-address="127.0.0.1:$fport" --collector.md "${no_flags[@]}" \
+        for c in $collectors; do [ "$c" = "$md_collector" ] || no_flags+=("--no-collector.$c"); done
+        "$exporter_bin" --web.listen-address="127.0.0.1:$fport" "--collector.$md_collector" "${no_flags[@]}" \
             --path.procfs="$md_fixture/proc" --path.sysfs="$md_fixture/sys" \
             >"$tmp/fixture-exporter.log" 2>&1 &
         fixture_pid=$!
@@ -224,7 +246,82 @@ EOF
 fi
 
 # ---------------------------------------------------------------------------------------
-step "6. teardown"
+has_series() { [ -n "$(q "$1")" ]; }
+jobs_dash="$repo/dashboards/hvexporter-migrations-jobs.json"
+if [ "$migrate" = 1 ] && [ "$prom_ok" = 1 ]; then
+    step "6. migration panels during and after a live migration"
+    mig_ok=1
+    if [ ! -r "$repo/.lab/state.env" ]; then
+        fail "--migrate needs the lab (scripts/lab/up.sh): no .lab/state.env"; mig_ok=0
+    else
+        # shellcheck disable=SC1091
+        source "$repo/.lab/state.env"
+        if ! timeout 15 virsh -q -c "$peer_uri" version >/dev/null 2>&1; then
+            "$repo/scripts/lab/peer-up.sh" || { fail "peer libvirtd (scripts/lab/peer-up.sh)"; mig_ok=0; }
+        fi
+    fi
+    if [ "$mig_ok" = 1 ]; then
+        mig_dom="hvcheck-mig-$$"
+        cat >"$tmp/mig.xml" <<XML
+<domain type='qemu'>
+  <name>$mig_dom</name>
+  <title>scripts/prometheus-check.sh --migrate (transient, destroyed by the check)</title>
+  <memory unit='MiB'>192</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$LAB_KERNEL</kernel>
+    <initrd>$LAB_INITRD</initrd>
+    <cmdline>console=ttyS0 loglevel=4 panic=-1 hv.name=$mig_dom hv.sleep=1</cmdline>
+  </os>
+  <features><acpi/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='pty'><target port='0'/></serial>
+    <memballoon model='virtio'><stats period='2'/></memballoon>
+  </devices>
+</domain>
+XML
+        if ! virsh -q -c qemu:///system create "$tmp/mig.xml" >/dev/null; then
+            fail "cannot create the migration guest"; mig_dom=""
+        elif ! wait_for 60 has_series "hv_guest_info{guest=\"$mig_dom\", state=\"running\"}"; then
+            fail "Prometheus never saw $mig_dom running"
+        else
+            sleep 5   # let the guest boot: its memory is what the migration moves
+            virsh -c qemu:///system migrate --live --unsafe --bandwidth 2 "$mig_dom" "$peer_uri" \
+                --migrateuri tcp://10.98.0.2 >"$tmp/migrate.log" 2>&1 &
+            mig_pid=$!
+            if ! wait_for 60 has_series "libvirt_domain_job_operation{domain=\"$mig_dom\"} == 5"; then
+                fail "no outgoing job of $mig_dom in Prometheus (migrate: $(cat "$tmp/migrate.log"))"
+            else
+                sleep 8   # a few samples of the running job for the range panels
+                echo "-- while $mig_dom migrates (progress $(q "hv_domain_job_progress_ratio{domain=\"$mig_dom\"}")):"
+                python3 "$here/check-dashboards.py" "$prom" "$jobs_dash" --var "instance=$exporter" \
+                    --range 2m --expect-event migration -q || fail "migration panels while a migration runs"
+            fi
+            # finish quickly, then check the retained last job
+            virsh -q -c qemu:///system migrate-setspeed "$mig_dom" 1000 >/dev/null 2>&1
+            if ! wait_for 120 bash -c "! kill -0 $mig_pid 2>/dev/null"; then
+                fail "migration of $mig_dom did not end within 120 s"
+            else
+                wait "$mig_pid"; rc=$?; mig_pid=""
+                [ "$rc" = 0 ] || fail "virsh migrate failed: $(cat "$tmp/migrate.log")"
+                if ! wait_for 30 has_series "hv_domain_last_job_info{domain=\"$mig_dom\"}"; then
+                    fail "no last job of $mig_dom in Prometheus after the migration"
+                else
+                    echo "-- after the migration (last job: $(curl -sf --get "$prom/api/v1/query" --data-urlencode "query=hv_domain_last_job_info{domain=\"$mig_dom\"}" | python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; print(r[0]["metric"].get("operation"), r[0]["metric"].get("outcome")) if r else print("?")')):"
+                    python3 "$here/check-dashboards.py" "$prom" "$jobs_dash" --var "instance=$exporter" \
+                        --range 2m --expect-event migration-done -q || fail "migration panels after a migration"
+                fi
+            fi
+        fi
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------
+step "7. teardown"
 cleanup
 trap - EXIT
 echo
