@@ -47,7 +47,7 @@ extension SnapshotMetrics {
     static let jobDiskBandwidth = MetricDescriptor("libvirt_domain_job_disk_bandwidth_bytes_per_second", .gauge,
         "Rate at which the running job moves disk data, bytes per second.", labels: ["domain"])
     static let jobDowntime = MetricDescriptor("libvirt_domain_job_downtime_seconds", .gauge,
-        "Expected (running job) pause of the guest at the switch-over, seconds.", labels: ["domain"])
+        "Downtime of the guest in the running job: while a migration runs, the pause expected at the switch-over, seconds.", labels: ["domain"])
     static let jobCompression = MetricDescriptor("libvirt_domain_job_compression_bytes", .gauge,
         "Compressed data the running migration has sent (XBZRLE), bytes.", labels: ["domain"])
     static let jobAutoConverge = MetricDescriptor("hv_domain_job_auto_converge_throttle_ratio", .gauge,
