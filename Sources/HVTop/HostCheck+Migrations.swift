@@ -1,0 +1,80 @@
+import HVModel
+
+extension HostCheck {
+    /// Migrations: CRITICAL when a running migration made no progress between two samples
+    /// `interval` seconds apart; WARNING when it is not converging (dirty rate above
+    /// bandwidth after `maxIterations`) or a migration failed within `failedWindow`;
+    /// thresholds on elapsed seconds.
+    func migrations(_ s: Snapshot, later: Snapshot?) -> CheckResult {
+        if let missing = CollectorNames.noData(s, CollectorNames.jobs) {
+            return CheckResult(service: kind.service, status: .unknown, summary: missing)
+        }
+        let running = Self.runningMigrations(s)
+        var status = CheckStatus.ok
+        var problems: [String] = []
+        var details: [String] = []
+        var stalled = 0
+        var maxElapsed = 0.0
+        var perf: [PerfDatum] = []
+        for g in running {
+            let j = g.job!
+            let elapsed = j.elapsedSeconds ?? 0
+            maxElapsed = max(maxElapsed, elapsed)
+            var st = CheckStatus.evaluate(elapsed, warning: options.warning, critical: options.critical)
+            var text = "\(g.name) \(JobNames.operation(j.operation)) \(Format.percent(j.progressRatio.map { $0 * 100 }))% after \(Format.duration(elapsed))"
+            if let later, let lj = later.guests.first(where: { $0.key == g.key })?.job, lj.type == 1 || lj.type == 2 {
+                let moved = Self.progressed(from: j, to: lj)
+                if moved == false {
+                    st = .critical
+                    stalled += 1
+                    text += ", STALLED (no progress in \(Format.number(options.interval))s)"
+                }
+            }
+            if let it = j.memoryIteration, it > UInt64(options.maxIterations),
+               let dirty = j.memoryDirtyRateBytesPerSecond, let bw = j.memoryBandwidthBytesPerSecond, dirty >= bw {
+                st = max(st, .warning)
+                text += ", not converging (iteration \(it), dirty \(Format.bytes(dirty))/s >= bandwidth \(Format.bytes(bw))/s)"
+            }
+            status = max(status, st)
+            if st != .ok { problems.append(text) }
+            details.append("\(st): \(text)")
+            if let p = j.progressRatio { perf.append(PerfDatum("\(g.name)_progress", (p * 1000).rounded() / 10, unit: "%", min: 0, max: 100)) }
+        }
+        var failed: [String] = []
+        for g in s.guests {
+            guard let j = g.lastJob, j.type == 4, JobNames.isMigration(j.operation) else { continue }
+            if let t = j.observedAtSeconds, s.timestampSeconds - t > options.failedWindow { continue }
+            failed.append(g.name)
+        }
+        if !failed.isEmpty {
+            status = max(status, .warning)
+            problems.append("migration failed recently: \(failed.sorted().joined(separator: ", "))")
+        }
+        perf.insert(contentsOf: [PerfDatum("migrations", Double(running.count), min: 0), PerfDatum("stalled", Double(stalled), min: 0),
+                                 PerfDatum("max_elapsed", maxElapsed, unit: "s", warning: options.warning, critical: options.critical, min: 0),
+                                 PerfDatum("failed", Double(failed.count), min: 0)], at: 0)
+        let summary: String
+        if !problems.isEmpty {
+            summary = problems.joined(separator: "; ")
+        } else if running.isEmpty {
+            summary = "no migration running"
+        } else {
+            summary = "\(running.count) migration\(running.count == 1 ? "" : "s") progressing: " + running.map { g in
+                "\(g.name) \(Format.percent(g.job!.progressRatio.map { $0 * 100 }))%"
+            }.joined(separator: ", ")
+        }
+        return CheckResult(service: kind.service, status: status, summary: summary, perfdata: perf, details: details)
+    }
+
+    /// Whether a job moved between two samples: more data processed or less remaining;
+    /// nil when the figures do not tell.
+    static func progressed(from a: DomainJob, to b: DomainJob) -> Bool? {
+        if let p0 = a.dataProcessedBytes ?? a.memoryProcessedBytes, let p1 = b.dataProcessedBytes ?? b.memoryProcessedBytes {
+            if p1 > p0 { return true }
+            if let r0 = a.dataRemainingBytes ?? a.memoryRemainingBytes, let r1 = b.dataRemainingBytes ?? b.memoryRemainingBytes, r1 < r0 { return true }
+            return false
+        }
+        if let r0 = a.dataRemainingBytes, let r1 = b.dataRemainingBytes { return r1 < r0 }
+        return nil
+    }
+}
