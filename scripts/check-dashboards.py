@@ -45,31 +45,8 @@ import urllib.request
 # empty because of one of these is reported PENDING, not failed. When a family starts to
 # return data the report says so: remove it from this list then.
 # ----------------------------------------------------------------------------------------
-_MAPPER = "guest mapper / cgroup collector not in the exporter yet"
-_HOST = "host collector (CPUs, memory, overcommit, KSM, huge pages) not in the exporter yet"
 PENDING_FAMILIES = {
-    **{f: _MAPPER for f in [
-        "hv_guest_cpu_user_seconds_total", "hv_guest_cpu_system_seconds_total",
-        "hv_guest_cpu_throttled_periods_total", "hv_guest_cpu_throttled_seconds_total",
-        "hv_guest_host_cpu_seconds_total",
-        "hv_guest_memory_usage_bytes", "hv_guest_memory_working_set_bytes",
-        "hv_guest_memory_limit_bytes", "hv_guest_memory_swap_bytes",
-        "hv_guest_memory_oom_kills_total",
-        "hv_guest_block_read_bytes_total", "hv_guest_block_write_bytes_total",
-        "hv_guest_block_read_operations_total", "hv_guest_block_write_operations_total",
-        "hv_guest_pressure_cpu_some_seconds_total", "hv_guest_pressure_cpu_full_seconds_total",
-        "hv_guest_pressure_memory_some_seconds_total", "hv_guest_pressure_memory_full_seconds_total",
-        "hv_guest_pressure_io_some_seconds_total", "hv_guest_pressure_io_full_seconds_total",
-        "hv_guest_processes", "hv_guest_threads",
-        "hv_guest_network_receive_bytes_total", "hv_guest_network_transmit_bytes_total",
-        "hv_guest_network_receive_packets_total", "hv_guest_network_transmit_packets_total",
-    ]},
-    **{f: _HOST for f in [
-        "hv_host_cpus", "hv_host_memory_total_bytes", "hv_host_guest_vcpus",
-        "hv_host_guest_memory_bytes", "hv_host_vcpu_overcommit_ratio",
-        "hv_host_memory_overcommit_ratio", "hv_host_ksm_pages_shared", "hv_host_ksm_pages_sharing",
-        "hv_host_hugepages", "hv_host_hugepages_free", "hv_host_hugepage_size_bytes",
-    ]},
+    # "hv_example_family": "why it is not served yet",
 }
 
 # ----------------------------------------------------------------------------------------
@@ -128,6 +105,8 @@ EVENT_ONLY = {
     ("hvexporter-jobs", "Migration downtime"): ("migration-done", "only after a live migration finished since the exporter started"),
     ("hvexporter-jobs", "Last job duration"): _DONE,
     ("hvexporter-jobs", "Guests running on more than one host (fleet)"): _SPLIT,
+    ("hvexporter-guest", "Memory on the host", "D"):
+        ("memory-limit", "only for guests whose cgroup has a memory limit (absent when unlimited)"),
 }
 
 BUILTINS = {

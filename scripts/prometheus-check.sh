@@ -6,6 +6,9 @@
 #   EXPORTER_ADDR          host:port of a running hv-exporter (default 127.0.0.1:9974)
 #   --port N               Prometheus listen port on 127.0.0.1 (default: a free port)
 #   --samples N            scrapes to wait for before checking (default 12, i.e. ~24 s)
+#   --scrape-interval D    Prometheus scrape and rule evaluation interval (default 2s; the scrape
+#                          timeout is the same). Raise it when the exporter needs longer per
+#                          scrape (a debug build on a loaded machine)
 #   --wait SECONDS         bound for every wait (default 90)
 #   --md-fixture DIR       also start a second hv-exporter reading DIR/proc and DIR/sys (an md
 #                          fixture tree such as Tests/HVSystemTests/Fixtures/md/recovering) with
@@ -40,6 +43,7 @@ repo="$(cd "$here/.." && pwd)"
 exporter="127.0.0.1:9974"
 port=""
 samples=12
+interval=2s
 wait_s=90
 md_fixture=""
 exporter_bin=""
@@ -55,6 +59,8 @@ while [ $# -gt 0 ]; do
         --samples) samples="${2:?}"; shift 2 ;;
         --samples=*) samples="${1#*=}"; shift ;;
         --wait) wait_s="${2:?}"; shift 2 ;;
+        --scrape-interval) interval="${2:?}"; shift 2 ;;
+        --scrape-interval=*) interval="${1#*=}"; shift ;;
         --wait=*) wait_s="${1#*=}"; shift ;;
         --md-fixture) md_fixture="${2:?}"; shift 2 ;;
         --md-fixture=*) md_fixture="${1#*=}"; shift ;;
@@ -69,6 +75,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+[[ "$interval" =~ ^[0-9]+(ms|s|m)$ ]] || die "--scrape-interval $interval: use e.g. 2s, 5s, 500ms"
 for tool in prometheus promtool python3 curl; do
     command -v "$tool" >/dev/null || die "$tool not found in PATH"
 done
@@ -165,9 +172,9 @@ fi
 
 cat >"$tmp/prometheus.yml" <<EOF
 global:
-  scrape_interval: 2s
-  scrape_timeout: 2s
-  evaluation_interval: 2s
+  scrape_interval: $interval
+  scrape_timeout: $interval
+  evaluation_interval: $interval
 rule_files:
 $(for f in "${rule_files[@]}"; do echo "  - '$f'"; done)
 scrape_configs:
