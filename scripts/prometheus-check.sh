@@ -22,6 +22,9 @@
 #                          if needed), runs the checker on the jobs dashboard with
 #                          --expect-event migration while it runs and with --expect-event
 #                          migration-done after it finished, then destroys the guest
+#   --pool                 also prove the storage pool panels: creates a transient libvirt dir pool
+#                          in the temporary directory, checks the storage and host dashboards with
+#                          --expect-event pool, destroys the pool
 #   --keep                 keep the temporary directory (config, TSDB, logs) for inspection
 #   CHECKER_ARGS           passed to scripts/check-dashboards.py (e.g. --expect-event migration,
 #                          --var guest=vm1, -v)
@@ -34,7 +37,8 @@
 #   4. scripts/check-dashboards.py against it: every dashboard query parses and returns data
 #      (or is a documented pending family / event-only query)
 #   5. /api/v1/rules: every rule loaded and evaluated without error (health "ok")
-#   6. with --migrate: the migration panels during and after a real live migration
+#   6. with --migrate: the migration panels during and after a real live migration;
+#      with --pool: the storage pool panels with a real (transient) pool
 #   7. stop Prometheus (and the fixture exporter), remove the temporary directory
 set -u -o pipefail
 
@@ -49,6 +53,7 @@ md_fixture=""
 exporter_bin=""
 keep=0
 migrate=0
+pool=0
 checker_args=()
 
 die() { echo "prometheus-check: $*" >&2; exit 2; }
@@ -68,6 +73,7 @@ while [ $# -gt 0 ]; do
         --exporter-bin=*) exporter_bin="${1#*=}"; shift ;;
         --keep) keep=1; shift ;;
         --migrate) migrate=1; shift ;;
+        --pool) pool=1; shift ;;
         -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         --) shift; checker_args=("$@"); break ;;
         -*) die "unknown option $1 (see --help)" ;;
@@ -93,9 +99,14 @@ prom_pid=""
 fixture_pid=""
 mig_dom=""
 mig_pid=""
+pool_name=""
 peer_uri="qemu+tcp://10.98.0.2/system"
 cleanup() {
     local pid
+    if [ -n "$pool_name" ]; then
+        timeout 20 virsh -q -c qemu:///system pool-destroy "$pool_name" >/dev/null 2>&1
+        pool_name=""
+    fi
     if [ -n "$mig_dom" ]; then
         [ -n "$mig_pid" ] && kill "$mig_pid" 2>/dev/null
         timeout 20 virsh -q -c qemu:///system destroy "$mig_dom" >/dev/null 2>&1
@@ -195,6 +206,7 @@ import json, sys
 r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if r else "")' 2>/dev/null
 }
+has_series() { [ -n "$(q "$1")" ]; }
 enough_samples() {
     local n
     n="$(q "min(count_over_time(up{job=\"hvexporter\"}[5m]))")"
@@ -221,6 +233,13 @@ fi
 if [ "$prom_ok" = 1 ]; then
     echo "targets up: $(q 'sum(up{job="hvexporter"})') of $(q 'count(up{job="hvexporter"})'), samples per target: $(q 'min(count_over_time(up{job="hvexporter"}[5m]))')"
     [ "$(q 'min(up{job="hvexporter"})')" = "1" ] || fail "a scrape target is down"
+    scrape_health() {
+        local failed
+        failed="$(q 'sum(count_over_time((up{job="hvexporter"} == 0)[10m:]))')"
+        echo "scrape duration max $(q 'max(max_over_time(scrape_duration_seconds{job="hvexporter"}[10m]))') s (timeout $interval), failed scrapes: ${failed:-0}"
+        [ -z "$failed" ] || echo "hint: some scrapes timed out (instant panels read empty right after one): raise --scrape-interval"
+    }
+    scrape_health
 
     # -----------------------------------------------------------------------------------
     step "4. dashboard queries"
@@ -253,7 +272,6 @@ EOF
 fi
 
 # ---------------------------------------------------------------------------------------
-has_series() { [ -n "$(q "$1")" ]; }
 jobs_dash="$repo/dashboards/hvexporter-migrations-jobs.json"
 if [ "$migrate" = 1 ] && [ "$prom_ok" = 1 ]; then
     step "6. migration panels during and after a live migration"
@@ -326,6 +344,26 @@ XML
         fi
     fi
 fi
+
+# ---------------------------------------------------------------------------------------
+if [ "$pool" = 1 ] && [ "$prom_ok" = 1 ]; then
+    step "6b. storage pool panels with a real pool"
+    pool_name="hvcheck-pool-$$"
+    mkdir -p "$tmp/pool"
+    if ! virsh -q -c qemu:///system pool-create-as "$pool_name" dir --target "$tmp/pool" >/dev/null; then
+        fail "cannot create the transient dir pool $pool_name"; pool_name=""
+    elif ! wait_for 60 has_series "count_over_time(libvirt_storage_pool_state{pool=\"$pool_name\"}[5m]) >= 3"; then
+        fail "Prometheus never got 3 samples of pool $pool_name"
+    else
+        python3 "$here/check-dashboards.py" "$prom" "$repo/dashboards/hvexporter-storage-raid.json" \
+            "$repo/dashboards/hvexporter-host-overview.json" --var "instance=$exporter" \
+            --range 2m --expect-event pool -q || fail "pool panels with a pool"
+    fi
+    [ -z "$pool_name" ] || virsh -q -c qemu:///system pool-destroy "$pool_name" >/dev/null 2>&1
+    pool_name=""
+fi
+
+[ "$prom_ok" = 1 ] && scrape_health
 
 # ---------------------------------------------------------------------------------------
 step "7. teardown"
