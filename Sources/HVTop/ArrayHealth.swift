@@ -63,6 +63,10 @@ public struct ArrayHealth: Sendable, Equatable {
             parts.append("unreadable: \(e)")
         } else if a.isContainer {
             st = .ok
+        } else if a.degraded == nil && a.raidDisks == nil && !Self.noRedundancy.contains(level) && state != "inactive" {
+            // An array whose missing members nobody reported (a /json without md detail).
+            st = .unknown
+            parts.append("missing-member count not reported by the source (try --source direct)")
         } else if state == "inactive" || state == "broken" || state == "clear" || state == "suspended" {
             st = .critical
         } else if degraded > 0, CheckStatus.evaluate(Double(degraded), warning: degradedWarning, critical: degradedCritical) != .ok {

@@ -41,10 +41,11 @@ extension HostCheck {
             if let p = j.progressRatio { perf.append(PerfDatum("\(g.name)_progress", (p * 1000).rounded() / 10, unit: "%", min: 0, max: 100)) }
         }
         var failed: [String] = []
-        for g in s.guests {
-            guard let j = g.lastJob, j.type == 4, JobNames.isMigration(j.operation) else { continue }
-            if let t = j.observedAtSeconds, s.timestampSeconds - t > options.failedWindow { continue }
-            failed.append(g.name)
+        let finished = s.guests.compactMap { g in g.lastJob.map { (g.name, $0) } } + s.departedJobs.map { ($0.name, $0.job) }
+        for (name, j) in finished {
+            guard j.type == 4 || j.outcome == .failed, JobNames.isMigration(j.operation) else { continue }
+            if let t = j.endedAtSeconds ?? j.observedAtSeconds, s.timestampSeconds - t > options.failedWindow { continue }
+            failed.append(name + (j.errorMessage.map { " (\($0))" } ?? ""))
         }
         if !failed.isEmpty {
             status = max(status, .warning)

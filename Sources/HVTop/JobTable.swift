@@ -19,9 +19,22 @@ public enum JobTable {
                              Format.bytes(b.endBytes), b.bandwidthBytesPerSecond > 0 ? Format.bytes(b.bandwidthBytesPerSecond) + "/s" : "unlimited",
                              "-", "-", "-"])
             }
-            if includeLast, let j = g.lastJob { rows.append(row(name, j, status: "last: " + JobNames.type(j.type))) }
+            if includeLast, let j = g.lastJob { rows.append(row(name, j, status: "last: " + outcome(j))) }
         }
         return TextTable(columns: cols, rows: rows)
+    }
+
+    /// Jobs of domains that left this host (migrated away, transient and stopped).
+    public static func departed(_ jobs: [DepartedDomainJob]) -> TextTable {
+        var t = table([])
+        t.rows = jobs.map { d in row(Format.printable(d.name), d.job, status: "departed: " + outcome(d.job)) }
+        return t
+    }
+
+    /// "completed", "failed: <message>"...
+    static func outcome(_ j: DomainJob) -> String {
+        if let o = j.outcome { return o.rawValue + (j.errorMessage.map { ": \($0)" } ?? "") }
+        return JobNames.type(j.type)
     }
 
     static func row(_ name: String, _ j: DomainJob, status: String) -> [String] {

@@ -1,4 +1,5 @@
 import Glibc
+import HVModel
 
 /// Earlier CPU readings kept between one-shot invocations, so `hvtop zabbix get
 /// hv.guest.cpu.util[...]` can give a rate over the polling interval without sleeping.
@@ -40,13 +41,15 @@ public struct RateCache: Sendable {
     var path: String { directory + "/guest-cpu.v1" }
 
     /// The entry of a snapshot.
-    public static func entry(_ sample: Sample) -> Entry {
+    public static func entry(_ sample: Sample) -> Entry { entry(sample.snapshot) }
+
+    public static func entry(_ s: Snapshot) -> Entry {
         var g: [String: Reading] = [:]
-        for guest in sample.snapshot.guests {
+        for guest in s.guests {
             let c = GuestCounters(guest)
             g[guest.key] = Reading(cpuSeconds: c.cpuSeconds, stealSeconds: c.stealSeconds)
         }
-        return Entry(timestamp: sample.snapshot.timestampSeconds, guests: g)
+        return Entry(timestamp: s.timestampSeconds, guests: g)
     }
 
     /// The newest entry between `minAge` and `maxAge` seconds before `now`.

@@ -30,6 +30,11 @@ public enum SnapshotDecoder {
         s.processes = root.objects("processes").map(process)
         s.mdArrays = root.objects("md_arrays").map(mdArray)
         s.storagePools = root.objects("storage_pools").map(pool)
+        s.departedJobs = root.objects("departed_jobs").compactMap { d in
+            guard let j = d.object("job") else { return nil }
+            return DepartedDomainJob(name: d.string("name") ?? "", uuid: d.string("uuid") ?? "", job: job(j),
+                                     departedAtSeconds: d.double("departed_at_seconds") ?? 0)
+        }
         return s
     }
 
@@ -144,6 +149,11 @@ public enum SnapshotDecoder {
         j.diskRemainingBytes = o.uint("disk_remaining_bytes"); j.diskBandwidthBytesPerSecond = o.uint("disk_bandwidth_bytes_per_second")
         j.downtimeSeconds = o.double("downtime_seconds"); j.setupTimeSeconds = o.double("setup_time_seconds")
         j.compressionBytes = o.uint("compression_bytes"); j.observedAtSeconds = o.double("observed_at_seconds")
+        j.autoConvergeThrottlePercent = o.uint("auto_converge_throttle_percent")
+        j.outcome = DomainJob.Outcome(rawValue: o.string("outcome") ?? "")
+        j.endedAtSeconds = o.double("ended_at_seconds")
+        j.peakProgressRatio = o.double("peak_progress_ratio")
+        j.errorMessage = o.string("error_message")
         return j
     }
 
@@ -191,6 +201,9 @@ public enum SnapshotDecoder {
         p.capacityBytes = o.uint("capacity_bytes"); p.allocationBytes = o.uint("allocation_bytes"); p.availableBytes = o.uint("available_bytes")
         p.volumes = o.int("volumes"); p.autostart = o.bool("autostart"); p.persistent = o.bool("persistent")
         p.timedOut = o.bool("timed_out") ?? false
+        p.error = o.string("error"); p.targetPath = o.string("target_path"); p.source = o.string("source")
+        p.lastRefreshSeconds = o.double("last_refresh_seconds"); p.lastRefreshSucceeded = o.bool("last_refresh_succeeded")
+        p.refreshError = o.string("refresh_error")
         return p
     }
 }
@@ -212,8 +225,10 @@ struct JSONObject {
         if let b = dict[k] as? Bool { return b }
         return nil
     }
+    // Numbers come as NSNumber; 0 and 1 also pass `is Bool` on Linux, so booleans are not
+    // told apart here (the schema says which fields are numbers).
     func double(_ k: String) -> Double? {
-        if let n = dict[k] as? NSNumber, !(dict[k] is Bool) { return n.doubleValue }
+        if let n = dict[k] as? NSNumber { return n.doubleValue }
         return dict[k] as? Double
     }
     func int(_ k: String) -> Int? {
@@ -222,7 +237,7 @@ struct JSONObject {
         return Int(d)
     }
     func uint(_ k: String) -> UInt64? {
-        guard let n = dict[k] as? NSNumber, !(dict[k] is Bool) else { return nil }
+        guard let n = dict[k] as? NSNumber else { return nil }
         let d = n.doubleValue
         guard d.isFinite, d >= 0 else { return nil }
         // Exact for integers up to 2^64-1 (NSNumber keeps the integer); doubles above 2^53 round.

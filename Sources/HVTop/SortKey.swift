@@ -51,7 +51,7 @@ public enum SortKey: String, Sendable, CaseIterable {
     public func value(_ r: GuestRow) -> Double? {
         switch self {
         case .cpu: r.cpuPercent
-        case .memory: (r.rssBytes ?? r.memoryBytes).map { Double($0) }
+        case .memory: r.rssBytes.map { Double($0) }
         case .disk: r.diskRate
         case .network: r.netRate
         case .name: nil

@@ -86,7 +86,7 @@ public final class Terminal {
                 raise(sig)
             }
             sigemptyset(&sa.sa_mask)
-            sa.sa_flags = Int32(SA_RESETHAND)
+            sa.sa_flags = Int32(bitPattern: UInt32(SA_RESETHAND))
             sigaction(sig, &sa, nil)
         }
         var winch = sigaction()

@@ -170,7 +170,8 @@ public struct TopScreen {
             }
             return scrolled(lines, height: height)
         case .jobs:
-            let t = JobTable.table(guests)
+            var t = JobTable.table(guests)
+            t.rows += JobTable.departed(c.snapshot.departedJobs).rows
             let noData = CollectorNames.noData(c.snapshot, CollectorNames.jobs)
             return section("Jobs (running, block jobs, last finished)", t, height: height, width: width,
                            empty: noData ?? "no running or finished jobs")

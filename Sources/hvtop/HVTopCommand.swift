@@ -56,8 +56,14 @@ struct HVTopCommand: ParsableCommand {
 
 /// Where snapshots come from; shared by every subcommand.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("hv-exporter to read (/json); http only, user:password@ for basic auth.", valueName: "url"))
-    var url = DaemonURL.defaultText
+    @Option(name: .long, help: ArgumentHelp("hv-exporter to read (/json); http only, user:password@ for basic auth. Default: $HVTOP_URL, else \(DaemonURL.defaultText).", valueName: "url"))
+    var url = SourceOptions.defaultURL
+
+    /// $HVTOP_URL (set in a Zabbix agent's environment), else the local daemon.
+    static var defaultURL: String {
+        if let e = getenv("HVTOP_URL"), e.pointee != 0 { return String(cString: e) }
+        return DaemonURL.defaultText
+    }
 
     @Option(name: .long, help: ArgumentHelp("auto: the daemon, or a direct collection when nothing listens at a local --url; daemon: only the daemon; direct: only in-process collection.", valueName: "auto|daemon|direct"))
     var source: String = "auto"

@@ -1,0 +1,278 @@
+#!/usr/bin/env python3
+"""Writes packaging/zabbix/template_hvexporter.yaml (Zabbix 6.0 export format): one master item
+(hv.snapshot, the whole /json) with dependent items, LLD rules on hv.discovery[...].
+UUIDs are derived from the item keys, so regenerating gives the same file.
+
+    python3 scripts/zabbix-template.py > packaging/zabbix/template_hvexporter.yaml
+"""
+import hashlib, yaml, sys
+
+T = 'HV exporter by Zabbix agent'
+def uid(*parts):
+    # Deterministic, shaped as a UUIDv4 (version nibble 4, variant 8..b) without dashes.
+    h = list(hashlib.md5(('hvexporter/' + '/'.join(parts)).encode()).hexdigest())
+    h[12] = '4'
+    h[16] = '89ab'[int(h[16], 16) % 4]
+    return ''.join(h)
+
+def jp(path, handler=None):
+    s = {'type': 'JSONPATH', 'parameters': [path]}
+    if handler: s.update(handler)
+    return s
+def js(code, handler=None):
+    s = {'type': 'JAVASCRIPT', 'parameters': [code]}
+    if handler: s.update(handler)
+    return s
+CPS = {'type': 'CHANGE_PER_SECOND', 'parameters': ['']}
+def mult(x): return {'type': 'MULTIPLIER', 'parameters': [x]}
+B2D = {'type': 'BOOL_TO_DECIMAL', 'parameters': ['']}
+def hb(t): return {'type': 'DISCARD_UNCHANGED_HEARTBEAT', 'parameters': [t]}
+DISCARD = {'error_handler': 'DISCARD_VALUE'}
+ZERO = {'error_handler': 'CUSTOM_VALUE', 'error_handler_params': '0'}
+MASTER = {'key': 'hv.snapshot'}
+
+def dep(name, key, steps, units=None, value_type=None, desc=None, valuemap=None, tags=(), triggers=None, seed=None, history='7d', trends=None):
+    it = {'uuid': uid('item', seed or key), 'name': name, 'type': 'DEPENDENT', 'key': key, 'delay': '0', 'history': history}
+    if value_type in ('CHAR', 'TEXT'):
+        it['trends'] = '0'
+    if trends is not None: it['trends'] = trends
+    if value_type: it['value_type'] = value_type
+    if units: it['units'] = units
+    if desc: it['description'] = desc
+    if valuemap: it['valuemap'] = {'name': valuemap}
+    it['preprocessing'] = steps
+    it['master_item'] = dict(MASTER)
+    it['tags'] = [{'tag': k, 'value': v} for k, v in tags]
+    if triggers: it['triggers' if seed is None or not seed.startswith('proto') else 'trigger_prototypes'] = triggers
+    return it
+
+def trig(expr, name, prio, desc=None, seed=None, opdata=None, tags=()):
+    t = {'uuid': uid('trigger', seed or expr), 'expression': expr, 'name': name}
+    if opdata: t['opdata'] = opdata
+    t['priority'] = prio
+    if desc: t['description'] = desc
+    if tags: t['tags'] = [{'tag': k, 'value': v} for k, v in tags]
+    return t
+
+def guest_js(body):
+    return ("var s = JSON.parse(value);\n"
+            "var g = s.guests.filter(function (x) { return x.key === '{#KEY}'; })[0];\n"
+            "if (!g) { throw 'guest {#KEY} is not in the snapshot'; }\n" + body)
+
+items = [
+    {'uuid': uid('item', 'hv.snapshot'), 'name': 'HV: Get snapshot', 'key': 'hv.snapshot', 'delay': '{$HV.SNAPSHOT.INTERVAL}',
+     'history': '0', 'trends': '0', 'value_type': 'TEXT',
+     'description': 'The whole /json of the local hv-exporter (hvtop zabbix get hv.snapshot). Master item: every other item of this template is computed from it by preprocessing, so the agent runs hvtop once per interval.',
+     'tags': [{'tag': 'component', 'value': 'raw'}]},
+    dep('HV: libvirt up', 'hv.libvirt.up', [jp('$.libvirt.up'), B2D], valuemap='HV up', tags=[('component', 'libvirt')],
+        desc='1 when the exporter\'s libvirt connection answers.',
+        triggers=[trig(f'last(/{T}/hv.libvirt.up)=0', 'HV: libvirt is not answering', 'HIGH',
+                       desc='hv-exporter cannot talk to libvirtd: guests, block, network and job figures are missing. Check that libvirtd runs and is not stuck (virsh list).')]),
+    dep('HV: Collectors failed', 'hv.collectors.failed',
+        [js("var s = JSON.parse(value);\nreturn s.collectors.filter(function (c) { return !c.success; }).length;")],
+        tags=[('component', 'exporter')], desc='Collectors of hv-exporter that failed in the last collection (hvtop check libvirt and /json collectors[] say which).',
+        triggers=[trig(f'min(/{T}/hv.collectors.failed,10m)>0', 'HV: a collector of hv-exporter keeps failing', 'WARNING',
+                       desc='See /json collectors[].error on the host.')]),
+    dep('HV: Guests total', 'hv.guests.count', [jp('$.guests.length()')], tags=[('component', 'guests')]),
+    dep('HV: Guests running', 'hv.guests.count[running]', [jp("$.guests[?(@.state == 'running')].length()", ZERO)], tags=[('component', 'guests')]),
+    dep('HV: Guests paused', 'hv.guests.count[paused]', [jp("$.guests[?(@.state == 'paused')].length()", ZERO)], tags=[('component', 'guests')]),
+    dep('HV: Guests crashed', 'hv.guests.count[crashed]', [jp("$.guests[?(@.state == 'crashed')].length()", ZERO)], tags=[('component', 'guests')]),
+    dep('HV: Host CPUs', 'hv.host.cpus', [jp('$.host.cpus', DISCARD), hb('1h')], tags=[('component', 'host')]),
+    dep('HV: vCPUs of running guests', 'hv.host.guest_vcpus', [jp('$.host.guest_vcpus', DISCARD)], tags=[('component', 'host')]),
+    dep('HV: vCPU overcommit', 'hv.host.vcpu.overcommit',
+        [js("var h = JSON.parse(value).host;\nif (!h || !h.cpus) { throw 'no host facts'; }\nreturn (h.guest_vcpus || 0) / h.cpus;")],
+        value_type='FLOAT', tags=[('component', 'host')], desc='vCPUs of running guests per host CPU.'),
+    dep('HV: Memory overcommit', 'hv.host.memory.overcommit',
+        [js("var h = JSON.parse(value).host;\nif (!h || !h.memory_total_bytes) { throw 'no host facts'; }\nreturn (h.guest_memory_bytes || 0) / h.memory_total_bytes;")],
+        value_type='FLOAT', tags=[('component', 'host')], desc='Memory given to running guests over host memory.',
+        triggers=[trig(f'min(/{T}/hv.host.memory.overcommit,15m)>{{$HV.MEMORY.OVERCOMMIT.MAX}}', 'HV: guests are given more memory than the host has', 'WARNING')]),
+    dep('HV: Migrations running', 'hv.migrations.running',
+        [js("var s = JSON.parse(value);\nreturn s.guests.filter(function (g) { return g.job && (g.job.type === 1 || g.job.type === 2) && (g.job.operation === 4 || g.job.operation === 5); }).length;")],
+        tags=[('component', 'jobs')]),
+]
+
+def gproto(name, key, steps, **kw):
+    return dep(name, key, steps, seed='proto/' + key, **kw)
+
+guest_protos = [
+    gproto('Guest {#GUEST}: State', 'hv.guest.state[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].state_code.first()"), hb('1h')],
+           valuemap='HV guest state', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
+           desc='virDomainState of the guest.',
+           triggers=[trig(f'last(/{T}/hv.guest.state[{{#KEY}}])=6', 'Guest {#GUEST} crashed', 'HIGH', seed='proto/crashed'),
+                     trig(f'min(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}})=3 and max(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}})=3',
+                          'Guest {#GUEST} has been paused for {$HV.GUEST.PAUSED.TIME}', 'WARNING', seed='proto/paused',
+                          desc='A guest paused for long is often one libvirt paused on an I/O error (disk full) or a migration that did not finish.')]),
+    gproto('Guest {#GUEST}: Persistent', 'hv.guest.persistent[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].persistent.first()", DISCARD), B2D, hb('1h')],
+           valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
+           desc='0 for a transient guest: it vanishes at its next stop (e.g. migrated without --persistent).',
+           triggers=[trig(f'last(/{T}/hv.guest.persistent[{{#KEY}}])=0', 'Guest {#GUEST} is transient (not defined on this host)', 'INFO', seed='proto/transient')]),
+    gproto('Guest {#GUEST}: Not answering libvirt', 'hv.guest.timed_out[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].timed_out.first()"), B2D],
+           valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
+           triggers=[trig(f'min(/{T}/hv.guest.timed_out[{{#KEY}}],5m)=1', 'Guest {#GUEST}: libvirt does not answer for it', 'WARNING', seed='proto/timedout',
+                          desc='Its QEMU monitor or job lock is stuck; its figures are missing.')]),
+    gproto('Guest {#GUEST}: vCPUs', 'hv.guest.vcpus[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].vcpu_current.first()", DISCARD), hb('1h')],
+           tags=[('component', 'cpu'), ('guest', '{#GUEST}')]),
+    gproto('Guest {#GUEST}: CPU utilization', 'hv.guest.cpu.util[{#KEY}]',
+           [js(guest_js("if (g.cpu_time_seconds !== undefined && g.state !== 'shutoff') { return g.cpu_time_seconds; }\nif (g.cgroup && g.cgroup.cpu_usage_seconds !== undefined) { return g.cgroup.cpu_usage_seconds; }\nthrow 'no CPU time';"), DISCARD), CPS, mult('100')],
+           units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
+           desc='CPU use in percent of one host CPU (200% = two CPUs busy), from cpu_time_seconds.',
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX}}', 'Guest {#GUEST}: high CPU use (over {$HV.GUEST.CPU.UTIL.MAX}% for 15m)', 'AVERAGE', seed='proto/cpu')]),
+    gproto('Guest {#GUEST}: CPU steal', 'hv.guest.cpu.steal[{#KEY}]',
+           [js(guest_js("if (!g.vcpus || g.vcpus.length === 0) { throw 'no vCPU statistics'; }\nvar d = 0;\ng.vcpus.forEach(function (v) { d += v.delay_seconds || 0; });\nreturn d / g.vcpus.length;"), DISCARD), CPS, mult('100')],
+           units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
+           desc='Percent of the guest\'s vCPU time spent runnable but waiting for a host CPU (steal as the guest sees it).',
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.steal[{{#KEY}}],15m)>{{$HV.GUEST.STEAL.MAX}}', 'Guest {#GUEST}: vCPUs wait for host CPUs (steal over {$HV.GUEST.STEAL.MAX}%)', 'WARNING', seed='proto/steal')]),
+    gproto('Guest {#GUEST}: Memory', 'hv.guest.memory[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].memory_bytes.first()", DISCARD)],
+           units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')]),
+    gproto('Guest {#GUEST}: Memory RSS', 'hv.guest.memory.rss[{#KEY}]',
+           [js(guest_js("if (g.balloon && g.balloon.rss_bytes !== undefined) { return g.balloon.rss_bytes; }\nif (g.cgroup && g.cgroup.memory_usage_bytes !== undefined) { return g.cgroup.memory_usage_bytes; }\nthrow 'no RSS';"), DISCARD)],
+           units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Host memory the guest occupies (QEMU RSS; container: cgroup usage).'),
+    gproto('Guest {#GUEST}: Memory usable', 'hv.guest.memory.usable[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].balloon.usable_bytes.first()", DISCARD)],
+           units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Memory the guest could use without swapping (balloon driver).'),
+    gproto('Guest {#GUEST}: Job progress', 'hv.guest.job.progress[{#KEY}]',
+           [jp("$.guests[?(@.key == '{#KEY}')].job.progress_ratio.first()", ZERO), mult('100')],
+           units='%', value_type='FLOAT', tags=[('component', 'jobs'), ('guest', '{#GUEST}')], desc='Progress of a running libvirt job (migration, save, dump...); 0 when none runs.'),
+    gproto('Guest {#GUEST}: Job elapsed', 'hv.guest.job.elapsed[{#KEY}]',
+           [jp("$.guests[?(@.key == '{#KEY}')].job.elapsed_seconds.first()", ZERO)],
+           units='s', value_type='FLOAT', tags=[('component', 'jobs'), ('guest', '{#GUEST}')],
+           triggers=[trig(f'last(/{T}/hv.guest.job.elapsed[{{#KEY}}])>{{$HV.JOB.ELAPSED.MAX}}', 'Guest {#GUEST}: a libvirt job (migration?) runs for over {$HV.JOB.ELAPSED.MAX}s', 'WARNING', seed='proto/jobelapsed',
+                          desc='hvtop check migrations on the host tells whether it still progresses.')]),
+    gproto('Guest {#GUEST}: Processes', 'hv.guest.processes[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].cgroup.processes.first()", DISCARD)],
+           tags=[('component', 'processes'), ('guest', '{#GUEST}')], desc='Host processes belonging to the guest (guest mapper).'),
+]
+
+def devjs(list_field, ident_field, ident_macro, value_expr):
+    return js(guest_js(f"var d = (g.{list_field} || []).filter(function (x) {{ return x.{ident_field} === '{ident_macro}'; }})[0];\nif (!d) {{ throw 'no device {ident_macro}'; }}\nvar v = {value_expr};\nif (v === undefined) {{ throw 'no value'; }}\nreturn v;"), DISCARD)
+
+disk_protos = []
+for name, field, key, rate, units in [
+    ('read bytes', 'read_bytes', 'hv.guest.disk.read.bytes.rate', True, 'Bps'),
+    ('write bytes', 'write_bytes', 'hv.guest.disk.write.bytes.rate', True, 'Bps'),
+    ('read requests', 'read_requests', 'hv.guest.disk.read.ops.rate', True, '!ops/s'),
+    ('write requests', 'write_requests', 'hv.guest.disk.write.ops.rate', True, '!ops/s'),
+    ('capacity', 'capacity_bytes', 'hv.guest.disk.capacity', False, 'B'),
+    ('allocation', 'allocation_bytes', 'hv.guest.disk.allocation', False, 'B'),
+]:
+    steps = [devjs('block_devices', 'target', '{#DISK}', 'd.' + field)]
+    if rate: steps.append(CPS)
+    disk_protos.append(gproto(f'Guest {{#GUEST}} disk {{#DISK}}: {name}' + (' per second' if rate else ''), key + '[{#KEY},{#DISK}]', steps,
+                              units=units, value_type='FLOAT' if rate else None, tags=[('component', 'storage'), ('guest', '{#GUEST}'), ('disk', '{#DISK}')]))
+
+net_protos = []
+for name, field, key, rate, units in [
+    ('bytes received', 'rx_bytes', 'hv.guest.net.rx.bytes.rate', True, 'Bps'),
+    ('bytes sent', 'tx_bytes', 'hv.guest.net.tx.bytes.rate', True, 'Bps'),
+    ('packets received', 'rx_packets', 'hv.guest.net.rx.packets.rate', True, '!pps'),
+    ('packets sent', 'tx_packets', 'hv.guest.net.tx.packets.rate', True, '!pps'),
+    ('errors', None, 'hv.guest.net.errors', False, ''),
+    ('drops', None, 'hv.guest.net.drops', False, ''),
+]:
+    expr = 'd.' + field if field else ('(d.rx_errors || 0) + (d.tx_errors || 0)' if name == 'errors' else '(d.rx_drops || 0) + (d.tx_drops || 0)')
+    steps = [devjs('interfaces', 'target', '{#IFNAME}', expr)]
+    if rate: steps.append(CPS)
+    trg = None
+    if name == 'errors':
+        trg = [trig(f'change(/{T}/hv.guest.net.errors[{{#KEY}},{{#IFNAME}}])>0', 'Guest {#GUEST} interface {#IFNAME}: errors are rising', 'WARNING', seed='proto/neterr')]
+    net_protos.append(gproto(f'Guest {{#GUEST}} interface {{#IFNAME}}: {name}' + (' per second' if rate else ''), key + '[{#KEY},{#IFNAME}]', steps,
+                             units=units, value_type='FLOAT' if rate else None, tags=[('component', 'network'), ('guest', '{#GUEST}'), ('interface', '{#IFNAME}')], triggers=trg))
+
+def mdjs(body):
+    return js("var s = JSON.parse(value);\nvar a = s.md_arrays.filter(function (x) { return x.device === '{#MDDEV}'; })[0];\nif (!a) { throw 'array {#MDDEV} is not in the snapshot'; }\n" + body)
+
+array_protos = [
+    gproto('RAID {#MDDEV}: Missing members', 'hv.md.degraded[{#MDDEV}]',
+           [mdjs("if (a.degraded !== undefined) { return a.degraded; }\nif (a.raid_disks !== undefined) { return Math.max(0, a.raid_disks - a.members.filter(function (m) { return m.states.indexOf('in_sync') >= 0; }).length); }\nreturn a.members.filter(function (m) { return m.states.indexOf('faulty') >= 0; }).length;")],
+           tags=[('component', 'raid'), ('array', '{#MDDEV}')], desc='Members missing or failed (md/degraded).',
+           triggers=[trig(f'last(/{T}/hv.md.degraded[{{#MDDEV}}])>0', 'RAID {#MDDEV} is degraded ({ITEM.LASTVALUE} member(s) missing)', 'HIGH', seed='proto/mddegraded',
+                          desc='The array runs without redundancy: replace the failed disk (mdadm --detail /dev/{#MDDEV}).')]),
+    gproto('RAID {#MDDEV}: State', 'hv.md.state[{#MDDEV}]', [jp("$.md_arrays[?(@.device == '{#MDDEV}')].array_state.first()"), hb('1h')],
+           value_type='CHAR', tags=[('component', 'raid'), ('array', '{#MDDEV}')],
+           triggers=[trig(f'find(/{T}/hv.md.state[{{#MDDEV}}],,"regexp","^(inactive|broken|clear|suspended)$")=1', 'RAID {#MDDEV} is not running ({ITEM.LASTVALUE})', 'DISASTER', seed='proto/mdstate')]),
+    gproto('RAID {#MDDEV}: Sync progress', 'hv.md.sync.progress[{#MDDEV}]',
+           [jp("$.md_arrays[?(@.device == '{#MDDEV}')].sync_completed_ratio.first()", {'error_handler': 'CUSTOM_VALUE', 'error_handler_params': '1'}), mult('100')],
+           units='%', value_type='FLOAT', tags=[('component', 'raid'), ('array', '{#MDDEV}')], desc='Progress of a resync/recovery/check/reshape; 100 when none runs.'),
+]
+
+pool_protos = [
+    gproto('Pool {#POOL}: Used', 'hv.pool.used.pct[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].used_ratio.first()", DISCARD), mult('100')],
+           units='%', value_type='FLOAT', tags=[('component', 'storage'), ('pool', '{#POOL}')],
+           triggers=[trig(f'last(/{T}/hv.pool.used.pct[{{#POOLUUID}}])>{{$HV.POOL.PUSED.MAX.CRIT}}', 'Pool {#POOL}: over {$HV.POOL.PUSED.MAX.CRIT}% used', 'HIGH', seed='proto/poolcrit'),
+                     trig(f'last(/{T}/hv.pool.used.pct[{{#POOLUUID}}])>{{$HV.POOL.PUSED.MAX.WARN}}', 'Pool {#POOL}: over {$HV.POOL.PUSED.MAX.WARN}% used', 'WARNING', seed='proto/poolwarn')]),
+    gproto('Pool {#POOL}: Available', 'hv.pool.available[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].available_bytes.first()", DISCARD)],
+           units='B', tags=[('component', 'storage'), ('pool', '{#POOL}')]),
+    gproto('Pool {#POOL}: Capacity', 'hv.pool.capacity[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].capacity_bytes.first()", DISCARD), hb('1h')],
+           units='B', tags=[('component', 'storage'), ('pool', '{#POOL}')]),
+    gproto('Pool {#POOL}: State', 'hv.pool.state[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].state.first()"), hb('1h')],
+           valuemap='HV pool state', tags=[('component', 'storage'), ('pool', '{#POOL}')],
+           triggers=[trig(f'last(/{T}/hv.pool.state[{{#POOLUUID}}])>=3', 'Pool {#POOL} is degraded or inaccessible', 'HIGH', seed='proto/poolstate')]),
+]
+
+# Prototype triggers belong under trigger_prototypes.
+def fix(protos):
+    for p in protos:
+        if 'triggers' in p:
+            p['trigger_prototypes'] = p.pop('triggers')
+    return protos
+
+def rule(name, what, protos, desc, filters=None):
+    r = {'uuid': uid('rule', what), 'name': name, 'key': f'hv.discovery[{what}]', 'delay': '{$HV.DISCOVERY.INTERVAL}', 'lifetime': '{$HV.DISCOVERY.LIFETIME}',
+         'description': desc}
+    if filters: r['filter'] = filters
+    r['item_prototypes'] = fix(protos)
+    return r
+
+rules = [
+    rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (hvtop zabbix discovery guests).'),
+    rule('Guest disks discovery', 'disks', disk_protos, 'Every block device of every guest.',
+         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}]}),
+    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every guest.'),
+    rule('RAID arrays discovery', 'arrays', array_protos, 'Linux md arrays (external-metadata containers left out).'),
+    rule('Storage pools discovery', 'pools', pool_protos, 'libvirt storage pools.'),
+]
+
+def vm(name, pairs):
+    return {'uuid': uid('valuemap', name), 'name': name, 'mappings': [{'value': str(k), 'newvalue': v} for k, v in pairs]}
+
+template = {
+    'uuid': uid('template'), 'template': T, 'name': T,
+    'description': ("KVM/QEMU and LXC hypervisor host: guests, vCPU steal, memory, disks, interfaces, RAID arrays, storage pools and "
+                    "migrations from hv-exporter, read by the Zabbix agent through hvtop.\n\n"
+                    "Setup: run hv-exporter on the host; install hvtop as /usr/local/bin/hvtop (or set HVTOP for the agent); copy "
+                    "packaging/zabbix/userparameter_hvexporter.conf to /etc/zabbix/zabbix_agentd.conf.d/ and restart the agent. "
+                    "One agent item (hv.snapshot) fetches the whole /json; every other item is a dependent item. See docs/zabbix.md."),
+    'groups': [{'name': 'Templates/Virtualization'}],
+    'items': items,
+    'discovery_rules': rules,
+    'tags': [{'tag': 'class', 'value': 'software'}, {'tag': 'target', 'value': 'hvexporter'}],
+    'macros': [
+        {'macro': '{$HV.SNAPSHOT.INTERVAL}', 'value': '1m', 'description': 'How often the agent fetches /json.'},
+        {'macro': '{$HV.DISCOVERY.INTERVAL}', 'value': '5m'},
+        {'macro': '{$HV.DISCOVERY.LIFETIME}', 'value': '7d'},
+        {'macro': '{$HV.DISK.DEVICE.MATCHES}', 'value': '^disk$', 'description': 'Which guest block devices to discover (device type: disk, cdrom, lun).'},
+        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90'},
+        {'macro': '{$HV.GUEST.STEAL.MAX}', 'value': '20'},
+        {'macro': '{$HV.GUEST.PAUSED.TIME}', 'value': '30m'},
+        {'macro': '{$HV.JOB.ELAPSED.MAX}', 'value': '3600'},
+        {'macro': '{$HV.MEMORY.OVERCOMMIT.MAX}', 'value': '1.2'},
+        {'macro': '{$HV.POOL.PUSED.MAX.WARN}', 'value': '80'},
+        {'macro': '{$HV.POOL.PUSED.MAX.CRIT}', 'value': '90'},
+    ],
+    'valuemaps': [
+        vm('HV guest state', [(0, 'nostate'), (1, 'running'), (2, 'blocked'), (3, 'paused'), (4, 'shutdown'), (5, 'shutoff'), (6, 'crashed'), (7, 'pmsuspended')]),
+        vm('HV pool state', [(0, 'inactive'), (1, 'building'), (2, 'running'), (3, 'degraded'), (4, 'inaccessible')]),
+        vm('HV up', [(0, 'down'), (1, 'up')]),
+        vm('HV yes/no', [(0, 'no'), (1, 'yes')]),
+    ],
+}
+doc = {'zabbix_export': {'version': '6.0', 'date': '2026-11-22T00:00:00Z',
+                         'groups': [{'uuid': uid('group'), 'name': 'Templates/Virtualization'}],
+                         'templates': [template]}}
+class D(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+def str_rep(d, s):
+    if '\n' in s:
+        return d.represent_scalar('tag:yaml.org,2002:str', s, style='|')
+    return d.represent_scalar('tag:yaml.org,2002:str', s)
+D.add_representer(str, str_rep)
+sys.stdout.write(yaml.dump(doc, Dumper=D, sort_keys=False, allow_unicode=True, width=100000, default_flow_style=False, indent=2))
