@@ -5,8 +5,10 @@ import HVModel
 public struct ZabbixGet: Sendable {
     public let source: SnapshotSource
     public let cache: RateCache
-    /// When no earlier reading is cached, rates are measured over this many seconds.
+    /// When no earlier reading is cached, rates are measured over this many seconds...
     public var sampleInterval = 1.0
+    /// ...or less, so that the whole call stays within this many seconds.
+    public var timeBudget = 2.5
 
     public init(source: SnapshotSource, cache: RateCache) {
         self.source = source
@@ -23,15 +25,19 @@ public struct ZabbixGet: Sendable {
         case .value(let f):
             return try f(try fetch().snapshot, key.params)
         case .guestRate:
+            let t0 = monotonicSeconds()
             var now = try fetch()
+            let fetchSeconds = monotonicSeconds() - t0
             let entries = cache.load()
             var kept = entries
             var before = cache.pick(entries, now: now.snapshot.timestampSeconds)
             if before == nil {
-                // Nothing cached at a useful age: measure over sampleInterval. Both readings
-                // are kept, so the next key asked right after this one needs no wait.
+                // Nothing cached at a useful age: measure over sampleInterval, shortened so
+                // that two fetches and the wait stay inside Zabbix's 3 s agent timeout. Both
+                // readings are kept, so the next key asked right after this one needs no wait.
                 let first = RateCache.entry(now)
-                usleep(useconds_t(sampleInterval * 1_000_000))
+                let wait = max(0.25, min(sampleInterval, timeBudget - 2 * fetchSeconds))
+                usleep(useconds_t(wait * 1_000_000))
                 now = try fetch()
                 before = first
                 kept = cache.adding(first, to: kept)

@@ -46,7 +46,8 @@ struct HVTopCommand: ParsableCommand {
             if isCheck && exitCode(for: error).rawValue != 0 {
                 // Nagios: a check that cannot run is UNKNOWN, never "usage error" 64.
                 let msg = (error as? CollectorFlagError)?.description ?? fullMessage(for: error)
-                print("HV UNKNOWN - \(msg.split(separator: "\n").first ?? "")")
+                let kind = args.dropFirst().first.flatMap { HostCheck.Kind(rawValue: $0) }
+                print("HV \(kind.map { $0.rawValue.uppercased() + " " } ?? "")UNKNOWN - \(msg.split(separator: "\n").first ?? "")")
                 Glibc.exit(3)
             }
             exit(withError: error)
