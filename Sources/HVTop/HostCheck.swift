@@ -42,10 +42,13 @@ public struct HostCheck: Sendable {
 
     public let kind: Kind
     public let options: Options
+    /// Standing warnings for a source (privileges of a direct collection), added to the details.
+    public let warnings: @Sendable (SourceKind) -> [String]
 
-    public init(_ kind: Kind, options: Options) {
+    public init(_ kind: Kind, options: Options, warnings: @escaping @Sendable (SourceKind) -> [String] = { _ in [] }) {
         self.kind = kind
         self.options = options
+        self.warnings = warnings
     }
 
     /// Fetches and judges. An unreachable source is UNKNOWN.
@@ -68,7 +71,10 @@ public struct HostCheck: Sendable {
             }
             r = migrations(sample.snapshot, later: later?.snapshot)
         }
-        if !sample.source.isDaemon { r.details.append("source: \(sample.source)") }
+        if !sample.source.isDaemon {
+            r.details.append("source: \(sample.source)")
+            r.details.append(contentsOf: warnings(sample.source))
+        }
         return r
     }
 

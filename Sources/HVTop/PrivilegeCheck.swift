@@ -19,6 +19,8 @@ public enum PrivilegeCheck {
             let rw = runDir + "/libvirt/libvirt-sock"
             if access(ro, R_OK | W_OK) != 0 && access(rw, R_OK | W_OK) != 0 {
                 out.append("cannot open the libvirt socket \(ro) (\(errnoText())): libvirt guests, block, network and job figures will be missing (add the user to group libvirt, or use root)")
+            } else {
+                out.append("libvirtd may refuse \(libvirtURI) to uid \(uid) (polkit, auth_unix_ro): then libvirt guests, block, network and job figures are missing")
             }
         }
         out.append("some guests' cgroup files (memory, io, pressure) may be unreadable: host-side figures will be missing")

@@ -11,7 +11,7 @@ struct Check: ParsableCommand {
 
     /// Runs a check and exits with its code.
     static func run(_ kind: HostCheck.Kind, _ options: HostCheck.Options, _ source: SourceOptions) throws {
-        let result = HostCheck(kind, options: options).run(source.makeSource())
+        let result = HostCheck(kind, options: options, warnings: { [source] in source.warnings(for: $0) }).run(source.makeSource())
         print(result.output, terminator: "")
         throw ExitCode(result.status.exitCode)
     }
