@@ -7,16 +7,20 @@ import Synchronization
 /// available, volume count (active pools), autostart and persistent flags.
 ///
 /// Per scrape: one `virConnectListAllStoragePools`, then per pool `virStoragePoolGetInfo`,
-/// `GetAutostart`, `IsPersistent` and, for active pools, `NumOfVolumes`; the pool XML (for
-/// its type and source) only the first time a pool is seen on a connection. The per-pool
-/// calls run on a few threads under the scrape deadline: the storage driver locks a pool
-/// while it is refreshed or built, so one pool on a hung NFS server can block; that pool is
-/// reported `timedOut` (and skipped until its call returns) while the others are served.
+/// `GetAutostart`, `IsPersistent`, the pool XML (for its type and source) only the first
+/// time a pool is seen on a connection, and last, for active pools, `NumOfVolumes`. The
+/// per-pool calls run on a few threads under the scrape deadline.
 ///
-/// The figures are those of the pool's last start or refresh: libvirt does not re-read the
-/// storage for `GetInfo`. A scrape never refreshes a pool. With a `refresher`
-/// (`--libvirt.pool-refresh-interval` > 0) active pools are refreshed in the background, see
-/// `StoragePoolRefresher`.
+/// Stuck pools: libvirt's storage driver locks a pool while it is refreshed, built or
+/// started, and a refresh lasts as long as the storage takes to answer (a hung NFS server:
+/// minutes). `GetInfo` on that pool waits, so it is reported `timedOut` (and skipped until
+/// its call returns) while the others are served. The pool list waits too (libvirt locks
+/// every pool while listing): when it does not answer within `listShare` of the deadline,
+/// the pools of the last list are asked instead (a pool defined meanwhile shows up once the
+/// list answers again; one undefined meanwhile is dropped when libvirt says it is gone).
+/// `NumOfVolumes` waits during a refresh of *any* pool (libvirt 9.0, measured): a count
+/// that does not come in time is left out, the pool's other figures are served.
+///
 public final class StoragePoolCollector: Collector, @unchecked Sendable {
     public let name = "pools"
     public let session: LibvirtSession
@@ -24,6 +28,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     public let timeout: Double
     public let refresher: StoragePoolRefresher?
     static let maxWorkers = 4
+    /// Share of the deadline the pool list may take before the last list is used instead.
+    static let listShare = 0.4
     let logger: Logger
 
     struct State {
@@ -32,8 +38,14 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         var descriptions: [String: StoragePoolDescription] = [:]
         /// Calls per pool that have not returned yet.
         var inFlight: [String: Int] = [:]
-        /// Pools of the last scrape, served (as timed out) when the list call does not answer.
+        /// Pools of the last scrape, served (as timed out) when libvirt cannot be reached.
         var lastPools: [StoragePool] = []
+        /// Handles from the last pool list that answered (this connection).
+        var listed: [LibvirtStoragePool]?
+        /// A pool list call has not returned yet.
+        var listing = false
+        /// Pools whose volume-count call has not returned.
+        var volumesInFlight: Set<String> = []
     }
 
     let state = Mutex(State())
@@ -47,17 +59,17 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
-        let deadline = Clock.monotonic() + timeout
-        let generation = session.generation
-        state.withLock { s in
-            if s.generation != generation { s.descriptions = [:]; s.generation = generation }
-        }
+        let start = Clock.monotonic()
+        let deadline = start + timeout
         let pools: [LibvirtStoragePool]
         do {
             let conn = try session.connection(deadline)
-            pools = try session.call("virConnectListAllStoragePools", deadline) { () throws(LibvirtError) in
-                try conn.listAllStoragePools()
+            // Caches belong to one connection (a new one may be to a restarted daemon).
+            let generation = session.generation
+            state.withLock { s in
+                if s.generation != generation { s = State(generation: generation, lastPools: s.lastPools) }
             }
+            pools = try list(conn, generation: generation, until: start + timeout * Self.listShare)
         } catch {
             // Keep the known pools visible, flagged: an alert on hv_storage_pool_timed_out
             // says more than pools that silently disappear.
@@ -81,13 +93,13 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             for q in r { s.inFlight[q.pool.uuid, default: 0] += 1 }
             return (r, s.descriptions)
         }
-        var answered: Set<String> = []
         if Deadline.abandoned >= LibvirtSession.maxAbandoned {
             logger.warning("too many libvirt calls still stuck; not asking storage pools", metadata: ["stuck": "\(Deadline.abandoned)"])
             state.withLock { s in for r in requests { s.inFlight[r.pool.uuid] = nil } }
         } else {
-            answered = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.pool.uuid,
-                body: { r in box.set(r.pool.uuid, StoragePoolCollector.ask(r)) },
+            // Phase 1: state, sizes, flags (and the XML of new pools).
+            _ = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.pool.uuid,
+                body: { r in StoragePoolCollector.ask(r, into: box) },
                 finally: { [self] r in
                     state.withLock { s in
                         let n = s.inFlight[r.pool.uuid, default: 1] - 1
@@ -95,13 +107,40 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
                     }
                 })
         }
+        // A pool counts as answered once its state came (the rest may still be missing).
+        var answered = Set(box.all.filter { $0.value.done.contains("info") }.map(\.key))
+        // Phase 2: volume counts of the active pools that answered. libvirt 9.0 makes
+        // virStoragePoolNumOfVolumes wait while any pool is refreshed, so these come last,
+        // each pool at most one call in flight, and a missing count costs only the count.
+        let volumeRequests = state.withLock { s -> [PoolRequest] in
+            let r = requests.filter { q in
+                guard answered.contains(q.pool.uuid), let st = box.all[q.pool.uuid]?.info?.state else { return false }
+                return st != 0 && st != 1 && !s.volumesInFlight.contains(q.pool.uuid)   // libvirt refuses inactive pools
+            }
+            for q in r { s.volumesInFlight.insert(q.pool.uuid) }
+            return r
+        }
+        let counted = ParallelCalls.run(volumeRequests, workers: Self.maxWorkers, deadline: deadline, key: \.pool.uuid,
+            body: { r in
+                do { box.setVolumes(r.pool.uuid, try r.pool.volumeCount()) } catch { box.addError(r.pool.uuid, "\(error)") }
+            },
+            finally: { [self] r in _ = state.withLock { $0.volumesInFlight.remove(r.pool.uuid) } })
+        for q in volumeRequests where !counted.contains(q.pool.uuid) {
+            box.addError(q.pool.uuid, "virStoragePoolNumOfVolumes did not answer within the deadline (libvirt waits for pool refreshes)")
+        }
         let results = box.all
+        answered.formUnion(results.filter { $0.value.done.contains("info") }.map(\.key))
+        for (uuid, a) in results where a.done.contains("info") {
+            let missing = ["autostart", "persistent"].filter { !a.done.contains($0) }
+            if !missing.isEmpty { box.addError(uuid, "\(missing.joined(separator: ", ")) did not answer within the deadline") }
+        }
+        let final = box.all
 
         var out: [StoragePool] = []
         var newDescriptions: [String: StoragePoolDescription] = [:]
         for p in pools {
             var desc = descriptions[p.uuid]
-            if desc == nil, let d = results[p.uuid]?.description { desc = d; newDescriptions[p.uuid] = d }
+            if desc == nil, let d = final[p.uuid]?.description { desc = d; newDescriptions[p.uuid] = d }
             var pool = StoragePool(name: p.name, state: 0)
             pool.uuid = p.uuid.isEmpty ? nil : p.uuid
             if let desc {
@@ -109,7 +148,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
                 pool.targetPath = desc.targetPath.isEmpty ? nil : desc.targetPath
                 pool.source = Self.sourceSummary(desc)
             }
-            if let a = results[p.uuid], answered.contains(p.uuid) {
+            if let a = final[p.uuid], answered.contains(p.uuid) {
                 if a.vanished { continue }   // undefined between the list and the info call
                 Self.fill(&pool, a)
             } else {
@@ -135,12 +174,51 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         snapshot.storagePools = out
     }
 
+    /// The pools to ask: a fresh list if libvirt answers by `until`, else the last list.
+    /// A list call that outlives its wait still stores its answer for the next scrape.
+    private func list(_ conn: LibvirtConnection, generation: Int, until: Double) throws(CollectError) -> [LibvirtStoragePool] {
+        let (busy, previous) = state.withLock { s -> (Bool, [LibvirtStoragePool]?) in
+            if s.listing { return (true, s.listed) }
+            s.listing = true
+            return (false, s.listed)
+        }
+        if busy {
+            guard let previous else { throw CollectError("virConnectListAllStoragePools: an earlier call has not returned (a pool is locked by a long refresh?)") }
+            return previous
+        }
+        if Deadline.abandoned >= LibvirtSession.maxAbandoned {
+            state.withLock { $0.listing = false }
+            throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not listing storage pools")
+        }
+        let pending = Deadline.start { [self] () -> Result<[LibvirtStoragePool], LibvirtError> in
+            let r: Result<[LibvirtStoragePool], LibvirtError>
+            do throws(LibvirtError) { r = .success(try conn.listAllStoragePools()) } catch { r = .failure(error) }
+            state.withLock { s in
+                s.listing = false
+                if case .success(let p) = r, s.generation == generation { s.listed = p }
+            }
+            return r
+        }
+        switch pending.wait(seconds: LibvirtSession.remaining(until)) {
+        case .done(.success(let p)): return p
+        case .done(.failure(let e)): throw CollectError(e.description)
+        case .timedOut:
+            guard let previous else { throw CollectError("virConnectListAllStoragePools did not answer within the deadline") }
+            logger.warning("storage pool list did not answer in time (a pool is locked by a long refresh?); asking the pools of the last list")
+            return previous
+        }
+    }
+
     // MARK: - one pool
 
     /// Answers of the worker threads, by pool UUID.
     final class AnswerBox: Sendable {
         private let answers = Mutex<[String: PoolAnswer]>([:])
-        func set(_ uuid: String, _ a: PoolAnswer) { answers.withLock { $0[uuid] = a } }
+        func update(_ uuid: String, _ change: (inout PoolAnswer) -> Void) {
+            answers.withLock { change(&$0[uuid, default: PoolAnswer()]) }
+        }
+        func setVolumes(_ uuid: String, _ n: Int) { update(uuid) { $0.volumes = n } }
+        func addError(_ uuid: String, _ e: String) { update(uuid) { $0.errors.append(e) } }
         var all: [String: PoolAnswer] { answers.withLock { $0 } }
     }
 
@@ -159,30 +237,39 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         var errors: [String] = []
         /// The pool no longer exists (VIR_ERR_NO_STORAGE_POOL).
         var vanished = false
+        /// Calls that returned ("info", "autostart", "persistent").
+        var done: Set<String> = []
     }
 
     /// Asks one pool (blocking; run on a worker thread).
-    static func ask(_ r: PoolRequest) -> PoolAnswer {
-        var a = PoolAnswer()
+    static func ask(_ r: PoolRequest, into box: AnswerBox) {
         let p = r.pool
-        do { a.info = try p.info() } catch {
-            if error.code == 49 { a.vanished = true; return a }   // VIR_ERR_NO_STORAGE_POOL
-            a.errors.append(error.description)
+        let uuid = p.uuid
+        // Each answer is published as it comes: libvirt 9.0 now and then makes one of these
+        // calls wait for an unrelated pool's refresh; what came before is still served.
+        do {
+            let info = try p.info()
+            box.update(uuid) { $0.info = info; $0.done.insert("info") }
+        } catch {
+            if error.code == 49 { box.update(uuid) { $0.vanished = true; $0.done.insert("info") }; return }   // VIR_ERR_NO_STORAGE_POOL
+            box.update(uuid) { $0.errors.append(error.description); $0.done.insert("info") }
         }
-        do { a.autostart = try p.autostart() } catch { a.errors.append(error.description) }
-        do { a.persistent = try p.isPersistent() } catch { a.errors.append(error.description) }
-        if let st = a.info?.state, st != 0, st != 1 {
-            // Running, degraded or inaccessible; libvirt refuses for inactive pools.
-            do { a.volumes = try p.volumeCount() } catch { a.errors.append(error.description) }
-        }
+        do {
+            let v = try p.autostart()
+            box.update(uuid) { $0.autostart = v; $0.done.insert("autostart") }
+        } catch { box.update(uuid) { $0.errors.append(error.description); $0.done.insert("autostart") } }
+        do {
+            let v = try p.isPersistent()
+            box.update(uuid) { $0.persistent = v; $0.done.insert("persistent") }
+        } catch { box.update(uuid) { $0.errors.append(error.description); $0.done.insert("persistent") } }
         if r.readXML {
             do {
-                a.description = try StoragePoolDescription.parse(try p.xmlDescription())
+                let d = try StoragePoolDescription.parse(try p.xmlDescription())
+                box.update(uuid) { $0.description = d }
             } catch {
-                a.errors.append("pool XML: \(error)")
+                box.update(uuid) { $0.errors.append("pool XML: \(error)") }
             }
         }
-        return a
     }
 
     static func fill(_ pool: inout StoragePool, _ a: PoolAnswer) {

@@ -46,6 +46,7 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         /// Pools whose refresh has not returned.
         var running: Set<String> = []
         var started = false
+        var stopped = false
         var lastError: String?
     }
 
@@ -78,7 +79,7 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         let rc = pthread_create(&thread, &attr, { raw in
             let weak = Unmanaged<WeakRefresher>.fromOpaque(raw!).takeRetainedValue()
             // The refresher is held only during a round, never while sleeping.
-            while let pause = weak.refresher?.round() {
+            while let pause = weak.refresher?.round() ?? nil {
                 usleep(UInt32(max(0.2, pause) * 1_000_000))
             }
             return nil
@@ -87,9 +88,14 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         if rc != 0 { Unmanaged<WeakRefresher>.fromOpaque(box).release() }
     }
 
-    /// Refreshes the pools that are due; returns the seconds to sleep before the next round.
-    func round() -> Double {
+    /// Stops the background thread (it ends after its current refresh) and refreshes no more.
+    public func stop() { state.withLock { $0.stopped = true } }
+
+    /// Refreshes the pools that are due; returns the seconds to sleep before the next round,
+    /// nil once stopped.
+    func round() -> Double? {
         let pause = min(interval, 5)
+        if state.withLock({ $0.stopped }) { return nil }
         guard let conn = connection() else { return pause }
         let listed = Deadline.run(seconds: refreshTimeout) { () -> Result<[LibvirtStoragePool], LibvirtError> in
             do throws(LibvirtError) { return .success(try conn.listAllStoragePools(activeOnly: true)) } catch { return .failure(error) }
@@ -108,7 +114,7 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         for p in pools {
             let uuid = p.uuid
             let due = state.withLock { s -> Bool in
-                guard !s.running.contains(uuid) else { return false }
+                guard !s.stopped, !s.running.contains(uuid) else { return false }
                 if let t = s.lastStart[uuid], Clock.monotonic() - t < interval { return false }
                 s.running.insert(uuid)
                 s.lastStart[uuid] = Clock.monotonic()

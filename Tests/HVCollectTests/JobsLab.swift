@@ -1,0 +1,188 @@
+import Foundation
+import HVCollect
+import Logging
+
+/// Helpers for the storage pool and job tests that run against the real lab
+/// (`scripts/lab/up.sh`, state in `.lab/state.env` at the repository root found from
+/// #filePath). They make their own guests (`hv-job-*`, TCG, the lab's kernel and initramfs
+/// copied next to a fresh qcow2 under `.lab/jobs/`) and pools (`hvp-*`), and remove them.
+enum JobsLab {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+    static let stateFile = root + "/.lab/state.env"
+    static let workDir = root + "/.lab/jobs"
+    static let uri = "qemu:///system"
+    static let peerURI = "qemu+tcp://10.98.0.2/system"
+
+    /// The lab is up (state file present) and we are root.
+    static var isUp: Bool { getuid() == 0 && FileManager.default.fileExists(atPath: stateFile) }
+
+    /// KEY='value' lines of the state file ('\'' inside a value stands for a quote).
+    static var state: [String: String] {
+        guard let text = try? String(contentsOfFile: stateFile, encoding: .utf8) else { return [:] }
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            var v = String(line[line.index(after: eq)...])
+            if v.hasPrefix("'") && v.hasSuffix("'") && v.count >= 2 { v = String(v.dropFirst().dropLast()) }
+            out[String(line[..<eq])] = v.replacingOccurrences(of: "'\\''", with: "'")
+        }
+        return out
+    }
+
+    static let logger = Logger(label: "jobs-lab")
+
+    // MARK: commands
+
+    struct CommandError: Error, CustomStringConvertible { let description: String }
+
+    /// Runs a command (through /usr/bin/env), waits, returns exit status and stdout+stderr.
+    @discardableResult
+    static func run(_ args: [String]) -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        do { try p.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Starts a command without waiting; its output goes to `log`.
+    static func start(_ args: [String], log: String) throws -> Process {
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        let h = FileHandle(forWritingAtPath: log)
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        return p
+    }
+
+    /// virsh with a time limit (a stuck libvirtd must not hang the tests).
+    @discardableResult
+    static func virsh(_ args: String..., uri: String = uri, seconds: Int = 120) -> (status: Int32, output: String) {
+        run(["timeout", "\(seconds)", "virsh", "-q", "-c", uri] + args)
+    }
+
+    /// Like `virsh` but throws with libvirt's message on failure.
+    @discardableResult
+    static func mustVirsh(_ args: String..., uri: String = uri) throws -> String {
+        let r = run(["timeout", "120", "virsh", "-q", "-c", uri] + args)
+        guard r.status == 0 else { throw CommandError(description: "virsh \(args.joined(separator: " ")): \(r.output)") }
+        return r.output
+    }
+
+    /// Polls `condition` every `interval` seconds for at most `seconds`.
+    static func waitUntil(_ seconds: Double, interval: Double = 0.5, _ condition: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: interval)
+        }
+        return condition()
+    }
+
+    /// Other test suites restart libvirtd now and then: wait until it answers.
+    static func waitForLibvirtd(_ u: String = uri) throws {
+        guard waitUntil(90, interval: 1, { virsh("version", uri: u, seconds: 15).status == 0 }) else {
+            throw CommandError(description: "libvirtd does not answer on \(u)")
+        }
+    }
+
+    // MARK: guests
+
+    /// A guest of our own: 192 MiB, 1 vCPU, TCG, one virtio disk (fresh 64 MiB qcow2), no
+    /// network (so it can migrate to a peer that lacks the lab bridge), serial console to a
+    /// file. Started and booted (its load loop runs) when this returns.
+    struct TestGuest {
+        let name: String
+        let dir: String
+        var uuid: String
+        var disk: String { dir + "/disk.qcow2" }
+        var console: String { dir + "/console.log" }
+    }
+
+    static func makeGuest(_ name: String) throws -> TestGuest {
+        try waitForLibvirtd()
+        removeGuest(name)
+        let dir = workDir + "/" + name
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Own copies: the lab may rebuild its image while we run.
+        let s = state
+        let kernel = s["LAB_KERNEL"] ?? root + "/.lab/image/vmlinuz"
+        let initrd = s["LAB_INITRD"] ?? root + "/.lab/image/initrd.img"
+        try FileManager.default.copyItem(atPath: kernel, toPath: dir + "/vmlinuz")
+        try FileManager.default.copyItem(atPath: initrd, toPath: dir + "/initrd.img")
+        let img = run(["qemu-img", "create", "-q", "-f", "qcow2", dir + "/disk.qcow2", "64M"])
+        guard img.status == 0 else { throw CommandError(description: "qemu-img: \(img.output)") }
+        let xml = """
+        <domain type='qemu'>
+          <name>\(name)</name>
+          <title>hvexporter jobs test guest</title>
+          <memory unit='MiB'>192</memory>
+          <currentMemory unit='MiB'>192</currentMemory>
+          <vcpu placement='static'>1</vcpu>
+          <os>
+            <type arch='x86_64' machine='pc'>hvm</type>
+            <kernel>\(dir)/vmlinuz</kernel>
+            <initrd>\(dir)/initrd.img</initrd>
+            <cmdline>console=ttyS0 loglevel=4 panic=-1 hv.name=\(name) hv.sleep=1</cmdline>
+          </os>
+          <clock offset='utc'/>
+          <on_poweroff>destroy</on_poweroff>
+          <on_reboot>restart</on_reboot>
+          <on_crash>destroy</on_crash>
+          <devices>
+            <emulator>/usr/bin/qemu-system-x86_64</emulator>
+            <disk type='file' device='disk'>
+              <driver name='qemu' type='qcow2'/>
+              <source file='\(dir)/disk.qcow2'/>
+              <target dev='vda' bus='virtio'/>
+            </disk>
+            <serial type='file'><source path='\(dir)/console.log'/><target port='0'/></serial>
+            <console type='file'><source path='\(dir)/console.log'/><target type='serial' port='0'/></console>
+            <memballoon model='virtio'/>
+          </devices>
+        </domain>
+        """
+        try xml.write(toFile: dir + "/domain.xml", atomically: true, encoding: .utf8)
+        try mustVirsh("define", dir + "/domain.xml")
+        try mustVirsh("start", name)
+        let uuid = try mustVirsh("domuuid", name).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let g = TestGuest(name: name, dir: dir, uuid: uuid)
+        // TCG boot plus first load round: a few seconds of CPU (slower when the machine is busy).
+        let booted = waitUntil(120, interval: 0.5) {
+            ((try? String(contentsOfFile: g.console, encoding: .utf8)) ?? "").contains("hvload round=1 ")
+        }
+        guard booted else { throw CommandError(description: "guest \(name) did not start its load loop within 120 s") }
+        return g
+    }
+
+    /// Destroys and undefines `name` on the lab daemon (and on the migration peer if it
+    /// answers); removes its managed save image and directory.
+    static func removeGuest(_ name: String, removeFiles: Bool = false) {
+        for u in [uri, peerURI] {
+            if u == peerURI && run(["timeout", "5", "virsh", "-q", "-c", u, "version"]).status != 0 { continue }
+            virsh("destroy", name, uri: u, seconds: 60)
+            virsh("undefine", "--managed-save", name, uri: u, seconds: 60)
+        }
+        if removeFiles { try? FileManager.default.removeItem(atPath: workDir + "/" + name) }
+    }
+
+    /// PID of the guest's QEMU process (from libvirt's pid file).
+    static func qemuPID(_ name: String) -> pid_t? {
+        guard let s = try? String(contentsOfFile: "/run/libvirt/qemu/\(name).pid", encoding: .utf8) else { return nil }
+        return pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    // MARK: the exporter side
+
+    static func session(_ u: String = uri) -> LibvirtSession { LibvirtSession(uri: u, logger: logger) }
+}
