@@ -56,7 +56,25 @@ public struct HostSummary: Sendable, Equatable {
     }
 
     /// The one-line summary shown under the header.
-    public var line: String {
+    public var line: String { parts.joined(separator: " | ") }
+
+    /// The summary in at most `maxLines` lines of `width` characters, split between parts.
+    public func lines(width: Int, maxLines: Int = 2) -> [String] {
+        var out: [String] = []
+        for p in parts {
+            if let last = out.last, last.count + 3 + p.count <= width {
+                out[out.count - 1] = last + " | " + p
+            } else if out.count < maxLines {
+                out.append(p)
+            } else {
+                out[out.count - 1] += " | " + p   // the terminal cuts it
+            }
+        }
+        return out
+    }
+
+    /// The summary's parts: CPU, memory, guests, libvirt, missing host facts.
+    public var parts: [String] {
         var parts: [String] = []
         var cpu = "CPU"
         if let c = cpus { cpu += " \(c) host CPUs" }
@@ -78,6 +96,6 @@ public struct HostSummary: Sendable, Equatable {
         case nil: parts.append("libvirt: collector off")
         }
         if !hasHostFacts { parts.append("host facts: no data (collector host not enabled/available)") }
-        return parts.joined(separator: " | ")
+        return parts
     }
 }

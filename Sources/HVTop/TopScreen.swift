@@ -44,14 +44,14 @@ public struct TopScreen {
         out.append(Line(titleLine(), .header))
         let rows = current.map { GuestRow.rows($0, previous: previous) } ?? []
         if let c = current {
-            out.append(Line(HostSummary(c.snapshot, rows: rows).line))
+            out.append(contentsOf: HostSummary(c.snapshot, rows: rows).lines(width: w).map { Line($0) })
         } else {
             out.append(Line(error == nil ? "collecting..." : ""))
         }
         out.append(statusLine(rows))
         if let first = warnings.first {
             out.append(Line(first + (warnings.count > 1 ? " (+\(warnings.count - 1) more: press ?)" : ""), .alert))
-        } else {
+        } else if out.count < 4 {
             out.append(Line(""))
         }
         let bodyRows = max(1, size.rows - out.count - 1)

@@ -279,13 +279,19 @@ struct HvtopLabTests {
 
         _ = try exporter.get("/json")   // warm: the first collection (cold caches) is the slow one
         var (rc, out, secs) = try check(["libvirt", url])
-        #expect(rc == 0 && out.contains("up=1;;;0;1"), "\(out)")
-        // Inside Zabbix's 3 s agent timeout: the best of three, so that one scheduling spike on
-        // a busy test machine does not decide it (bench/hvtop-check.sh measures properly).
-        let best = try [secs] + (0..<2).map { _ in try check(["libvirt", url]).2 }
-        #expect(best.min()! < 3, "a check answers inside Zabbix's 3 s agent timeout: \(best) s")
+        // A domain whose job lock another test holds (a save, a migration) is reported as not
+        // answering: WARNING, and the daemon then waits out its --libvirt.timeout (5 s).
+        let lockedDomain = out.contains("not answering")
+        #expect(out.contains("up=1;;;0;1"), "\(out)")
+        #expect(rc == (lockedDomain ? 1 : 0), "\(out)")
+        if !lockedDomain {
+            // Inside Zabbix's 3 s agent timeout: the best of three, so that one scheduling spike
+            // on a busy test machine does not decide it (bench/hvtop-check.sh measures properly).
+            let best = try [secs] + (0..<2).map { _ in try check(["libvirt", url]).2 }
+            #expect(best.min()! < 3, "a check answers inside Zabbix's 3 s agent timeout: \(best) s")
+        }
         (rc, out, _) = try check(["guests", url, "--running", "\(Lab.guest("RUN1")),\(Lab.guest("RUN2"))"])
-        #expect(rc == 0, "\(out)")
+        #expect(rc == 0 || (rc == 1 && out.contains("not answering libvirt")), "\(out)")
         (rc, out, _) = try check(["guests", url, "--running", Lab.guest("OFF")])
         #expect(rc == 2 && out.contains("\(Lab.guest("OFF")) is shutoff, expected running"), "\(out)")
         (rc, out, _) = try check(["guests", url, "--paused-warning", "0"])
