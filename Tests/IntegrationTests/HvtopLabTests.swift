@@ -139,10 +139,10 @@ struct HvtopLabTests {
 
         // A process inside the LXC container: its init and, if any, a child of it.
         let ctName = Lab.state["LAB_LXC_NAME"] ?? "hv-ct1"
-        let (lrc, lout) = try Lab.run(["lxc-info", "-n", ctName, "-p", "-H"])
+        let (lrc, lout) = try Spawn.run(["lxc-info", "-n", ctName, "-p", "-H"])
         let initPID = try #require(Int(lout.trimmingCharacters(in: .whitespacesAndNewlines)), "lxc-info: \(lrc) \(lout)")
         var pids = [initPID]
-        let (_, children) = try Lab.run(["pgrep", "-P", String(initPID)])
+        let (_, children) = try Spawn.run(["pgrep", "-P", String(initPID)])
         if let child = children.split(separator: "\n").first.flatMap({ Int($0) }) { pids.append(child) }
         for pid in pids {
             let (rc, out) = try Hvtop.run(["pid", String(pid), url])
@@ -220,11 +220,11 @@ struct HvtopLabTests {
         #expect(try agent.value("hv.guest.vcpus[\(Lab.guest("RUN2"))]") == Lab.state["LAB_VCPUS_RUN2"])
 
         // Counters agree with virsh read just before and just after.
-        let before = try Lab.domstats(run1)
+        let before = try Hvtop.domstats(run1)
         let read = try #require(Double(try agent.value("hv.guest.disk.read.bytes[\(run1),vda]")))
         let ifname = before["net.0.name"] ?? "vnet0"
         let rx = try #require(Double(try agent.value("hv.guest.net.rx.bytes[\(run1),\(ifname)]")))
-        let after = try Lab.domstats(run1)
+        let after = try Hvtop.domstats(run1)
         #expect(read >= Double(before["block.0.rd.bytes"] ?? "") ?? .infinity && read <= Double(after["block.0.rd.bytes"] ?? "") ?? -1)
         #expect(rx >= Double(before["net.0.rx.bytes"] ?? "") ?? .infinity && rx <= Double(after["net.0.rx.bytes"] ?? "") ?? -1)
         #expect((Double(try agent.value("hv.guest.memory.rss[\(run1)]")) ?? 0) > 50e6)
@@ -250,7 +250,7 @@ struct HvtopLabTests {
     func templatePreprocessingWorksOnTheLabSnapshot() throws {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
         defer { exporter.stop() }
-        let (rc, out) = try Lab.run(["python3", Lab.root.appendingPathComponent("scripts/check-zabbix-template.py").path,
+        let (rc, out) = try Spawn.run(["python3", Lab.root.appendingPathComponent("scripts/check-zabbix-template.py").path,
                                      Lab.root.appendingPathComponent("packaging/zabbix/template_hvexporter.yaml").path,
                                      Hvtop.binary.path, "http://127.0.0.1:\(exporter.port)"])
         #expect(rc == 0, "\(out.suffix(3000))")
@@ -326,7 +326,20 @@ enum Hvtop {
     }
 
     static func run(_ args: [String]) throws -> (Int32, String) {
-        try Lab.run([binary.path] + args)
+        try Spawn.run([binary.path] + args)
+    }
+
+    /// `virsh domstats --raw` for one domain as key -> value.
+    static func domstats(_ domain: String) throws -> [String: String] {
+        let (rc, out) = try Spawn.run(["virsh", "-c", Lab.uri, "domstats", "--raw", domain])
+        guard rc == 0 else { throw LabError("virsh domstats \(domain): \(out)") }
+        var d: [String: String] = [:]
+        for line in out.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard let eq = t.firstIndex(of: "=") else { continue }
+            d[String(t[..<eq])] = String(t[t.index(after: eq)...])
+        }
+        return d
     }
 
     static func hasTool(_ name: String) -> Bool {
@@ -335,7 +348,7 @@ enum Hvtop {
 
     /// vCPU thread IDs of a domain, in vCPU order, from QEMU itself (`info cpus`).
     static func vcpuThreadIDs(_ domain: String) throws -> [Int] {
-        let (rc, out) = try Lab.run(["virsh", "-c", Lab.uri, "qemu-monitor-command", "--hmp", domain, "info cpus"])
+        let (rc, out) = try Spawn.run(["virsh", "-c", Lab.uri, "qemu-monitor-command", "--hmp", domain, "info cpus"])
         guard rc == 0 else { throw LabError("info cpus: \(out)") }
         return out.split(separator: "\n").compactMap { line in
             guard let r = line.range(of: "thread_id=") else { return nil }
@@ -351,14 +364,14 @@ final class Tmux {
 
     init(command: String, width: Int = 200, height: Int = 50) throws {
         let script = "\(command); echo HVTOP_EXIT=$?; echo TTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '); exec sleep 600"
-        let (rc, out) = try Lab.run(["tmux", "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), "sh", "-c", script])
+        let (rc, out) = try Spawn.run(["tmux", "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), "sh", "-c", script])
         guard rc == 0 else { throw LabError("tmux new-session: \(out)") }
     }
 
-    func send(_ key: String) { _ = try? Lab.run(["tmux", "send-keys", "-t", name, key]) }
-    func sendLiteral(_ text: String) { _ = try? Lab.run(["tmux", "send-keys", "-t", name, "-l", text]) }
+    func send(_ key: String) { _ = try? Spawn.run(["tmux", "send-keys", "-t", name, key]) }
+    func sendLiteral(_ text: String) { _ = try? Spawn.run(["tmux", "send-keys", "-t", name, "-l", text]) }
 
-    func capture() -> String { (try? Lab.run(["tmux", "capture-pane", "-p", "-t", name]).1) ?? "" }
+    func capture() -> String { (try? Spawn.run(["tmux", "capture-pane", "-p", "-t", name]).1) ?? "" }
 
     /// The screen once `ok` holds; throws with the last screen after `timeout` seconds.
     func waitFor(_ what: String, timeout: Double, _ ok: (String) -> Bool) throws -> String {
@@ -374,13 +387,13 @@ final class Tmux {
 
     /// PID of the command running under the pane's shell.
     func childPID() -> Int32? {
-        guard let shell = (try? Lab.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"]))?.1
+        guard let shell = (try? Spawn.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"]))?.1
             .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
-        let out = (try? Lab.run(["pgrep", "-P", shell]))?.1 ?? ""
+        let out = (try? Spawn.run(["pgrep", "-P", shell]))?.1 ?? ""
         return out.split(separator: "\n").first.flatMap { Int32($0) }
     }
 
-    func kill() { _ = try? Lab.run(["tmux", "kill-session", "-t", name]) }
+    func kill() { _ = try? Spawn.run(["tmux", "kill-session", "-t", name]) }
 }
 
 /// The guest table as captured from the screen: columns found by the header's titles.
@@ -453,7 +466,7 @@ struct ProcessScreen {
 struct ZabbixAgent {
     let dir: URL
     let config: URL
-    let env: [String]
+    let env: [String: String]
 
     init(hvtop: String, url: String) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("hvtop-zabbix-\(getpid())-\(Int.random(in: 1000...9999))")
@@ -467,12 +480,12 @@ struct ZabbixAgent {
         Include=\(shipped)
 
         """.write(to: config, atomically: true, encoding: .utf8)
-        env = ["HVTOP=\(hvtop)", "HVTOP_URL=\(url)", "HVTOP_STATE_DIR=\(dir.path)/state"]
+        env = ["HVTOP": hvtop, "HVTOP_URL": url, "HVTOP_STATE_DIR": "\(dir.path)/state"]
     }
 
     /// The value the agent returns for `key` (what Zabbix would store).
     func value(_ key: String) throws -> String {
-        let (_, out) = try Lab.run(["env"] + env + ["zabbix_agentd", "-c", config.path, "-t", key])
+        let (_, out) = try Spawn.run(["zabbix_agentd", "-c", config.path, "-t", key], env: env)
         guard let open = out.range(of: "[t|"), let close = out.range(of: "]", options: .backwards), open.upperBound <= close.lowerBound else {
             throw LabError("zabbix_agentd -t \(key): \(out)")
         }

@@ -1,0 +1,67 @@
+import Foundation
+import Glibc
+
+/// Runs a command with posix_spawn and waitpid, stdout and stderr together, with a deadline.
+///
+/// For commands that daemonize (the first `tmux new-session` starts the tmux server): with
+/// Foundation's Process the test could wait forever for the exit of such a client, which
+/// stayed a zombie. Here the child is reaped with waitpid and output is read until it exits.
+enum Spawn {
+    @discardableResult
+    static func run(_ args: [String], env extra: [String: String] = [:], timeout: Double = 120) throws -> (Int32, String) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw LabError("pipe: \(String(cString: strerror(errno)))") }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in extra { environment[k] = v }
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, args[0], &actions, nil, argv, envp)
+        close(fds[1])
+        guard rc == 0 else {
+            close(fds[0])
+            throw LabError("cannot run \(args[0]): \(String(cString: strerror(rc)))")
+        }
+        defer { close(fds[0]) }
+
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65_536)
+        func drain() {
+            while true {
+                let n = buf.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+                if n > 0 { out.append(contentsOf: buf[..<n]) } else { return }
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, 100)
+            drain()
+            let w = waitpid(pid, &status, WNOHANG)
+            if w == pid { drain(); break }
+            if w < 0 && errno != EINTR { break }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                throw LabError("\(args.joined(separator: " ")) did not finish within \(timeout) s; output so far:\n\(String(decoding: out, as: UTF8.self))")
+            }
+        }
+        let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, String(decoding: out, as: UTF8.self))
+    }
+}
