@@ -26,6 +26,8 @@ struct JobTracker {
         var initialLoaded = false
         /// When the domain was found gone from libvirt (wall time).
         var departedAt: Double?
+        /// Running samples taken of the current (or, once it ended, the last) job.
+        var samples = 0
 
         init(name: String) { self.name = name }
 
@@ -69,6 +71,9 @@ struct JobTracker {
                 var peak = j.progressRatio
                 if let c = e.current, c.operation == j.operation, (c.elapsedSeconds ?? 0) <= (j.elapsedSeconds ?? .infinity) {
                     peak = maxOptional(c.peakProgressRatio, peak)
+                    e.samples += 1
+                } else {
+                    e.samples = 1
                 }
                 j.peakProgressRatio = peak
                 e.current = j

@@ -146,10 +146,15 @@ extension JobsCollector {
         }
         guard let requests else { return false }
         if requests.isEmpty { return true }
-        guard let conn = try? session.connection(deadline) else {
+        guard let (conn, generation) = try? lane.connection(deadline) else {
             // libvirt unreachable: stop; the next scrape or event starts sampling again.
             state.withLock { $0.samplerRunning = false }
             return false
+        }
+        if generation != state.withLock({ $0.generation }) {
+            // A fresh connection: the handles in `requests` belong to the old one.
+            prepare(conn, generation: generation, deadline: deadline)
+            return true
         }
         _ = runProbes(requests, conn: conn, deadline: deadline)
         return true

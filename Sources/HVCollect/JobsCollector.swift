@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// Per scrape: one domain list (`virConnectListAllDomains`), then for each running or
 /// paused domain one `virDomainGetJobStats` and one `virDomainGetBlockJobInfo` per disk
-/// (disk targets come from the domain XML, read once per domain start). libvirt's
+/// (disk targets come from the domain XML, read once per domain start), on the collector's
+/// own connection (`DedicatedConnection`, retired when a call gets stuck). libvirt's
 /// completed-job record (`VIR_DOMAIN_JOB_STATS_COMPLETED`, read with KEEP_COMPLETED so
 /// `virsh domjobinfo --completed` still finds it) is read once per domain and connection,
 /// and again whenever a job ends. The calls run on up to `maxWorkers` threads, all under the
@@ -42,10 +43,15 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     /// Threads asking domains in parallel in one scrape.
     static let maxWorkers = 4
     let logger: Logger
+    /// The collector's own connection (see `DedicatedConnection`: a job query stuck on a
+    /// hung QEMU would otherwise block every call on the shared one).
+    let lane: DedicatedConnection
 
     struct State {
-        /// Session generation the handles and the event registration belong to.
+        /// Connection generation the handles and the event registration belong to.
         var generation = -1
+        /// Connection losses seen (daemon restarts end running jobs).
+        var losses = 0
         var registeredOn: ObjectIdentifier?
         var registration: (connection: LibvirtConnection, registration: JobEventRegistration)?
         var tracker = JobTracker()
@@ -67,6 +73,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         self.sampleInterval = sampleInterval
         self.departedRetention = departedRetention
         self.logger = logger
+        self.lane = DedicatedConnection(uri: session.uri, logger: logger)
         session.onDomainEvent { [weak self] uuid, kind in
             switch kind {
             case .deviceAdded, .deviceRemoved, .device:
@@ -78,9 +85,15 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     public func collect(into snapshot: inout Snapshot) throws {
         let deadline = Clock.monotonic() + timeout
-        let conn = try session.connection(deadline)
-        prepare(conn, deadline: deadline)
-        let all = try session.call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+        let (conn, generation) = try lane.connection(deadline)
+        prepare(conn, generation: generation, deadline: deadline)
+        let all: [LibvirtDomain]
+        do {
+            all = try session.call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+        } catch {
+            lane.retire(conn, because: "virConnectListAllDomains did not answer")
+            throw error
+        }
         let wall = Clock.wall()
 
         var skipped: Set<String> = []
@@ -111,15 +124,19 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     // MARK: - steps
 
     /// Resets per-connection state on a new connection and registers for job events.
-    private func prepare(_ conn: LibvirtConnection, deadline: Double) {
-        let generation = session.generation
+    func prepare(_ conn: LibvirtConnection, generation: Int, deadline: Double) {
+        let losses = lane.losses
         let (register, old) = state.withLock { s -> (Bool, (LibvirtConnection, JobEventRegistration)?) in
             var old: (LibvirtConnection, JobEventRegistration)?
             if s.generation != generation {
                 s.generation = generation
-                s.domains = [:]
-                s.disks = [:]
-                s.tracker.newConnection(wall: Clock.wall())
+                s.domains = [:]      // handles of the old connection
+                if s.losses != losses {
+                    // The daemon may have restarted: its jobs ended, its records are gone.
+                    s.losses = losses
+                    s.disks = [:]
+                    s.tracker.newConnection(wall: Clock.wall())
+                }
                 old = s.registration
                 s.registration = nil
             }
@@ -159,7 +176,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: Double) -> Set<String> {
         guard !requests.isEmpty, Deadline.abandoned < LibvirtSession.maxAbandoned else { return [] }
         state.withLock { s in for r in requests { s.inFlight[r.uuid, default: 0] += 1 } }
-        return ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
+        let answered = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
             body: { [self] r in apply(JobsCollector.probe(r, conn: conn), for: r) },
             finally: { [self] r in
                 state.withLock { s in
@@ -167,6 +184,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                     s.inFlight[r.uuid] = n > 0 ? n : nil
                 }
             })
+        // A call still running holds this connection hostage: continue on another.
+        if answered.count < requests.count { lane.retire(conn, because: "a domain job query did not answer within the deadline") }
+        return answered
     }
 
     /// Puts one domain's answers into the tracker (and the disk cache).

@@ -4,15 +4,16 @@ import Synchronization
 /// Runs blocking per-item libvirt work (one domain's or one pool's calls) on a few threads
 /// under one deadline, so one item that does not answer costs one thread, not the scrape.
 ///
-/// Items are dealt round-robin to up to `workers` threads (`Deadline.start`); each thread
-/// works through its items one after another while the deadline has not passed and skips
-/// the rest. The caller waits until the deadline at most; threads still inside a call are
-/// abandoned (counted in `Deadline.abandoned`) and finish on their own.
+/// Up to `workers` threads (`Deadline.start`) take the items from one shared queue, one at a
+/// time, while the deadline has not passed; the rest is skipped. A thread stuck on one item
+/// holds only that item: the others go on with the queue. The caller waits until the
+/// deadline at most; threads still inside a call are abandoned (counted in
+/// `Deadline.abandoned`) and finish on their own.
 enum ParallelCalls {
     /// - Parameters:
     ///   - body: the blocking work for one item; runs on a worker thread, may finish after
     ///     the caller gave up (it must store its own results).
-    ///   - finally: called for every item once its thread is done with it (run or skipped),
+    ///   - finally: called for every item once a thread is done with it (run or skipped),
     ///     e.g. to clear an "in flight" mark.
     /// - Returns: keys of the items whose `body` finished before the caller stopped waiting.
     static func run<Item: Sendable>(_ items: [Item], workers: Int, deadline: Double,
@@ -21,13 +22,12 @@ enum ParallelCalls {
                                     finally: @escaping @Sendable (Item) -> Void = { _ in }) -> Set<String> {
         guard !items.isEmpty else { return [] }
         let answered = AnsweredSet()
+        let queue = WorkQueue(items)
         let n = max(1, min(workers, items.count))
-        var chunks = Array(repeating: [Item](), count: n)
-        for (i, item) in items.enumerated() { chunks[i % n].append(item) }
         var pending: [Deadline.Pending<Void>] = []
-        for chunk in chunks {
+        for _ in 0..<n {
             pending.append(Deadline.start {
-                for item in chunk {
+                while let item = queue.next() {
                     if Clock.monotonic() < deadline {
                         body(item)
                         answered.insert(key(item))
@@ -41,8 +41,21 @@ enum ParallelCalls {
     }
 }
 
+/// Items handed out one at a time to worker threads.
+fileprivate final class WorkQueue<Item: Sendable>: Sendable {
+    private let state: Mutex<(items: [Item], next: Int)>
+    init(_ items: [Item]) { state = Mutex((items, 0)) }
+    func next() -> Item? {
+        state.withLock { s in
+            guard s.next < s.items.count else { return nil }
+            defer { s.next += 1 }
+            return s.items[s.next]
+        }
+    }
+}
+
 /// Keys of items answered in time, shared between the waiting caller and its worker threads.
-final class AnsweredSet: Sendable {
+fileprivate final class AnsweredSet: Sendable {
     private let set = Mutex<Set<String>>([])
     func insert(_ key: String) { set.withLock { _ = $0.insert(key) } }
     func snapshot() -> Set<String> { set.withLock { $0 } }

@@ -8,19 +8,24 @@ import Synchronization
 ///
 /// Per scrape: one `virConnectListAllStoragePools`, then per pool `virStoragePoolGetInfo`,
 /// `GetAutostart`, `IsPersistent`, the pool XML (for its type and source) only the first
-/// time a pool is seen on a connection, and last, for active pools, `NumOfVolumes`. The
-/// per-pool calls run on a few threads under the scrape deadline.
+/// time a pool is seen, and last, for active pools, `NumOfVolumes`. The per-pool calls run
+/// on a few threads under the scrape deadline, on the collector's own connection
+/// (`DedicatedConnection`).
 ///
 /// Stuck pools: libvirt's storage driver locks a pool while it is refreshed, built or
 /// started, and a refresh lasts as long as the storage takes to answer (a hung NFS server:
-/// minutes). `GetInfo` on that pool waits, so it is reported `timedOut` (and skipped until
-/// its call returns) while the others are served. The pool list waits too (libvirt locks
-/// every pool while listing): when it does not answer within `listShare` of the deadline,
-/// the pools of the last list are asked instead (a pool defined meanwhile shows up once the
-/// list answers again; one undefined meanwhile is dropped when libvirt says it is gone).
-/// `NumOfVolumes` waits during a refresh of *any* pool (libvirt 9.0, measured): a count
-/// that does not come in time is left out, the pool's other figures are served.
+/// minutes). `GetInfo` on that pool waits: the pool is reported `timedOut` and skipped until
+/// its call returns, and the connection is retired (libvirt 9.0 serves only three more
+/// calls on a connection with a stuck call), so the next scrape serves the other pools on a
+/// fresh one. The pool list waits too (libvirt locks every pool while listing): when it
+/// does not answer within `listShare` of the deadline, the pools of the last list are looked
+/// up by UUID on a fresh connection (a pool defined meanwhile shows up once the list
+/// answers again; one undefined meanwhile is dropped when libvirt says it is gone).
 ///
+/// The figures are those of the pool's last start or refresh: libvirt does not re-read the
+/// storage for `GetInfo`. A scrape never refreshes a pool. With a `refresher`
+/// (`--libvirt.pool-refresh-interval` > 0) active pools are refreshed in the background, see
+/// `StoragePoolRefresher`.
 public final class StoragePoolCollector: Collector, @unchecked Sendable {
     public let name = "pools"
     public let session: LibvirtSession
@@ -31,17 +36,17 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     /// Share of the deadline the pool list may take before the last list is used instead.
     static let listShare = 0.4
     let logger: Logger
+    let lane: DedicatedConnection
 
     struct State {
-        var generation = -1
         /// Parsed pool XML by UUID (the type and source do not change while a pool exists).
         var descriptions: [String: StoragePoolDescription] = [:]
         /// Calls per pool that have not returned yet.
         var inFlight: [String: Int] = [:]
         /// Pools of the last scrape, served (as timed out) when libvirt cannot be reached.
         var lastPools: [StoragePool] = []
-        /// Handles from the last pool list that answered (this connection).
-        var listed: [LibvirtStoragePool]?
+        /// UUID and name of the pools of the last list that answered.
+        var known: [(uuid: String, name: String)] = []
         /// A pool list call has not returned yet.
         var listing = false
         /// Pools whose volume-count call has not returned.
@@ -55,21 +60,28 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         self.timeout = timeout
         self.refresher = refresher
         self.logger = logger
+        self.lane = DedicatedConnection(uri: session.uri, logger: logger)
         refresher?.start()
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
         let start = Clock.monotonic()
         let deadline = start + timeout
-        let pools: [LibvirtStoragePool]
+        var conn: LibvirtConnection
+        let refs: [PoolRef]
         do {
-            let conn = try session.connection(deadline)
-            // Caches belong to one connection (a new one may be to a restarted daemon).
-            let generation = session.generation
-            state.withLock { s in
-                if s.generation != generation { s = State(generation: generation, lastPools: s.lastPools) }
+            conn = try lane.connection(deadline).0
+            if let listed = try list(conn, until: start + timeout * Self.listShare) {
+                refs = listed.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: $0) }
+            } else {
+                // The list is stuck (and so is its connection): the last list's pools, by
+                // UUID, on a fresh connection.
+                lane.retire(conn, because: "virConnectListAllStoragePools did not answer")
+                conn = try lane.connection(deadline).0
+                refs = state.withLock { $0.known }.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: nil) }
+                if refs.isEmpty { throw CollectError("virConnectListAllStoragePools did not answer within the deadline") }
+                logger.warning("storage pool list did not answer in time (a pool is locked by a long refresh?); asking the pools of the last list")
             }
-            pools = try list(conn, generation: generation, until: start + timeout * Self.listShare)
         } catch {
             // Keep the known pools visible, flagged: an alert on hv_storage_pool_timed_out
             // says more than pools that silently disappear.
@@ -79,7 +91,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
                     q.uuid = p.uuid
                     q.type = p.type
                     q.timedOut = true
-                    q.error = error.description
+                    q.error = "\(error)"
                     return q
                 }
             }
@@ -88,57 +100,63 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
 
         let box = AnswerBox()
         let (requests, descriptions) = state.withLock { s -> ([PoolRequest], [String: StoragePoolDescription]) in
-            let r = pools.filter { s.inFlight[$0.uuid, default: 0] == 0 }
-                .map { PoolRequest(pool: $0, readXML: s.descriptions[$0.uuid] == nil) }
-            for q in r { s.inFlight[q.pool.uuid, default: 0] += 1 }
+            let r = refs.filter { s.inFlight[$0.uuid, default: 0] == 0 }
+                .map { PoolRequest(ref: $0, readXML: s.descriptions[$0.uuid] == nil) }
+            for q in r { s.inFlight[q.ref.uuid, default: 0] += 1 }
             return (r, s.descriptions)
         }
         if Deadline.abandoned >= LibvirtSession.maxAbandoned {
             logger.warning("too many libvirt calls still stuck; not asking storage pools", metadata: ["stuck": "\(Deadline.abandoned)"])
-            state.withLock { s in for r in requests { s.inFlight[r.pool.uuid] = nil } }
+            state.withLock { s in for r in requests { s.inFlight[r.ref.uuid] = nil } }
         } else {
             // Phase 1: state, sizes, flags (and the XML of new pools).
-            _ = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.pool.uuid,
-                body: { r in StoragePoolCollector.ask(r, into: box) },
+            let c = conn
+            _ = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
+                body: { r in StoragePoolCollector.ask(r, conn: c, into: box) },
                 finally: { [self] r in
                     state.withLock { s in
-                        let n = s.inFlight[r.pool.uuid, default: 1] - 1
-                        s.inFlight[r.pool.uuid] = n > 0 ? n : nil
+                        let n = s.inFlight[r.ref.uuid, default: 1] - 1
+                        s.inFlight[r.ref.uuid] = n > 0 ? n : nil
                     }
                 })
         }
         // A pool counts as answered once its state came (the rest may still be missing).
         var answered = Set(box.all.filter { $0.value.done.contains("info") }.map(\.key))
-        // Phase 2: volume counts of the active pools that answered. libvirt 9.0 makes
-        // virStoragePoolNumOfVolumes wait while any pool is refreshed, so these come last,
-        // each pool at most one call in flight, and a missing count costs only the count.
+        // Phase 2: volume counts of the active pools that answered, each pool at most one
+        // call in flight.
         let volumeRequests = state.withLock { s -> [PoolRequest] in
             let r = requests.filter { q in
-                guard answered.contains(q.pool.uuid), let st = box.all[q.pool.uuid]?.info?.state else { return false }
-                return st != 0 && st != 1 && !s.volumesInFlight.contains(q.pool.uuid)   // libvirt refuses inactive pools
+                guard answered.contains(q.ref.uuid), let a = box.all[q.ref.uuid], let st = a.info?.state else { return false }
+                return st != 0 && st != 1 && a.handle != nil && !s.volumesInFlight.contains(q.ref.uuid)   // libvirt refuses inactive pools
             }
-            for q in r { s.volumesInFlight.insert(q.pool.uuid) }
+            for q in r { s.volumesInFlight.insert(q.ref.uuid) }
             return r
         }
-        let counted = ParallelCalls.run(volumeRequests, workers: Self.maxWorkers, deadline: deadline, key: \.pool.uuid,
+        let counted = ParallelCalls.run(volumeRequests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
             body: { r in
-                do { box.setVolumes(r.pool.uuid, try r.pool.volumeCount()) } catch { box.addError(r.pool.uuid, "\(error)") }
+                guard let h = box.all[r.ref.uuid]?.handle else { return }
+                do { box.setVolumes(r.ref.uuid, try h.volumeCount()) } catch { box.addError(r.ref.uuid, "\(error)") }
             },
-            finally: { [self] r in _ = state.withLock { $0.volumesInFlight.remove(r.pool.uuid) } })
-        for q in volumeRequests where !counted.contains(q.pool.uuid) {
-            box.addError(q.pool.uuid, "virStoragePoolNumOfVolumes did not answer within the deadline (libvirt waits for pool refreshes)")
+            finally: { [self] r in _ = state.withLock { $0.volumesInFlight.remove(r.ref.uuid) } })
+        var stuck = false
+        for q in volumeRequests where !counted.contains(q.ref.uuid) {
+            stuck = true
+            box.addError(q.ref.uuid, "virStoragePoolNumOfVolumes did not answer within the deadline")
         }
         let results = box.all
         answered.formUnion(results.filter { $0.value.done.contains("info") }.map(\.key))
         for (uuid, a) in results where a.done.contains("info") {
             let missing = ["autostart", "persistent"].filter { !a.done.contains($0) }
-            if !missing.isEmpty { box.addError(uuid, "\(missing.joined(separator: ", ")) did not answer within the deadline") }
+            if !missing.isEmpty {
+                stuck = true
+                box.addError(uuid, "\(missing.joined(separator: ", ")) did not answer within the deadline")
+            }
         }
         let final = box.all
 
         var out: [StoragePool] = []
         var newDescriptions: [String: StoragePoolDescription] = [:]
-        for p in pools {
+        for p in refs {
             var desc = descriptions[p.uuid]
             if desc == nil, let d = final[p.uuid]?.description { desc = d; newDescriptions[p.uuid] = d }
             var pool = StoragePool(name: p.name, state: 0)
@@ -149,9 +167,10 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
                 pool.source = Self.sourceSummary(desc)
             }
             if let a = final[p.uuid], answered.contains(p.uuid) {
-                if a.vanished { continue }   // undefined between the list and the info call
+                if a.vanished { continue }   // undefined meanwhile
                 Self.fill(&pool, a)
             } else {
+                stuck = true
                 pool.timedOut = true
                 pool.error = "libvirt did not answer for this pool within the deadline"
             }
@@ -167,6 +186,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         if !timedOut.isEmpty {
             logger.warning("storage pools did not answer within the deadline", metadata: ["pools": "\(timedOut.joined(separator: ","))"])
         }
+        // A call still running holds this connection hostage: the next scrape takes another.
+        if stuck { lane.retire(conn, because: "a storage pool call did not answer within the deadline") }
         state.withLock { s in
             s.descriptions.merge(newDescriptions) { a, _ in a }
             s.lastPools = out
@@ -174,18 +195,15 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         snapshot.storagePools = out
     }
 
-    /// The pools to ask: a fresh list if libvirt answers by `until`, else the last list.
-    /// A list call that outlives its wait still stores its answer for the next scrape.
-    private func list(_ conn: LibvirtConnection, generation: Int, until: Double) throws(CollectError) -> [LibvirtStoragePool] {
-        let (busy, previous) = state.withLock { s -> (Bool, [LibvirtStoragePool]?) in
-            if s.listing { return (true, s.listed) }
+    /// A fresh pool list if libvirt answers by `until`; nil when it does not (or an earlier
+    /// list call is still waiting). A late answer still updates `State.known`.
+    private func list(_ conn: LibvirtConnection, until: Double) throws(CollectError) -> [LibvirtStoragePool]? {
+        let busy = state.withLock { s -> Bool in
+            if s.listing { return true }
             s.listing = true
-            return (false, s.listed)
+            return false
         }
-        if busy {
-            guard let previous else { throw CollectError("virConnectListAllStoragePools: an earlier call has not returned (a pool is locked by a long refresh?)") }
-            return previous
-        }
+        if busy { return nil }
         if Deadline.abandoned >= LibvirtSession.maxAbandoned {
             state.withLock { $0.listing = false }
             throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not listing storage pools")
@@ -195,17 +213,14 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             do throws(LibvirtError) { r = .success(try conn.listAllStoragePools()) } catch { r = .failure(error) }
             state.withLock { s in
                 s.listing = false
-                if case .success(let p) = r, s.generation == generation { s.listed = p }
+                if case .success(let p) = r { s.known = p.map { ($0.uuid, $0.name) } }
             }
             return r
         }
         switch pending.wait(seconds: LibvirtSession.remaining(until)) {
         case .done(.success(let p)): return p
         case .done(.failure(let e)): throw CollectError(e.description)
-        case .timedOut:
-            guard let previous else { throw CollectError("virConnectListAllStoragePools did not answer within the deadline") }
-            logger.warning("storage pool list did not answer in time (a pool is locked by a long refresh?); asking the pools of the last list")
-            return previous
+        case .timedOut: return nil
         }
     }
 
@@ -222,8 +237,15 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         var all: [String: PoolAnswer] { answers.withLock { $0 } }
     }
 
+    /// A pool to ask: from this scrape's list (with its handle) or the last list's (by UUID).
+    struct PoolRef: Sendable {
+        let uuid: String
+        let name: String
+        let handle: LibvirtStoragePool?
+    }
+
     struct PoolRequest: Sendable {
-        let pool: LibvirtStoragePool
+        let ref: PoolRef
         let readXML: Bool
     }
 
@@ -239,14 +261,25 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         var vanished = false
         /// Calls that returned ("info", "autostart", "persistent").
         var done: Set<String> = []
+        /// The handle the calls went through (looked up by UUID when the list was stuck).
+        var handle: LibvirtStoragePool?
     }
 
-    /// Asks one pool (blocking; run on a worker thread).
-    static func ask(_ r: PoolRequest, into box: AnswerBox) {
-        let p = r.pool
-        let uuid = p.uuid
-        // Each answer is published as it comes: libvirt 9.0 now and then makes one of these
-        // calls wait for an unrelated pool's refresh; what came before is still served.
+    /// Asks one pool (blocking; run on a worker thread), publishing each answer as it comes.
+    static func ask(_ r: PoolRequest, conn: LibvirtConnection, into box: AnswerBox) {
+        let uuid = r.ref.uuid
+        let p: LibvirtStoragePool
+        if let h = r.ref.handle {
+            p = h
+        } else {
+            do { p = try conn.storagePool(uuid: uuid) } catch {
+                if error.code == 49 { box.update(uuid) { $0.vanished = true; $0.done.insert("info") }; return }   // VIR_ERR_NO_STORAGE_POOL
+                box.update(uuid) { $0.errors.append(error.description) }
+                return
+            }
+        }
+        box.update(uuid) { $0.handle = p }
+        // Published one by one: a call that gets stuck leaves the earlier answers usable.
         do {
             let info = try p.info()
             box.update(uuid) { $0.info = info; $0.done.insert("info") }

@@ -16,3 +16,12 @@ extension LibvirtConnection {
         return out
     }
 }
+
+extension LibvirtConnection {
+    /// The storage pool with this UUID (`virStoragePoolLookupByUUIDString`). One RPC; waits
+    /// while that pool is locked (being refreshed, built or started).
+    public func storagePool(uuid: String) throws(LibvirtError) -> LibvirtStoragePool {
+        guard let p = virStoragePoolLookupByUUIDString(ptr, uuid) else { throw LibvirtError.last("virStoragePoolLookupByUUIDString") }
+        return LibvirtStoragePool(owning: p)
+    }
+}

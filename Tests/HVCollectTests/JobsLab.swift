@@ -32,6 +32,33 @@ enum JobsLab {
 
     static let logger = Logger(label: "jobs-lab")
 
+    /// Suffix for the names of what the tests create (guests, pools): another checkout's
+    /// test run on this machine (CI copies) uses the same libvirtd.
+    static let tag = String(getpid())
+
+    // MARK: one test run at a time
+
+    /// An exclusive lock across processes (flock on /run/lock/hvexporter-jobs-lab.lock): the
+    /// migration peer (netns, 10.98.0.x) exists once per machine, and slowed-down saves or
+    /// pool refreshes of two runs would disturb each other's timings.
+    final class Lease {
+        private let fd: Int32
+        init() throws {
+            let dir = FileManager.default.fileExists(atPath: "/run/lock") ? "/run/lock" : "/tmp"
+            fd = open(dir + "/hvexporter-jobs-lab.lock", O_CREAT | O_RDWR, 0o644)
+            guard fd >= 0 else { throw CommandError(description: "cannot open the lab lock file") }
+            let end = Date().addingTimeInterval(1800)
+            while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                if Date() > end { close(fd); throw CommandError(description: "another test run held the jobs lab lock for 30 minutes") }
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+        func release() {
+            flock(fd, LOCK_UN)
+            close(fd)
+        }
+    }
+
     // MARK: commands
 
     struct CommandError: Error, CustomStringConvertible { let description: String }

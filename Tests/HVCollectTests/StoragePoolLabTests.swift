@@ -11,7 +11,9 @@ import Testing
 @Suite(.serialized, .enabled(if: JobsLab.isUp, "lab not up: run scripts/lab/up.sh"))
 struct StoragePoolLabTests {
     static let dir = JobsLab.workDir + "/pools"
-    static let pools = ["hvp-fill", "hvp-stop", "hvp-gone", "hvp-slow"]
+    static var pools: [String] { ["hvp-fill", "hvp-stop", "hvp-gone", "hvp-slow"].map(n) }
+    /// Pool names carry the test process's tag (other checkouts' runs share libvirtd).
+    static func n(_ base: String) -> String { "\(base)-\(JobsLab.tag)" }
 
     /// A started dir pool `name` under .lab/jobs/pools.
     static func makePool(_ name: String) throws {
@@ -30,7 +32,7 @@ struct StoragePoolLabTests {
 
     static func cleanUp() {
         for p in pools { removePool(p) }
-        JobsLab.virsh("pool-destroy", "hvp-transient")
+        JobsLab.virsh("pool-destroy", Self.n("hvp-transient"))
         try? FileManager.default.removeItem(atPath: dir)
     }
 
@@ -52,36 +54,38 @@ struct StoragePoolLabTests {
     }
 
     @Test func poolsAsLibvirtSeesThem() throws {
+        let lease = try JobsLab.Lease()
+        defer { lease.release() }
         try JobsLab.waitForLibvirtd()
         defer { Self.cleanUp() }
-        for p in ["hvp-fill", "hvp-stop"] { try Self.makePool(p) }
-        try JobsLab.mustVirsh("pool-autostart", "hvp-fill")
+        for p in [Self.n("hvp-fill"), Self.n("hvp-stop")] { try Self.makePool(p) }
+        try JobsLab.mustVirsh("pool-autostart", Self.n("hvp-fill"))
         // A transient pool (pool-create-as): not persistent, gone when stopped.
-        try? FileManager.default.createDirectory(atPath: Self.dir + "/hvp-transient", withIntermediateDirectories: true)
-        try JobsLab.mustVirsh("pool-create-as", "hvp-transient", "dir", "--target", Self.dir + "/hvp-transient")
+        try? FileManager.default.createDirectory(atPath: Self.dir + "/" + Self.n("hvp-transient"), withIntermediateDirectories: true)
+        try JobsLab.mustVirsh("pool-create-as", Self.n("hvp-transient"), "dir", "--target", Self.dir + "/" + Self.n("hvp-transient"))
 
         let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 5, logger: JobsLab.logger)
         var pools = try Self.collect(collector)
-        let fill = try #require(pools["hvp-fill"])
-        let info = try Self.poolInfo("hvp-fill")
+        let fill = try #require(pools[Self.n("hvp-fill")])
+        let info = try Self.poolInfo(Self.n("hvp-fill"))
         #expect(fill.state == 2 && info["State"] == "running")
         #expect(fill.type == "dir")
         #expect(fill.uuid == info["UUID"])
         #expect(fill.capacityBytes.map(String.init) == info["Capacity"])
         #expect(fill.volumes == 0)
         #expect(fill.autostart == true && fill.persistent == true)
-        #expect(fill.targetPath == Self.dir + "/hvp-fill")
+        #expect(fill.targetPath == Self.dir + "/" + Self.n("hvp-fill"))
         #expect(fill.timedOut == false && fill.error == nil)
-        let transient = try #require(pools["hvp-transient"])
+        let transient = try #require(pools[Self.n("hvp-transient")])
         #expect(transient.persistent == false && transient.autostart == false && transient.state == 2)
 
         // Fill: two preallocated volumes (fallocate) of 512 MiB.
         let before = try #require(fill.availableBytes)
         let allocatedBefore = try #require(fill.allocationBytes)
-        try JobsLab.mustVirsh("vol-create-as", "hvp-fill", "v1.raw", "512M", "--allocation", "512M", "--format", "raw")
-        try JobsLab.mustVirsh("vol-create-as", "hvp-fill", "v2.raw", "512M", "--allocation", "512M", "--format", "raw")
+        try JobsLab.mustVirsh("vol-create-as", Self.n("hvp-fill"), "v1.raw", "512M", "--allocation", "512M", "--format", "raw")
+        try JobsLab.mustVirsh("vol-create-as", Self.n("hvp-fill"), "v2.raw", "512M", "--allocation", "512M", "--format", "raw")
         pools = try Self.collect(collector)
-        let filled = try #require(pools["hvp-fill"])
+        let filled = try #require(pools[Self.n("hvp-fill")])
         let after = try #require(filled.availableBytes)
         print("pools: hvp-fill available \(before) -> \(after) bytes, allocation \(allocatedBefore) -> \(filled.allocationBytes ?? 0), volumes \(filled.volumes ?? -1)")
         #expect(filled.volumes == 2)
@@ -89,12 +93,12 @@ struct StoragePoolLabTests {
         #expect(before - after >= 1_000 << 20)
         #expect(filled.allocationBytes! - allocatedBefore >= 1_000 << 20)
         #expect(filled.usedRatio! > fill.usedRatio!)
-        #expect(String(after) == (try Self.poolInfo("hvp-fill"))["Available"])
+        #expect(String(after) == (try Self.poolInfo(Self.n("hvp-fill")))["Available"])
 
         // Stop: inactive, no sizes, no volume count, still listed with its flags.
-        try JobsLab.mustVirsh("pool-destroy", "hvp-stop")
+        try JobsLab.mustVirsh("pool-destroy", Self.n("hvp-stop"))
         pools = try Self.collect(collector)
-        let stopped = try #require(pools["hvp-stop"])
+        let stopped = try #require(pools[Self.n("hvp-stop")])
         #expect(stopped.state == 0)
         #expect(stopped.capacityBytes == nil && stopped.availableBytes == nil && stopped.volumes == nil)
         #expect(stopped.persistent == true && stopped.type == "dir")
@@ -104,8 +108,8 @@ struct StoragePoolLabTests {
         s.collectors = [CollectorStatus(name: "pools", success: true, durationSeconds: 0)]
         try collector.collect(into: &s)
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
-        #expect(text.contains("libvirt_storage_pool_state{pool=\"hvp-stop\"} 0"))
-        #expect(text.contains("libvirt_storage_pool_info{pool=\"hvp-fill\",uuid=\"\(fill.uuid!)\",type=\"dir\"} 1"))
+        #expect(text.contains("libvirt_storage_pool_state{pool=\"\(Self.n("hvp-stop"))\"} 0"))
+        #expect(text.contains("libvirt_storage_pool_info{pool=\"\(Self.n("hvp-fill"))\",uuid=\"\(fill.uuid!)\",type=\"dir\"} 1"))
         let lint = JobsLab.run(["sh", "-c", "printf '%s' \"$0\" | promtool check metrics", text])
         #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
     }
@@ -113,67 +117,71 @@ struct StoragePoolLabTests {
     /// What libvirt does when a dir pool's directory disappears: nothing until a refresh;
     /// the refresh fails ("cannot open directory") and libvirt stops the pool.
     @Test func directoryVanished() throws {
+        let lease = try JobsLab.Lease()
+        defer { lease.release() }
         try JobsLab.waitForLibvirtd()
         defer { Self.cleanUp() }
-        try Self.makePool("hvp-gone")
-        try Self.makePool("hvp-fill")
-        try FileManager.default.removeItem(atPath: Self.dir + "/hvp-gone")
+        try Self.makePool(Self.n("hvp-gone"))
+        try Self.makePool(Self.n("hvp-fill"))
+        try FileManager.default.removeItem(atPath: Self.dir + "/" + Self.n("hvp-gone"))
 
         // No refresh: libvirt still says running, with the old figures.
         var pools = try Self.collect(StoragePoolCollector(session: JobsLab.session(), timeout: 5, logger: JobsLab.logger))
-        #expect(pools["hvp-gone"]?.state == 2)
-        #expect(pools["hvp-gone"]?.capacityBytes != nil)
-        #expect(pools["hvp-gone"]?.lastRefreshSucceeded == nil)
+        #expect(pools[Self.n("hvp-gone")]?.state == 2)
+        #expect(pools[Self.n("hvp-gone")]?.capacityBytes != nil)
+        #expect(pools[Self.n("hvp-gone")]?.lastRefreshSucceeded == nil)
 
         // With --libvirt.pool-refresh-interval: the refresher's thread refreshes every
         // active pool at once, then each at most once per interval.
         let refresher = StoragePoolRefresher(uri: JobsLab.uri, interval: 3600, refreshTimeout: 30, logger: JobsLab.logger)
         defer { refresher.stop() }
         let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 5, refresher: refresher, logger: JobsLab.logger)
-        #expect(JobsLab.waitUntil(30) { refresher.status(pools["hvp-gone"]!.uuid!) != nil && refresher.status(pools["hvp-fill"]!.uuid!) != nil })
+        #expect(JobsLab.waitUntil(30) { refresher.status(pools[Self.n("hvp-gone")]!.uuid!) != nil && refresher.status(pools[Self.n("hvp-fill")]!.uuid!) != nil })
         pools = try Self.collect(collector)
-        let gone = try #require(pools["hvp-gone"])
+        let gone = try #require(pools[Self.n("hvp-gone")])
         print("pools: vanished directory after refresh: state \(gone.state), refresh error: \(gone.refreshError ?? "-")")
         #expect(gone.state == 0)                        // libvirt stopped it
         #expect(gone.lastRefreshSucceeded == false)
         #expect(gone.refreshError?.contains("cannot open directory") == true)
         #expect(gone.capacityBytes == nil)
-        let fill = try #require(pools["hvp-fill"])
+        let fill = try #require(pools[Self.n("hvp-fill")])
         #expect(fill.state == 2 && fill.lastRefreshSucceeded == true && fill.lastRefreshSeconds != nil)
         // Starting it again fails the same way (the directory is not there).
-        #expect(JobsLab.virsh("pool-start", "hvp-gone").status != 0)
+        #expect(JobsLab.virsh("pool-start", Self.n("hvp-gone")).status != 0)
     }
 
     /// A refresh of a pool with 120,000 files holds that pool's lock for seconds: its
     /// GetInfo waits, the pool is reported timed out, the other pools are served, and the
     /// scrape ends at its deadline. (libvirt's pool list waits too: the last list is used.)
     @Test func poolHeldByARefreshTimesOutAlone() throws {
+        let lease = try JobsLab.Lease()
+        defer { lease.release() }
         try JobsLab.waitForLibvirtd()
         defer { Self.cleanUp() }
-        try Self.makePool("hvp-fill")
-        try Self.makePool("hvp-slow")
-        let slowDir = Self.dir + "/hvp-slow"
+        try Self.makePool(Self.n("hvp-fill"))
+        try Self.makePool(Self.n("hvp-slow"))
+        let slowDir = Self.dir + "/" + Self.n("hvp-slow")
         let touch = JobsLab.run(["sh", "-c", "cd \"$0\" && seq 1 120000 | xargs touch", slowDir])
         try #require(touch.status == 0, "creating files: \(touch.output)")
         var t = Date()
-        try JobsLab.mustVirsh("pool-refresh", "hvp-slow")   // ~4 s here; the next one too
+        try JobsLab.mustVirsh("pool-refresh", Self.n("hvp-slow"))   // ~4 s here; the next one too
         print("pools: refreshing 120,000 files took \(Date().timeIntervalSince(t)) s")
 
         let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 1.5, logger: JobsLab.logger)
         t = Date()
         _ = try Self.collect(collector)                      // connection, XML cache
         print("pools: first scrape took \(Date().timeIntervalSince(t)) s")
-        let refresh = try JobsLab.start(["virsh", "-c", JobsLab.uri, "pool-refresh", "hvp-slow"], log: Self.dir + "/refresh.log")
+        let refresh = try JobsLab.start(["virsh", "-c", JobsLab.uri, "pool-refresh", Self.n("hvp-slow")], log: Self.dir + "/refresh.log")
         Thread.sleep(forTimeInterval: 0.5)
         let t0 = Date()
         let pools = try Self.collect(collector)
         let took = Date().timeIntervalSince(t0)
         let stillRefreshing = refresh.isRunning
-        print("pools: scrape during a refresh took \(took) s; hvp-slow timedOut=\(pools["hvp-slow"]?.timedOut ?? false), refresh still running: \(stillRefreshing)")
+        print("pools: scrape during a refresh took \(took) s; hvp-slow timedOut=\(pools[Self.n("hvp-slow")]?.timedOut ?? false), refresh still running: \(stillRefreshing)")
         try #require(stillRefreshing, "the refresh finished too early to test the deadline")
-        #expect(pools["hvp-slow"]?.timedOut == true)
-        #expect(pools["hvp-slow"]?.capacityBytes == nil)
-        let fill = try #require(pools["hvp-fill"])
+        #expect(pools[Self.n("hvp-slow")]?.timedOut == true)
+        #expect(pools[Self.n("hvp-slow")]?.capacityBytes == nil)
+        let fill = try #require(pools[Self.n("hvp-fill")])
         #expect(fill.timedOut == false && fill.state == 2 && fill.capacityBytes != nil, "hvp-fill: \(fill)")
         // libvirt 9.0 makes every NumOfVolumes wait while any pool refreshes: the count is
         // left out for this scrape, the rest is served.
@@ -182,7 +190,7 @@ struct StoragePoolLabTests {
         #expect(took < 3)
         refresh.waitUntilExit()
         // Once the refresh is over (and the abandoned call returned) the pool answers again.
-        #expect(JobsLab.waitUntil(10, interval: 0.5) { (try? Self.collect(collector))?["hvp-slow"]?.timedOut == false })
-        #expect((try Self.collect(collector))["hvp-slow"]?.volumes == 120_000)
+        #expect(JobsLab.waitUntil(10, interval: 0.5) { (try? Self.collect(collector))?[Self.n("hvp-slow")]?.timedOut == false })
+        #expect((try Self.collect(collector))[Self.n("hvp-slow")]?.volumes == 120_000)
     }
 }

@@ -82,8 +82,10 @@ mount --bind "$d/log" /var/log/libvirt
 mount --bind "$d/lib" /var/lib/libvirt
 mount --bind "$d/cache" /var/cache/libvirt
 hostname hvmig-peer
-virtlogd -d -p /run/libvirt/peer-virtlogd.pid
-libvirtd -d -l -p /run/libvirt/peer-libvirtd.pid
+# The daemons must not keep the caller's stdout/stderr open (a caller reading them to the
+# end would wait for as long as the daemons run).
+virtlogd -d -p /run/libvirt/peer-virtlogd.pid </dev/null >/dev/null 2>&1
+libvirtd -d -l -p /run/libvirt/peer-libvirtd.pid </dev/null >/dev/null 2>&1
 INNER
 chmod 755 "$inner"
 lab_log "starting peer libvirtd in netns $PEER_NS (state in $PEER_DIR)"
