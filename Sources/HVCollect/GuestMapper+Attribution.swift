@@ -97,7 +97,9 @@ extension GuestMapper {
             guard let o = owners[p.pid], o.role == ThreadRole.container,
                   let ns = p.pidNamespace, ns != hostPidNamespace else { continue }
             if p.innermostPID == 1 {
-                initPID[o.key] = p.pid
+                // The earliest started (a nested container's init is a later one).
+                let earlier = initPID[o.key].flatMap { procs[$0] }.map { ($0.startTime, $0.pid) < (p.startTime, p.pid) } ?? false
+                if !earlier { initPID[o.key] = p.pid }
                 namespaceOwner[ns] = o.key
             } else if namespaceOwner[ns] == nil {
                 namespaceOwner[ns] = o.key
@@ -125,13 +127,21 @@ extension GuestMapper {
         }
         var acc: [String: Acc] = [:]
         var entries: [ProcessEntry] = []
-        entries.reserveCapacity(s.processes.count + 64)
+        entries.reserveCapacity(s.listed.count + 4 * s.processes.count)
         var newLast: [ThreadKey: UInt64] = [:]
         newLast.reserveCapacity(s.lastTicks.count + 16)
         let hz = ticksPerSecond
 
-        for pid in s.processes.keys.sorted() {
-            let p = s.processes[pid]!
+        let candidates = s.processes.keys.sorted()
+        var k = 0
+        for (i, pid) in s.listed.enumerated() {
+            while k < candidates.count && candidates[k] < pid { k += 1 }
+            guard k < candidates.count, candidates[k] == pid, let p = s.processes[pid] else {
+                // A host process: its comm when read (once), CPU and RSS not measured.
+                entries.append(ProcessEntry(pid: pid, tid: pid, comm: s.hosts[i].comm, role: ThreadRole.host,
+                                            guestKey: nil, cpuSeconds: 0, rssBytes: 0, evidence: ""))
+                continue
+            }
             let rss = p.rssPages &* pageSize
             guard let o = owners[pid] else {
                 entries.append(ProcessEntry(pid: pid, tid: pid, comm: p.comm, role: ThreadRole.host, guestKey: nil,
@@ -180,7 +190,12 @@ extension GuestMapper {
             var cg = snapshot.guests[i].cgroup ?? GuestCgroupStats(path: "")
             if let p = a.primary, let pl = p.placement {
                 cg.path = pl.guestPath
-                if let m = p.membership {
+                if let paths = s.cgroups.paths(ofGuest: pl.guestPath) {
+                    // Every hierarchy where the guest's directory exists.
+                    cg.unifiedPath = paths.unified
+                    cg.controllerPaths = paths.v1
+                } else if let m = p.membership {
+                    // A guest cgroup outside the scanned parents: as the process sees it.
                     let paths = m.guestPaths(for: pl.owner)
                     cg.unifiedPath = paths.unified
                     cg.controllerPaths = paths.v1

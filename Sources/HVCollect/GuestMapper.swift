@@ -6,35 +6,74 @@ import Synchronization
 /// Attributes every process and thread on the host to a guest (a QEMU domain or a container)
 /// or to the host, incrementally.
 ///
-/// Evidence, strongest first:
-/// - QEMU: the `-uuid` in the qemu cmdline (so a qemu started by another libvirtd, e.g. the
-///   destination of a live migration on the same host, is still found), the libvirt pidfiles in
-///   `libvirtRunDirectories`, then the domain ID in the cgroup path. Never a name substring.
+/// Guests are found from the guest side, not by classifying every host PID (a host runs
+/// thousands of processes nobody exports; reading a few /proc files for each cost 250 ms of
+/// CPU per 5,000 processes):
+/// - Guest cgroups (`GuestCgroupScan`): the few parent directories where they live are listed
+///   in every hierarchy, and each guest's `cgroup.procs` (and, for libvirt's emulator / vcpuN
+///   / iothreadN cgroups, the thread lists) read: all guest PIDs and the cgroup part of each
+///   QEMU thread, in a few dozen small reads.
+/// - libvirt pidfiles in `libvirtRunDirectories` (a QEMU of a libvirtd without cgroups).
+/// - The PID set: one `getdents64` pass over /proc per scan, which also gives the inode of
+///   each `/proc/<pid>`: a reused PID gets a new inode, so host PIDs need no file read to stay
+///   apart (see `HostProcess`).
+/// - Host processes: nothing is read on an incremental scan. For new PIDs, `/proc/<pid>/stat`
+///   is read once, at most `hostDetailsPerScan` per scan (new PIDs first, then the backlog
+///   left by the first scans, then processes read while young); that gives their comm for
+///   the `/json` table and finds guest processes outside every guest cgroup and pidfile by
+///   their comm: a QEMU of another libvirtd (then identified by its `-uuid`), swtpm (by the
+///   UUID in its state directory), an LXC monitor, and the per-VM kernel threads
+///   `vhost-<qemupid>` (before Linux 6.4) and `kvm-pit/<qemupid>`. kthreadd's children go first
+///   while a backlog remains.
+/// - Containers' escapees (a process that left its container's cgroup but still runs in its
+///   PID namespace): each container's own procfs (`/proc/<init>/root/proc`, checked to be its
+///   PID namespace's) is counted; only when it lists more processes than the container's
+///   cgroups hold (or cannot be counted) is `ns/pid` read for host PIDs not read before, once
+///   per process.
+/// - Fallback (`attribute` only): when a running libvirt QEMU guest has no process after all
+///   of the above (libvirt without cgroups and with pidfiles elsewhere), the stat of every host
+///   PID without settled details is read in that scan, ignoring the budget. It costs one full
+///   pass (about 60 ms per 5,000 processes) the first time, then only PIDs new since.
+///
+/// Evidence for guest processes, strongest first:
+/// - QEMU: the `-uuid` in the qemu cmdline (read once per process: a qemu started by another
+///   libvirtd, e.g. the destination of a live migration on the same host, is still found), the
+///   libvirt pidfile, then the domain ID in the cgroup path. Never a name substring.
 /// - Threads of a qemu process: their comm (`CPU <n>/KVM|TCG`, `IO <name>`, `vhost-<pid>`), then
-///   their own cgroup (`vcpuN`, `iothreadN`); `vhost-<pid>` / `kvm-pit/<pid>` kernel threads
+///   their cgroup part (`vcpuN`, `iothreadN`); `vhost-<pid>` / `kvm-pit/<pid>` kernel threads
 ///   belong to the guest of qemu `<pid>`.
 /// - Helpers: swtpm by the UUID in its state directory, virtiofsd and others by sharing the
 ///   qemu process's cgroup.
 /// - Containers: their cgroup (`lxc.payload.NAME`, `lxc.payload/NAME`, `lxc/NAME`, LXD
-///   `<project>_<name>`, libvirt-lxc, nspawn), then the PID namespace of the container's
-///   init: a process that left the cgroup but shares the namespace is still the container's.
+///   `<project>_<name>`, libvirt-lxc, nspawn), then the PID namespace.
 ///
-/// Cost: a full scan reads `stat`, `cgroup` and the `ns/pid` link of every process (plus
-/// `cmdline` of QEMU-like processes and `status` of container processes, and the task list of
-/// guest processes). An incremental scan re-reads only `/proc/<pid>/stat` of known processes
-/// (cache key: PID and start time; a changed comm, or a process younger than
-/// `youngProcessSeconds`, is classified again) and the threads of guest processes.
+/// Cost per scan: the /proc listing, the cgroup listings and `cgroup.procs` / thread-list reads
+/// of the guests, `/proc/<pid>/stat` of every guest process and `/proc/<pid>/task/<tid>/stat` of
+/// every thread of multi-threaded guest processes (CPU by role needs them), plus the bounded
+/// host details above. Evidence of a guest process (cmdline, status, ns) is gathered when it
+/// is first seen, again while it is younger than `youngProcessSeconds`, or when its comm,
+/// pidfile or cgroup owner changes; PID reuse among guest processes is caught by the start
+/// time in their stat.
+///
+/// Limits: a host process's comm is the one it had when first read ("" until then, for at most
+/// a few scans after start-up) and may be stale after an exec; host processes' CPU and RSS are
+/// not measured (0 in `ProcessEntry`); guest cgroups outside the parent directories above
+/// (e.g. rootless containers under a user slice) are found only through a guest process's
+/// comm or namespace.
 ///
 /// `ProcessEntry` output: every PID on the host, and every TID of guest processes (with its
-/// role and CPU time); threads of host processes are not listed one by one (their CPU time is
-/// in the process entry), which keeps a scan of thousands of host processes cheap.
+/// role and CPU time); threads of host processes are not listed.
 public final class GuestMapper: Sendable {
     public let proc: ProcFS
+    public let cgroupfs: CgroupFS
     /// Directories holding libvirt QEMU pidfiles (`<name>.pid`), e.g. "/run/libvirt/qemu".
     public let libvirtRunDirectories: [String]
-    /// Processes younger than this (seconds since their start) are classified again on each
-    /// scan: libvirt moves threads into their cgroups and QEMU names them just after start.
+    /// Guest processes younger than this (seconds since their start) are classified again on
+    /// each scan (libvirt moves threads into their cgroups and QEMU names them just after
+    /// start); host processes whose details were read that young are read again later.
     public let youngProcessSeconds: Double
+    /// At most this many host processes get their `/proc/<pid>/stat` read per scan.
+    public let hostDetailsPerScan: Int
     /// USER_HZ: clock ticks per second of /proc/<pid>/stat times.
     let ticksPerSecond: Double
     /// Page size, bytes (for `rss`).
@@ -43,20 +82,53 @@ public final class GuestMapper: Sendable {
     let hostPidNamespace: UInt64?
 
     struct State: Sendable {
+        /// Every PID of the latest listing, ascending, and what is known of each (parallel).
+        var listed: [Int] = []
+        var hosts: [HostProcess] = []
+        /// Guest processes and candidates, read in full every scan.
         var processes: [Int: ObservedProcess] = [:]
+        /// Indices into `listed` of host processes whose details are to be read, in order:
+        /// new this scan, never read, read while young (`readHostDetails` takes from the front).
+        var pendingFresh: [Int] = []
+        var pendingBacklog: [Int] = []
+        var pendingYoung: [Int] = []
+        /// Indices into `listed` of host processes whose PID namespace is not the host's.
+        var foreignNamespace: [Int] = []
+        /// The latest cgroup scan (guest directories and the hierarchies they exist in).
+        var cgroups = GuestCgroupScan()
         /// CPU ticks of every guest thread at the previous attribution (for monotonic sums).
         var lastTicks: [ThreadKey: UInt64] = [:]
         /// Host CPU used by each guest's threads, by role, clock ticks (monotonic).
         var cpuTicks: [String: [String: UInt64]] = [:]
+
+        /// Index of `pid` in `listed` (binary search).
+        func index(of pid: Int) -> Int? {
+            var lo = 0
+            var hi = listed.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if listed[mid] < pid { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < listed.count && listed[lo] == pid ? lo : nil
+        }
     }
 
     let state = Mutex(State())
 
-    public init(procfs: String = "/proc", libvirtRunDirectories: [String] = ["/run/libvirt/qemu"],
-                youngProcessSeconds: Double = 30) {
+    /// - Parameters:
+    ///   - procfs: procfs mount point (`--path.procfs`).
+    ///   - cgroupfs: cgroup root (`--path.cgroupfs`): pure v2, hybrid (`unified/`) or v1.
+    ///   - libvirtRunDirectories: where libvirt writes QEMU pidfiles.
+    ///   - youngProcessSeconds: see the property.
+    ///   - hostDetailsPerScan: see the property.
+    public init(procfs: String = "/proc", cgroupfs: String = "/sys/fs/cgroup",
+                libvirtRunDirectories: [String] = ["/run/libvirt/qemu"],
+                youngProcessSeconds: Double = 30, hostDetailsPerScan: Int = 128) {
         self.proc = ProcFS(root: procfs)
+        self.cgroupfs = CgroupFS(root: cgroupfs)
         self.libvirtRunDirectories = libvirtRunDirectories
         self.youngProcessSeconds = youngProcessSeconds
+        self.hostDetailsPerScan = max(0, hostDetailsPerScan)
         let hz = sysconf(Int32(_SC_CLK_TCK))
         self.ticksPerSecond = hz > 0 ? Double(hz) : 100
         let ps = sysconf(Int32(_SC_PAGESIZE))
@@ -66,20 +138,26 @@ public final class GuestMapper: Sendable {
             ?? (try? p.namespaceInode(Int(getpid()), "pid"))
     }
 
-    /// Scans /proc and updates the cache, without attributing to guests. Cheap to call in a
-    /// loop for benchmarks; `attribute(into:)` does the same scan and then the attribution.
+    /// Scans /proc and the guest cgroups and updates the cache, without attributing to
+    /// guests. `attribute(into:)` does the same scan and then the attribution.
     @discardableResult
     public func scan() throws -> MapperScanStats {
         try state.withLock { try scanLocked(&$0) }
     }
 
-    /// Scans /proc, attributes every process and thread, and writes `snapshot.processes`,
-    /// new container / unknown-QEMU guests into `snapshot.guests`, and each guest's
-    /// `cgroup` (path, processes, threads and host CPU by role) and vCPU thread IDs.
+    /// Scans, attributes every process and thread, and writes `snapshot.processes`, new
+    /// container / unknown-QEMU guests into `snapshot.guests`, and each guest's `cgroup` (path,
+    /// processes, threads and host CPU by role) and vCPU thread IDs.
     @discardableResult
     public func attribute(into snapshot: inout Snapshot) throws -> MapperScanStats {
         try state.withLock { s in
             var stats = try scanLocked(&s)
+            if hasUnfoundQEMUGuest(s, snapshot.guests) {
+                let t0 = GuestMapper.clock(CLOCK_MONOTONIC)
+                stats.fallback = true
+                readHostDetails(&s, limit: Int.max, now: GuestMapper.clock(CLOCK_BOOTTIME), stats: &stats)
+                stats.durationSeconds += GuestMapper.clock(CLOCK_MONOTONIC) - t0
+            }
             attributeLocked(&s, &snapshot, &stats)
             return stats
         }
@@ -96,49 +174,139 @@ public final class GuestMapper: Sendable {
         let t0 = GuestMapper.clock(CLOCK_MONOTONIC)
         let now = GuestMapper.clock(CLOCK_BOOTTIME)
         var stats = MapperScanStats()
+        var entries = try proc.pidEntries()
+        if !GuestMapper.isAscending(entries) { entries.sort { $0.number < $1.number } }
         let pidfiles = readPidfiles()
-        let pids = try proc.pids()
-        var next: [Int: ObservedProcess] = [:]
-        next.reserveCapacity(pids.count)
-        for pid in pids {
-            guard let st = try? proc.stat(pid) else { continue }   // exited since the listing
-            stats.processes += 1
-            var p: ObservedProcess
-            if var old = s.processes.removeValue(forKey: pid), old.startTime == st.startTimeTicks {
-                let settled = old.classifiedAt - Double(old.startTime) / ticksPerSecond >= youngProcessSeconds
-                let changed = old.comm != st.comm || old.pidfileName != pidfiles[pid]
-                old.ticks = st.utimeTicks &+ st.stimeTicks
-                old.rssPages = st.rssPages
-                old.numThreads = st.numThreads
-                if settled && !changed {
-                    stats.reused += 1
-                } else {
-                    classify(&old, st, pidfile: pidfiles[pid], now: now)
-                    stats.classified += 1
+        s.cgroups = GuestCgroupScan(cgroupfs: cgroupfs)
+
+        // PIDs that may be guest processes, ascending, merged with the (ascending) listing:
+        // host PIDs cost no hashing.
+        var previous = s.processes
+        var check = Set(s.cgroups.processes.keys)
+        check.formUnion(pidfiles.keys)
+        check.formUnion(previous.keys)
+        let candidates = check.sorted()
+        let oldPIDs = s.listed
+        let oldHosts = s.hosts
+        s.processes = [:]
+        s.processes.reserveCapacity(previous.count + 16)
+        s.listed = []
+        s.listed.reserveCapacity(entries.count)
+        s.hosts = []
+        s.hosts.reserveCapacity(entries.count)
+        s.pendingFresh.removeAll(keepingCapacity: true)
+        s.pendingBacklog.removeAll(keepingCapacity: true)
+        s.pendingYoung.removeAll(keepingCapacity: true)
+        s.foreignNamespace.removeAll(keepingCapacity: true)
+        var j = 0
+        var k = 0
+        for e in entries {
+            let pid = e.number
+            while j < oldPIDs.count && oldPIDs[j] < pid { j += 1 }
+            let known = j < oldPIDs.count && oldPIDs[j] == pid && oldHosts[j].inode == e.inode
+            var h = known ? oldHosts[j] : HostProcess(inode: e.inode)
+            while k < candidates.count && candidates[k] < pid { k += 1 }
+            var host = true
+            if k < candidates.count && candidates[k] == pid {
+                let old = previous.removeValue(forKey: pid)
+                let walk = s.cgroups.processes[pid]
+                let pidfile = pidfiles[pid]
+                if walk != nil || pidfile != nil || old?.isSticky == true {
+                    guard let p = observe(&s.cgroups, pid, walk: walk, pidfile: pidfile, previous: old,
+                                          promotion: old?.promotion, namespace: nil, now: now, stats: &stats) else {
+                        continue   // exited since the listing
+                    }
+                    s.processes[pid] = p
+                    GuestMapper.copyDetails(p, to: &h)
+                    host = false
+                } else if let old, known {
+                    demote(old, &h)
                 }
-                p = old
-            } else {
-                p = ObservedProcess(pid: pid, startTime: st.startTimeTicks, comm: st.comm, ppid: st.ppid,
-                                    kernelThread: st.isKernelThread, ticks: st.utimeTicks &+ st.stimeTicks,
-                                    rssPages: st.rssPages, numThreads: st.numThreads, classifiedAt: now)
-                classify(&p, st, pidfile: pidfiles[pid], now: now)
-                stats.classified += 1
             }
-            if watchesThreads(p) {
-                updateThreads(&p, st)
-                stats.threads += p.threads.count
-            } else if !p.threads.isEmpty {
-                p.threads = [:]
+            let i = s.listed.count
+            if host {
+                if known {
+                    stats.reused += 1
+                    if !h.hasDetails { s.pendingBacklog.append(i) } else if h.young { s.pendingYoung.append(i) }
+                } else {
+                    stats.classified += 1
+                    s.pendingFresh.append(i)
+                }
+                if let ns = h.pidNamespace, ns != hostPidNamespace { s.foreignNamespace.append(i) }
             }
-            next[pid] = p
+            s.listed.append(pid)
+            s.hosts.append(h)
         }
-        s.processes = next
+        stats.processes = s.listed.count
+        readHostDetails(&s, limit: hostDetailsPerScan, now: now, stats: &stats)
+        checkNamespaces(&s, now: now, stats: &stats)
+        stats.cgroupReads = s.cgroups.reads
         stats.durationSeconds = GuestMapper.clock(CLOCK_MONOTONIC) - t0
         return stats
     }
 
-    /// Gathers the evidence for one process.
-    func classify(_ p: inout ObservedProcess, _ st: ProcStat, pidfile: String?, now: Double) {
+    /// Reads the stat (and threads) of a guest process or candidate; classifies it when new
+    /// or changed. Nil when the process is gone.
+    func observe(_ cgroups: inout GuestCgroupScan, _ pid: Int, walk: CgroupPlacement?, pidfile: String?,
+                 previous: ObservedProcess?, promotion: ObservedProcess.Promotion?, namespace: UInt64?,
+                 now: Double, counted: Bool = true, stats: inout MapperScanStats) -> ObservedProcess? {
+        guard let st = try? proc.stat(pid) else { return nil }
+        var p: ObservedProcess
+        if var old = previous, old.startTime == st.startTimeTicks {
+            let settled = old.classifiedAt - Double(old.startTime) / ticksPerSecond >= youngProcessSeconds
+            let changed = old.comm != st.comm || old.pidfileName != pidfile
+                || (walk != nil && walk?.owner != old.placement?.owner)
+            old.ticks = st.utimeTicks &+ st.stimeTicks
+            old.rssPages = st.rssPages
+            old.numThreads = st.numThreads
+            if walk != nil { old.placement = walk }
+            if settled && !changed {
+                if counted { stats.reused += 1 }
+            } else {
+                classify(&old, st, pidfile: pidfile, walk: walk, now: now)
+                if counted { stats.classified += 1 }
+            }
+            p = old
+        } else {
+            p = ObservedProcess(pid: pid, startTime: st.startTimeTicks, comm: st.comm, ppid: st.ppid,
+                                kernelThread: st.isKernelThread, ticks: st.utimeTicks &+ st.stimeTicks,
+                                rssPages: st.rssPages, numThreads: st.numThreads, classifiedAt: now)
+            p.promotion = promotion
+            p.pidNamespace = namespace
+            classify(&p, st, pidfile: pidfile, walk: walk, now: now)
+            if counted { stats.classified += 1 }
+        }
+        if !p.kernelThread {
+            updateThreads(&p, st, cgroups: &cgroups, walkFound: walk != nil)
+            stats.threads += p.threads.count
+        } else if !p.threads.isEmpty {
+            p.threads = [:]
+        }
+        stats.guestCandidates += 1
+        return p
+    }
+
+    /// The host record of a guest process follows its stat.
+    static func copyDetails(_ p: ObservedProcess, to h: inout HostProcess) {
+        h.comm = p.comm
+        h.startTime = p.startTime
+        h.kernelThread = p.kernelThread
+        h.young = false
+        if let ns = p.pidNamespace {
+            h.pidNamespace = ns
+            h.namespaceChecked = true
+        }
+    }
+
+    /// A process that left every guest cgroup and pidfile and has no other evidence: host
+    /// again, its details and namespace kept.
+    func demote(_ p: ObservedProcess, _ h: inout HostProcess) {
+        guard h.startTime == nil || h.startTime == p.startTime else { return }
+        GuestMapper.copyDetails(p, to: &h)
+    }
+
+    /// Gathers the evidence for one guest process or candidate.
+    func classify(_ p: inout ObservedProcess, _ st: ProcStat, pidfile: String?, walk: CgroupPlacement?, now: Double) {
         p.comm = st.comm
         p.ppid = st.ppid
         p.kernelThread = st.isKernelThread
@@ -146,7 +314,6 @@ public final class GuestMapper: Sendable {
         p.classifiedAt = now
         p.membership = nil
         p.placement = nil
-        p.pidNamespace = nil
         p.qemuUUID = nil
         p.qemuName = nil
         p.helperUUID = nil
@@ -154,15 +321,17 @@ public final class GuestMapper: Sendable {
         p.lxcMonitorName = nil
         p.innermostPID = nil
         p.qemuComm = false
-        p.threads = [:]
         // Kernel threads live in the root cgroup and namespaces; their comm is the evidence.
         guard !st.isKernelThread else { return }
         let pid = p.pid
-        p.membership = try? proc.cgroup(pid)
-        p.placement = p.membership?.placement
-        p.pidNamespace = try? proc.namespaceInode(pid, "pid")
+        if let walk {
+            p.placement = walk
+        } else {
+            p.membership = try? proc.cgroup(pid)
+            p.placement = p.membership?.placement
+        }
 
-        p.qemuComm = st.comm.hasPrefix("qemu-system") || st.comm == "qemu-kvm" || st.comm == "kvm"
+        p.qemuComm = GuestMapper.isQEMUComm(st.comm)
         var qemuLike = pidfile != nil || p.qemuComm
         if case .libvirtQEMU? = p.placement?.owner { qemuLike = true }
         let isSwtpm = st.comm == "swtpm"
@@ -180,23 +349,22 @@ public final class GuestMapper: Sendable {
                 p.lxcMonitorName = m.name
             }
         }
-        var containerLike = p.pidNamespace != nil && p.pidNamespace != hostPidNamespace
+        var containerLike = p.promotion == .namespace
         switch p.placement?.owner {
         case .lxc?, .libvirtLXC?, .nspawn?: containerLike = true
         default: break
         }
-        if containerLike, let status = try? proc.status(pid) { p.innermostPID = status.innermostPID }
+        if containerLike {
+            if p.pidNamespace == nil { p.pidNamespace = try? proc.namespaceInode(pid, "pid") }
+            if let status = try? proc.status(pid) { p.innermostPID = status.innermostPID }
+        }
     }
 
-    /// Threads are read one by one only for processes that may be a guest's.
-    func watchesThreads(_ p: ObservedProcess) -> Bool {
-        if p.kernelThread { return false }
-        if p.isQEMU || p.placement != nil { return true }
-        if let ns = p.pidNamespace, ns != hostPidNamespace { return true }
-        return false
-    }
-
-    func updateThreads(_ p: inout ObservedProcess, _ st: ProcStat) {
+    /// Reads the threads of a guest process: every TID's stat. A QEMU thread whose comm does
+    /// not tell its role (QEMU without `debug-threads=on` leaves vCPU threads unnamed) gets
+    /// its cgroup part: from the guest's thread lists when the process was found in its
+    /// cgroup, else from the thread's own cgroup file (read when the thread is new or renamed).
+    func updateThreads(_ p: inout ObservedProcess, _ st: ProcStat, cgroups: inout GuestCgroupScan, walkFound: Bool) {
         let pid = p.pid
         if p.numThreads <= 1 && !p.isQEMU {
             // Single-threaded: the process line is the thread line.
@@ -208,19 +376,36 @@ public final class GuestMapper: Sendable {
         guard let tids = try? proc.tids(pid) else { p.threads = [:]; return }
         var next: [Int: ObservedThread] = [:]
         next.reserveCapacity(tids.count)
+        var namedVCPUs = false
+        var unnamed: [Int] = []
         for tid in tids {
             guard let ts = try? proc.stat(pid, tid: tid) else { continue }
             let ticks = ts.utimeTicks &+ ts.stimeTicks
-            if var t = p.threads[tid], t.startTime == ts.startTimeTicks {
+            var t: ObservedThread
+            if let old = p.threads[tid], old.startTime == ts.startTimeTicks {
+                t = old
                 t.ticks = ticks
-                if t.comm != ts.comm {
-                    t.comm = ts.comm
-                    if p.isQEMU { t.part = (try? proc.cgroup(pid, tid: tid))?.placement?.part }
-                }
-                next[tid] = t
+                if t.comm != ts.comm { t.comm = ts.comm; t.partRead = false }
             } else {
-                let part = p.isQEMU ? (try? proc.cgroup(pid, tid: tid))?.placement?.part : p.placement?.part
-                next[tid] = ObservedThread(tid: tid, startTime: ts.startTimeTicks, comm: ts.comm, ticks: ticks, part: part)
+                t = ObservedThread(tid: tid, startTime: ts.startTimeTicks, comm: ts.comm, ticks: ticks,
+                                   part: p.isQEMU ? nil : p.placement?.part)
+            }
+            if p.isQEMU {
+                if ThreadRole.parseVCPU(ts.comm).matched { namedVCPUs = true }
+                if tid != pid && !ThreadRole.roleFromComm(ts.comm) { unnamed.append(tid) }
+            }
+            next[tid] = t
+        }
+        // Named vCPU threads mean QEMU names its threads: an unnamed one is a worker.
+        if p.isQEMU && !namedVCPUs && !unnamed.isEmpty {
+            let parts = walkFound ? p.placement.flatMap { cgroups.threadParts(ofGuest: $0.guestPath, cgroupfs: cgroupfs) } : nil
+            for tid in unnamed {
+                if let parts {
+                    next[tid]?.part = parts[tid] ?? p.placement?.part
+                } else if next[tid]?.partRead == false {
+                    next[tid]?.part = (try? proc.cgroup(pid, tid: tid))?.placement?.part
+                    next[tid]?.partRead = true
+                }
             }
         }
         p.threads = next
@@ -241,6 +426,11 @@ public final class GuestMapper: Sendable {
         return out
     }
 
+    /// "qemu-system-x86", "qemu-kvm", or Debian's "kvm" wrapper.
+    static func isQEMUComm(_ comm: String) -> Bool {
+        comm.hasPrefix("qemu-system") || comm == "qemu-kvm" || comm == "kvm"
+    }
+
     /// `[lxc monitor] <lxcpath> <name>` (LXC rewrites the monitor's argv as one string).
     static func parseLXCMonitor(_ cmd: Cmdline) -> (path: String, name: String)? {
         guard let first = cmd.arguments.first, first.hasPrefix("[lxc monitor] ") else { return nil }
@@ -250,6 +440,15 @@ public final class GuestMapper: Sendable {
         let path = rest[rest.startIndex..<space]
         guard !name.isEmpty else { return nil }
         return (String(path), String(name))
+    }
+
+    static func isAscending(_ e: [NumberedEntry]) -> Bool {
+        var last = Int.min
+        for x in e {
+            if x.number <= last { return false }
+            last = x.number
+        }
+        return true
     }
 
     static func clock(_ id: Int32) -> Double {

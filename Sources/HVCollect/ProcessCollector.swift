@@ -12,9 +12,10 @@ public struct ProcessCollector: Collector {
 
     /// - Parameters:
     ///   - procfs: procfs mount point (`--path.procfs`).
+    ///   - cgroupfs: cgroup root (`--path.cgroupfs`), where guests' cgroups are listed.
     ///   - runDir: libvirt's run directory root (`/run`): pidfiles are read from `<runDir>/libvirt/qemu`.
-    public init(procfs: String = "/proc", runDir: String = "/run") {
-        self.mapper = GuestMapper(procfs: procfs, libvirtRunDirectories: [runDir + "/libvirt/qemu"])
+    public init(procfs: String = "/proc", cgroupfs: String = "/sys/fs/cgroup", runDir: String = "/run") {
+        self.mapper = GuestMapper(procfs: procfs, cgroupfs: cgroupfs, libvirtRunDirectories: [runDir + "/libvirt/qemu"])
     }
 
     public func collect(into snapshot: inout Snapshot) throws {

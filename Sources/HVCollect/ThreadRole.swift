@@ -39,6 +39,11 @@ public enum ThreadRole {
         }
     }
 
+    /// True when a QEMU thread's comm alone gives its role (vCPU, I/O thread, vhost worker).
+    static func roleFromComm(_ comm: String) -> Bool {
+        parseVCPU(comm).matched || comm.hasPrefix("IO ") || comm.hasPrefix("vhost-")
+    }
+
     /// "CPU 3/KVM" -> (true, 3); "ALL CPUs/TCG" (single-threaded TCG) -> (true, nil).
     static func parseVCPU(_ comm: String) -> (matched: Bool, index: Int?) {
         if comm.hasPrefix("ALL CPUs/") { return (true, nil) }

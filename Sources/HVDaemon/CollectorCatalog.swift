@@ -39,7 +39,7 @@ public enum CollectorCatalog {
         },
         Entry(name: "processes", enabledByDefault: true,
               help: "Guest mapper: every process and thread to its guest (QEMU vCPU/emulator/iothread/vhost, containers); process and thread counts, host CPU by role.") { ctx in
-            ProcessCollector(procfs: ctx.settings.procfs, runDir: ctx.settings.runDir)
+            ProcessCollector(procfs: ctx.settings.procfs, cgroupfs: ctx.settings.cgroupfs, runDir: ctx.settings.runDir)
         },
         Entry(name: "cgroup", enabledByDefault: true,
               help: "Per-guest cgroup v1/v2 figures: CPU, throttling, memory, swap, OOM kills, block I/O, pressure; container network counters.") { ctx in

@@ -69,6 +69,28 @@ public struct CgroupFS: Sendable {
         try optional(dir + "/" + file, BlockIOTotals.parseBlkioThrottle)
     }
 
+    /// Every mounted hierarchy: the v2 tree (if any) first, then each v1 controller directory
+    /// under `root` (symbolic links such as `cpu -> cpu,cpuacct` are skipped).
+    public func hierarchies() -> [CgroupHierarchy] {
+        if isPureUnified { return [CgroupHierarchy(mount: root, isUnified: true, controllers: [])] }
+        var out: [CgroupHierarchy] = []
+        if let u = unifiedMount { out.append(CgroupHierarchy(mount: u, isUnified: true, controllers: [])) }
+        for name in (try? DirectoryReader.subdirectories(root)) ?? [] {
+            let mount = root + "/" + name
+            if mount == unifiedMount { continue }
+            out.append(CgroupHierarchy(mount: mount, isUnified: false,
+                                       controllers: CgroupHierarchy.controllers(fromDirectoryName: name)))
+        }
+        return out
+    }
+
+    /// Thread IDs in a cgroup directory: `cgroup.threads` (v2) or `tasks` (v1).
+    public func threads(_ dir: String, in hierarchy: CgroupHierarchy) throws -> [Int] {
+        let p = dir + "/" + hierarchy.threadsFile
+        let b = try FileReader.read(p)
+        return try parsing(p) { try PidList.parse(b) }
+    }
+
     /// PIDs in `dir/cgroup.procs`.
     public func procs(_ dir: String) throws -> [Int] {
         let p = dir + "/cgroup.procs"

@@ -18,6 +18,23 @@ public struct ProcFS: Sendable {
     /// All PIDs (thread-group leaders) currently listed in the procfs root.
     public func pids() throws -> [Int] { try DirectoryReader.numericNames(root) }
 
+    /// All PIDs with the inode of their `/proc/<pid>` directory (one `getdents64(2)` pass; see
+    /// `NumberedEntry` for what the inode tells).
+    public func pidEntries() throws -> [NumberedEntry] { try DirectoryReader.numberedEntries(root) }
+
+    /// Children of thread `tid` of process `pid` (`/proc/<pid>/task/<tid>/children`, Linux
+    /// CONFIG_PROC_CHILDREN). The children of kthreadd (PID 2) are the kernel threads.
+    public func children(_ pid: Int, tid: Int) throws -> [Int] {
+        try read(taskPath(pid, tid, "children"), PidList.parseSeparated)
+    }
+
+    /// The procfs a process sees as its `/proc` (`/proc/<pid>/root/proc`): a container's own
+    /// procfs, which lists the processes of the container's PID namespace.
+    public func procfsSeen(by pid: Int) -> ProcFS { ProcFS(root: path(pid, "root/proc")) }
+
+    /// Number of processes listed in this procfs root.
+    public func processCount() throws -> Int { try DirectoryReader.countNumeric(root) }
+
     /// All thread IDs of a process (`/proc/<pid>/task`).
     public func tids(_ pid: Int) throws -> [Int] { try DirectoryReader.numericNames(root + "/" + String(pid) + "/task") }
 

@@ -18,7 +18,7 @@ import Testing
     func run(_ host: FakeHost, _ guests: [Guest]) throws -> Snapshot {
         var s = Snapshot()
         s.guests = guests
-        try GuestMapper(procfs: host.proc, libvirtRunDirectories: [host.runDir]).attribute(into: &s)
+        try GuestMapper(procfs: host.proc, cgroupfs: host.cgroup, libvirtRunDirectories: [host.runDir]).attribute(into: &s)
         return s
     }
 
@@ -242,7 +242,7 @@ import Testing
         try qemu([.init(tid: 800, comm: "qemu-system-x86", ticks: 100), .init(tid: 801, comm: "CPU 0/TCG", ticks: 1000),
                   .init(tid: 802, comm: "worker", ticks: 200)])
         try h.process(900, comm: "sleep", cgroup: .text("0::/\n"))
-        let m = GuestMapper(procfs: h.proc, libvirtRunDirectories: [h.runDir])
+        let m = GuestMapper(procfs: h.proc, cgroupfs: h.cgroup, libvirtRunDirectories: [h.runDir])
         var s1 = Snapshot()
         s1.guests = [vm("a", Self.u1, id: 1)]
         let st1 = try m.attribute(into: &s1)

@@ -4,10 +4,15 @@ import Testing
 @testable import HVCollect
 
 /// Scan-cost harness (not a timed test): with HV_MAPPER_BENCH=1 it spawns 5,000 extra `sleep`
-/// processes, measures a full and an incremental scan with CLOCK_PROCESS_CPUTIME_ID, prints
-/// the figures and kills the sleeps it started.
+/// processes, measures full and incremental scans with CLOCK_PROCESS_CPUTIME_ID, prints the
+/// figures (also to `.build-mapper/scan-cost.txt`) and kills the sleeps it started.
 ///
-///     HV_MAPPER_BENCH=1 swift test -c release --scratch-path .build-mapper --filter MapperScanCost
+///     HV_MAPPER_BENCH=1 swift test -c release -Xswiftc -enable-testing \
+///         --scratch-path .build-mapper-rel --filter MapperScanCost
+///
+/// "incremental scan" follows a full scan, while the host processes' details (one stat read
+/// each, `hostDetailsPerScan` per scan) are still being read; "steady state" is after they all
+/// were.
 @Suite struct MapperScanCost {
     static var enabled: Bool { ProcessInfo.processInfo.environment["HV_MAPPER_BENCH"] == "1" }
 
@@ -40,8 +45,9 @@ import Testing
             wall.append(last.durationSeconds)
         }
         cpu.sort(); wall.sort()
-        let line = String(format: "%@: processes=%d threads=%d classified=%d reused=%d  cpu median %.1f ms (min %.1f)  wall median %.1f ms",
-                          label, last.processes, last.threads, last.classified, last.reused,
+        let line = String(format: "%@: processes=%d guest=%d threads=%d classified=%d reused=%d hostStatReads=%d pending=%d nsReads=%d cgroupReads=%d  cpu median %.1f ms (min %.1f)  wall median %.1f ms",
+                          label, last.processes, last.guestCandidates, last.threads, last.classified, last.reused,
+                          last.hostDetailsRead, last.hostDetailsPending, last.namespaceReads, last.cgroupReads,
                           cpu[cpu.count / 2] * 1000, cpu[0] * 1000, wall[wall.count / 2] * 1000)
         print(line)
         return line
@@ -63,6 +69,9 @@ import Testing
         let m = GuestMapper(youngProcessSeconds: 0)
         try m.scan()
         lines.append(try Self.measure("incremental scan", rounds: 9) { try m.scan() })
+        // Steady state: every host process's details read.
+        for _ in 0..<200 where try m.scan().hostDetailsPending > 0 {}
+        lines.append(try Self.measure("incremental scan, steady state", rounds: 9) { try m.scan() })
         // Default settings: processes younger than 30 s are re-checked (the sleeps are young).
         let young = GuestMapper()
         try young.scan()
@@ -72,7 +81,8 @@ import Testing
         var warm = Snapshot()
         try a.attribute(into: &warm)
         let guests = Lab.isUp ? Lab.snapshotGuests() : []
-        lines.append(try Self.measure("incremental attribute (collector)", rounds: 9) {
+        for _ in 0..<200 where try a.scan().hostDetailsPending > 0 {}
+        lines.append(try Self.measure("incremental attribute (collector), steady state", rounds: 9) {
             var s = Snapshot()
             s.guests = guests
             return try a.attribute(into: &s)
