@@ -28,12 +28,15 @@ struct JobTracker {
         var departedAt: Double?
         /// Running samples taken of the current (or, once it ended, the last) job.
         var samples = 0
+        /// Reads of the completed-job record still to make after a job ended without one
+        /// (libvirt may publish it a moment late, or its event may fall between connections).
+        var recheck = 0
 
         init(name: String) { self.name = name }
 
         /// Wants a sample soon: a job runs, one just ended, a block job runs, or an event said so.
         func isHot(monotonic now: Double) -> Bool {
-            current != nil || pendingEnd != nil || !blockJobs.isEmpty || blockHot || hotUntil > now
+            current != nil || pendingEnd != nil || !blockJobs.isEmpty || blockHot || recheck > 0 || hotUntil > now
         }
     }
 
@@ -106,6 +109,22 @@ struct JobTracker {
                                    stateReason: Int?, running: Bool, wall: Double) {
         with(uuid, name) { e in
             defer { e.initialLoaded = true }
+            if e.recheck > 0, e.pendingEnd == nil, e.current == nil, let last = e.last,
+               last.outcome == .unknown || last.outcome == .cancelled {
+                // A job ended without a record; a record that shows up now is that job's.
+                e.recheck -= 1
+                if type != 0, let params, !params.items.isEmpty, DomainJobMapping.identity(params) != e.completedIdentity {
+                    var j = DomainJobMapping.job(type: type, params)
+                    j.outcome = j.outcome ?? .completed
+                    j.endedAtSeconds = last.endedAtSeconds
+                    j.observedAtSeconds = last.endedAtSeconds
+                    j.peakProgressRatio = maxOptional(last.peakProgressRatio, j.progressRatio)
+                    e.last = j
+                    e.completedIdentity = DomainJobMapping.identity(params)
+                    e.recheck = 0
+                }
+                return
+            }
             guard type != 0, let params, !params.items.isEmpty else {
                 Self.finalizePending(&e, stateReason: stateReason, running: running)
                 return
@@ -221,6 +240,7 @@ struct JobTracker {
         e.current = nil
         e.pendingEnd = nil
         e.initialLoaded = true
+        e.recheck = 0
     }
 
     /// A job vanished and libvirt kept no record for it: keep the last sample as the last
@@ -236,6 +256,7 @@ struct JobTracker {
         j.observedAtSeconds = p.endedAt
         e.last = j
         e.pendingEnd = nil
+        e.recheck = 3
     }
 }
 

@@ -26,6 +26,7 @@ struct ProbeResult: Sendable {
     var domainUnavailable = false
     var completedAsked = false
     var completed: (type: Int, params: TypedParameters)?
+    var completedError: String?
     var stateReason: Int?
     var running = false
     var domainID: Int?
@@ -54,7 +55,7 @@ extension JobsCollector {
         let jobGone = out.current.map { $0.type == 0 } ?? true
         if r.readCompleted || (r.trackedRunning && jobGone) {
             out.completedAsked = true
-            out.completed = try? d.completedJobStats()
+            do { out.completed = try d.completedJobStats() } catch { out.completedError = error.description }
             if let st = try? d.state() {
                 out.stateReason = st.reason
                 out.running = st.state == 1

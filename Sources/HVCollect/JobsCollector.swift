@@ -52,7 +52,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         var generation = -1
         /// Connection losses seen (daemon restarts end running jobs).
         var losses = 0
-        var registeredOn: ObjectIdentifier?
+        /// Generation of the connection the job events are registered on.
+        var registeredOn: Int?
         var registration: (connection: LibvirtConnection, registration: JobEventRegistration)?
         var tracker = JobTracker()
         /// Domain handles from the last list (or a lookup after an event), by UUID.
@@ -104,7 +105,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             var out: [ProbeRequest] = []
             for d in all {
                 let e = s.tracker[d.uuid]
-                let tracked = e?.current != nil || e?.pendingEnd != nil
+                let tracked = e?.current != nil || e?.pendingEnd != nil || (e?.recheck ?? 0) > 0
                 // Inactive domains have no job, unless one we watched just ended (a save).
                 guard d.id != nil || tracked else { continue }
                 if s.inFlight[d.uuid, default: 0] > 0 { skipped.insert(d.uuid); continue }
@@ -140,8 +141,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 old = s.registration
                 s.registration = nil
             }
-            guard s.registeredOn != ObjectIdentifier(conn) else { return (false, old) }
-            s.registeredOn = ObjectIdentifier(conn)
+            guard s.registeredOn != generation else { return (false, old) }
+            s.registeredOn = generation
             return (true, old)
         }
         if let (c, r) = old {
@@ -166,7 +167,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         let tracked = e?.current != nil || e?.pendingEnd != nil
         let disks = s.disks[uuid].flatMap { cached in cached.id == d?.id ? cached.targets : nil }
         return ProbeRequest(uuid: uuid, name: e?.name ?? d?.name ?? "", domain: d,
-                            readCompleted: !(e?.initialLoaded ?? false) || e?.pendingEnd != nil,
+                            readCompleted: !(e?.initialLoaded ?? false) || e?.pendingEnd != nil || (e?.recheck ?? 0) > 0,
                             trackedRunning: tracked, disks: disks,
                             blocks: d?.id != nil || (e.map { !$0.blockJobs.isEmpty || $0.blockHot } ?? false))
     }
@@ -199,6 +200,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 s.tracker.observeCurrent(req.uuid, name: name, type: type, params: params, wall: wall)
             } else if r.domainUnavailable {
                 s.tracker.observeUnavailable(req.uuid, wall: wall)
+            }
+            if let e = r.completedError {
+                logger.debug("reading the completed-job record failed", metadata: ["domain": "\(name)", "error": "\(e)"])
             }
             if r.completedAsked {
                 s.tracker.observeCompleted(req.uuid, name: name, type: r.completed?.type ?? 0, params: r.completed?.params,

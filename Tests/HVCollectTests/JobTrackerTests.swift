@@ -76,6 +76,27 @@ struct JobTrackerTests {
         #expect(t[uuid]?.last?.outcome == .unknown)
     }
 
+    @Test func aRecordThatComesLateReplacesTheUnknownOutcome() throws {
+        var t = JobTracker()
+        t.observeCompleted(uuid, name: "g", type: 0, params: nil, stateReason: 1, running: true, wall: 10)
+        t.observeCurrent(uuid, name: "g", type: 2, params: running(elapsedMs: 9000, remaining: 0), wall: 19)
+        t.observeCurrent(uuid, name: "g", type: 0, params: TypedParameters(), wall: 20)
+        t.observeCompleted(uuid, name: "g", type: 0, params: nil, stateReason: 4, running: false, wall: 20)
+        #expect(t[uuid]?.last?.outcome == .unknown)
+        #expect(t.hot(monotonic: 0) == [uuid])              // the record is asked for again
+        let (type, record) = try JobFixtures.load("save-completed.txt")
+        t.observeCompleted(uuid, name: "g", type: type, params: record, stateReason: 4, running: false, wall: 21)
+        let last = try #require(t[uuid]?.last)
+        #expect(last.outcome == .completed && last.elapsedSeconds == 9.356 && last.endedAtSeconds == 20)
+        #expect(t.hot(monotonic: 0).isEmpty)
+        // Without a record the re-reads stop after three.
+        var u = JobTracker()
+        u.observeCurrent(uuid, name: "g", type: 2, params: running(elapsedMs: 900, remaining: 10), wall: 1)
+        u.observeCurrent(uuid, name: "g", type: 0, params: TypedParameters(), wall: 2)
+        for w in 2...5 { u.observeCompleted(uuid, name: "g", type: 0, params: nil, stateReason: 5, running: true, wall: Double(w)) }
+        #expect(u[uuid]?.last?.outcome == .unknown && u.hot(monotonic: 0).isEmpty)
+    }
+
     @Test func migrationSourceEventArrivesAfterTheDomainVanished() throws {
         var t = JobTracker()
         t.observeCompleted(uuid, name: "hv-job1", type: 0, params: nil, stateReason: 1, running: true, wall: 10)

@@ -30,7 +30,11 @@ enum JobsLab {
         return out
     }
 
-    static let logger = Logger(label: "jobs-lab")
+    static let logger: Logger = {
+        var l = Logger(label: "jobs-lab")
+        l.logLevel = .debug
+        return l
+    }()
 
     /// Suffix for the names of what the tests create (guests, pools): another checkout's
     /// test run on this machine (CI copies) uses the same libvirtd.

@@ -76,8 +76,11 @@ struct JobsLabTests {
         #expect(samples.last!.dataProcessedBytes! > samples.first!.dataProcessedBytes!)
         #expect(samples.last!.progressRatio! > samples.first!.progressRatio!)
 
-        // Ended: the guest is shut off, its completed statistics are its last job.
-        Thread.sleep(forTimeInterval: 1)
+        // Ended: the guest is shut off, its completed statistics are its last job (libvirt
+        // may publish its record a moment after the domain stopped: allow a few seconds).
+        _ = JobsLab.waitUntil(8, interval: 1) {
+            (try? exporter.scrape()).flatMap { exporter.guest(g.name, in: $0)?.lastJob?.outcome } == .completed
+        }
         s = try exporter.scrape()
         let after = try #require(exporter.guest(g.name, in: s))
         #expect(after.state == .shutoff && after.job == nil)

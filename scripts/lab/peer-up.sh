@@ -82,8 +82,13 @@ mount --bind "$d/log" /var/log/libvirt
 mount --bind "$d/lib" /var/lib/libvirt
 mount --bind "$d/cache" /var/cache/libvirt
 hostname hvmig-peer
-# The daemons must not keep the caller's stdout/stderr open (a caller reading them to the
-# end would wait for as long as the daemons run).
+# The daemons must not keep any of the caller's file descriptors open: a caller reading
+# our output to the end, or watching a descriptor to learn that we exited (Foundation's
+# Process does), would wait for as long as the daemons run.
+for fd in /proc/$$/fd/*; do
+  n=${fd##*/}
+  if [[ "$n" =~ ^[0-9]+$ ]] && (( n > 2 )); then eval "exec $n>&-" 2>/dev/null || true; fi
+done
 virtlogd -d -p /run/libvirt/peer-virtlogd.pid </dev/null >/dev/null 2>&1
 libvirtd -d -l -p /run/libvirt/peer-libvirtd.pid </dev/null >/dev/null 2>&1
 INNER

@@ -1,0 +1,37 @@
+import HVModel
+import Testing
+@testable import HVCollect
+
+/// The pools and jobs collectors on libvirt's built-in test driver (`test:///default`, in
+/// process, no daemon): one running dir pool, one running domain whose driver supports no
+/// job statistics. Runs anywhere libvirt is installed.
+struct TestDriverPoolsJobsTests {
+    @Test func poolOfTheTestDriver() throws {
+        let c = StoragePoolCollector(session: JobsLab.session("test:///default"), timeout: 5, logger: JobsLab.logger)
+        var s = Snapshot()
+        try c.collect(into: &s)
+        let p = try #require(s.storagePools.first { $0.name == "default-pool" })
+        #expect(p.state == 2 && p.type == "dir" && p.timedOut == false && p.error == nil)
+        #expect(p.capacityBytes ?? 0 > 0 && p.availableBytes != nil && p.allocationBytes != nil)
+        #expect(p.volumes != nil && p.persistent == true && p.autostart == false)
+        #expect(p.targetPath == "/default-pool")
+        // A second scrape uses the cached XML and gives the same.
+        var s2 = Snapshot()
+        try c.collect(into: &s2)
+        #expect(s2.storagePools == s.storagePools)
+    }
+
+    @Test func driverWithoutJobStatisticsGivesNoJobsAndNoTimeouts() throws {
+        let jobs = JobsCollector(session: JobsLab.session("test:///default"), timeout: 5, logger: JobsLab.logger)
+        var s = Snapshot()
+        s.libvirt = LibvirtStatus(uri: "test:///default", up: true)
+        s.guests = [Guest(name: "test", uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f", kind: .vm, driver: "test", state: .running)]
+        try jobs.collect(into: &s)
+        #expect(s.guests.count == 1)
+        #expect(s.guests[0].job == nil && s.guests[0].lastJob == nil && s.guests[0].blockJobs.isEmpty)
+        #expect(s.guests[0].timedOut == false)
+        #expect(s.departedJobs.isEmpty)
+        // Nothing to sample afterwards.
+        #expect(jobs.state.withLock { $0.tracker.hot(monotonic: Clock.monotonic()) }.isEmpty)
+    }
+}
