@@ -59,17 +59,25 @@ struct JobTracker {
 
     // MARK: observations
 
-    /// Current-job statistics (`virDomainGetJobStats`, flags 0). Returns true when the
-    /// completed-job record should be read now (a tracked job just ended).
+    /// Current-job statistics (`virDomainGetJobStats`, flags 0): `wall` when the answer came,
+    /// `askedAt` when the call was made. Returns true when the completed-job record should be
+    /// read now (a tracked job just ended).
     @discardableResult
-    mutating func observeCurrent(_ uuid: String, name: String, type: Int, params: TypedParameters, wall: Double) -> Bool {
+    mutating func observeCurrent(_ uuid: String, name: String, type: Int, params: TypedParameters, wall: Double,
+                                 askedAt: Double? = nil) -> Bool {
         var wantCompleted = false
         with(uuid, name) { e in
             e.departedAt = nil
             switch type {
             case 1, 2:
+                // A sample taken before the last job ended, answered late (a call that
+                // outlived its deadline): stale, it must not reopen that job.
+                if let end = e.last?.endedAtSeconds, (askedAt ?? wall) < end { return }
                 var j = DomainJobMapping.job(type: type, params)
                 j.observedAtSeconds = wall
+                if let c = e.current, c.operation == j.operation, let ce = c.elapsedSeconds, let je = j.elapsedSeconds, je < ce {
+                    return   // older than the sample we have
+                }
                 // Same job as the last sample (same operation, time not gone backwards): keep its peak.
                 var peak = j.progressRatio
                 if let c = e.current, c.operation == j.operation, (c.elapsedSeconds ?? 0) <= (j.elapsedSeconds ?? .infinity) {

@@ -20,6 +20,9 @@ struct ProbeRequest: Sendable {
 
 /// One domain's answers (nil / false: not asked or failed).
 struct ProbeResult: Sendable {
+    /// When the probe started, seconds since the epoch (its answers are as of then; an
+    /// answer that comes late must not pass for a new one).
+    var startedAt = Clock.wall()
     var lookedUp: LibvirtDomain?
     var current: (type: Int, params: TypedParameters)?
     /// The domain is gone or not running any more (VIR_ERR_NO_DOMAIN, VIR_ERR_OPERATION_INVALID).

@@ -197,7 +197,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             if let d = r.lookedUp { s.domains[req.uuid] = d }
             let name = r.lookedUp?.name ?? req.name
             if let (type, params) = r.current {
-                s.tracker.observeCurrent(req.uuid, name: name, type: type, params: params, wall: wall)
+                s.tracker.observeCurrent(req.uuid, name: name, type: type, params: params, wall: wall, askedAt: r.startedAt)
             } else if r.domainUnavailable {
                 s.tracker.observeUnavailable(req.uuid, wall: wall)
             }
@@ -207,6 +207,16 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             if r.completedAsked {
                 s.tracker.observeCompleted(req.uuid, name: name, type: r.completed?.type ?? 0, params: r.completed?.params,
                                            stateReason: r.stateReason, running: r.running, wall: wall)
+            }
+            if r.completedAsked || r.domainUnavailable {
+                let e = s.tracker[req.uuid]
+                logger.debug("job record", metadata: [
+                    "domain": "\(name)", "current_type": "\(r.current.map { String($0.type) } ?? "-")",
+                    "unavailable": "\(r.domainUnavailable)", "record_type": "\(r.completed.map { String($0.type) } ?? "-")",
+                    "record": "\(r.completed.map { DomainJobMapping.identity($0.params) } ?? "-")",
+                    "last_outcome": "\(e?.last?.outcome?.rawValue ?? "-")", "recheck": "\(e?.recheck ?? 0)",
+                    "pending": "\(e?.pendingEnd != nil)", "running_job": "\(e?.current != nil)",
+                ])
             }
             if let jobs = r.blockJobs { s.tracker.observeBlockJobs(req.uuid, name: name, jobs) }
             if let disks = r.disks { s.disks[req.uuid] = (r.domainID, disks) }

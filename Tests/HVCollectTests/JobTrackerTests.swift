@@ -140,6 +140,25 @@ struct JobTrackerTests {
         #expect(t[uuid]?.last?.endedAtSeconds == 21)
     }
 
+    @Test func aLateSampleDoesNotReopenAFinishedJob() throws {
+        var t = JobTracker()
+        t.observeCurrent(uuid, name: "g", type: 2, params: running(elapsedMs: 5000, remaining: 50_000_000), wall: 5)
+        let (type, record) = try JobFixtures.load("save-completed.txt")
+        t.observeCurrent(uuid, name: "g", type: type, params: record, wall: 10)   // shown as completed for a moment
+        #expect(t[uuid]?.last?.outcome == .completed && t[uuid]?.current == nil)
+        // A call made at 7 s (before the end) answers now: ignored.
+        t.observeCurrent(uuid, name: "g", type: 2, params: running(elapsedMs: 7000, remaining: 20_000_000), wall: 10.5, askedAt: 7)
+        #expect(t[uuid]?.current == nil)
+        t.observeUnavailable(uuid, wall: 11)
+        t.observeCompleted(uuid, name: "g", type: type, params: record, stateReason: 4, running: false, wall: 11)
+        #expect(t[uuid]?.last?.outcome == .completed && t[uuid]?.last?.endedAtSeconds == 10)
+        // Samples out of order within one job: the newer stays.
+        var u = JobTracker()
+        u.observeCurrent(uuid, name: "g", type: 2, params: running(elapsedMs: 3000, remaining: 10), wall: 3)
+        u.observeCurrent(uuid, name: "g", type: 2, params: running(elapsedMs: 2000, remaining: 90), wall: 2)
+        #expect(u[uuid]?.current?.elapsedSeconds == 3)
+    }
+
     @Test func peakSurvivesARatioThatFallsBack() {
         // Pre-copy: the remaining figure grows again when the guest dirties memory.
         var t = JobTracker()
