@@ -48,6 +48,21 @@ struct GuestCgroupScan: Sendable {
     init(cgroupfs: CgroupFS) {
         hierarchies = cgroupfs.hierarchies()
         for i in hierarchies.indices { discover(hierarchies[i].mount, "", depth: 0, hierarchy: i) }
+        walkGuests(cgroupfs)
+    }
+
+    /// The same guest directories, their processes read again (for a scan in which no new
+    /// process appeared: no new guest can have either).
+    func rewalked(_ cgroupfs: CgroupFS) -> GuestCgroupScan {
+        var next = GuestCgroupScan()
+        next.hierarchies = hierarchies
+        next.guests = guests
+        next.guestPaths = guestPaths
+        next.walkGuests(cgroupfs)
+        return next
+    }
+
+    mutating func walkGuests(_ cgroupfs: CgroupFS) {
         for path in guestPaths {
             guard let g = guests[path], let h = preferredHierarchy(g) else { continue }
             let qemu: Bool
@@ -82,6 +97,22 @@ struct GuestCgroupScan: Sendable {
             if h.isUnified { unified = path } else { for c in h.controllers { v1[c] = path } }
         }
         return (unified, v1)
+    }
+
+    /// Number of processes in a guest's cgroup subtree now (read again, in the walked
+    /// hierarchy); nil for an unknown guest.
+    mutating func countProcesses(ofGuest path: String, cgroupfs: CgroupFS) -> Int? {
+        guard let g = guests[path], let hi = preferredHierarchy(g) else { return nil }
+        let h = hierarchies[hi]
+        var seen = Set<Int>()
+        func visit(_ dir: String, _ depth: Int) {
+            reads += 2
+            if let pids = try? cgroupfs.procs(dir) { for pid in pids where pid > 0 { seen.insert(pid) } }
+            guard depth < GuestCgroupScan.maxGuestDepth else { return }
+            for name in (try? DirectoryReader.subdirectories(dir)) ?? [] { visit(dir + "/" + name, depth + 1) }
+        }
+        visit(h.mount + path, 0)
+        return seen.count
     }
 
     // MARK: - Discovery

@@ -4,22 +4,21 @@ import HVSystem
 extension GuestMapper {
     /// Reads `/proc/<pid>/stat` of up to `limit` host processes waiting for it (see
     /// `State.pendingFresh`): their comm for the process table, and the evidence that makes a
-    /// process outside every guest cgroup a guest candidate (`promotes`). While more are
-    /// waiting than the limit allows, the kernel threads (kthreadd's children) go first: the
-    /// per-VM ones among them are only found by their comm.
+    /// process outside every guest cgroup a guest candidate (`promotes`). When more new
+    /// processes appear than the limit allows (the first scan), the kernel threads (kthreadd's
+    /// children) go first: the per-VM ones among them are only found by their comm.
     func readHostDetails(_ s: inout State, limit: Int, now: Double, stats: inout MapperScanStats) {
         let waiting = s.pendingFresh.count + s.pendingBacklog.count + s.pendingYoung.count
         guard limit > 0, waiting > 0 else { stats.hostDetailsPending = waiting; return }
         var order: [Int] = []
         order.reserveCapacity(min(limit, waiting))
-        if s.pendingFresh.count + s.pendingBacklog.count > limit,
-           let kernelThreads = try? proc.children(2, tid: 2), !kernelThreads.isEmpty {
+        if s.pendingFresh.count > limit, let kernelThreads = try? proc.children(2, tid: 2), !kernelThreads.isEmpty {
+            // A first scan (or a burst of new processes): kernel threads first.
             let k = Set(kernelThreads)
-            for i in s.pendingFresh + s.pendingBacklog where k.contains(s.listed[i]) && order.count < limit { order.append(i) }
+            for i in s.pendingFresh where k.contains(s.listed[i]) && order.count < limit { order.append(i) }
             if !order.isEmpty {
                 let taken = Set(order)
                 s.pendingFresh.removeAll { taken.contains($0) }
-                s.pendingBacklog.removeAll { taken.contains($0) }
             }
         }
         // What is not read now waits for the next scan (or the fallback in this one).

@@ -8,7 +8,8 @@ extension GuestMapper {
     /// init (innermost PID 1, earliest started) shows the container's own procfs at
     /// `/proc/<init>/root/proc`; when that procfs belongs to the container's PID namespace (its
     /// PID 1 has the init's `ns/pid`) and lists no more processes than the container's cgroups
-    /// hold plus its known escapees, nothing is read. Otherwise (more processes, no init, no
+    /// hold plus its known escapees (counted twice, cgroups first, before concluding), nothing
+    /// is read. Otherwise (more processes, no init, no
     /// procfs) the `ns/pid` link of every host process not read before is read once; processes
     /// in a container's namespace become guest candidates (`Promotion.namespace`), on this and
     /// every later scan.
@@ -42,10 +43,14 @@ extension GuestMapper {
             containers[pl.guestPath] = c
         }
         guard !containers.isEmpty else { return }
+        // Nothing new and the same processes in every container's cgroups as at the last
+        // check that found nothing to search for: nothing to do.
+        let members = containers.mapValues(\.members)
+        if s.settledContainers == members { return }
 
         var containerNamespaces = Set<UInt64>()
         var suspect = false
-        for c in containers.values {
+        for (path, c) in containers {
             containerNamespaces.formUnion(c.namespaces)
             guard let initPID = c.initPID, let ns = c.initNamespace else { suspect = true; continue }
             let inner = proc.procfsSeen(by: initPID)
@@ -54,8 +59,17 @@ extension GuestMapper {
                 suspect = true
                 continue
             }
-            if listed > c.members + (escapees[ns] ?? 0) { suspect = true }
+            let known = escapees[ns] ?? 0
+            if listed > c.members + known {
+                // A process may have started since the cgroups were read: count both again,
+                // the cgroups first.
+                if let again = s.cgroups.countProcesses(ofGuest: path, cgroupfs: cgroupfs),
+                   let relisted = try? inner.processCount(), relisted <= again + known { continue }
+                suspect = true
+            }
         }
+
+        s.settledContainers = suspect ? nil : members
 
         var promote: [Int] = []
         for i in s.foreignNamespace {

@@ -6,30 +6,35 @@ import Synchronization
 /// Attributes every process and thread on the host to a guest (a QEMU domain or a container)
 /// or to the host, incrementally.
 ///
-/// Guests are found from the guest side, not by classifying every host PID (a host runs
-/// thousands of processes nobody exports; reading a few /proc files for each cost 250 ms of
-/// CPU per 5,000 processes):
+/// Guests are found from the guest side, not by classifying every host PID: a host runs
+/// thousands of processes nobody exports, and reading a few /proc files of each cost 235 ms of
+/// CPU per 5,000 processes on a full scan and 99 ms on an incremental one. Now (same host,
+/// `MapperScanCost`): about 14 ms and 9 ms, most of it the kernel listing /proc.
 /// - Guest cgroups (`GuestCgroupScan`): the few parent directories where they live are listed
-///   in every hierarchy, and each guest's `cgroup.procs` (and, for libvirt's emulator / vcpuN
-///   / iothreadN cgroups, the thread lists) read: all guest PIDs and the cgroup part of each
-///   QEMU thread, in a few dozen small reads.
+///   in every hierarchy and each guest's `cgroup.procs` read (in one hierarchy, v2 first): all
+///   guest PIDs in a few dozen small reads. libvirt's vcpuN / iothreadN thread lists are read
+///   only for a QEMU that does not name its threads.
 /// - libvirt pidfiles in `libvirtRunDirectories` (a QEMU of a libvirtd without cgroups).
 /// - The PID set: one `getdents64` pass over /proc per scan, which also gives the inode of
 ///   each `/proc/<pid>`: a reused PID gets a new inode, so host PIDs need no file read to stay
-///   apart (see `HostProcess`).
+///   apart (see `HostProcess`). When no process is new since the last scan, no guest, pidfile
+///   or escapee can be new either: the guests' cgroups are read again but not looked for, and
+///   the pidfiles and containers' procfs are not read (at least every `rediscoveryScans` scans
+///   they are).
 /// - Host processes: nothing is read on an incremental scan. For new PIDs, `/proc/<pid>/stat`
 ///   is read once, at most `hostDetailsPerScan` per scan (new PIDs first, then the backlog
-///   left by the first scans, then processes read while young); that gives their comm for
-///   the `/json` table and finds guest processes outside every guest cgroup and pidfile by
-///   their comm: a QEMU of another libvirtd (then identified by its `-uuid`), swtpm (by the
-///   UUID in its state directory), an LXC monitor, and the per-VM kernel threads
-///   `vhost-<qemupid>` (before Linux 6.4) and `kvm-pit/<qemupid>`. kthreadd's children go first
-///   while a backlog remains.
+///   left by the first scan, then processes read while young). This is more than the bare
+///   minimum (an empty comm for host processes) on purpose: it gives the `/json` table its
+///   comm, and it finds guest processes outside every guest cgroup and pidfile by their comm:
+///   a QEMU of another libvirtd (then identified by its `-uuid`), swtpm (by the UUID in its
+///   state directory), an LXC monitor, and the per-VM kernel threads `vhost-<qemupid>` (before
+///   Linux 6.4) and `kvm-pit/<qemupid>`. On the first scan, kthreadd's children go first. A
+///   start-up backlog of 5,000 processes is read in about 40 scans, each about 3 ms dearer.
 /// - Containers' escapees (a process that left its container's cgroup but still runs in its
-///   PID namespace): each container's own procfs (`/proc/<init>/root/proc`, checked to be its
-///   PID namespace's) is counted; only when it lists more processes than the container's
-///   cgroups hold (or cannot be counted) is `ns/pid` read for host PIDs not read before, once
-///   per process.
+///   PID namespace): rather than reading `ns/pid` of every new PID whenever a container exists,
+///   each container's own procfs (`/proc/<init>/root/proc`, checked to be its PID namespace's)
+///   is counted; only when it lists more processes than the container's cgroups hold (or
+///   cannot be counted) is `ns/pid` read, once per process, for host PIDs not read before.
 /// - Fallback (`attribute` only): when a running libvirt QEMU guest has no process after all
 ///   of the above (libvirt without cgroups and with pidfiles elsewhere), the stat of every host
 ///   PID without settled details is read in that scan, ignoring the budget. It costs one full
@@ -47,19 +52,22 @@ import Synchronization
 /// - Containers: their cgroup (`lxc.payload.NAME`, `lxc.payload/NAME`, `lxc/NAME`, LXD
 ///   `<project>_<name>`, libvirt-lxc, nspawn), then the PID namespace.
 ///
-/// Cost per scan: the /proc listing, the cgroup listings and `cgroup.procs` / thread-list reads
-/// of the guests, `/proc/<pid>/stat` of every guest process and `/proc/<pid>/task/<tid>/stat` of
-/// every thread of multi-threaded guest processes (CPU by role needs them), plus the bounded
-/// host details above. Evidence of a guest process (cmdline, status, ns) is gathered when it
-/// is first seen, again while it is younger than `youngProcessSeconds`, or when its comm,
-/// pidfile or cgroup owner changes; PID reuse among guest processes is caught by the start
-/// time in their stat.
+/// Cost per scan: the /proc listing, the guests' `cgroup.procs`, `/proc/<pid>/stat` of every
+/// guest process and `/proc/<pid>/task/<tid>/stat` of every thread of multi-threaded guest
+/// processes (CPU by role needs them), plus the bounded host details above. Evidence of a guest
+/// process (cmdline, status, ns) is gathered when it is first seen, again while it is younger
+/// than `youngProcessSeconds`, or when its comm, pidfile or cgroup owner changes; PID reuse
+/// among guest processes is caught by the start time in their stat.
 ///
-/// Limits: a host process's comm is the one it had when first read ("" until then, for at most
-/// a few scans after start-up) and may be stale after an exec; host processes' CPU and RSS are
-/// not measured (0 in `ProcessEntry`); guest cgroups outside the parent directories above
-/// (e.g. rootless containers under a user slice) are found only through a guest process's
-/// comm or namespace.
+/// Limits: host PIDs are told apart by their /proc inode only: a PID reused within the instant
+/// between its old process's exit and the kernel dropping that /proc entry would be missed
+/// (and a dropped dentry cache makes known processes look new: their stat is read again). A
+/// host process's comm is the one it had when first read ("" until then, for at most a few
+/// scans after start-up) and may be stale after an exec; host processes' CPU and RSS are not
+/// measured (0 in `ProcessEntry`); guest cgroups outside the parent directories above (e.g.
+/// rootless containers under a user slice) are found only through a guest process's comm or
+/// namespace; an escapee whose container's procfs is unreadable costs one `ns/pid` read per new
+/// host process.
 ///
 /// `ProcessEntry` output: every PID on the host, and every TID of guest processes (with its
 /// role and CPU time); threads of host processes are not listed.
@@ -96,6 +104,12 @@ public final class GuestMapper: Sendable {
         var foreignNamespace: [Int] = []
         /// The latest cgroup scan (guest directories and the hierarchies they exist in).
         var cgroups = GuestCgroupScan()
+        /// Scans since the guest cgroups were last discovered (and the pidfiles read).
+        var scansSinceDiscovery = Int.max
+        var pidfiles: [Int: String] = [:]
+        /// Container processes per guest path at the last namespace check that found nothing
+        /// to search for (`checkNamespaces` is skipped while nothing changes).
+        var settledContainers: [String: Int]?
         /// CPU ticks of every guest thread at the previous attribution (for monotonic sums).
         var lastTicks: [ThreadKey: UInt64] = [:]
         /// Host CPU used by each guest's threads, by role, clock ticks (monotonic).
@@ -176,8 +190,20 @@ public final class GuestMapper: Sendable {
         var stats = MapperScanStats()
         var entries = try proc.pidEntries()
         if !GuestMapper.isAscending(entries) { entries.sort { $0.number < $1.number } }
-        let pidfiles = readPidfiles()
-        s.cgroups = GuestCgroupScan(cgroupfs: cgroupfs)
+        // No new process since the last scan: no new guest, pidfile or escapee can exist
+        // either, so the guests' cgroups are only read again, not looked for (at least every
+        // `rediscoveryScans` scans they are).
+        let quiet = GuestMapper.noNewProcess(entries, s.listed, s.hosts)
+        s.scansSinceDiscovery = s.scansSinceDiscovery == Int.max ? Int.max : s.scansSinceDiscovery + 1
+        if quiet && s.scansSinceDiscovery < GuestMapper.rediscoveryScans {
+            s.cgroups = s.cgroups.rewalked(cgroupfs)
+        } else {
+            s.pidfiles = readPidfiles()
+            s.cgroups = GuestCgroupScan(cgroupfs: cgroupfs)
+            s.scansSinceDiscovery = 0
+            s.settledContainers = nil
+        }
+        let pidfiles = s.pidfiles
 
         // PIDs that may be guest processes, ascending, merged with the (ascending) listing:
         // host PIDs cost no hashing.
@@ -440,6 +466,21 @@ public final class GuestMapper: Sendable {
         let path = rest[rest.startIndex..<space]
         guard !name.isEmpty else { return nil }
         return (String(path), String(name))
+    }
+
+    /// Guest cgroups and pidfiles are looked for again at least this often (scans), even when
+    /// no process appeared.
+    static let rediscoveryScans = 8
+
+    /// True when every listed process was in the previous listing with the same inode.
+    static func noNewProcess(_ entries: [NumberedEntry], _ oldPIDs: [Int], _ oldHosts: [HostProcess]) -> Bool {
+        guard !oldPIDs.isEmpty else { return false }
+        var j = 0
+        for e in entries {
+            while j < oldPIDs.count && oldPIDs[j] < e.number { j += 1 }
+            guard j < oldPIDs.count, oldPIDs[j] == e.number, oldHosts[j].inode == e.inode else { return false }
+        }
+        return true
     }
 
     static func isAscending(_ e: [NumberedEntry]) -> Bool {

@@ -18,35 +18,27 @@ public enum FileReader {
 
     /// Reads the whole file at `path` into `buffer`, replacing its content and reusing its
     /// capacity (the guest mapper reads thousands of small files per scan with one buffer).
+    /// Bytes go through a 16 KiB scratch area on the stack and are appended with one copy per
+    /// `read(2)` (no zero-filling of the array, which costs much in debug builds).
     public static func read(_ path: String, into buffer: inout [UInt8], maxBytes: Int = defaultMaxBytes) throws {
         let fd = try open(path)
         defer { _ = Glibc.close(fd) }
         buffer.removeAll(keepingCapacity: true)
-        var chunk = buffer.capacity > 0 ? max(buffer.capacity, 512) : 4096
-        if buffer.capacity < chunk { buffer.reserveCapacity(chunk) }
-        while true {
-            let before = buffer.count
-            if before >= maxBytes {
-                // One more byte would exceed the bound: check whether the file really has more.
-                var probe: UInt8 = 0
-                let n = try readOnce(fd, &probe, 1, path: path)
-                if n == 0 { return }
-                throw SystemError(.tooLarge, path: path, reason: "larger than \(maxBytes) bytes")
+        try withUnsafeTemporaryAllocation(byteCount: 16 << 10, alignment: 16) { scratch in
+            let base = scratch.baseAddress!
+            while true {
+                let before = buffer.count
+                if before >= maxBytes {
+                    // One more byte would exceed the bound: check whether the file really has more.
+                    let n = try readOnce(fd, base, 1, path: path)
+                    if n == 0 { return }
+                    buffer.removeAll(keepingCapacity: true)
+                    throw SystemError(.tooLarge, path: path, reason: "larger than \(maxBytes) bytes")
+                }
+                let got = try readOnce(fd, base, min(scratch.count, maxBytes - before), path: path)
+                if got == 0 { return }
+                buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: got))
             }
-            let want = min(chunk, maxBytes - before)
-            var got = 0
-            // Grow by `want` uninitialized bytes, read into them, then trim.
-            buffer.append(contentsOf: repeatElement(0, count: want))
-            var readError: SystemError?
-            buffer.withUnsafeMutableBytes { raw in
-                do {
-                    got = try readOnce(fd, raw.baseAddress! + before, want, path: path)
-                } catch let e as SystemError { readError = e } catch {}
-            }
-            if let readError { buffer.removeAll(keepingCapacity: true); throw readError }
-            buffer.removeLast(want - got)
-            if got == 0 { return }
-            if buffer.count - before == want { chunk = min(chunk * 2, 1 << 20) }
         }
     }
 

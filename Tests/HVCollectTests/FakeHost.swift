@@ -148,6 +148,18 @@ final class FakeHost {
         for f in files { try write(f, (cgroupLists[f] ?? []).map { "\($0)\n" }.joined()) }
     }
 
+    /// A container's own procfs as its init sees it (`/proc/<pid>/root/proc`): `count` process
+    /// directories, PID 1's `ns/pid` naming `namespace`. Call after `process(pid, ...)`.
+    func containerProcfs(init pid: Int, namespace: UInt64, count: Int) throws {
+        let dir = proc + "/\(pid)/root/proc"
+        try? FileManager.default.removeItem(atPath: dir)
+        for n in 1...max(1, count) {
+            try FileManager.default.createDirectory(atPath: dir + "/\(n)", withIntermediateDirectories: true)
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/1/ns", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/1/ns/pid", withDestinationPath: "pid:[\(namespace)]")
+    }
+
     func pidfile(_ name: String, _ pid: Int) throws { try write(runDir + "/\(name).pid", "\(pid)\n") }
 
     static func text(_ c: Cgroup) -> String {

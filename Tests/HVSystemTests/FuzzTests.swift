@@ -16,6 +16,7 @@ import Testing
         ("NamespaceInode", { _ = try NamespaceInode.parse($0) }),
         ("PidFile", { _ = try PidFile.parse($0) }),
         ("PidList", { _ = try PidList.parse($0) }),
+        ("PidListSeparated", { _ = try PidList.parseSeparated($0) }),
         ("Flat", { _ = try CgroupKeyedFile.parseFlat($0) }),
         ("Single", { _ = try CgroupKeyedFile.parseSingle($0) }),
         ("IOStat", { _ = try BlockIOTotals.parseIOStat($0) }),
