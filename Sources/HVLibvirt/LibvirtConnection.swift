@@ -9,7 +9,10 @@ public final class LibvirtConnection: @unchecked Sendable {
     let ptr: virConnectPtr
     public let uri: String
     /// Set by libvirt's close callback when the connection drops (daemon restart, EOF, keepalive).
-    private let closed = Atomic<Bool>(false)
+    /// A box of its own, retained by libvirt for as long as the callback is registered (its
+    /// free callback releases it): the callback can run on libvirt's event-loop thread while
+    /// this object is being deallocated, so it must never point at `self`.
+    private let closed = ClosedFlag()
 
     /// Opens `uri` (`virConnectOpenReadOnly` unless `readOnly` is false) and enables keepalive
     /// when the event loop runs, so a dead daemon is noticed.
@@ -23,22 +26,36 @@ public final class LibvirtConnection: @unchecked Sendable {
         // Fails harmlessly (-1) for drivers without keepalive (test://), ignore it.
         _ = virConnectSetKeepAlive(p, 5, 3)
         virResetLastError()
-        let opaque = Unmanaged.passUnretained(self).toOpaque()
-        _ = virConnectRegisterCloseCallback(p, { _, _, opaque in
-            guard let opaque else { return }
-            Unmanaged<LibvirtConnection>.fromOpaque(opaque).takeUnretainedValue().closed.store(true, ordering: .relaxed)
-        }, opaque, nil)
+        let box = Unmanaged.passRetained(closed)
+        if virConnectRegisterCloseCallback(p, LibvirtConnection.closeCallback, box.toOpaque(),
+                                           LibvirtConnection.closeFree) < 0 {
+            box.release()   // not registered: libvirt will never call the free callback
+        }
         virResetLastError()
     }
 
     deinit {
-        _ = virConnectUnregisterCloseCallback(ptr, { _, _, _ in })
+        // The same function pointer as registered (libvirt refuses another); libvirt then
+        // calls closeFree, which drops its reference to the flag.
+        if virConnectUnregisterCloseCallback(ptr, LibvirtConnection.closeCallback) < 0 { virResetLastError() }
         virConnectClose(ptr)
+    }
+
+    /// `virConnectCloseFunc`: marks the connection's flag closed.
+    private static let closeCallback: virConnectCloseFunc = { _, _, opaque in
+        guard let opaque else { return }
+        Unmanaged<ClosedFlag>.fromOpaque(opaque).takeUnretainedValue().value.store(true, ordering: .relaxed)
+    }
+
+    /// `virFreeCallback` for the close callback's opaque: the flag's retain by libvirt.
+    private static let closeFree: virFreeCallback = { opaque in
+        guard let opaque else { return }
+        Unmanaged<ClosedFlag>.fromOpaque(opaque).release()
     }
 
     /// False once libvirt reported the connection closed, or `virConnectIsAlive` says so.
     public var isAlive: Bool {
-        if closed.load(ordering: .relaxed) { return false }
+        if closed.value.load(ordering: .relaxed) { return false }
         return virConnectIsAlive(ptr) == 1
     }
 
@@ -172,6 +189,11 @@ public enum DomainEventKind: Sendable, CaseIterable {
         case .blockJob: Int32(VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2.rawValue)
         }
     }
+}
+
+/// Whether libvirt reported a connection closed; shared with libvirt's close callback.
+final class ClosedFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }
 
 final class EventHandlerBox: @unchecked Sendable {
