@@ -53,9 +53,24 @@ extension GuestMapper {
         }
 
         // 3. LXC monitors tell which tool runs a container (lxcpath of LXD, Incus, or lxc-tools).
+        //    A monitor also tells the container's real name when LXC had to give its cgroups
+        //    another one: a start that finds a leftover `lxc.payload.NAME` (processes killed,
+        //    cgroup kept) quietly uses `lxc.payload.NAME-1`.
         var monitorPath: [String: String] = [:]
+        var cgroupAlias: [String: String] = [:]
         for p in procs.values {
-            if let n = p.lxcMonitorName, let path = p.lxcMonitorPath { monitorPath[n] = path }
+            guard let n = p.lxcMonitorName, let path = p.lxcMonitorPath else { continue }
+            monitorPath[n] = path
+            if case .lxcMonitor(let raw)? = p.placement?.owner, raw != n { cgroupAlias[raw] = n }
+        }
+        /// The container name behind a cgroup name: itself when a monitor runs under that name,
+        /// else the monitor that runs from the same cgroup, else `NAME` for `NAME-<digits>` when
+        /// a monitor of `NAME` runs and none of `NAME-<digits>` does.
+        func containerName(_ raw: String) -> String {
+            if monitorPath[raw] != nil { return raw }
+            if let n = cgroupAlias[raw] { return n }
+            if let base = GuestMapper.lxcRenamedBase(raw), monitorPath[base] != nil { return base }
+            return raw
         }
 
         // 4. cgroup placement of everything else.
@@ -75,11 +90,13 @@ extension GuestMapper {
                 let role = p.comm == "libvirt_lxc" ? ThreadRole.helper : ThreadRole.container
                 owners[p.pid] = Owner(key: k, evidence: "cgroup", role: role)
             case .lxc(let raw):
-                let (name, driver) = GuestMapper.containerIdentity(raw, lxcpath: monitorPath[raw])
+                let real = containerName(raw)
+                let (name, driver) = GuestMapper.containerIdentity(real, lxcpath: monitorPath[real])
                 let k = index.ensure(name: name, kind: .container, driver: driver, in: &snapshot.guests)
                 owners[p.pid] = Owner(key: k, evidence: "cgroup", role: ThreadRole.container)
             case .lxcMonitor(let raw):
-                let (name, driver) = GuestMapper.containerIdentity(raw, lxcpath: monitorPath[raw] ?? p.lxcMonitorPath)
+                let real = p.lxcMonitorName ?? containerName(raw)
+                let (name, driver) = GuestMapper.containerIdentity(real, lxcpath: monitorPath[real] ?? p.lxcMonitorPath)
                 let k = index.ensure(name: name, kind: .container, driver: driver, in: &snapshot.guests)
                 owners[p.pid] = Owner(key: k, evidence: "cgroup", role: ThreadRole.helper)
             case .nspawn(let name):
@@ -222,6 +239,15 @@ extension GuestMapper {
     /// Container name and driver from the cgroup name and the monitor's lxcpath.
     /// LXD/Incus name payloads `<project>_<name>` (instance names cannot contain "_"; the
     /// default project has no prefix); the guest name is then `<project>/<name>`.
+    /// `NAME` for a cgroup name `NAME-<digits>` (LXC's name for a container's cgroup when
+    /// `NAME` was taken), else nil.
+    static func lxcRenamedBase(_ raw: String) -> String? {
+        guard let dash = raw.lastIndex(of: "-"), dash != raw.startIndex else { return nil }
+        let digits = raw[raw.index(after: dash)...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return String(raw[..<dash])
+    }
+
     static func containerIdentity(_ raw: String, lxcpath: String?) -> (name: String, driver: String) {
         let driver: String
         if let path = lxcpath {

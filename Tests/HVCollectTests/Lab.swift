@@ -1,4 +1,5 @@
 import Foundation
+import LabSupport
 import HVModel
 
 /// The real lab of `scripts/lab/up.sh`, read from `.lab/state.env` at the repository root
@@ -74,6 +75,14 @@ enum Lab {
     }
 
     static var lxcName: String { state["LAB_LXC_NAME"] ?? "hv-ct1" }
+    /// The cgroup of a process as its `/proc/PID/cgroup` says (v2 line, else the memory controller).
+    static func cgroupPath(pid: Int) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        if let v2 = lines.first(where: { $0.hasPrefix("0::") }), v2.count > 3 { return String(v2.dropFirst(3)) }
+        guard let mem = lines.first(where: { $0.contains(":memory:") }) else { return nil }
+        return mem.split(separator: ":", maxSplits: 2).last.map(String.init)
+    }
     static var lxcInitPID: Int? { Int(run("lxc-info", "-n", lxcName, "-p", "-H").trimmed) }
 
     /// Guests as the libvirt collector would report them (from libvirt, not from our code).
@@ -89,17 +98,9 @@ enum Lab {
     }
 
     @discardableResult
+    /// Runs a command; its stdout (stderr is dropped).
     static func run(_ args: String...) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        (try? Spawn.run(["/usr/bin/env"] + args, stderr: false, timeout: 300).1) ?? ""
     }
 }
 

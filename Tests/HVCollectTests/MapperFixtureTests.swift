@@ -169,6 +169,33 @@ import Testing
         #expect(cg.threadsByRole == ["container": 6, "helper": 1])
     }
 
+    /// LXC started again after its processes were killed and its cgroups left behind (real files):
+    /// its cgroups are `lxc.payload.hv-ct1-1` / `lxc.monitor.hv-ct1-1`, its monitor's cmdline
+    /// names `hv-ct1`. The guest is `hv-ct1`; a container really named `web-2` stays `web-2`.
+    @Test func lxcRenamedCgroupFollowsTheMonitor() throws {
+        let h = try FakeHost()
+        let payload = FakeHost.Cgroup.fixture("real-lxc-payload-hybrid-renamed.cgroup")
+        try h.process(700, comm: "lxc-start", cgroup: .fixture("real-lxc-monitor-hybrid-renamed.cgroup"),
+                      cmdline: ["[lxc monitor] /var/lib/lxc hv-ct1"])
+        try h.process(701, comm: "init", ppid: 700, cgroup: payload, pidNamespace: 4_026_532_300, nsPIDs: [701, 1])
+        try h.process(702, comm: "hvload.sh", ppid: 701, cgroup: payload, pidNamespace: 4_026_532_300, nsPIDs: [702, 4])
+        try h.process(710, comm: "lxc-start", cgroup: .text("0::/lxc.monitor.web-2\n"),
+                      cmdline: ["[lxc monitor] /var/lib/lxc web-2"])
+        try h.process(711, comm: "init", ppid: 710, cgroup: .text("0::/lxc.payload.web-2\n"), pidNamespace: 4_026_532_301, nsPIDs: [711, 1])
+        // No monitor in sight: the cgroup name is all there is.
+        try h.process(721, comm: "init", cgroup: .text("0::/lxc.payload.db-3\n"), pidNamespace: 4_026_532_302, nsPIDs: [721, 1])
+        let s = try run(h, [])
+        #expect(Set(s.guests.map(\.name)) == ["hv-ct1", "web-2", "db-3"])
+        for pid in [700, 701, 702] { #expect(try entry(s, tid: pid).guestKey == "lxc-tools:hv-ct1") }
+        #expect(try entry(s, tid: 700).role == "helper")
+        #expect(try entry(s, tid: 702).role == "container")
+        #expect(try entry(s, tid: 711).guestKey == "lxc-tools:web-2")
+        #expect(try entry(s, tid: 721).guestKey == "lxc-tools:db-3")
+        let g = try #require(s.guests.first { $0.name == "hv-ct1" })
+        #expect(g.cgroup?.path == "/lxc.payload.hv-ct1-1")
+        #expect(g.cgroup?.initPID == 701)
+    }
+
     /// LXD: default project `lxc.payload.web1`, project `lxc.payload.prod_db1`, monitors with LXD's lxcpath.
     @Test func lxdProjects() throws {
         let h = try FakeHost()

@@ -74,6 +74,27 @@ if grep -q '^/bin/udhcpc' "$ROOTFS/etc/init.d/rcS"; then
   conf_changed=1
 fi
 
+# lxc_remove_stale_cgroups NAME: rmdir the empty cgroups LXC left for NAME
+# (lxc.payload.NAME, lxc.monitor.NAME and their "-N" twins) in every hierarchy.
+# A cgroup that still holds a process is kept and named, so the start below fails
+# with a reason rather than with a renamed cgroup.
+lxc_remove_stale_cgroups() {
+  local name=$1 root dir
+  for root in /sys/fs/cgroup /sys/fs/cgroup/*; do
+    [[ -d "$root" ]] || continue
+    for dir in "$root"/lxc.payload."$name" "$root"/lxc.payload."$name"-[0-9]* \
+               "$root"/lxc.monitor."$name" "$root"/lxc.monitor."$name"-[0-9]*; do
+      [[ -d "$dir" ]] || continue
+      if find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q .; then
+        lab_log "cgroup $dir still holds processes: left alone"
+        continue
+      fi
+      find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+      [[ -d "$dir" ]] && lab_log "could not remove stale cgroup $dir" || lab_log "removed stale cgroup $dir"
+    done
+  done
+}
+
 # --- start -----------------------------------------------------------------------------
 state=$(lxc-info -n "$CT" -s -H)
 if [[ "$state" == RUNNING && $conf_changed -eq 1 ]]; then
@@ -82,6 +103,10 @@ if [[ "$state" == RUNNING && $conf_changed -eq 1 ]]; then
   state=STOPPED
 fi
 if [[ "$state" != RUNNING ]]; then
+  # A container whose processes were killed (a session that stopped, a host that
+  # lost its LXC monitor) leaves its cgroups behind, and lxc-start then quietly
+  # picks "/lxc.payload.$CT-1" instead. Empty leftovers go first, deepest first.
+  lxc_remove_stale_cgroups "$CT"
   lab_log "starting $CT"
   rm -f "$ROOTFS/var/log/hvload.log"
   lxc-start -n "$CT" -d -o "$LAB_DIR/lxc/$CT.log" -l WARN
@@ -99,6 +124,13 @@ fi
 pid=$(lxc-info -n "$CT" -p -H)
 [[ "$pid" =~ ^[0-9]+$ ]] || lab_die "lxc-info gives no PID for $CT"
 cg="/lxc.payload.$CT"
-grep -q ":$cg\$" "/proc/$pid/cgroup" || lab_die "init pid $pid of $CT is not in cgroup $cg: $(cat "/proc/$pid/cgroup")"
+if ! grep -q ":$cg\$" "/proc/$pid/cgroup"; then
+  # LXC names the cgroup NAME-N when a leftover NAME could not be removed; the
+  # exporter follows the container's monitor there, so this is a warning.
+  renamed=$(grep -o ":$cg-[0-9]*\$" "/proc/$pid/cgroup" | head -n 1 | cut -c2-)
+  [[ -n "$renamed" ]] || lab_die "init pid $pid of $CT is not in cgroup $cg: $(cat "/proc/$pid/cgroup")"
+  lab_log "WARNING: $CT runs in $renamed (a leftover $cg is in the way)"
+  cg=$renamed
+fi
 lab_wait 30 "load loop of $CT ($ROOTFS/var/log/hvload.log)" grep -q 'round=' "$ROOTFS/var/log/hvload.log"
 lab_log "$CT running: init pid $pid, cgroup $cg, $(cat "$ROOTFS/var/log/hvload.log")"

@@ -87,7 +87,11 @@ put LAB_LXC_PID "$ct_pid"
 put LAB_LXC_IP "$LAB_LXC_IP"
 put LAB_LXC_MAC "$(lab_mac "$LAB_LXC_IP")"
 put LAB_LXC_VETH hvct1-veth
-put LAB_LXC_CGROUP "/lxc.payload.$LAB_LXC_NAME"
+# The cgroup the container really got (lxc-up.sh clears leftovers so that it is
+# /lxc.payload.NAME; LXC would pick NAME-1 next to a stale one).
+ct_cgroup=$(sed -n 's/^0:://p' "/proc/$ct_pid/cgroup")
+[[ -n "$ct_cgroup" ]] || ct_cgroup=$(sed -n 's/^[0-9]*:memory://p' "/proc/$ct_pid/cgroup")
+put LAB_LXC_CGROUP "${ct_cgroup:-/lxc.payload.$LAB_LXC_NAME}"
 
 # LXD (optional, lxd-up.sh): keys only when its daemon answers.
 if command -v lxd >/dev/null && LXD_DIR=/var/lib/lxd timeout 10 lxc query /1.0 >/dev/null 2>&1; then
