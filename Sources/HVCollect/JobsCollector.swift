@@ -85,6 +85,12 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
+        if let lv = snapshot.libvirt, !lv.up {
+            // libvirtd did not answer the domain collector this scrape: waiting for it once
+            // more would double the scrape. What the tracker knows (last jobs) is kept.
+            fill(&snapshot, all: [], timedOut: [])
+            throw CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
+        }
         let deadline = Clock.monotonic() + timeout
         let (conn, generation) = try lane.connection(deadline)
         prepare(conn, generation: generation, deadline: deadline)
@@ -243,6 +249,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 guard let e = entries[d.uuid], e.current != nil || e.last != nil || !e.blockJobs.isEmpty else { continue }
                 var g = Guest(name: d.name, uuid: d.uuid, kind: .vm, driver: "qemu", state: .nostate)
                 g.domainID = d.id
+                g.listedByLibvirt = true
                 g.job = e.current
                 g.lastJob = e.last
                 g.blockJobs = e.blockJobs

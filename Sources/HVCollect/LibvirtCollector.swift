@@ -142,6 +142,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             var g = Guest(name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
                           driver: driver, state: d.id == nil ? .shutoff : .running)
             g.domainID = d.id
+            g.listedByLibvirt = true
             if let m = meta[d.uuid] {
                 g.persistent = m.persistent
                 g.autostart = m.autostart

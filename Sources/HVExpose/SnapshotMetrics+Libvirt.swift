@@ -147,7 +147,7 @@ extension SnapshotMetrics {
                                       lv.daemonVersion ?? "", lv.libraryVersion ?? ""], 1)
         }
         set.declare(domainTimedOut)
-        for g in s.guests where g.kind == .vm || g.driver == "lxc" {
+        for g in s.guests where g.listedByLibvirt {
             guard g.uuid != nil else { continue }
             let d = [g.name]
             set.add(domainTimedOut, d, g.timedOut)

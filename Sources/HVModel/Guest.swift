@@ -47,6 +47,10 @@ public struct Guest: Sendable, Equatable {
     public var autostart: Bool?
     /// True when libvirt did not answer for this guest within the deadline this scrape.
     public var timedOut: Bool
+    /// True when this scrape's libvirt domain list holds the guest. False for containers and
+    /// for QEMU processes the mapper found that libvirt did not report (another libvirtd, or
+    /// libvirtd down): those get no `libvirt_domain_*` series, only `hv_*` ones.
+    public var listedByLibvirt: Bool
 
     /// Configured maximum memory, bytes.
     public var maxMemoryBytes: UInt64?
@@ -84,6 +88,7 @@ public struct Guest: Sendable, Equatable {
         self.persistent = nil
         self.autostart = nil
         self.timedOut = false
+        self.listedByLibvirt = false
         self.maxMemoryBytes = nil
         self.memoryBytes = nil
         self.vcpuMaximum = nil

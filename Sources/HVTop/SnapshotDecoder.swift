@@ -57,6 +57,7 @@ public enum SnapshotDecoder {
         g.domainID = o.int("domain_id")
         g.stateReason = o.int("state_reason") ?? 0
         g.persistent = o.bool("persistent")
+        g.listedByLibvirt = o.bool("listed_by_libvirt") ?? false
         g.autostart = o.bool("autostart")
         g.timedOut = o.bool("timed_out") ?? false
         g.maxMemoryBytes = o.uint("max_memory_bytes")

@@ -8,6 +8,7 @@ import Testing
     static func sample() -> Snapshot {
         var s = Snapshot()
         var vm = Guest(name: "we\"ird\\ name ü", uuid: "6b504d33-9941-4ffd-b4fc-6dae3161c2c9", kind: .vm, driver: "qemu", state: .running)
+        vm.listedByLibvirt = true
         var cg = GuestCgroupStats(path: "/machine/qemu-5-weirdname.libvirt-qemu")
         cg.cpuUserSeconds = 12.5; cg.cpuSystemSeconds = 3.25; cg.throttledPeriods = 7; cg.throttledSeconds = 0.5
         cg.memoryUsageBytes = 1 << 30; cg.memoryWorkingSetBytes = 900 << 20; cg.memoryLimitBytes = 2 << 30
@@ -26,7 +27,8 @@ import Testing
         cc.processes = 5; cc.threadsByRole = ["container": 5, "helper": 1]
         cc.netRxBytes = 1000; cc.netTxBytes = 2000; cc.netRxPackets = 10; cc.netTxPackets = 20
         ct.cgroup = cc
-        let off = Guest(name: "off", uuid: "fdbe4d42-ba92-45e4-9531-5513ec1d38c7", kind: .vm, driver: "qemu", state: .shutoff)
+        var off = Guest(name: "off", uuid: "fdbe4d42-ba92-45e4-9531-5513ec1d38c7", kind: .vm, driver: "qemu", state: .shutoff)
+        off.listedByLibvirt = true
         s.guests = [vm, ct, off]
         var h = HostFacts()
         h.cpus = 2; h.memoryTotalBytes = 24 << 30; h.guestVCPUs = 5; h.guestMemoryBytes = 36 << 30

@@ -12,6 +12,7 @@ struct SnapshotExpositionTests {
                                   hypervisorType: "QEMU", hypervisorVersion: "7.2.0")
         s.collectors = [CollectorStatus(name: "libvirt", success: true, durationSeconds: 0.01)]
         var a = Guest(name: "we\"ird\\ name ü", uuid: "0000-a", kind: .vm, driver: "qemu", state: .running)
+        a.listedByLibvirt = true
         a.persistent = true; a.autostart = false; a.cpuTimeSeconds = 12.5; a.vcpuCurrent = 2
         var v = VCPUStats(index: 0); v.timeSeconds = 1; v.waitSeconds = 0; v.delaySeconds = 0.5; v.state = 1
         a.vcpus = [v]
@@ -23,9 +24,9 @@ struct SnapshotExpositionTests {
         var bal = BalloonStats(); bal.availableBytes = 1000; bal.usableBytes = 250
         a.balloon = bal
         var off = Guest(name: "off", uuid: "0000-b", kind: .vm, driver: "qemu", state: .shutoff)
-        off.persistent = true
+        off.persistent = true; off.listedByLibvirt = true
         var stuck = Guest(name: "stuck", uuid: "0000-c", kind: .vm, driver: "qemu", state: .running)
-        stuck.timedOut = true
+        stuck.timedOut = true; stuck.listedByLibvirt = true
         s.guests = [a, off, stuck]
         return s
     }
@@ -52,6 +53,25 @@ struct SnapshotExpositionTests {
         #expect(set.samples("libvirt_up").first?.value == .int(0))
         #expect(set.samples("libvirt_domain_info_vstate").isEmpty)
         #expect(set.samples("libvirt_versions_info").isEmpty)
+    }
+
+    /// libvirtd down, the mapper still sees a QEMU process (by its -uuid): the guest is in
+    /// hv_guest_info with state nostate, and no libvirt_domain_* series claims a libvirt state.
+    @Test func guestLibvirtDidNotListGetsNoDomainSeries() {
+        var s = Snapshot()
+        s.libvirt = LibvirtStatus(uri: "qemu:///system", up: false, error: "virConnectGetLibVersion did not answer within the deadline")
+        var seen = Guest(name: "hv-run1", uuid: "0000-d", kind: .vm, driver: "qemu", state: .nostate)
+        var cg = GuestCgroupStats(path: "/machine/qemu-1-hv-run1.libvirt-qemu")
+        cg.processes = 1
+        seen.cgroup = cg
+        s.guests = [seen]
+        let set = SnapshotMetrics.build(s)
+        #expect(set.samples("hv_guest_info").map { $0.labels["state"] } == ["nostate"])
+        #expect(set.samples("libvirt_domain_info_vstate").isEmpty)
+        #expect(set.samples("libvirt_domain_timed_out").isEmpty)
+        #expect(set.samples("hv_guest_processes").map(\.value) == [.int(1)])
+        let json = String(decoding: SnapshotJSON.encode(s), as: UTF8.self)
+        #expect(json.contains("\"listed_by_libvirt\":false"))
     }
 
     @Test func outputPassesPromtool() throws {

@@ -28,6 +28,7 @@ struct StorageJobsExpositionTests {
 
         // Running outgoing migration (figures of Fixtures/jobs/migration-out-running.txt).
         var mig = Guest(name: "db1", uuid: "0000-a", kind: .vm, driver: "qemu", state: .running)
+        mig.listedByLibvirt = true
         var j = DomainJob(type: 2)
         j.operation = 5; j.elapsedSeconds = 9.485; j.downtimeSeconds = 0.3
         j.dataTotalBytes = 201_719_808; j.dataProcessedBytes = 71_507_010; j.dataRemainingBytes = 65_929_216
@@ -46,6 +47,7 @@ struct StorageJobsExpositionTests {
 
         // Cancelled save, no job now.
         var web = Guest(name: "web\\1", uuid: "0000-b", kind: .vm, driver: "qemu", state: .running)
+        web.listedByLibvirt = true
         var cancelled = DomainJob(type: 5)
         cancelled.operation = 2; cancelled.elapsedSeconds = 2; cancelled.dataTotalBytes = 200_000_000
         cancelled.outcome = .cancelled; cancelled.endedAtSeconds = 1_795_321_700; cancelled.peakProgressRatio = 0.55

@@ -9,6 +9,7 @@ enum Fixtures {
     static func vm(_ name: String, uuid: String, state: GuestState = .running, cpu: Double?, delay: [Double] = [],
                    read: UInt64? = nil, written: UInt64? = nil, rx: UInt64? = nil, tx: UInt64? = nil, rss: UInt64? = nil) -> Guest {
         var g = Guest(name: name, uuid: uuid, kind: .vm, driver: "qemu", state: state)
+        g.listedByLibvirt = true
         g.cpuTimeSeconds = cpu
         g.memoryBytes = 1 << 30
         g.maxMemoryBytes = 2 << 30
