@@ -66,12 +66,14 @@ let package = Package(
         .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel"]),
         .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
-        .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "LabSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVUdevTests", dependencies: ["HVUdev"]),
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVModel"]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "hv-exporter", "hvtop"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"]),
+        // Shared by the lab tests: running commands that may start daemons (posix_spawn, waitpid).
+        .target(name: "LabSupport", path: "Tests/LabSupport"),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import LabSupport
 import HVCollect
 import Logging
 
@@ -69,17 +70,13 @@ enum JobsLab {
 
     /// Runs a command (through /usr/bin/env), waits, returns exit status and stdout+stderr.
     @discardableResult
+    /// Runs a command (posix_spawn and waitpid: peer-up.sh starts daemons, which could leave
+    /// Foundation's Process waiting forever).
     static func run(_ args: [String]) -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        do {
+            let (rc, out) = try Spawn.run(["/usr/bin/env"] + args, timeout: 600)
+            return (rc, out)
+        } catch { return (-1, "\(error)") }
     }
 
     /// Starts a command without waiting; its output goes to `log`.

@@ -161,11 +161,22 @@ struct StoragePoolLabTests {
         try Self.makePool(Self.n("hvp-fill"))
         try Self.makePool(Self.n("hvp-slow"))
         let slowDir = Self.dir + "/" + Self.n("hvp-slow")
-        let touch = JobsLab.run(["sh", "-c", "cd \"$0\" && seq 1 120000 | xargs touch", slowDir])
-        try #require(touch.status == 0, "creating files: \(touch.output)")
+        // The refresh must outlast a scrape by far: files are added until one takes >= 4 s
+        // (120,000 took 4 s on one machine of this kind and 1.2 s on another).
+        var files = 0
         var t = Date()
-        try JobsLab.mustVirsh("pool-refresh", Self.n("hvp-slow"))   // ~4 s here; the next one too
-        print("pools: refreshing 120,000 files took \(Date().timeIntervalSince(t)) s")
+        var refreshSeconds = 0.0
+        for _ in 0..<4 where refreshSeconds < 4 {
+            let want = files == 0 ? 120_000 : min(1_500_000, Int(Double(files) * 5 / max(refreshSeconds, 0.2)))
+            guard want > files else { break }
+            let touch = JobsLab.run(["sh", "-c", "cd \"$0\" && seq \"$1\" \"$2\" | xargs touch", slowDir, String(files + 1), String(want)])
+            try #require(touch.status == 0, "creating files: \(touch.output)")
+            files = want
+            t = Date()
+            try JobsLab.mustVirsh("pool-refresh", Self.n("hvp-slow"))
+            refreshSeconds = Date().timeIntervalSince(t)
+            print("pools: refreshing \(files) files took \(refreshSeconds) s")
+        }
 
         let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 1.5, logger: JobsLab.logger)
         t = Date()
@@ -191,6 +202,6 @@ struct StoragePoolLabTests {
         refresh.waitUntilExit()
         // Once the refresh is over (and the abandoned call returned) the pool answers again.
         #expect(JobsLab.waitUntil(10, interval: 0.5) { (try? Self.collect(collector))?[Self.n("hvp-slow")]?.timedOut == false })
-        #expect((try Self.collect(collector))[Self.n("hvp-slow")]?.volumes == 120_000)
+        #expect((try Self.collect(collector))[Self.n("hvp-slow")]?.volumes == files)
     }
 }

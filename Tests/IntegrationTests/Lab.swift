@@ -1,4 +1,5 @@
 import Foundation
+import LabSupport
 
 /// The real test lab made by `scripts/lab/up.sh`: libvirtd with TCG guests and an LXC
 /// container. Its facts come from `.lab/state.env`; tests that need it are enabled only when
@@ -31,6 +32,9 @@ enum Lab {
     /// Runs a command, returns (exit status, stdout+stderr).
     @discardableResult
     static func run(_ args: [String], input: Data? = nil) throws -> (Int32, String) {
+        // Without input: posix_spawn and waitpid (a script that starts daemons, such as
+        // libvirtd-up.sh, could leave Foundation's Process waiting for its exit forever).
+        guard let input else { return try Spawn.run(["/usr/bin/env"] + args, timeout: 300) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
@@ -40,7 +44,7 @@ enum Lab {
         let inPipe = Pipe()
         p.standardInput = inPipe
         try p.run()
-        if let input { inPipe.fileHandleForWriting.write(input) }
+        inPipe.fileHandleForWriting.write(input)
         try inPipe.fileHandleForWriting.close()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()

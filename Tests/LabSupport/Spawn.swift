@@ -1,16 +1,24 @@
 import Foundation
 import Glibc
 
-/// Runs a command with posix_spawn and waitpid, stdout and stderr together, with a deadline.
+/// Runs a command with posix_spawn and waitpid, stdout and stderr together (or stderr dropped),
+/// with a deadline.
 ///
 /// For commands that daemonize (the first `tmux new-session` starts the tmux server): with
 /// Foundation's Process the test could wait forever for the exit of such a client, which
 /// stayed a zombie. Here the child is reaped with waitpid and output is read until it exits.
-enum Spawn {
+public enum Spawn {
+    /// Why a command could not be run or did not finish.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
     @discardableResult
-    static func run(_ args: [String], env extra: [String: String] = [:], timeout: Double = 120) throws -> (Int32, String) {
+    public static func run(_ args: [String], env extra: [String: String] = [:], stderr: Bool = true,
+                           timeout: Double = 120) throws -> (Int32, String) {
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw LabError("pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&fds) == 0 else { throw Failure("pipe: \(String(cString: strerror(errno)))") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
@@ -19,7 +27,11 @@ enum Spawn {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        if stderr {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
 
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in extra { environment[k] = v }
@@ -34,7 +46,7 @@ enum Spawn {
         close(fds[1])
         guard rc == 0 else {
             close(fds[0])
-            throw LabError("cannot run \(args[0]): \(String(cString: strerror(rc)))")
+            throw Failure("cannot run \(args[0]): \(String(cString: strerror(rc)))")
         }
         defer { close(fds[0]) }
 
@@ -58,7 +70,7 @@ enum Spawn {
             if Date() > deadline {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
-                throw LabError("\(args.joined(separator: " ")) did not finish within \(timeout) s; output so far:\n\(String(decoding: out, as: UTF8.self))")
+                throw Failure("\(args.joined(separator: " ")) did not finish within \(timeout) s; output so far:\n\(String(decoding: out, as: UTF8.self))")
             }
         }
         let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
