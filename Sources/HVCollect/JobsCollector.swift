@@ -91,7 +91,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             fill(&snapshot, all: [], timedOut: [])
             throw CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
         }
-        let deadline = Clock.monotonic() + timeout
+        let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
         let (conn, generation) = try lane.connection(deadline)
         prepare(conn, generation: generation, deadline: deadline)
         let all: [LibvirtDomain]
@@ -103,7 +103,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         }
         let wall = Clock.wall()
 
-        var skipped: Set<String> = []
+        // A domain the domain collector found hung (a call outstanding past its deadline) is
+        // not asked again: its job queries would wait for the same monitor.
+        var skipped: Set<String> = session.stuckDomains
         let requests = state.withLock { s -> [ProbeRequest] in
             s.domains = [:]
             for d in all where s.domains[d.uuid] == nil { s.domains[d.uuid] = d }
@@ -114,6 +116,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 let tracked = e?.current != nil || e?.pendingEnd != nil || (e?.recheck ?? 0) > 0
                 // Inactive domains have no job, unless one we watched just ended (a save).
                 guard d.id != nil || tracked else { continue }
+                if skipped.contains(d.uuid) { continue }
                 if s.inFlight[d.uuid, default: 0] > 0 { skipped.insert(d.uuid); continue }
                 out.append(request(for: d.uuid, d, s))
             }

@@ -36,7 +36,6 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         /// UUIDs whose metadata must be re-read (domain events).
         var invalidated: Set<String> = []
         /// UUIDs with a per-domain call still outstanding past its deadline.
-        var stuck: Set<String> = []
         var lastError: String?
     }
 
@@ -60,7 +59,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     public func collect(into snapshot: inout Snapshot) throws {
         let start = Clock.monotonic()
-        let deadline = start + timeout
+        let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
         var status = LibvirtStatus(uri: uri, up: false, libraryVersion: session.libraryVersion)
         defer {
             status.durationSeconds = Clock.monotonic() - start
@@ -112,9 +111,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         let domains = try call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
         let driver = (status.hypervisorType ?? "qemu").lowercased()
 
-        let (stuck, invalidated) = state.withLock { s -> (Set<String>, Set<String>) in
+        let stuck = session.stuckDomains
+        let invalidated = state.withLock { s -> Set<String> in
             defer { s.invalidated = [] }
-            return (s.stuck, s.invalidated)
+            return s.invalidated
         }
         refreshMetadata(domains, invalidated: invalidated, deadline: deadline)
 
@@ -195,9 +195,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         var boxes: [(LibvirtDomain, Deadline.Pending<TypedParameters?>)] = []
         for d in domains {
             let uuid = d.uuid
-            let pending = Deadline.start { [self] () -> TypedParameters? in
+            let pending = Deadline.start { [session] () -> TypedParameters? in
                 let r = try? conn.domainStats([d], groups: .standard, noWait: true).first?.params
-                state.withLock { _ = $0.stuck.remove(uuid) }
+                session.markAnswered(uuid)
                 return r
             }
             boxes.append((d, pending))
@@ -210,7 +210,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             case .done(nil): break
             case .timedOut:
                 late.insert(d.uuid)
-                state.withLock { _ = $0.stuck.insert(d.uuid) }
+                session.markStuck(d.uuid)
                 logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(d.name)"])
             }
         }

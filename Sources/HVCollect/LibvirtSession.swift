@@ -25,6 +25,9 @@ public final class LibvirtSession: Sendable {
     }
 
     private let state = Mutex(State())
+    /// UUIDs of domains with a call still outstanding past its deadline (a hung QEMU monitor):
+    /// no collector asks them again until that call returns.
+    private let stuck = Mutex<Set<String>>([])
     private let listeners = Mutex<[@Sendable (String, DomainEventKind) -> Void]>([])
 
     public init(uri: String, logger: Logger) {
@@ -39,6 +42,36 @@ public final class LibvirtSession: Sendable {
     public func onDomainEvent(_ listener: @escaping @Sendable (String, DomainEventKind) -> Void) {
         listeners.withLock { $0.append(listener) }
     }
+
+    /// The deadline all libvirt collectors of one scrape share, set by the first to ask.
+    private let budget = Mutex<(scrape: Double, deadline: Double)>((-1, 0))
+
+    /// Later collectors of a scrape get at least this share of the timeout, so a scrape that
+    /// the domain collector used up still looks at pools and jobs, briefly.
+    public static let minimumShare = 0.5
+
+    /// The deadline for libvirt calls of the scrape whose snapshot carries `scrape` (its
+    /// timestamp): now + `timeout` for the first collector that asks, the same instant for
+    /// the others, but never less than `minimumShare` of `timeout` from now. A scrape with
+    /// no timestamp (0) shares nothing.
+    public func scrapeDeadline(scrape: Double, timeout: Double) -> Double {
+        let now = Clock.monotonic()
+        guard scrape > 0 else { return now + timeout }
+        let shared = budget.withLock { b -> Double in
+            if b.scrape != scrape { b = (scrape, now + timeout) }
+            return b.deadline
+        }
+        return max(shared, now + timeout * Self.minimumShare)
+    }
+
+    /// Domains whose last call did not return within its deadline (see `markStuck`).
+    public var stuckDomains: Set<String> { stuck.withLock { $0 } }
+
+    /// Notes that a call for `uuid` outlived its deadline.
+    public func markStuck(_ uuid: String) { stuck.withLock { _ = $0.insert(uuid) } }
+
+    /// Notes that the outstanding call for `uuid` returned: the domain may be asked again.
+    public func markAnswered(_ uuid: String) { stuck.withLock { _ = $0.remove(uuid) } }
 
     /// Counter that changes whenever a new connection is installed.
     public var generation: Int { state.withLock { $0.generation } }

@@ -70,12 +70,12 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             throw CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
         }
         let start = Clock.monotonic()
-        let deadline = start + timeout
+        let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
         var conn: LibvirtConnection
         let refs: [PoolRef]
         do {
             conn = try lane.connection(deadline).0
-            if let listed = try list(conn, until: start + timeout * Self.listShare) {
+            if let listed = try list(conn, until: start + (deadline - start) * Self.listShare) {
                 refs = listed.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: $0) }
             } else {
                 // The list is stuck (and so is its connection): the last list's pools, by

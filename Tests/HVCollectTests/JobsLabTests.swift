@@ -69,8 +69,9 @@ struct JobsLabTests {
             print("jobs: save running: elapsed \(j.elapsedSeconds ?? -1) s, processed \(j.dataProcessedBytes ?? 0), remaining \(j.dataRemainingBytes ?? 0), progress \(j.progressRatio ?? -1)")
         }
         // Running, with progress that rises.
-        try #require(samples.count >= 3, "saw the save running in \(samples.count) scrapes")
+        try #require(samples.count >= 2, "saw the save running in \(samples.count) scrapes")
         samples = samples.filter { ($0.dataTotalBytes ?? 0) > 0 }
+        try #require(samples.count >= 2, "saw the save's figures in \(samples.count) scrapes")
         #expect(samples.allSatisfy { $0.isActive && $0.dataTotalBytes == samples[0].dataTotalBytes })
         #expect(samples.last!.elapsedSeconds! > samples.first!.elapsedSeconds!)
         #expect(samples.last!.dataProcessedBytes! > samples.first!.dataProcessedBytes!)

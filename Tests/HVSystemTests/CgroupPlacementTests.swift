@@ -22,6 +22,12 @@ struct PlacementCase: Sendable, CustomTestStringConvertible {
               owner: .lxc(name: "hv-ct1"), part: .guest, guestPath: "/lxc.payload.hv-ct1"),
         .init(file: "cgroup/real-lxc-monitor-hybrid.cgroup",
               owner: .lxcMonitor(name: "hv-ct1"), part: .guest, guestPath: "/lxc.monitor.hv-ct1"),
+        // Restarted next to its leftover cgroups: the placement is the cgroup's name; the
+        // mapper maps it back to the container through the monitor's cmdline.
+        .init(file: "cgroup/real-lxc-payload-hybrid-renamed.cgroup",
+              owner: .lxc(name: "hv-ct1-1"), part: .guest, guestPath: "/lxc.payload.hv-ct1-1"),
+        .init(file: "cgroup/real-lxc-monitor-hybrid-renamed.cgroup",
+              owner: .lxcMonitor(name: "hv-ct1-1"), part: .guest, guestPath: "/lxc.monitor.hv-ct1-1"),
         // Written in the format of real hosts (see Fixtures/README.md).
         .init(file: "cgroup/written-libvirt-systemd-v1-vcpu0.cgroup",
               owner: .libvirtQEMU(domainID: 1, name: "rhel8"), part: .vcpu(0),
