@@ -72,10 +72,23 @@ fi
 
 # Bounded wait until the QEMU driver answers. The first answer takes ~8 s here
 # (libvirtd probes the QEMU binary's capabilities once and caches them).
+# A libvirtd that exits during its start (seen once after its QEMU processes had been
+# killed: the log ends while it reattaches them, no socket) is started again, twice at most.
 deadline=$((SECONDS + 60))
+restarts=0
 until out=$(timeout 30 virsh -c "$LAB_URI" version 2>&1); do
   if (( SECONDS >= deadline )); then
     lab_die "libvirtd did not answer 'virsh -c $LAB_URI version' within 60 s: $out (see /var/log/libvirt/libvirtd.log)"
+  fi
+  if [[ -z "$(daemon_pid "$LIBVIRTD_PIDFILE" libvirtd)" ]] && ! pgrep -x libvirtd >/dev/null; then
+    (( restarts < 2 )) || lab_die "libvirtd exited during its start three times (see /var/log/libvirt/libvirtd.log)"
+    restarts=$((restarts + 1))
+    lab_log "libvirtd exited during its start; last log lines:"
+    tail -n 5 /var/log/libvirt/libvirtd.log >&2 || true
+    lab_log "starting libvirtd again ($restarts)"
+    rm -f "$LIBVIRTD_PIDFILE"
+    libvirtd -d -p "$LIBVIRTD_PIDFILE"
+    deadline=$((SECONDS + 60))
   fi
   sleep 0.5
 done
