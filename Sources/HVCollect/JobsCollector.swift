@@ -63,7 +63,17 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         /// Calls per domain that have not returned yet (past their deadline if > 0 at scrape start).
         var inFlight: [String: Int] = [:]
         var samplerRunning = false
+        /// When each domain was last probed in a scrape (monotonic seconds).
+        var askedAt: [String: Double] = [:]
     }
+
+    /// A domain paused by its user (not for a save, dump, migration or snapshot) and with no
+    /// job in sight is probed in scrapes at most this often, seconds; a job event or a job
+    /// seen by the sampler makes it hot and probed every scrape again.
+    static let quietProbeInterval = 10.0
+    /// virDomainPausedReason values of a pause that a job holds: MIGRATION 2, SAVE 3, DUMP 4,
+    /// SNAPSHOT 9, POSTCOPY 12.
+    static let jobPauseReasons: Set<Int> = [2, 3, 4, 9, 12]
 
     let state = Mutex(State())
 
@@ -106,6 +116,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         // A domain the domain collector found hung (a call outstanding past its deadline) is
         // not asked again: its job queries would wait for the same monitor.
         var skipped: Set<String> = session.stuckDomains
+        let quiet = Set(snapshot.guests.filter {
+            $0.listedByLibvirt && $0.state == .paused && !Self.jobPauseReasons.contains($0.stateReason)
+        }.compactMap(\.uuid))
+        let now = Clock.monotonic()
         let requests = state.withLock { s -> [ProbeRequest] in
             s.domains = [:]
             for d in all where s.domains[d.uuid] == nil { s.domains[d.uuid] = d }
@@ -117,9 +131,14 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 // Inactive domains have no job, unless one we watched just ended (a save).
                 guard d.id != nil || tracked else { continue }
                 if skipped.contains(d.uuid) { continue }
+                if quiet.contains(d.uuid), !(e?.isHot(monotonic: now) ?? false),
+                   let t = s.askedAt[d.uuid], now - t < Self.quietProbeInterval { continue }
                 if s.inFlight[d.uuid, default: 0] > 0 { skipped.insert(d.uuid); continue }
+                s.askedAt[d.uuid] = now
                 out.append(request(for: d.uuid, d, s))
             }
+            let present = s.domains
+            s.askedAt = s.askedAt.filter { present[$0.key] != nil }
             return out
         }
         let answered = runProbes(requests, conn: conn, deadline: deadline)

@@ -35,9 +35,22 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         var metadata: [String: Metadata] = [:]
         /// UUIDs whose metadata must be re-read (domain events).
         var invalidated: Set<String> = []
-        /// UUIDs with a per-domain call still outstanding past its deadline.
         var lastError: String?
+        /// Last full statistics of paused domains: a paused guest's CPU, vCPU, balloon and
+        /// block figures stand still, so they are asked again only after `metadataTTL`, a
+        /// lifecycle or device event, or a new domain ID; state and interfaces (the host side
+        /// of a tap still counts) are asked every scrape.
+        var paused: [String: PausedStats] = [:]
     }
+
+    struct PausedStats {
+        var params: TypedParameters
+        var domainID: Int?
+        var fetchedAt: Double
+    }
+
+    /// Groups asked every scrape for a paused domain whose other figures are cached.
+    static let pausedGroups: DomainStatsGroups = [.state, .interface]
 
     let state = Mutex(State())
     public let session: LibvirtSession
@@ -122,11 +135,31 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         var records: [String: TypedParameters] = [:]
         var timedOut = stuck
         if !ask.isEmpty {
+            let now = Clock.monotonic()
+            let cached = state.withLock { $0.paused }
+            let light = ask.filter { d in
+                guard let c = cached[d.uuid] else { return false }
+                return c.domainID == d.id && now - c.fetchedAt < metadataTTL && !invalidated.contains(d.uuid)
+            }
+            let lightSet = Set(light.map(\.uuid))
+            let full = ask.filter { !lightSet.contains($0.uuid) }
             do {
-                let recs = try call("virDomainListGetStats", deadline) { () throws(LibvirtError) in
-                    try conn.domainStats(ask, groups: .standard, noWait: true)
+                if !full.isEmpty {
+                    let recs = try call("virDomainListGetStats", deadline) { () throws(LibvirtError) in
+                        try conn.domainStats(full, groups: .standard, noWait: true)
+                    }
+                    for r in recs { records[r.domain.uuid] = r.params }
                 }
-                for r in recs { records[r.domain.uuid] = r.params }
+                if !light.isEmpty {
+                    let recs = try call("virDomainListGetStats", deadline) { () throws(LibvirtError) in
+                        try conn.domainStats(light, groups: Self.pausedGroups, noWait: true)
+                    }
+                    for r in recs {
+                        guard let c = cached[r.domain.uuid] else { continue }
+                        records[r.domain.uuid] = Self.merge(cached: c.params, fresh: r.params)
+                    }
+                }
+                notePaused(records, domains: ask, refreshed: Set(full.map(\.uuid)), at: now)
             } catch {
                 logger.warning("bulk domain stats failed; asking each domain", metadata: ["error": "\(error.description)"])
                 let (perDomain, late) = perDomainStats(conn, ask, deadline: deadline)
@@ -159,6 +192,29 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         }
         guests.sort { $0.name < $1.name }
         return guests
+    }
+
+    /// Remembers the full records of paused domains (refreshed this scrape) and forgets the
+    /// domains that are no longer paused.
+    private func notePaused(_ records: [String: TypedParameters], domains: [LibvirtDomain], refreshed: Set<String>, at now: Double) {
+        state.withLock { s in
+            for d in domains {
+                guard let p = records[d.uuid], p["state.state"]?.int64 == Int64(GuestState.paused.code) else {
+                    s.paused[d.uuid] = nil
+                    continue
+                }
+                if refreshed.contains(d.uuid) { s.paused[d.uuid] = PausedStats(params: p, domainID: d.id, fetchedAt: now) }
+            }
+            let present = Set(domains.map(\.uuid))
+            s.paused = s.paused.filter { present.contains($0.key) }
+        }
+    }
+
+    /// A paused domain's cached record with this scrape's state and interface figures.
+    static func merge(cached: TypedParameters, fresh: TypedParameters) -> TypedParameters {
+        var items = cached.items.filter { !$0.key.hasPrefix("state.") && !$0.key.hasPrefix("net.") }
+        items.append(contentsOf: fresh.items)
+        return TypedParameters(items)
     }
 
     /// Fetches XML, persistent and autostart for domains that are new, changed or expired.

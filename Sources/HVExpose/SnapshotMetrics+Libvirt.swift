@@ -28,6 +28,11 @@ extension SnapshotMetrics {
     static let vstate = MetricDescriptor("libvirt_domain_info_vstate", .gauge,
         "Domain state code: 0 nostate, 1 running, 2 blocked, 3 paused, 4 shutdown, 5 shutoff, 6 crashed, 7 pmsuspended.",
         labels: ["domain"])
+    /// The Debian package's libvirt exporter names these two; kept so its dashboards work.
+    static let stateCode = MetricDescriptor("libvirt_domain_state_code", .gauge,
+        "State code of an active domain (as libvirt_domain_info_vstate), with its UUID.", labels: ["domain", "uuid"])
+    static let activeDomains = MetricDescriptor("libvirt_domains_number", .gauge,
+        "Number of active (running or paused) libvirt domains.")
     static let stateReason = MetricDescriptor("hv_guest_state_reason", .gauge,
         "libvirt's reason code for the current state (see virDomain<State>Reason).", labels: ["guest"])
     static let maxMemory = MetricDescriptor("libvirt_domain_info_maximum_memory_bytes", .gauge,
@@ -147,11 +152,15 @@ extension SnapshotMetrics {
                                       lv.daemonVersion ?? "", lv.libraryVersion ?? ""], 1)
         }
         set.declare(domainTimedOut)
+        if lv.up {
+            set.add(activeDomains, [], s.guests.filter { $0.listedByLibvirt && $0.domainID != nil }.count)
+        }
         for g in s.guests where g.listedByLibvirt {
             guard g.uuid != nil else { continue }
             let d = [g.name]
             set.add(domainTimedOut, d, g.timedOut)
             set.add(vstate, d, g.state.code)
+            if g.domainID != nil, let u = g.uuid { set.add(stateCode, [g.name, u], g.state.code) }
             set.add(stateReason, d, g.stateReason)
             set.add(maxMemory, d, ifPresent: g.maxMemoryBytes)
             set.add(memoryUsage, d, ifPresent: g.memoryBytes)

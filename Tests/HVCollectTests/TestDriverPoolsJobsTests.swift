@@ -1,3 +1,4 @@
+import HVLibvirt
 import HVModel
 import Testing
 @testable import HVCollect
@@ -33,5 +34,20 @@ struct TestDriverPoolsJobsTests {
         #expect(s.departedJobs.isEmpty)
         // Nothing to sample afterwards.
         #expect(jobs.state.withLock { $0.tracker.hot(monotonic: Clock.monotonic()) }.isEmpty)
+    }
+
+    /// A paused domain's cached record gets this scrape's state and interfaces, and keeps
+    /// its CPU, balloon and block figures.
+    @Test func pausedRecordMergesFreshStateAndInterfaces() {
+        let cached = TypedParameters([("state.state", .int(3)), ("state.reason", .int(1)), ("cpu.time", .uint(5_000_000_000)),
+                                      ("block.count", .uint(1)), ("block.0.rd.bytes", .uint(4096)),
+                                      ("net.count", .uint(1)), ("net.0.rx.bytes", .uint(10))])
+        let fresh = TypedParameters([("state.state", .int(1)), ("state.reason", .int(3)),
+                                     ("net.count", .uint(1)), ("net.0.rx.bytes", .uint(99))])
+        let m = LibvirtCollector.merge(cached: cached, fresh: fresh)
+        #expect(m["state.state"] == .int(1) && m["state.reason"] == .int(3))
+        #expect(m["net.0.rx.bytes"] == .uint(99))
+        #expect(m["cpu.time"] == .uint(5_000_000_000) && m["block.0.rd.bytes"] == .uint(4096))
+        #expect(m.items.filter { $0.key == "net.0.rx.bytes" }.count == 1)
     }
 }

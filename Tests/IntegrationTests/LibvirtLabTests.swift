@@ -155,11 +155,36 @@ struct LibvirtLabTests {
         #expect(exporter.log.contains("connected to libvirt"))
     }
 
+    /// A paused guest is asked only for state and interfaces between full refreshes: its
+    /// frozen figures are still there, equal to what libvirt says, and it is not timed out.
+    @Test func pausedGuestKeepsItsFiguresBetweenFullRefreshes() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
+        defer { exporter.stop() }
+        let name = Lab.guest("PAUSED")
+        let d = ["domain": name]
+        let vda = ["domain": name, "target_device": "vda"]
+        var last: Exposition?
+        for _ in 0..<3 {
+            let m = try exporter.metrics()
+            #expect(m.value("libvirt_domain_info_vstate", d) == 3)
+            #expect(m.value("libvirt_domain_timed_out", d) == 0)
+            #expect((m.value("libvirt_domain_info_cpu_time_seconds_total", d) ?? 0) > 0)
+            #expect((m.value("libvirt_domain_block_stats_read_bytes_total", vda) ?? 0) > 0)
+            #expect(m.value("libvirt_domain_state_code", ["domain": name, "uuid": Lab.state["LAB_UUID_PAUSED"] ?? ""]) == 3)
+            last = m
+        }
+        let stats = try Lab.domstats(name)
+        let rd = try #require(stats["block.0.rd.bytes"].flatMap(Double.init))
+        #expect(last?.value("libvirt_domain_block_stats_read_bytes_total", vda) == rd)
+    }
+
     @Test func domainWithHungMonitorIsTimedOutWhileOthersAreServed() throws {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=2s"])
         defer { exporter.stop() }
-        let victim = Lab.guest("PAUSED")
-        let qemu = try #require(Lab.state["LAB_PIDFILE_PAUSED"].flatMap { Lab.pidOf($0) })
+        // A running guest: a paused one is asked only for state and interfaces between its
+        // full refreshes (its other figures stand still), which need no monitor.
+        let victim = Lab.guest("TRANSIENT")
+        let qemu = try #require(Lab.state["LAB_PIDFILE_TRANSIENT"].flatMap { Lab.pidOf($0) })
         #expect(try exporter.metrics().value("libvirt_domain_timed_out", ["domain": victim]) == 0)
         // A stopped QEMU never answers its monitor: the first stats call takes the domain's job
         // and hangs, later ones find the job held.
