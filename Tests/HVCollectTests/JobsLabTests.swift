@@ -1,6 +1,7 @@
 import Foundation
 import HVExpose
 import HVModel
+import HVSystem
 import Testing
 @testable import HVCollect
 
@@ -47,7 +48,9 @@ struct JobsLabTests {
         defer { lease.release() }
         let g = try JobsLab.makeGuest("hv-job-save-\(JobsLab.tag)")
         defer { JobsLab.removeGuest(g.name, removeFiles: true) }
-        let exporter = Exporter()
+        // The throttled QEMU answers its monitor slowly too: a job query can outlast a 5 s
+        // deadline and leave one sample in a 10 s save. With 2 s, scrapes come often enough.
+        let exporter = Exporter(timeout: 2)
         var s = try exporter.scrape()
         #expect(exporter.guest(g.name, in: s)?.job == nil)
         #expect(exporter.guest(g.name, in: s)?.lastJob == nil)
@@ -294,5 +297,24 @@ struct JobsLabTests {
         #expect(incoming.operationName == "migration_in" && incoming.outcome == .completed)
         #expect(incoming.dataTotalBytes == out.dataTotalBytes)
         #expect(incoming.elapsedSeconds! > 1)
+
+        // The guest mapper of this host still attributes the migrated guest's QEMU (started by
+        // the peer daemon, in its namespaces and cgroup placement) and every thread of it, by
+        // the -uuid of its cmdline, with the source's guest list that no longer holds it.
+        let proc = ProcFS()
+        let qemu = try #require(try proc.pids().first { pid in
+            (try? proc.stat(pid))?.comm.hasPrefix("qemu-system") == true && (try? proc.cmdline(pid))?.qemuUUID == g.uuid
+        }, "no qemu process with -uuid \(g.uuid) after the migration")
+        var mapped = Snapshot()
+        mapped.guests = s.guests
+        try GuestMapper().attribute(into: &mapped)
+        let tids = try proc.tids(qemu)
+        #expect(!tids.isEmpty)
+        for tid in tids {
+            let e = try #require(mapped.processes.first { $0.tid == tid }, "tid \(tid) of the migrated qemu missing")
+            #expect(e.guestKey == g.uuid, "tid \(tid) (\(e.comm)) of the migrated guest -> \(e.guestKey ?? "host")")
+        }
+        #expect(mapped.processes.contains { $0.pid == qemu && $0.role == ThreadRole.vcpu })
+        #expect(mapped.guests.contains { $0.uuid == g.uuid && $0.name == g.name })
     }
 }
