@@ -236,9 +236,6 @@ extension GuestMapper {
         }
     }
 
-    /// Container name and driver from the cgroup name and the monitor's lxcpath.
-    /// LXD/Incus name payloads `<project>_<name>` (instance names cannot contain "_"; the
-    /// default project has no prefix); the guest name is then `<project>/<name>`.
     /// `NAME` for a cgroup name `NAME-<digits>` (LXC's name for a container's cgroup when
     /// `NAME` was taken), else nil.
     static func lxcRenamedBase(_ raw: String) -> String? {
@@ -248,6 +245,9 @@ extension GuestMapper {
         return String(raw[..<dash])
     }
 
+    /// Container name and driver from the cgroup name and the monitor's lxcpath.
+    /// LXD/Incus name payloads `<project>_<name>` (instance names cannot contain "_"; the
+    /// default project has no prefix); the guest name is then `<project>/<name>`.
     static func containerIdentity(_ raw: String, lxcpath: String?) -> (name: String, driver: String) {
         let driver: String
         if let path = lxcpath {

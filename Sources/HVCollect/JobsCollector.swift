@@ -95,11 +95,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
-        if let lv = snapshot.libvirt, !lv.up {
-            // libvirtd did not answer the domain collector this scrape: waiting for it once
-            // more would double the scrape. What the tracker knows (last jobs) is kept.
-            fill(&snapshot, all: [], timedOut: [])
-            throw CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
+        if let down = CollectError.libvirtUnanswered(snapshot) {
+            fill(&snapshot, all: [], timedOut: [])   // what the tracker knows (last jobs) is kept
+            throw down
         }
         let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
         let (conn, generation) = try lane.connection(deadline)

@@ -278,4 +278,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 public struct CollectError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
+
+    /// For the pool and job collectors: an error when the domain collector got no answer
+    /// from libvirtd in this scrape (asking again would only wait out another deadline).
+    static func libvirtUnanswered(_ snapshot: Snapshot) -> CollectError? {
+        guard let lv = snapshot.libvirt, !lv.up else { return nil }
+        return CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
+    }
 }

@@ -26,7 +26,7 @@ public final class LibvirtSession: Sendable {
 
     private let state = Mutex(State())
     /// UUIDs of domains with a call still outstanding past its deadline (a hung QEMU monitor):
-    /// no collector asks them again until that call returns.
+    /// no collector asks them again until that call returns or a new connection is opened.
     private let stuck = Mutex<Set<String>>([])
     private let listeners = Mutex<[@Sendable (String, DomainEventKind) -> Void]>([])
 
@@ -123,6 +123,8 @@ public final class LibvirtSession: Sendable {
                     s.generation += 1
                 }
             }
+            // Calls stuck on the old connection say nothing about the new one.
+            if case .success = r { stuck.withLock { $0.removeAll() } }
             if case .success(let c) = r { registerEvents(c) }
             return r
         }

@@ -65,10 +65,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
-        if let lv = snapshot.libvirt, !lv.up {
-            // libvirtd did not answer the domain collector this scrape: do not wait again.
-            throw CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
-        }
+        if let down = CollectError.libvirtUnanswered(snapshot) { throw down }
         let start = Clock.monotonic()
         let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
         var conn: LibvirtConnection

@@ -152,15 +152,16 @@ extension SnapshotMetrics {
                                       lv.daemonVersion ?? "", lv.libraryVersion ?? ""], 1)
         }
         set.declare(domainTimedOut)
-        if lv.up {
-            set.add(activeDomains, [], s.guests.filter { $0.listedByLibvirt && $0.domainID != nil }.count)
-        }
+        var active = 0
         for g in s.guests where g.listedByLibvirt {
             guard g.uuid != nil else { continue }
             let d = [g.name]
             set.add(domainTimedOut, d, g.timedOut)
             set.add(vstate, d, g.state.code)
-            if g.domainID != nil, let u = g.uuid { set.add(stateCode, [g.name, u], g.state.code) }
+            if g.domainID != nil, let u = g.uuid {
+                active += 1
+                set.add(stateCode, [g.name, u], g.state.code)
+            }
             set.add(stateReason, d, g.stateReason)
             set.add(maxMemory, d, ifPresent: g.maxMemoryBytes)
             set.add(memoryUsage, d, ifPresent: g.memoryBytes)
@@ -223,5 +224,6 @@ extension SnapshotMetrics {
                 set.add(ifTxDrops, l, ifPresent: n.txDrops)
             }
         }
+        if lv.up { set.add(activeDomains, [], active) }
     }
 }

@@ -12,7 +12,7 @@ struct SnapshotExpositionTests {
                                   hypervisorType: "QEMU", hypervisorVersion: "7.2.0")
         s.collectors = [CollectorStatus(name: "libvirt", success: true, durationSeconds: 0.01)]
         var a = Guest(name: "we\"ird\\ name ü", uuid: "0000-a", kind: .vm, driver: "qemu", state: .running)
-        a.listedByLibvirt = true
+        a.listedByLibvirt = true; a.domainID = 5
         a.persistent = true; a.autostart = false; a.cpuTimeSeconds = 12.5; a.vcpuCurrent = 2
         var v = VCPUStats(index: 0); v.timeSeconds = 1; v.waitSeconds = 0; v.delaySeconds = 0.5; v.state = 1
         a.vcpus = [v]
@@ -40,6 +40,9 @@ struct SnapshotExpositionTests {
         #expect(timedOut == ["we\"ird\\ name ü": .int(0), "off": .int(0), "stuck": .int(1)])
         #expect(set.samples("libvirt_domain_info_vstate").map(\.value) == [.int(1), .int(5), .int(1)])
         #expect(set.samples("hv_guest_memory_used_ratio").first?.value == .double(0.75))
+        // The Debian exporter's names: active domains only (the others have no domain ID here).
+        #expect(set.samples("libvirt_domains_number").map(\.value) == [.int(1)])
+        #expect(set.samples("libvirt_domain_state_code").map { $0.labels["uuid"] } == ["0000-a"])
         // The hostdev interface has no counters but its info series is there (it blocks migration).
         #expect(set.samples("libvirt_domain_interface_stats_info").count == 2)
         #expect(set.samples("libvirt_domain_interface_stats_receive_bytes_total").count == 1)
