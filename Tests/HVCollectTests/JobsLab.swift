@@ -210,6 +210,63 @@ enum JobsLab {
         return pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Starts `virsh save` and makes it last about 10 s while QEMU's monitor stays quick.
+    ///
+    /// Throttling the whole emulator cgroup (`schedinfo emulator_quota`) slows the save, but
+    /// also QEMU's main loop, which answers the monitor: job queries then outlast a scrape's
+    /// deadline, and on a busy machine no sample of a running save is seen. So the emulator
+    /// is throttled only until QEMU's `live_migration` thread (which writes the save) exists;
+    /// that thread alone is moved to a child cgroup with a small CPU quota, and the emulator
+    /// cgroup's quota is lifted by writing the cgroup file (libvirt refuses `schedinfo`
+    /// while the save job holds the domain). cgroup v1 (`tasks`) and v2 (threaded child,
+    /// `cgroup.threads`) hosts are both handled.
+    static func startSlowSave(_ g: TestGuest, to image: String, log: String) throws -> Process {
+        guard let pid = qemuPID(g.name) else { throw CommandError(description: "\(g.name): no QEMU pid file") }
+        try mustVirsh("schedinfo", g.name, "--live", "emulator_period=1000000", "emulator_quota=5000")
+        let save = try start(["virsh", "-c", uri, "save", g.name, image], log: log)
+        var thread: String?
+        let found = waitUntil(30, interval: 0.02) {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            thread = tasks.first {
+                (try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) == "live_migration"
+            }
+            return thread != nil || !save.isRunning
+        }
+        guard found, let tid = thread else {
+            throw CommandError(description: "\(g.name): QEMU's live_migration thread not seen (save running: \(save.isRunning))")
+        }
+        let cgroups = (try? String(contentsOfFile: "/proc/\(pid)/task/\(tid)/cgroup", encoding: .utf8)) ?? ""
+        func write(_ value: String, _ path: String) throws {
+            do { try value.write(toFile: path, atomically: false, encoding: .utf8) } catch {
+                throw CommandError(description: "writing \(value) to \(path): \(error)")
+            }
+        }
+        let lines = cgroups.split(separator: "\n").map(String.init)
+        if let v1 = lines.first(where: { $0.split(separator: ":").dropFirst().first?.split(separator: ",").contains("cpu") == true }) {
+            let emulator = "/sys/fs/cgroup/cpu" + v1.split(separator: ":", maxSplits: 2)[2]
+            let slow = emulator + "/hvslow"
+            try? FileManager.default.createDirectory(atPath: slow, withIntermediateDirectories: false)
+            // A child's share must not exceed its parent's (0.5 %) while the thread moves.
+            try write("300000", slow + "/cpu.cfs_period_us")
+            try write("1000", slow + "/cpu.cfs_quota_us")
+            try write(tid, slow + "/tasks")
+            try write("-1", emulator + "/cpu.cfs_quota_us")
+        } else if let v2 = lines.first(where: { $0.hasPrefix("0::") }) {
+            let emulator = "/sys/fs/cgroup" + v2.dropFirst(3)
+            let slow = emulator + "/hvslow"
+            try? FileManager.default.createDirectory(atPath: slow, withIntermediateDirectories: false)
+            try write("threaded", slow + "/cgroup.type")
+            try write("+cpu", emulator + "/cgroup.subtree_control")
+            try write("1000 300000", slow + "/cpu.max")
+            try write(tid, slow + "/cgroup.threads")
+            try write("max 1000000", emulator + "/cpu.max")
+        } else {
+            throw CommandError(description: "\(g.name): no cpu cgroup for QEMU thread \(tid) in: \(cgroups)")
+        }
+        return save
+    }
+
     // MARK: the exporter side
 
     static func session(_ u: String = uri) -> LibvirtSession { LibvirtSession(uri: u, logger: logger) }
