@@ -16,11 +16,19 @@ import Synchronization
 /// started, and a refresh lasts as long as the storage takes to answer (a hung NFS server:
 /// minutes). `GetInfo` on that pool waits: the pool is reported `timedOut` and skipped until
 /// its call returns, and the connection is retired (libvirt 9.0 serves only three more
-/// calls on a connection with a stuck call), so the next scrape serves the other pools on a
-/// fresh one. The pool list waits too (libvirt locks every pool while listing): when it
+/// calls on a connection with a stuck call), so the next scrape asks the other pools on
+/// connections of their own (see Isolation). The pool list waits too (libvirt locks every pool while listing): when it
 /// does not answer within `listShare` of the deadline, the pools of the last list are looked
-/// up by UUID on a fresh connection (a pool defined meanwhile shows up once the list
-/// answers again; one undefined meanwhile is dropped when libvirt says it is gone).
+/// up by UUID (a pool defined meanwhile shows up once the list answers again; one undefined
+/// meanwhile is dropped when libvirt says it is gone).
+///
+/// Isolation: on a connection with one stuck call libvirt 9.0 answers only about three more,
+/// so one locked pool would starve the others asked on the same connection (seen in the lab:
+/// the other pool's autostart and volume count unanswered, or all its calls). While a pool
+/// is known to be locked (the list did not answer, or a call of an earlier scrape is still
+/// out), each pool is asked on a connection of its own, opened for that scrape on the worker
+/// threads. Once a scrape ends with every call answered, the pools share the collector's
+/// connection again.
 ///
 /// The figures are those of the pool's last start or refresh: libvirt does not re-read the
 /// storage for `GetInfo`. A scrape never refreshes a pool. With a `refresher`
@@ -51,6 +59,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         var listing = false
         /// Pools whose volume-count call has not returned.
         var volumesInFlight: Set<String> = []
+        /// The last scrape had a call that did not answer: ask each pool on its own connection.
+        var isolate = false
     }
 
     let state = Mutex(State())
@@ -68,17 +78,18 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         if let down = CollectError.libvirtUnanswered(snapshot) { throw down }
         let start = Clock.monotonic()
         let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
-        var conn: LibvirtConnection
+        let conn: LibvirtConnection
         let refs: [PoolRef]
+        var isolate = state.withLock { $0.isolate || !$0.inFlight.isEmpty || !$0.volumesInFlight.isEmpty }
         do {
             conn = try lane.connection(deadline).0
             if let listed = try list(conn, until: start + (deadline - start) * Self.listShare) {
                 refs = listed.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: $0) }
             } else {
-                // The list is stuck (and so is its connection): the last list's pools, by
-                // UUID, on a fresh connection.
+                // The list is stuck (and so is its connection): a pool is locked. The last
+                // list's pools, by UUID, each on its own connection.
                 lane.retire(conn, because: "virConnectListAllStoragePools did not answer")
-                conn = try lane.connection(deadline).0
+                isolate = true
                 refs = state.withLock { $0.known }.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: nil) }
                 if refs.isEmpty { throw CollectError("virConnectListAllStoragePools did not answer within the deadline") }
                 logger.warning("storage pool list did not answer in time (a pool is locked by a long refresh?); asking the pools of the last list")
@@ -102,7 +113,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         let box = AnswerBox()
         let (requests, descriptions) = state.withLock { s -> ([PoolRequest], [String: StoragePoolDescription]) in
             let r = refs.filter { s.inFlight[$0.uuid, default: 0] == 0 }
-                .map { PoolRequest(ref: $0, readXML: s.descriptions[$0.uuid] == nil) }
+                .map { PoolRequest(ref: $0, readXML: s.descriptions[$0.uuid] == nil, ownConnection: isolate) }
             for q in r { s.inFlight[q.ref.uuid, default: 0] += 1 }
             return (r, s.descriptions)
         }
@@ -112,8 +123,9 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         } else {
             // Phase 1: state, sizes, flags (and the XML of new pools).
             let c = conn
+            let uri = session.uri
             _ = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
-                body: { r in StoragePoolCollector.ask(r, conn: c, into: box) },
+                body: { r in StoragePoolCollector.ask(r, conn: c, uri: uri, into: box) },
                 finally: { [self] r in
                     state.withLock { s in
                         let n = s.inFlight[r.ref.uuid, default: 1] - 1
@@ -188,8 +200,9 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             logger.warning("storage pools did not answer within the deadline", metadata: ["pools": "\(timedOut.joined(separator: ","))"])
         }
         // A call still running holds this connection hostage: the next scrape takes another.
-        if stuck { lane.retire(conn, because: "a storage pool call did not answer within the deadline") }
+        if stuck && !isolate { lane.retire(conn, because: "a storage pool call did not answer within the deadline") }
         state.withLock { s in
+            s.isolate = stuck
             s.descriptions.merge(newDescriptions) { a, _ in a }
             s.lastPools = out
         }
@@ -248,6 +261,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     struct PoolRequest: Sendable {
         let ref: PoolRef
         let readXML: Bool
+        /// Asked on a connection opened for it (see "Isolation" above).
+        let ownConnection: Bool
     }
 
     /// One pool's answers; a failed call leaves its field nil and adds to `errors`.
@@ -267,10 +282,20 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     }
 
     /// Asks one pool (blocking; run on a worker thread), publishing each answer as it comes.
-    static func ask(_ r: PoolRequest, conn: LibvirtConnection, into box: AnswerBox) {
+    static func ask(_ r: PoolRequest, conn shared: LibvirtConnection, uri: String, into box: AnswerBox) {
         let uuid = r.ref.uuid
+        let conn: LibvirtConnection
+        if r.ownConnection {
+            // The pool handle keeps this connection open for the volume count; both go then.
+            do { conn = try LibvirtConnection(uri: uri) } catch {
+                box.update(uuid) { $0.errors.append(error.description) }
+                return
+            }
+        } else {
+            conn = shared
+        }
         let p: LibvirtStoragePool
-        if let h = r.ref.handle {
+        if let h = r.ref.handle, !r.ownConnection {
             p = h
         } else {
             do { p = try conn.storagePool(uuid: uuid) } catch {
