@@ -106,6 +106,9 @@ public final class GuestMapper: Sendable {
         var cgroups = GuestCgroupScan()
         /// Scans since the guest cgroups were last discovered (and the pidfiles read).
         var scansSinceDiscovery = Int.max
+        /// A scan done ahead by `prepareScan` (monotonic time it ended), used by the next
+        /// `attribute` if still fresh.
+        var prepared: (stats: MapperScanStats, at: Double)?
         var pidfiles: [Int: String] = [:]
         /// Container processes per guest path at the last namespace check that found nothing
         /// to search for (`checkNamespaces` is skipped while nothing changes).
@@ -159,13 +162,31 @@ public final class GuestMapper: Sendable {
         try state.withLock { try scanLocked(&$0) }
     }
 
+    /// How old a prepared scan may be for `attribute` to use it instead of scanning, seconds.
+    static let preparedScanMaxAge = 2.0
+
+    /// Scans now for the `attribute` call that follows (the scrape runs this while libvirt
+    /// answers). A failed scan is left to `attribute`, which scans again and reports it.
+    public func prepareScan() {
+        state.withLock { s in
+            s.prepared = nil
+            if let stats = try? scanLocked(&s) { s.prepared = (stats, GuestMapper.clock(CLOCK_MONOTONIC)) }
+        }
+    }
+
     /// Scans, attributes every process and thread, and writes `snapshot.processes`, new
     /// container / unknown-QEMU guests into `snapshot.guests`, and each guest's `cgroup` (path,
     /// processes, threads and host CPU by role) and vCPU thread IDs.
     @discardableResult
     public func attribute(into snapshot: inout Snapshot) throws -> MapperScanStats {
         try state.withLock { s in
-            var stats = try scanLocked(&s)
+            var stats: MapperScanStats
+            if let p = s.prepared, GuestMapper.clock(CLOCK_MONOTONIC) - p.at <= GuestMapper.preparedScanMaxAge {
+                stats = p.stats
+            } else {
+                stats = try scanLocked(&s)
+            }
+            s.prepared = nil
             if hasUnfoundQEMUGuest(s, snapshot.guests) {
                 let t0 = GuestMapper.clock(CLOCK_MONOTONIC)
                 stats.fallback = true

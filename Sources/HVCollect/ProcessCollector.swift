@@ -18,6 +18,12 @@ public struct ProcessCollector: Collector {
         self.mapper = GuestMapper(procfs: procfs, cgroupfs: cgroupfs, libvirtRunDirectories: [runDir + "/libvirt/qemu"])
     }
 
+    public var prepares: Bool { true }
+
+    /// The /proc and cgroup scan, which needs nothing from libvirt: done while the libvirt
+    /// collector waits on libvirtd; `collect` then only attributes.
+    public func prepare() { mapper.prepareScan() }
+
     public func collect(into snapshot: inout Snapshot) throws {
         try mapper.attribute(into: &snapshot)
     }

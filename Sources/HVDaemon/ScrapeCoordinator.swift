@@ -61,10 +61,18 @@ public final class ScrapeCoordinator: Sendable {
     }
 
     /// Runs every collector once, in order, timing each; a failing collector is recorded
-    /// and logged, never fatal.
+    /// and logged, never fatal. Meanwhile, on another thread, the collectors after the first
+    /// do their `prepare()` (the guest mapper walks /proc while libvirt answers); each of
+    /// them waits for it before its `collect`.
     public func collectNow() -> Snapshot {
         var snap = Snapshot(timestampSeconds: wallClock(), hostname: hostName())
-        for c in collectors {
+        let preparation = Preparation.start(Array(collectors.dropFirst()))
+        var prepared = false
+        for (i, c) in collectors.enumerated() {
+            if i > 0 && c.prepares && !prepared {
+                preparation.wait()
+                prepared = true
+            }
             let t0 = monotonic()
             var failure: String?
             do { try c.collect(into: &snap) } catch { failure = "\(error)" }

@@ -81,7 +81,7 @@ enum JobsLab {
 
     /// Starts a command without waiting; its output goes to `log`.
     static func start(_ args: [String], log: String) throws -> Process {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args

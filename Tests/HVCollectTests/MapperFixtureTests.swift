@@ -291,4 +291,30 @@ import Testing
         #expect(s2.guests[0].cgroup?.threadsByRole == ["emulator": 1, "vcpu": 1])
         #expect(try entry(s2, tid: 900).comm == "renamed")
     }
+
+    /// A scan prepared ahead (`prepareScan`, run by the scrape while libvirt answers) is what
+    /// the next `attribute` uses, once: that one reads nothing, the one after scans again.
+    @Test func preparedScanIsUsedOnce() throws {
+        let h = try FakeHost()
+        func qemu(vcpuTicks: UInt64) throws {
+            try h.process(800, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n"),
+                          cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1],
+                          threads: [.init(tid: 800, comm: "qemu-system-x86", ticks: 100), .init(tid: 801, comm: "CPU 0/TCG", ticks: vcpuTicks)])
+        }
+        try qemu(vcpuTicks: 1000)
+        let m = GuestMapper(procfs: h.proc, cgroupfs: h.cgroup, libvirtRunDirectories: [h.runDir])
+        func attribute() throws -> Snapshot {
+            var s = Snapshot()
+            s.guests = [vm("a", Self.u1, id: 1)]
+            try m.attribute(into: &s)
+            return s
+        }
+        m.prepareScan()
+        try qemu(vcpuTicks: 1500)            // after the prepared scan: not seen by the next attribute
+        let s1 = try attribute()
+        #expect(s1.guests[0].cgroup?.cpuSecondsByRole["vcpu"] == 10.0)
+        #expect(try entry(s1, tid: 801).role == "vcpu")
+        let s2 = try attribute()
+        #expect(s2.guests[0].cgroup?.cpuSecondsByRole["vcpu"] == 15.0)
+    }
 }

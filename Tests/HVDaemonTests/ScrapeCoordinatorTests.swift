@@ -117,3 +117,42 @@ struct FlagParsingTests {
         #expect(throws: CollectorFlagError.self) { try CollectorCatalog.extractFlags(["--collector.nope"]) }
     }
 }
+
+/// A collector that records when its preparation and collection ran.
+final class PreparingCollector: Collector, Sendable {
+    let name = "preparing"
+    var prepares: Bool { true }
+    let events = Mutex<[(String, Double)]>([])
+    func prepare() {
+        events.withLock { $0.append(("prepare-start", Date().timeIntervalSince1970)) }
+        Thread.sleep(forTimeInterval: 0.2)
+        events.withLock { $0.append(("prepare-end", Date().timeIntervalSince1970)) }
+    }
+    func collect(into snapshot: inout Snapshot) throws {
+        events.withLock { $0.append(("collect", Date().timeIntervalSince1970)) }
+    }
+}
+
+struct PreparationTests {
+    @Test func laterCollectorsPrepareWhileTheFirstRuns() {
+        let first = SlowCollector(delay: 0.3)
+        let later = PreparingCollector()
+        let c = ScrapeCoordinator(collectors: [first, later], logger: Logger(label: "test"))
+        let t0 = Date().timeIntervalSince1970
+        let s = c.collectNow()
+        let took = Date().timeIntervalSince1970 - t0
+        let ev = later.events.withLock { $0 }
+        #expect(ev.map(\.0) == ["prepare-start", "prepare-end", "collect"])
+        // Overlapped: 0.3 s + 0.2 s of work in about 0.3 s, and the preparation began before
+        // the first collector ended.
+        #expect(took < 0.45, "took \(took) s")
+        #expect(ev[0].1 - t0 < 0.25)
+        #expect(s.collectors.map(\.name) == ["slow", "preparing"] && s.collectors.allSatisfy(\.success))
+    }
+
+    @Test func firstCollectorIsNotPreparedAhead() {
+        let only = PreparingCollector()
+        _ = ScrapeCoordinator(collectors: [only], logger: Logger(label: "test")).collectNow()
+        #expect(only.events.withLock { $0 }.map(\.0) == ["collect"])
+    }
+}
