@@ -33,6 +33,21 @@ public final class Exporter: Sendable {
         self.coordinator = coordinator
     }
 
+    /// Raises the soft open-file limit to the hard one (as Go programs do at start): the
+    /// cgroup collector keeps a few directory handles per guest, the HTTP server one socket
+    /// per client. Returns the limit now in force.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> UInt64 {
+        var lim = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 else { return 0 }
+        if lim.rlim_cur < lim.rlim_max {
+            var want = lim
+            want.rlim_cur = lim.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &want) == 0 { return UInt64(want.rlim_cur) }
+        }
+        return UInt64(lim.rlim_cur)
+    }
+
     /// Blocks SIGINT/SIGTERM for every thread started after it (call before anything starts
     /// threads), so `waitForTermination` can take them with sigwait.
     public static func blockTerminationSignals() {

@@ -10,8 +10,11 @@ public struct CgroupFS: Sendable {
     public let unifiedMount: String?
     /// True when v2 is the only hierarchy (controllers live there).
     public let isPureUnified: Bool
+    /// Directory handles kept between reads (the cgroup collector's); nil: every read by path.
+    public let handles: DirectoryHandles?
 
-    public init(root: String = "/sys/fs/cgroup") {
+    public init(root: String = "/sys/fs/cgroup", handles: DirectoryHandles? = nil) {
+        self.handles = handles
         let r = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.root = r
         if FileReader.exists(r + "/cgroup.controllers") {
@@ -30,6 +33,7 @@ public struct CgroupFS: Sendable {
     public func unifiedDirectory(_ path: String) -> String? {
         guard let m = unifiedMount else { return nil }
         let d = m + path
+        if let handles { return handles.directoryExists(d) ? d : nil }
         return FileReader.exists(d) ? d : nil
     }
 
@@ -42,31 +46,35 @@ public struct CgroupFS: Sendable {
         if coMounted.count > 1 { candidates.append(root + "/" + coMounted.joined(separator: ",")) }
         for base in candidates {
             let d = base + path
-            if FileReader.exists(d + "/cgroup.procs") { return d }
+            if let handles {
+                if handles.directoryExists(d, holding: "cgroup.procs") { return d }
+            } else if FileReader.exists(d + "/cgroup.procs") {
+                return d
+            }
         }
         return nil
     }
 
     /// Reads `dir/file` as a flat keyed file; nil when the file does not exist.
     public func flat(_ dir: String, _ file: String) throws -> [String: UInt64]? {
-        try optional(dir + "/" + file, CgroupKeyedFile.parseFlat)
+        try optional(dir, file, CgroupKeyedFile.parseFlat)
     }
 
     /// Reads a single-value file; `.some(nil)` for "max", nil when the file does not exist.
     public func single(_ dir: String, _ file: String) throws -> UInt64?? {
-        try optional(dir + "/" + file, CgroupKeyedFile.parseSingle)
+        try optional(dir, file, CgroupKeyedFile.parseSingle)
     }
 
     public func pressure(_ dir: String, _ file: String) throws -> PressureTotals? {
-        try optional(dir + "/" + file, PressureTotals.parse)
+        try optional(dir, file, PressureTotals.parse)
     }
 
     public func ioStat(_ dir: String) throws -> BlockIOTotals? {
-        try optional(dir + "/io.stat", BlockIOTotals.parseIOStat)
+        try optional(dir, "io.stat", BlockIOTotals.parseIOStat)
     }
 
     public func blkioThrottle(_ dir: String, _ file: String) throws -> (read: UInt64, write: UInt64)? {
-        try optional(dir + "/" + file, BlockIOTotals.parseBlkioThrottle)
+        try optional(dir, file, BlockIOTotals.parseBlkioThrottle)
     }
 
     /// Every mounted hierarchy: the v2 tree (if any) first, then each v1 controller directory
@@ -96,6 +104,14 @@ public struct CgroupFS: Sendable {
         let p = dir + "/cgroup.procs"
         let b = try FileReader.read(p)
         return try parsing(p) { try PidList.parse(b) }
+    }
+
+    /// `dir/file` parsed, nil when it does not exist; through `handles` when there are.
+    func optional<T>(_ dir: String, _ file: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
+        guard let handles else { return try optional(dir + "/" + file, parse) }
+        var bytes: [UInt8] = []
+        guard try handles.read(dir, file, into: &bytes) else { return nil }
+        return try parsing(dir + "/" + file) { try parse(bytes) }
     }
 
     func optional<T>(_ p: String, _ parse: ([UInt8]) throws -> T) throws -> T? {

@@ -23,6 +23,10 @@ public enum FileReader {
     public static func read(_ path: String, into buffer: inout [UInt8], maxBytes: Int = defaultMaxBytes) throws {
         let fd = try open(path)
         defer { _ = Glibc.close(fd) }
+        try readAll(fd, path: path, into: &buffer, maxBytes: maxBytes)
+    }
+
+    static func readAll(_ fd: Int32, path: String, into buffer: inout [UInt8], maxBytes: Int) throws {
         buffer.removeAll(keepingCapacity: true)
         try withUnsafeTemporaryAllocation(byteCount: 16 << 10, alignment: 16) { scratch in
             let base = scratch.baseAddress!
@@ -40,6 +44,21 @@ public enum FileReader {
                 buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: got))
             }
         }
+    }
+
+    /// Reads the whole file `name` in the directory open as `dirFD` (`openat(2)`), like
+    /// `read(_:into:maxBytes:)`; `path` names it in errors.
+    public static func read(at dirFD: Int32, _ name: String, path: String, into buffer: inout [UInt8], maxBytes: Int = defaultMaxBytes) throws {
+        var fd: Int32
+        while true {
+            fd = Glibc.openat(dirFD, name, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { break }
+            let e = errno
+            if e == EINTR { continue }
+            throw SystemError.syscall("openat", path: path, errno: e)
+        }
+        defer { _ = Glibc.close(fd) }
+        try readAll(fd, path: path, into: &buffer, maxBytes: maxBytes)
     }
 
     /// The target of a symbolic link (e.g. `/proc/<pid>/ns/pid` -> "pid:[4026531836]").

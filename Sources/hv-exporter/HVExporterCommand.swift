@@ -92,6 +92,7 @@ struct HVExporterCommand: ParsableCommand {
 
     func run() throws {
         Exporter.blockTerminationSignals()
+        Exporter.raiseOpenFileLimit()
         let level = levels[logLevel]!
         let format = LogfmtHandler.Format(rawValue: logFormat)!
         LoggingSystem.bootstrap { LogfmtHandler(label: $0, level: level, format: format) }

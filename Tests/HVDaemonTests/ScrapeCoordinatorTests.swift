@@ -156,3 +156,13 @@ struct PreparationTests {
         #expect(only.events.withLock { $0 }.map(\.0) == ["collect"])
     }
 }
+
+struct OpenFileLimitTests {
+    @Test func softLimitIsRaisedToTheHardOne() {
+        let now = Exporter.raiseOpenFileLimit()
+        var lim = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
+        #expect(now == UInt64(lim.rlim_cur))
+        #expect(lim.rlim_cur == lim.rlim_max)
+    }
+}
