@@ -13,7 +13,13 @@ import Synchronization
 /// - Files found missing are remembered per directory for `absentTTL` seconds (a v2 file
 ///   appears when a controller is enabled later).
 /// - `endRound()` closes the handles not used since the previous call (guests gone).
-/// - At most `capacity` handles stay open; beyond that, reads go by path.
+/// - Kernel files (under a cgroup, cgroup2, proc or sysfs mount point) are also
+///   kept open once read, and read again with one `pread(2)` at offset 0, which makes the
+///   kernel generate them afresh: one syscall instead of open, read, read, close. A kept
+///   file of a removed cgroup answers ENODEV: it is closed and the path opened again.
+/// - At most `capacity` directory handles and `fileCapacity` kept files stay open (the
+///   latter also at most a quarter of the soft open-file limit); beyond that, reads go by
+///   path, or open and close.
 public final class DirectoryHandles: @unchecked Sendable {
     struct Entry {
         var fd: Int32
@@ -22,19 +28,42 @@ public final class DirectoryHandles: @unchecked Sendable {
         var used = true
         /// Entries checked present when the handle was opened (`directoryExists(_:holding:)`).
         var holds: Set<String> = []
+        /// The directory is on a kernel file system whose files are made on each read.
+        var regenerates = false
+        /// Files kept open, by name.
+        var files: [String: Int32] = [:]
     }
 
     public let capacity: Int
+    public let fileCapacity: Int
     public let absentTTL: Double
     private let state = Mutex<[String: Entry]>([:])
+    private let keptFiles = Mutex(0)
 
-    public init(capacity: Int = 512, absentTTL: Double = 300) {
+    public init(capacity: Int = 512, fileCapacity: Int = 4096, absentTTL: Double = 300) {
         self.capacity = capacity
+        var lim = rlimit()
+        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 ? Int(clamping: lim.rlim_cur) : 1024
+        self.fileCapacity = max(0, min(fileCapacity, soft / 4 - capacity / 2))
         self.absentTTL = absentTTL
     }
 
     deinit {
-        state.withLock { s in for e in s.values { _ = Glibc.close(e.fd) } }
+        state.withLock { s in for e in s.values { Self.close(e) } }
+    }
+
+    /// Number of files kept open now.
+    public var keptFileCount: Int { keptFiles.withLock { $0 } }
+
+    private static func close(_ e: Entry) {
+        _ = Glibc.close(e.fd)
+        for fd in e.files.values { _ = Glibc.close(fd) }
+    }
+
+    private func forget(_ e: Entry) {
+        Self.close(e)
+        let n = e.files.count
+        if n > 0 { keptFiles.withLock { $0 -= n } }
     }
 
     /// Number of handles open now.
@@ -50,6 +79,7 @@ public final class DirectoryHandles: @unchecked Sendable {
             }
             guard let fd = Self.openDirectory(dir) else { return false }
             var e = Entry(fd: fd)
+            e.regenerates = Self.isKernelFileSystem(dir)
             if let holding {
                 guard faccessat(fd, holding, F_OK, 0) == 0 else { _ = Glibc.close(fd); return false }
                 e.holds.insert(holding)
@@ -62,20 +92,32 @@ public final class DirectoryHandles: @unchecked Sendable {
     /// The whole of `dir/file`, or nil when the file (or the directory) does not exist.
     public func read(_ dir: String, _ file: String, into buffer: inout [UInt8], maxBytes: Int = FileReader.defaultMaxBytes) throws -> Bool {
         let now = Self.monotonic()
-        enum Lookup { case knownMissing, noHandle, handle(Int32) }
+        enum Lookup { case knownMissing, noHandle, handle(Int32, kept: Int32?, keep: Bool) }
         let lookup = state.withLock { s -> Lookup in
             guard var e = s[dir] else { return .noHandle }
             e.used = true
             if !e.absent.isEmpty && now - e.absentSince > absentTTL { e.absent = [] }
             s[dir] = e
-            return e.absent.contains(file) ? .knownMissing : .handle(e.fd)
+            return e.absent.contains(file) ? .knownMissing : .handle(e.fd, kept: e.files[file], keep: e.regenerates)
         }
         let fd: Int32
+        let keep: Bool
         switch lookup {
         case .knownMissing:
             return false
-        case .handle(let h):
+        case .handle(let h, let kept, let k):
+            if let kept {
+                if (try? FileReader.preadAll(kept, path: dir + "/" + file, into: &buffer, maxBytes: maxBytes)) != nil { return true }
+                // Its cgroup is gone (ENODEV) or the read failed: drop it, open afresh.
+                let dropped = state.withLock { s -> Bool in
+                    guard s[dir]?.files[file] == kept else { return false }
+                    s[dir]!.files[file] = nil
+                    return true
+                }
+                if dropped { _ = Glibc.close(kept); keptFiles.withLock { $0 -= 1 } }
+            }
             fd = h
+            keep = k
         case .noHandle:
             // New directory: open a handle (then read through it), or read by path when
             // over capacity; a missing directory means a missing file.
@@ -85,15 +127,35 @@ public final class DirectoryHandles: @unchecked Sendable {
             return true
         }
         do {
-            try FileReader.read(at: fd, file, path: dir + "/" + file, into: &buffer, maxBytes: maxBytes)
+            if keep && keptFiles.withLock({ $0 < fileCapacity }) {
+                let f = try FileReader.openAt(fd, file, path: dir + "/" + file)
+                do { try FileReader.preadAll(f, path: dir + "/" + file, into: &buffer, maxBytes: maxBytes) } catch {
+                    _ = Glibc.close(f)
+                    throw error
+                }
+                let kept = state.withLock { s -> Bool in
+                    guard s[dir]?.fd == fd, s[dir]!.files[file] == nil else { return false }
+                    s[dir]!.files[file] = f
+                    return true
+                }
+                if kept { keptFiles.withLock { $0 += 1 } } else { _ = Glibc.close(f) }
+            } else {
+                try FileReader.read(at: fd, file, path: dir + "/" + file, into: &buffer, maxBytes: maxBytes)
+            }
             return true
         } catch let e as SystemError where e.kind == .notFound {
             // Missing, or the directory was replaced: open the path again and retry once.
             let fresh = Self.openDirectory(dir)
-            state.withLock { s in
-                if let old = s[dir] { _ = Glibc.close(old.fd) }
-                s[dir] = fresh.map { Entry(fd: $0) }
+            let replaced = state.withLock { s -> Entry? in
+                let old = s[dir]
+                s[dir] = fresh.map { f in
+                    var e = Entry(fd: f)
+                    e.regenerates = Self.isKernelFileSystem(dir)
+                    return e
+                }
+                return old
             }
+            if let replaced { forget(replaced) }
             guard let fresh else { return false }
             do {
                 try FileReader.read(at: fresh, file, path: dir + "/" + file, into: &buffer, maxBytes: maxBytes)
@@ -113,7 +175,7 @@ public final class DirectoryHandles: @unchecked Sendable {
     public func endRound() {
         state.withLock { s in
             for (k, e) in s where !e.used {
-                _ = Glibc.close(e.fd)
+                forget(e)
                 s[k] = nil
             }
             for k in s.keys { s[k]!.used = false }
@@ -131,6 +193,35 @@ public final class DirectoryHandles: @unchecked Sendable {
             if errno == EINTR { continue }
             return nil
         }
+    }
+
+    /// Mount points of cgroup v1/v2, procfs and sysfs (files generated on each read), with
+    /// the type of every mount, from /proc/self/mounts, read once.
+    static let mounts: [(point: String, kernel: Bool)] = {
+        guard let b = try? FileReader.read("/proc/self/mounts") else { return [] }
+        var out: [(String, Bool)] = []
+        for line in String(decoding: b, as: UTF8.self).split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard f.count >= 3 else { continue }
+            // Spaces in mount points are written \040; such a point stays unmatched, harmlessly.
+            let point = String(f[1])
+            out.append((point, ["cgroup", "cgroup2", "proc", "sysfs"].contains(String(f[2]))))
+        }
+        return out
+    }()
+
+    /// Whether `dir` lies on a kernel file system (its longest mount-point prefix is one).
+    static func isKernelFileSystem(_ dir: String) -> Bool {
+        var best = -1
+        var kernel = false
+        for m in mounts where m.point.count > best {
+            let p = m.point == "/" ? "/" : m.point + "/"
+            if dir == m.point || dir.hasPrefix(p) {
+                best = m.point.count
+                kernel = m.kernel
+            }
+        }
+        return kernel
     }
 
     static func monotonic() -> Double {

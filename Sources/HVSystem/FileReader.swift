@@ -61,6 +61,40 @@ public enum FileReader {
         try readAll(fd, path: path, into: &buffer, maxBytes: maxBytes)
     }
 
+    /// Opens `name` in the directory open as `dirFD` for reading.
+    public static func openAt(_ dirFD: Int32, _ name: String, path: String) throws -> Int32 {
+        while true {
+            let fd = Glibc.openat(dirFD, name, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 { return fd }
+            let e = errno
+            if e == EINTR { continue }
+            throw SystemError.syscall("openat", path: path, errno: e)
+        }
+    }
+
+    /// Reads an open kernel file again from its start with `pread(2)`: the kernel makes it
+    /// afresh at offset 0. A read shorter than asked ends it (seq files fill what is asked
+    /// for until their end), so a small file costs one syscall.
+    public static func preadAll(_ fd: Int32, path: String, into buffer: inout [UInt8], maxBytes: Int = defaultMaxBytes) throws {
+        buffer.removeAll(keepingCapacity: true)
+        try withUnsafeTemporaryAllocation(byteCount: 16 << 10, alignment: 16) { scratch in
+            let base = scratch.baseAddress!
+            while true {
+                let before = buffer.count
+                let want = min(scratch.count, maxBytes - before + 1)
+                var n: Int
+                repeat { n = Glibc.pread(fd, base, want, off_t(before)) } while n < 0 && errno == EINTR
+                if n < 0 { throw SystemError.syscall("pread", path: path, errno: errno) }
+                if before + n > maxBytes {
+                    buffer.removeAll(keepingCapacity: true)
+                    throw SystemError(.tooLarge, path: path, reason: "larger than \(maxBytes) bytes")
+                }
+                buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: n))
+                if n < want { return }
+            }
+        }
+    }
+
     /// The target of a symbolic link (e.g. `/proc/<pid>/ns/pid` -> "pid:[4026531836]").
     /// Underneath: `readlink(2)`.
     public static func readLink(_ path: String) throws -> [UInt8] {

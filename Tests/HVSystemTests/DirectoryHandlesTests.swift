@@ -79,4 +79,36 @@ struct DirectoryHandlesTests {
         try "garbage".write(toFile: root + "/a/memory.max", atomically: false, encoding: .utf8)
         #expect(throws: SystemError.self) { try byHandle.single(root + "/a", "memory.max") }
     }
+
+    /// Kernel files are kept open and read again with pread: /proc/self/stat stays right, and
+    /// a cgroup removed and made again under its path is read through a fresh handle.
+    @Test func kernelFilesAreKeptOpenAndReadAfresh() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let h = DirectoryHandles()
+        var b: [UInt8] = []
+        let me = "/proc/\(getpid())"
+        for _ in 0..<3 {
+            #expect(try h.read(me, "stat", into: &b))
+            #expect(String(decoding: b, as: UTF8.self).hasPrefix("\(getpid()) ("))
+        }
+        #expect(h.keptFileCount == 1)
+        #expect(try h.read(root + "/b", "x", into: &b))   // a regular file: not kept
+        #expect(h.keptFileCount == 1)
+
+        let base = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup"
+        let cg = base + "/hv-handles-test-\(getpid())"
+        guard getuid() == 0, mkdir(cg, 0o755) == 0 else { return }   // needs root and a writable cgroup tree
+        defer { rmdir(cg) }
+        #expect(try h.read(cg, "cgroup.procs", into: &b) && b.isEmpty)
+        #expect(h.keptFileCount == 2)
+        #expect(rmdir(cg) == 0 && mkdir(cg, 0o755) == 0)
+        // The kept file of the removed cgroup fails (ENODEV); the new one is read.
+        #expect(try h.read(cg, "cgroup.procs", into: &b) && b.isEmpty)
+        #expect(h.keptFileCount == 1)                    // read once by the fresh handle...
+        #expect(try h.read(cg, "cgroup.procs", into: &b) && b.isEmpty)
+        #expect(h.keptFileCount == 2)                    // ...then kept again
+        rmdir(cg)
+        #expect(try !h.read(cg, "cgroup.procs", into: &b))
+        #expect(h.keptFileCount == 1)
+    }
 }
