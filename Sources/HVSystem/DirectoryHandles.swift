@@ -66,6 +66,9 @@ public final class DirectoryHandles: @unchecked Sendable {
         if n > 0 { keptFiles.withLock { $0 -= n } }
     }
 
+    /// The files remembered missing in `dir` (tests).
+    func absentFiles(_ dir: String) -> Set<String> { state.withLock { $0[dir]?.absent ?? [] } }
+
     /// Number of handles open now.
     public var openCount: Int { state.withLock { $0.count } }
 
@@ -144,31 +147,52 @@ public final class DirectoryHandles: @unchecked Sendable {
             }
             return true
         } catch let e as SystemError where e.kind == .notFound {
-            // Missing, or the directory was replaced: open the path again and retry once.
+            // Missing from this directory, or the directory was removed (and maybe made again
+            // under its path): its handle and a fresh one name the same inode only in the
+            // first case. A missing file must not drop the handle and its kept files (a v2
+            // directory of a hybrid host lacks several files, each read every scrape).
             let fresh = Self.openDirectory(dir)
-            let replaced = state.withLock { s -> Entry? in
+            if let fresh, Self.sameInode(fresh, fd) {
+                _ = Glibc.close(fresh)
+                markAbsent(dir, handle: fd, file, now)
+                return false
+            }
+            let (replaced, installed) = state.withLock { s -> (Entry?, Bool) in
+                guard s[dir]?.fd == fd else { return (nil, false) }   // another thread did it
                 let old = s[dir]
                 s[dir] = fresh.map { f in
                     var e = Entry(fd: f)
                     e.regenerates = Self.isKernelFileSystem(dir)
                     return e
                 }
-                return old
+                return (old, fresh != nil)
             }
             if let replaced { forget(replaced) }
             guard let fresh else { return false }
+            defer { if !installed { _ = Glibc.close(fresh) } }
             do {
                 try FileReader.read(at: fresh, file, path: dir + "/" + file, into: &buffer, maxBytes: maxBytes)
                 return true
             } catch let e as SystemError where e.kind == .notFound {
-                state.withLock { s in
-                    guard s[dir]?.fd == fresh else { return }
-                    if s[dir]!.absent.isEmpty { s[dir]!.absentSince = now }
-                    s[dir]!.absent.insert(file)
-                }
+                markAbsent(dir, handle: fresh, file, now)
                 return false
             }
         }
+    }
+
+    private func markAbsent(_ dir: String, handle: Int32, _ file: String, _ now: Double) {
+        state.withLock { s in
+            guard s[dir]?.fd == handle else { return }
+            if s[dir]!.absent.isEmpty { s[dir]!.absentSince = now }
+            s[dir]!.absent.insert(file)
+        }
+    }
+
+    /// Whether two descriptors name the same inode (`fstat` works on `O_PATH` descriptors).
+    static func sameInode(_ a: Int32, _ b: Int32) -> Bool {
+        var x = stat(), y = stat()
+        guard fstat(a, &x) == 0, fstat(b, &y) == 0 else { return false }
+        return x.st_ino == y.st_ino && x.st_dev == y.st_dev
     }
 
     /// Closes the handles not used since the last call.

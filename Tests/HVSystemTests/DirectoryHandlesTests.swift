@@ -51,6 +51,31 @@ struct DirectoryHandlesTests {
         #expect(h.openCount == 0)
     }
 
+    /// A directory lacking several of the files asked for (a v2 cgroup directory of a hybrid
+    /// host has no memory.current nor io.stat) keeps its handle, its kept files and the
+    /// memory of every missing one.
+    @Test func severalMissingFilesKeepTheHandleAndItsKeptFiles() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let h = DirectoryHandles(absentTTL: 3600)
+        var b: [UInt8] = []
+        let me = "/proc/\(getpid())"
+        for _ in 0..<3 {
+            #expect(try h.read(me, "stat", into: &b))
+            #expect(try !h.read(me, "no-such-file", into: &b))
+            #expect(try !h.read(me, "nor-this-one", into: &b))
+        }
+        #expect(h.keptFileCount == 1)
+        #expect(h.openCount == 1)
+        #expect(h.absentFiles(me) == ["no-such-file", "nor-this-one"])
+        // The same on a regular directory.
+        for _ in 0..<2 {
+            #expect(try read(h, "a", "x") == "1\n")
+            #expect(try read(h, "a", "m1") == nil)
+            #expect(try read(h, "a", "m2") == nil)
+        }
+        #expect(h.absentFiles(root + "/a") == ["m1", "m2"])
+    }
+
     @Test func unusedHandlesCloseAndCapacityHolds() throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let h = DirectoryHandles(capacity: 1)
