@@ -72,25 +72,28 @@ public struct CgroupCollector: Collector {
         }
 
         // CPU
-        if let d = v2, let st = attempt({ try cgroupfs.flat(d, "cpu.stat") }) {
-            if let u = st["usage_usec"] { cg.cpuUsageSeconds = Double(u) / 1e6 }
-            if let u = st["user_usec"] { cg.cpuUserSeconds = Double(u) / 1e6 }
-            if let u = st["system_usec"] { cg.cpuSystemSeconds = Double(u) / 1e6 }
-            if let n = st["nr_throttled"] { cg.throttledPeriods = n }
-            if let t = st["throttled_usec"] { cg.throttledSeconds = Double(t) / 1e6 }
+        if let d = v2, let st = attempt({
+            try cgroupfs.flat(d, "cpu.stat", keys: ["usage_usec", "user_usec", "system_usec", "nr_throttled", "throttled_usec"])
+        }) {
+            if let u = st[0] { cg.cpuUsageSeconds = Double(u) / 1e6 }
+            if let u = st[1] { cg.cpuUserSeconds = Double(u) / 1e6 }
+            if let u = st[2] { cg.cpuSystemSeconds = Double(u) / 1e6 }
+            if let n = st[3] { cg.throttledPeriods = n }
+            if let t = st[4] { cg.throttledSeconds = Double(t) / 1e6 }
         }
         if let d = v1("cpuacct") {
-            if cg.cpuUserSeconds == nil, let st = attempt({ try cgroupfs.flat(d, "cpuacct.stat") }) {
-                if let u = st["user"] { cg.cpuUserSeconds = Double(u) / ticksPerSecond }
-                if let s = st["system"] { cg.cpuSystemSeconds = Double(s) / ticksPerSecond }
+            if cg.cpuUserSeconds == nil, let st = attempt({ try cgroupfs.flat(d, "cpuacct.stat", keys: ["user", "system"]) }) {
+                if let u = st[0] { cg.cpuUserSeconds = Double(u) / ticksPerSecond }
+                if let s = st[1] { cg.cpuSystemSeconds = Double(s) / ticksPerSecond }
             }
             if cg.cpuUsageSeconds == nil, let u = attempt({ try cgroupfs.single(d, "cpuacct.usage") }), let ns = u {
                 cg.cpuUsageSeconds = Double(ns) / 1e9
             }
         }
-        if cg.throttledPeriods == nil, let d = v1("cpu"), let st = attempt({ try cgroupfs.flat(d, "cpu.stat") }) {
-            if let n = st["nr_throttled"] { cg.throttledPeriods = n }
-            if let t = st["throttled_time"] { cg.throttledSeconds = Double(t) / 1e9 }
+        if cg.throttledPeriods == nil, let d = v1("cpu"),
+           let st = attempt({ try cgroupfs.flat(d, "cpu.stat", keys: ["nr_throttled", "throttled_time"]) }) {
+            if let n = st[0] { cg.throttledPeriods = n }
+            if let t = st[1] { cg.throttledSeconds = Double(t) / 1e9 }
         }
 
         // Memory
@@ -99,8 +102,8 @@ public struct CgroupCollector: Collector {
             cg.memoryUsageBytes = cur
             if let m = attempt({ try cgroupfs.single(d, "memory.max") }) { cg.memoryLimitBytes = m }
             if let sw = attempt({ try cgroupfs.single(d, "memory.swap.current") }) { cg.memorySwapBytes = sw }
-            if let st = attempt({ try cgroupfs.flat(d, "memory.stat") }) { inactiveFile = st["inactive_file"] }
-            if let ev = attempt({ try cgroupfs.flat(d, "memory.events") }) { cg.oomKills = ev["oom_kill"] }
+            if let st = attempt({ try cgroupfs.flat(d, "memory.stat", keys: ["inactive_file"]) }) { inactiveFile = st[0] }
+            if let ev = attempt({ try cgroupfs.flat(d, "memory.events", keys: ["oom_kill"]) }) { cg.oomKills = ev[0] }
         } else if let d = v1("memory") {
             if let u = attempt({ try cgroupfs.single(d, "memory.usage_in_bytes") }) { cg.memoryUsageBytes = u }
             if let l = attempt({ try cgroupfs.single(d, "memory.limit_in_bytes") }) {
@@ -110,8 +113,10 @@ public struct CgroupCollector: Collector {
                let memsw = ms {
                 cg.memorySwapBytes = memsw > usage ? memsw - usage : 0
             }
-            if let st = attempt({ try cgroupfs.flat(d, "memory.stat") }) { inactiveFile = st["total_inactive_file"] ?? st["inactive_file"] }
-            if let oc = attempt({ try cgroupfs.flat(d, "memory.oom_control") }) { cg.oomKills = oc["oom_kill"] }
+            if let st = attempt({ try cgroupfs.flat(d, "memory.stat", keys: ["total_inactive_file", "inactive_file"]) }) {
+                inactiveFile = st[0] ?? st[1]
+            }
+            if let oc = attempt({ try cgroupfs.flat(d, "memory.oom_control", keys: ["oom_kill"]) }) { cg.oomKills = oc[0] }
         }
         if let u = cg.memoryUsageBytes {
             let inactive = inactiveFile ?? 0

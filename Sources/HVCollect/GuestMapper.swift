@@ -73,6 +73,9 @@ import Synchronization
 /// role and CPU time); threads of host processes are not listed.
 public final class GuestMapper: Sendable {
     public let proc: ProcFS
+    /// The stat files of guest processes and their threads, read every scan, kept open (on a
+    /// real procfs only: a fixture tree's files are read by path).
+    let keptStats: KeptFiles
     public let cgroupfs: CgroupFS
     /// Directories holding libvirt QEMU pidfiles (`<name>.pid`), e.g. "/run/libvirt/qemu".
     public let libvirtRunDirectories: [String]
@@ -142,6 +145,7 @@ public final class GuestMapper: Sendable {
                 libvirtRunDirectories: [String] = ["/run/libvirt/qemu"],
                 youngProcessSeconds: Double = 30, hostDetailsPerScan: Int = 128) {
         self.proc = ProcFS(root: procfs)
+        self.keptStats = KeptFiles(capacity: DirectoryHandles.isKernelFileSystem(self.proc.root) ? 4096 : 0)
         self.cgroupfs = CgroupFS(root: cgroupfs)
         self.libvirtRunDirectories = libvirtRunDirectories
         self.youngProcessSeconds = youngProcessSeconds
@@ -288,6 +292,7 @@ public final class GuestMapper: Sendable {
         readHostDetails(&s, limit: hostDetailsPerScan, now: now, stats: &stats)
         checkNamespaces(&s, now: now, stats: &stats)
         stats.cgroupReads = s.cgroups.reads
+        keptStats.endRound()
         stats.durationSeconds = GuestMapper.clock(CLOCK_MONOTONIC) - t0
         return stats
     }
@@ -297,7 +302,7 @@ public final class GuestMapper: Sendable {
     func observe(_ cgroups: inout GuestCgroupScan, _ pid: Int, walk: CgroupPlacement?, pidfile: String?,
                  previous: ObservedProcess?, promotion: ObservedProcess.Promotion?, namespace: UInt64?,
                  now: Double, counted: Bool = true, stats: inout MapperScanStats) -> ObservedProcess? {
-        guard let st = try? proc.stat(pid) else { return nil }
+        guard let st = try? proc.stat(pid, keeping: keptStats) else { return nil }
         var p: ObservedProcess
         if var old = previous, old.startTime == st.startTimeTicks {
             let settled = old.classifiedAt - Double(old.startTime) / ticksPerSecond >= youngProcessSeconds
@@ -426,7 +431,7 @@ public final class GuestMapper: Sendable {
         var namedVCPUs = false
         var unnamed: [Int] = []
         for tid in tids {
-            guard let ts = try? proc.stat(pid, tid: tid) else { continue }
+            guard let ts = try? proc.stat(pid, tid: tid, keeping: keptStats) else { continue }
             let ticks = ts.utimeTicks &+ ts.stimeTicks
             var t: ObservedThread
             if let old = p.threads[tid], old.startTime == ts.startTimeTicks {

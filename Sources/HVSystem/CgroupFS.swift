@@ -60,6 +60,12 @@ public struct CgroupFS: Sendable {
         try optional(dir, file, CgroupKeyedFile.parseFlat)
     }
 
+    /// Reads the values of `keys` from `dir/file`, a flat keyed file (see
+    /// `CgroupKeyedFile.parseFlat(_:keys:)`); nil when the file does not exist.
+    public func flat(_ dir: String, _ file: String, keys: [StaticString]) throws -> [UInt64?]? {
+        try optional(dir, file) { try CgroupKeyedFile.parseFlat($0, keys: keys) }
+    }
+
     /// Reads a single-value file; `.some(nil)` for "max", nil when the file does not exist.
     public func single(_ dir: String, _ file: String) throws -> UInt64?? {
         try optional(dir, file, CgroupKeyedFile.parseSingle)

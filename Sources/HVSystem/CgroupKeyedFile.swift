@@ -6,12 +6,29 @@ public enum CgroupKeyedFile {
     /// transient counters, become 0).
     public static func parseFlat(_ bytes: [UInt8]) throws -> [String: UInt64] {
         var out: [String: UInt64] = [:]
+        try forEachFlat(bytes) { key, value in out[key.string] = value }
+        return out
+    }
+
+    /// The values of `keys` in a flat keyed file, in their order (nil for a key the file
+    /// lacks; the last line wins, as in `parseFlat`). Every line is checked as `parseFlat`
+    /// checks it, but no String or dictionary is made: the cgroup collector wants a few keys
+    /// of each guest's `memory.stat` (about 70 lines on v1) every scrape.
+    public static func parseFlat(_ bytes: [UInt8], keys: [StaticString]) throws -> [UInt64?] {
+        var out = [UInt64?](repeating: nil, count: keys.count)
+        try forEachFlat(bytes) { key, value in
+            for i in keys.indices where key.equals(keys[i]) { out[i] = value }
+        }
+        return out
+    }
+
+    static func forEachFlat(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>, UInt64) throws -> Void) throws {
         var sc = ByteScanner(bytes)
         var lineNo = 0
         while let line = sc.line() {
             lineNo += 1
             if line.isEmpty { continue }
-            var ls = ByteScanner(Array(line))
+            var ls = ByteScanner(bytes, from: line.startIndex, to: line.endIndex)
             guard let key = ls.word() else { continue }
             let value: UInt64
             if let u = ls.uint() {
@@ -23,9 +40,8 @@ public enum CgroupKeyedFile {
             }
             ls.skipWhitespace()
             guard ls.atEnd else { throw SystemError.malformed("line \(lineNo): extra text after value") }
-            out[key.string] = value
+            try body(key, value)
         }
-        return out
     }
 
     /// Single-value files: v1 `cpuacct.usage`, `memory.usage_in_bytes`, `memory.limit_in_bytes`;

@@ -235,7 +235,7 @@ public final class DirectoryHandles: @unchecked Sendable {
     }()
 
     /// Whether `dir` lies on a kernel file system (its longest mount-point prefix is one).
-    static func isKernelFileSystem(_ dir: String) -> Bool {
+    public static func isKernelFileSystem(_ dir: String) -> Bool {
         var best = -1
         var kernel = false
         for m in mounts where m.point.count > best {

@@ -40,6 +40,14 @@ public struct ProcFS: Sendable {
 
     public func stat(_ pid: Int) throws -> ProcStat { try read(path(pid, "stat"), ProcStat.parse) }
     public func stat(_ pid: Int, tid: Int) throws -> ProcStat { try read(taskPath(pid, tid, "stat"), ProcStat.parse) }
+    /// `stat(_:)` and `stat(_:tid:)` through `kept`: the file stays open and is read again
+    /// with one pread (for the processes and threads read every scrape).
+    public func stat(_ pid: Int, keeping kept: KeptFiles) throws -> ProcStat {
+        try read(path(pid, "stat"), keeping: kept, ProcStat.parse)
+    }
+    public func stat(_ pid: Int, tid: Int, keeping kept: KeptFiles) throws -> ProcStat {
+        try read(taskPath(pid, tid, "stat"), keeping: kept, ProcStat.parse)
+    }
 
     /// Thread name from `/proc/<pid>/task/<tid>/comm`, without the trailing newline.
     public func comm(_ pid: Int, tid: Int) throws -> String {
@@ -69,6 +77,12 @@ public struct ProcFS: Sendable {
     public func memInfo() throws -> MemInfo { try read(root + "/meminfo", MemInfo.parse) }
     /// Number of CPUs listed in `/proc/stat`.
     public func cpuCount() throws -> Int { try read(root + "/stat", CPUStat.parseCPUCount) }
+
+    func read<T>(_ p: String, keeping kept: KeptFiles, _ parse: ([UInt8]) throws -> T) throws -> T {
+        var bytes: [UInt8] = []
+        try kept.read(p, into: &bytes)
+        return try parsing(p) { try parse(bytes) }
+    }
 
     func read<T>(_ p: String, _ parse: ([UInt8]) throws -> T) throws -> T {
         let bytes = try FileReader.read(p)

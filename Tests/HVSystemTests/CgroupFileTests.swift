@@ -26,6 +26,27 @@ import Testing
         #expect(w["throttled_time"] == 734_022_118)
     }
 
+    /// The keyed parse (no dictionary) gives what the dictionary gives, and fails where it
+    /// fails, on every cgroup fixture and every truncation of it.
+    @Test func keyedFlatParseAgreesWithTheDictionary() {
+        let keys: [StaticString] = ["usage_usec", "nr_throttled", "throttled_time", "user", "system",
+                                    "inactive_file", "total_inactive_file", "oom_kill", "rss", "no_such_key"]
+        for f in ["cgroupfs/v1", "cgroupfs/v2"].flatMap({ Fixture.files(in: $0) }) {
+            let b = Fixture.bytes(f)
+            for n in Set([0, b.count / 3, b.count / 2, b.count - 1, b.count]) where n >= 0 && n <= b.count {
+                let input = Array(b[0..<n])
+                let dict = try? CgroupKeyedFile.parseFlat(input)
+                let keyed = try? CgroupKeyedFile.parseFlat(input, keys: keys)
+                #expect((dict == nil) == (keyed == nil), "\(f) cut at \(n)")
+                if let dict, let keyed {
+                    for (i, k) in keys.enumerated() {
+                        #expect(keyed[i] == dict[k.description], "\(f) cut at \(n): \(k)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func v1Cpuacct() throws {
         let st = try CgroupKeyedFile.parseFlat(Fixture.bytes("cgroupfs/v1/lxc-cpuacct.stat"))
         #expect(st["user"] != nil && st["system"] != nil)
