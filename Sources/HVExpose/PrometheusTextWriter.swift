@@ -42,14 +42,42 @@ public enum PrometheusTextWriter {
     }
 
     static func appendEscaped(_ out: inout [UInt8], _ s: String, quotes: Bool) {
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case UInt8(ascii: "\"") where quotes: out.append(contentsOf: [0x5C, 0x22])
-            default: out.append(b)
+        var s = s
+        s.withUTF8 { u in
+            // Most values need no escaping: one copy.
+            if !u.contains(where: { $0 == 0x5C || $0 == 0x0A || (quotes && $0 == 0x22) }) {
+                out.append(contentsOf: u)
+                return
+            }
+            for b in u {
+                switch b {
+                case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case UInt8(ascii: "\""): if quotes { out.append(contentsOf: [0x5C, 0x22]) } else { out.append(b) }
+                default: out.append(b)
+                }
             }
         }
+    }
+
+    /// Decimal digits of `u`, without making a String (thousands of values per scrape).
+    static func appendDecimal(_ out: inout [UInt8], _ u: UInt64) {
+        if u < 10 { out.append(0x30 + UInt8(u)); return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buf in
+            var n = u
+            var i = 20
+            while n > 0 {
+                i -= 1
+                buf[i] = 0x30 + UInt8(n % 10)
+                n /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[i..<20]))
+        }
+    }
+
+    static func appendDecimal(_ out: inout [UInt8], _ i: Int64) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        appendDecimal(&out, i.magnitude)
     }
 
     /// Formats a value the way Prometheus parses it: exact integers, `NaN`, `+Inf`, `-Inf`.
@@ -61,13 +89,13 @@ public enum PrometheusTextWriter {
 
     static func appendValue(_ out: inout [UInt8], _ v: SampleValue) {
         switch v {
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .uint(let u): out.append(contentsOf: String(u).utf8)
+        case .int(let i): appendDecimal(&out, Int64(i))
+        case .uint(let u): appendDecimal(&out, UInt64(u))
         case .double(let d):
             if d.isNaN { out.append(contentsOf: "NaN".utf8) }
             else if d == .infinity { out.append(contentsOf: "+Inf".utf8) }
             else if d == -.infinity { out.append(contentsOf: "-Inf".utf8) }
-            else if d == d.rounded(), abs(d) < 1e15 { out.append(contentsOf: String(Int64(d)).utf8) }
+            else if d == d.rounded(), abs(d) < 1e15 { appendDecimal(&out, Int64(d)) }
             else { out.append(contentsOf: d.description.utf8) }
         }
     }

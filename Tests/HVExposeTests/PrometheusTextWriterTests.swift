@@ -29,6 +29,7 @@ struct PrometheusTextWriterTests {
         ("we\"ird\\ name ü", "we\\\"ird\\\\ name ü"),
         ("line\nbreak", "line\\nbreak"),
         ("", ""),
+        ("\\\n\"", "\\\\\\n\\\""),
     ])
     func labelValuesAreEscaped(raw: String, escaped: String) {
         var set = MetricSet()
@@ -45,6 +46,12 @@ struct PrometheusTextWriterTests {
         (.double(1e20), "1e+20"),
         (.uint(UInt64.max), "18446744073709551615"),
         (.int(-5), "-5"),
+        (.int(Int64.min), "-9223372036854775808"),
+        (.int(0), "0"),
+        (.uint(10), "10"),
+        (.double(-0.0), "0"),
+        (.double(-42), "-42"),
+        (.double(999_999_999_999_999), "999999999999999"),
     ])
     func valuesFormatAsPrometheusParsesThem(value: SampleValue, expected: String) {
         #expect(PrometheusTextWriter.format(value) == expected)
