@@ -66,12 +66,12 @@ final class WorkerPool: @unchecked Sendable {
     init(maxIdle: Int, idleSeconds: Double) {
         self.maxIdle = maxIdle
         self.idleSeconds = idleSeconds
-        pthread_mutex_init(&mutex, nil)
-        var attr = pthread_condattr_t()
-        pthread_condattr_init(&attr)
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        pthread_cond_init(&cond, &attr)
-        pthread_condattr_destroy(&attr)
+        MonotonicWait.initialize(&mutex, &cond)
+    }
+
+    deinit {
+        pthread_cond_destroy(&cond)
+        pthread_mutex_destroy(&mutex)
     }
 
     var idleCount: Int {
@@ -136,10 +136,7 @@ final class WorkerPool: @unchecked Sendable {
         defer { pthread_mutex_unlock(&mutex) }
         guard idle < maxIdle else { return nil }
         idle += 1
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + idleSeconds
-        var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - total.rounded(.down)) * 1e9))
+        var until = MonotonicWait.deadline(after: idleSeconds)
         while queue.isEmpty {
             if pthread_cond_timedwait(&cond, &mutex, &until) == ETIMEDOUT, queue.isEmpty {
                 idle -= 1
@@ -163,12 +160,7 @@ final class CallBox<T: Sendable>: CallBoxProtocol, @unchecked Sendable {
 
     init(_ work: @escaping @Sendable () -> T) {
         self.work = work
-        pthread_mutex_init(&mutex, nil)
-        var attr = pthread_condattr_t()
-        pthread_condattr_init(&attr)
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        pthread_cond_init(&cond, &attr)
-        pthread_condattr_destroy(&attr)
+        MonotonicWait.initialize(&mutex, &cond)
     }
 
     deinit {
@@ -186,10 +178,7 @@ final class CallBox<T: Sendable>: CallBoxProtocol, @unchecked Sendable {
     }
 
     func wait(seconds: Double) -> T? {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + max(0, seconds)
-        var until = timespec(tv_sec: Int(total), tv_nsec: Int((total - total.rounded(.down)) * 1e9))
+        var until = MonotonicWait.deadline(after: seconds)
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         while result == nil {
@@ -200,5 +189,26 @@ final class CallBox<T: Sendable>: CallBoxProtocol, @unchecked Sendable {
             }
         }
         return result
+    }
+}
+
+/// A mutex and a condition variable that times out on the monotonic clock (wall-clock
+/// jumps neither shorten nor stretch a deadline).
+enum MonotonicWait {
+    static func initialize(_ mutex: inout pthread_mutex_t, _ cond: inout pthread_cond_t) {
+        pthread_mutex_init(&mutex, nil)
+        var attr = pthread_condattr_t()
+        pthread_condattr_init(&attr)
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+        pthread_cond_init(&cond, &attr)
+        pthread_condattr_destroy(&attr)
+    }
+
+    /// The `pthread_cond_timedwait` deadline `seconds` from now.
+    static func deadline(after seconds: Double) -> timespec {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let total = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + max(0, seconds)
+        return timespec(tv_sec: Int(total), tv_nsec: Int((total - total.rounded(.down)) * 1e9))
     }
 }

@@ -36,6 +36,19 @@ stop_pidfile() {  # stop_pidfile FILE COMM
 }
 stop_pidfile "$PEER_DIR/run/peer-libvirtd.pid" libvirtd
 stop_pidfile "$PEER_DIR/run/peer-virtlogd.pid" virtlogd
+# Daemons of a peer whose pid files are gone (started from another checkout, or its
+# directories removed under it) are found as the processes of the peer's netns.
+if grep -qw "^$PEER_NS" <<<"$(ip netns list)"; then
+  for pid in $(ip netns pids "$PEER_NS" 2>/dev/null); do
+    comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+    if [[ "$comm" == libvirtd || "$comm" == virtlogd ]]; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -KILL "$pid" 2>/dev/null || true
+      lab_log "stopped peer $comm (pid $pid, found in netns $PEER_NS)"
+    fi
+  done
+fi
 [[ "${1:-}" == --daemons-only ]] && exit 0
 
 ip link del "$PEER_VETH_ROOT" 2>/dev/null || true

@@ -41,7 +41,10 @@ if ! grep -q "inet $PEER_IP/" <<<"$(ip -n "$PEER_NS" -4 addr show dev "$PEER_VET
 fi
 lab_wait 10 "ping $PEER_IP (netns $PEER_NS)" busybox ping -c 1 -W 1 "$PEER_IP"
 
-if peer_answers; then
+# A peer that answers is ours only when its state is here: one started from another
+# checkout, or whose directories were removed under it (a re-cloned checkout), fails
+# migrations ("Cannot create directory /var/lib/libvirt/qemu/domain-..."); it is replaced.
+if peer_answers && [[ -s "$PEER_DIR/run/peer-libvirtd.pid" && -d "$PEER_DIR/lib" ]]; then
   lab_log "peer libvirtd already answers on $PEER_URI"
   exit 0
 fi
