@@ -21,10 +21,8 @@ public struct MetricSet: Sendable {
     /// Adds one sample. `labelValues` must match the descriptor's label names one to one.
     public mutating func add(_ d: MetricDescriptor, _ labelValues: [String] = [], _ value: SampleValue) {
         precondition(labelValues.count == d.labelNames.count, "\(d.name): expected \(d.labelNames.count) labels, got \(labelValues.count)")
-        if families[d.name] == nil {
-            families[d.name] = Family(descriptor: d, samples: [])
-        }
-        families[d.name]!.samples.append((labelValues, value))
+        // One hash lookup, appended in place (thousands of samples per scrape).
+        families[d.name, default: Family(descriptor: d, samples: [])].samples.append((labelValues, value))
     }
 
     public mutating func add(_ d: MetricDescriptor, _ labelValues: [String] = [], _ value: Double) {
