@@ -17,9 +17,10 @@ import Synchronization
 ///   kept open once read, and read again with one `pread(2)` at offset 0, which makes the
 ///   kernel generate them afresh: one syscall instead of open, read, read, close. A kept
 ///   file of a removed cgroup answers ENODEV: it is closed and the path opened again.
-/// - At most `capacity` directory handles and `fileCapacity` kept files stay open (the
-///   latter also at most a quarter of the soft open-file limit); beyond that, reads go by
-///   path, or open and close.
+/// - At most `capacity` directory handles and `fileCapacity` kept files stay open, each also
+///   at most an eighth of the soft open-file limit (`openFileShare`: with `KeptFiles`, three
+///   eighths at most, so a 1024 limit still leaves most descriptors to connections); beyond
+///   that, reads go by path, or open and close.
 public final class DirectoryHandles: @unchecked Sendable {
     struct Entry {
         var fd: Int32
@@ -41,15 +42,21 @@ public final class DirectoryHandles: @unchecked Sendable {
     private let keptFiles = Mutex(0)
 
     public init(capacity: Int = 512, fileCapacity: Int = 4096, absentTTL: Double = 300) {
-        self.capacity = capacity
-        var lim = rlimit()
-        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 ? Int(clamping: lim.rlim_cur) : 1024
-        self.fileCapacity = max(0, min(fileCapacity, soft / 4 - capacity / 2))
+        let share = Self.openFileShare()
+        self.capacity = max(0, min(capacity, share))
+        self.fileCapacity = max(0, min(fileCapacity, share))
         self.absentTTL = absentTTL
     }
 
     deinit {
         state.withLock { s in for e in s.values { Self.close(e) } }
+    }
+
+    /// An eighth of the soft open-file limit: what one cache of descriptors may hold.
+    public static func openFileShare() -> Int {
+        var lim = rlimit()
+        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 ? Int(clamping: lim.rlim_cur) : 1024
+        return soft / 8
     }
 
     /// Number of files kept open now.

@@ -10,8 +10,8 @@ import Synchronization
 ///   is reused, since it stays bound to the old process: it is closed and the path opened
 ///   again, which reports the process gone or reads the new one.
 /// - `endRound()` closes the files not read since the previous call (threads gone).
-/// - At most `capacity` files stay open (also at most a quarter of the soft open-file limit);
-///   beyond that, reads open and close.
+/// - At most `capacity` files stay open (also at most an eighth of the soft open-file limit,
+///   `DirectoryHandles.openFileShare`); beyond that, reads open and close.
 /// - Use it for kernel files only: a regular file read with pread at offset 0 would not be
 ///   read afresh after being replaced.
 public final class KeptFiles: @unchecked Sendable {
@@ -24,9 +24,7 @@ public final class KeptFiles: @unchecked Sendable {
     private let state = Mutex<[String: Entry]>([:])
 
     public init(capacity: Int = 4096) {
-        var lim = rlimit()
-        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0 ? Int(clamping: lim.rlim_cur) : 1024
-        self.capacity = max(0, min(capacity, soft / 4))
+        self.capacity = max(0, min(capacity, DirectoryHandles.openFileShare()))
     }
 
     deinit {
