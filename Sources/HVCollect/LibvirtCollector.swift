@@ -129,7 +129,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             defer { s.invalidated = [] }
             return s.invalidated
         }
+        let metadataStart = Clock.monotonic()
         refreshMetadata(domains, invalidated: invalidated, deadline: deadline)
+        logger.debug("libvirt steps", metadata: ["domains": "\(domains.count)", "invalidated": "\(invalidated.count)",
+                                                 "metadata_seconds": "\(Clock.monotonic() - metadataStart)",
+                                                 "remaining_seconds": "\(deadline - Clock.monotonic())"])
 
         let ask = domains.filter { !stuck.contains($0.uuid) }
         var records: [String: TypedParameters] = [:]
