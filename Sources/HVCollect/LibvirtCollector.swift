@@ -297,25 +297,26 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     /// Fallback when the bulk call timed out: one call per domain, all in parallel, sharing
     /// the remaining deadline. Domains that do not answer are marked stuck until they do.
     private func perDomainStats(_ conn: LibvirtConnection, _ domains: [LibvirtDomain], deadline: Double) -> ([String: TypedParameters], Set<String>) {
-        var boxes: [(LibvirtDomain, Deadline.Pending<TypedParameters?>)] = []
+        var boxes: [(LibvirtDomain, Deadline.Pending<TypedParameters?>, LibvirtSession.CallMark)] = []
         for d in domains {
             let uuid = d.uuid
+            let mark = LibvirtSession.CallMark()
             let pending = Deadline.start { [session] () -> TypedParameters? in
                 let r = try? conn.domainStats([d], groups: .standard, noWait: true).first?.params
-                session.markAnswered(uuid)
+                session.markAnswered(uuid, mark)
                 return r
             }
-            boxes.append((d, pending))
+            boxes.append((d, pending, mark))
         }
         var out: [String: TypedParameters] = [:]
         var late: Set<String> = []
-        for (d, p) in boxes {
+        for (d, p, mark) in boxes {
             switch p.wait(seconds: remaining(deadline)) {
             case .done(let params?): out[d.uuid] = params
             case .done(nil): break
             case .timedOut:
                 late.insert(d.uuid)
-                session.markStuck(d.uuid)
+                session.markStuck(d.uuid, unlessAnswered: mark)
                 logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(d.name)"])
             }
         }

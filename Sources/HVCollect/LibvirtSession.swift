@@ -67,11 +67,26 @@ public final class LibvirtSession: Sendable {
     /// Domains whose last call did not return within its deadline (see `markStuck`).
     public var stuckDomains: Set<String> { stuck.withLock { $0 } }
 
-    /// Notes that a call for `uuid` outlived its deadline.
-    public func markStuck(_ uuid: String) { stuck.withLock { _ = $0.insert(uuid) } }
+    /// One call's answered flag, read and written under the stuck set's lock: a call that
+    /// returns just as its waiter gives up must not leave its domain marked stuck for good
+    /// (it would never be asked again, so never seen answering).
+    public final class CallMark: @unchecked Sendable {
+        var answered = false
+        public init() {}
+    }
+
+    /// Notes that a call for `uuid` outlived its deadline, unless it has returned meanwhile.
+    public func markStuck(_ uuid: String, unlessAnswered mark: CallMark) {
+        stuck.withLock { if !mark.answered { _ = $0.insert(uuid) } }
+    }
 
     /// Notes that the outstanding call for `uuid` returned: the domain may be asked again.
-    public func markAnswered(_ uuid: String) { stuck.withLock { _ = $0.remove(uuid) } }
+    public func markAnswered(_ uuid: String, _ mark: CallMark) {
+        stuck.withLock {
+            mark.answered = true
+            _ = $0.remove(uuid)
+        }
+    }
 
     /// Counter that changes whenever a new connection is installed.
     public var generation: Int { state.withLock { $0.generation } }
