@@ -4,8 +4,10 @@ import PackageDescription
 // Layers (data flows one way):
 //   C modules (CLibvirt, CMicroHTTPD, CUdev, CHVShims)
 //   -> wrappers (HVLibvirt, HVUdev, HVHTTP; HVSystem for /proc, /sys, cgroups)
+//   HVRuntime (threads, deadlines, locks) under HVCollect
 //   -> HVCollect (collectors fill an immutable HVModel.Snapshot)
-//   -> HVExpose (Prometheus text, JSON) -> HVDaemon (scrape coordination, routes)
+//   -> HVScrape (one scrape: catalog, plan, coordinator; shared by hv-exporter and hvtop)
+//   -> HVExpose (Prometheus text, JSON) -> HVDaemon (HTTP routes, web config)
 //   -> thin executables (hv-exporter, hvtop)
 let package = Package(
     name: "hvexporter",
@@ -28,6 +30,8 @@ let package = Package(
 
         // MARK: Pure layers
         .target(name: "HVModel"),
+        // Threads, deadlines and locks: the one runtime for blocking calls (libvirt).
+        .target(name: "HVRuntime"),
         .target(name: "HVSystem"),
         .target(name: "HVExpose", dependencies: ["HVModel"]),
 
@@ -38,27 +42,33 @@ let package = Package(
 
         // MARK: Collection and the daemon
         .target(name: "HVCollect", dependencies: [
-            "HVModel", "HVSystem", "HVLibvirt", "HVUdev",
+            "HVModel", "HVSystem", "HVLibvirt", "HVUdev", "HVRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // One scrape: the collector catalog, the plan from declared inputs, the coordinator.
+        // Below HVDaemon, so hvtop collects like the daemon without linking the HTTP server.
+        .target(name: "HVScrape", dependencies: [
+            "HVModel", "HVCollect", "HVRuntime",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HVDaemon", dependencies: [
-            "HVModel", "HVCollect", "HVExpose", "HVHTTP",
+            "HVModel", "HVCollect", "HVScrape", "HVExpose", "HVHTTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: Thin executables
         .executableTarget(name: "hv-exporter", dependencies: [
-            "HVDaemon",
+            "HVDaemon", "HVScrape",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "hvtop", dependencies: [
-            "HVTop",
+            "HVTop", "HVScrape",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // hvtop's logic: data source (/json or direct collection), rates, TUI, Zabbix and Nagios checks.
         .target(name: "HVTop", dependencies: [
-            "HVModel", "HVExpose", "HVDaemon",
+            "HVModel", "HVExpose", "HVScrape",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -66,10 +76,11 @@ let package = Package(
         .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel"]),
         .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
-        .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "LabSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVUdevTests", dependencies: ["HVUdev"]),
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
-        .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVModel"]),
+        .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVScrape", "HVModel", "HVRuntime"]),
+        .testTarget(name: "HVRuntimeTests", dependencies: ["HVRuntime"]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"]),

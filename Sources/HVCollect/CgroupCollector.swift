@@ -36,7 +36,11 @@ public struct CgroupCollector: Collector {
         self.ticksPerSecond = hz
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
+    /// The guests' cgroup paths come from the guest mapper: without it there is nothing to read.
+    public static var reads: [CollectorInput] { [.required(.guestProcesses)] }
+    public static var fills: Set<SnapshotPart> { [.guestCgroupFigures] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         var attempted = 0
         var readable = 0
         var errors: [SystemError] = []

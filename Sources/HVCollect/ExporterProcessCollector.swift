@@ -22,7 +22,9 @@ public struct ExporterProcessCollector: Collector {
         self.startTimeSeconds = start
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
+    public static var fills: Set<SnapshotPart> { [.exporterProcess] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         let pid = Int(getpid())
         let st = try proc.stat(pid)
         let ticks = Self.clockTicks()

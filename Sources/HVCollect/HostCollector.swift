@@ -19,7 +19,11 @@ public struct HostCollector: Collector {
         self.sys = SysFS(root: sysfs)
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
+    /// Sums the guests the other collectors found (VMs and containers).
+    public static var reads: [CollectorInput] { [.optional(.libvirtDomains), .optional(.guestProcesses)] }
+    public static var fills: Set<SnapshotPart> { [.hostFacts] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         var h = snapshot.host ?? HostFacts()
         h.cpus = try proc.cpuCount()
         let mem = try proc.memInfo()

@@ -1,5 +1,5 @@
-import Glibc
 import HVLibvirt
+import HVRuntime
 import HVModel
 
 /// What to ask one domain.
@@ -114,32 +114,18 @@ extension JobsCollector {
             return true
         }
         guard start else { return }
-        let box = Unmanaged.passRetained(WeakCollector(self)).toOpaque()
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attr, 512 * 1024)
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, &attr, { raw in
-            let weak = Unmanaged<WeakCollector>.fromOpaque(raw!).takeRetainedValue()
-            // The collector is held only during a round, never while sleeping.
-            while weak.collector?.sampleOnce() == true, let pause = weak.collector?.sampleInterval {
-                usleep(UInt32(max(0.05, pause) * 1_000_000))
-            }
-            return nil
-        }, box)
-        pthread_attr_destroy(&attr)
-        if rc != 0 {
-            Unmanaged<WeakCollector>.fromOpaque(box).release()
-            state.withLock { $0.samplerRunning = false }
+        // The collector is held only during a round, never while sleeping.
+        let started = BackgroundThread.loop(weak: self) { c in
+            c.sampleOnce() ? .seconds(max(0.05, c.sampleInterval)) : nil
         }
+        if !started { state.withLock { $0.samplerRunning = false } }
     }
 
     /// One round of the sampler: asks every hot domain once. Returns false (and marks the
     /// sampler stopped) when nothing is hot any more.
     func sampleOnce() -> Bool {
         let now = Clock.monotonic()
-        let deadline = now + min(timeout, max(1, 3 * sampleInterval))
+        let deadline = ContinuousClock.now + min(timeout, .seconds(max(1, 3 * sampleInterval)))
         let requests = state.withLock { s -> [ProbeRequest]? in
             let hot = s.tracker.hot(monotonic: now)
             if hot.isEmpty {
@@ -150,7 +136,7 @@ extension JobsCollector {
         }
         guard let requests else { return false }
         if requests.isEmpty { return true }
-        guard let (conn, generation) = try? lane.connection(deadline) else {
+        guard let (conn, generation) = try? lane.connection(until: deadline) else {
             // libvirt unreachable: stop; the next scrape or event starts sampling again.
             state.withLock { $0.samplerRunning = false }
             return false
@@ -163,10 +149,4 @@ extension JobsCollector {
         _ = runProbes(requests, conn: conn, deadline: deadline)
         return true
     }
-}
-
-/// The sampler thread's reference to its collector: weak, so a dropped collector ends it.
-final class WeakCollector: @unchecked Sendable {
-    weak var collector: JobsCollector?
-    init(_ c: JobsCollector) { collector = c }
 }

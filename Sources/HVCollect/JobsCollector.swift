@@ -1,5 +1,6 @@
 import HVLibvirt
 import HVModel
+import HVRuntime
 import Logging
 import Synchronization
 
@@ -34,8 +35,8 @@ import Synchronization
 public final class JobsCollector: Collector, @unchecked Sendable {
     public let name = "jobs"
     public let session: LibvirtSession
-    /// Time budget for all libvirt calls of one scrape, seconds.
-    public let timeout: Double
+    /// `--libvirt.timeout`: also the longest a background sampling round waits.
+    public let timeout: Duration
     /// Seconds between background samples of a running job.
     public let sampleInterval: Double
     /// How long the last job of a domain that left this daemon is kept, seconds.
@@ -43,9 +44,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     /// Threads asking domains in parallel in one scrape.
     static let maxWorkers = 4
     let logger: Logger
-    /// The collector's own connection (see `DedicatedConnection`: a job query stuck on a
-    /// hung QEMU would otherwise block every call on the shared one).
-    let lane: DedicatedConnection
+    /// The collector's own connection (see `LibvirtLane`: a job query stuck on a hung QEMU
+    /// would otherwise block every call on a shared one).
+    let lane: LibvirtLane
 
     struct State {
         /// Connection generation the handles and the event registration belong to.
@@ -77,14 +78,14 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     let state = Mutex(State())
 
-    public init(session: LibvirtSession, timeout: Double = 5, sampleInterval: Double = 1,
+    public init(session: LibvirtSession, timeout: Duration = .seconds(5), sampleInterval: Double = 1,
                 departedRetention: Double = 3600, logger: Logger) {
         self.session = session
         self.timeout = timeout
         self.sampleInterval = sampleInterval
         self.departedRetention = departedRetention
         self.logger = logger
-        self.lane = DedicatedConnection(uri: session.uri, logger: logger)
+        self.lane = session.lane("jobs")
         session.onDomainEvent { [weak self] uuid, kind in
             switch kind {
             case .deviceAdded, .deviceRemoved, .device:
@@ -94,17 +95,22 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         }
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
+    /// Reads the libvirt domains' state (paused, timed out) when the libvirt collector runs;
+    /// without it, adds bare guests for the domains that have jobs to show.
+    public static var reads: [CollectorInput] { [.optional(.libvirtDomains)] }
+    public static var fills: Set<SnapshotPart> { [.guestJobs] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         if let down = CollectError.libvirtUnanswered(snapshot) {
             fill(&snapshot, all: [], timedOut: [])   // what the tracker knows (last jobs) is kept
             throw down
         }
-        let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
-        let (conn, generation) = try lane.connection(deadline)
+        let deadline = scrape.libvirtDeadline
+        let (conn, generation) = try lane.connection(until: deadline)
         prepare(conn, generation: generation, deadline: deadline)
         let all: [LibvirtDomain]
         do {
-            all = try session.call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+            all = try LibvirtLane.run("virConnectListAllDomains", until: deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
         } catch {
             lane.retire(conn, because: "virConnectListAllDomains did not answer")
             throw error
@@ -157,7 +163,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     // MARK: - steps
 
     /// Resets per-connection state on a new connection and registers for job events.
-    func prepare(_ conn: LibvirtConnection, generation: Int, deadline: Double) {
+    func prepare(_ conn: LibvirtConnection, generation: Int, deadline: ContinuousClock.Instant) {
         let losses = lane.losses
         let (register, old) = state.withLock { s -> (Bool, (LibvirtConnection, JobEventRegistration)?) in
             var old: (LibvirtConnection, JobEventRegistration)?
@@ -182,9 +188,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             _ = Deadline.start { c.removeJobEvents(r) }
         }
         guard register else { return }
-        let weak = WeakCollector(self)
-        let reg = try? session.call("virConnectDomainEventRegisterAny", deadline) { () throws(LibvirtError) -> JobEventRegistration? in
-            conn.onJobEvents { uuid, name, event in weak.collector?.handle(uuid, name, event) }
+        let weak = WeakRef(self)
+        let reg = try? LibvirtLane.run("virConnectDomainEventRegisterAny", until: deadline) { () throws(LibvirtError) -> JobEventRegistration? in
+            conn.onJobEvents { uuid, name, event in weak.value?.handle(uuid, name, event) }
         }
         if let reg = reg ?? nil {
             state.withLock { $0.registration = (conn, reg) }
@@ -206,8 +212,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     /// Asks the domains of `requests` on up to `maxWorkers` threads; each answer goes into
     /// the tracker as it comes (even after the deadline). Returns the UUIDs answered in time.
-    func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: Double) -> Set<String> {
-        guard !requests.isEmpty, Deadline.abandoned < LibvirtSession.maxAbandoned else { return [] }
+    func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: ContinuousClock.Instant) -> Set<String> {
+        guard !requests.isEmpty else { return [] }
         state.withLock { s in for r in requests { s.inFlight[r.uuid, default: 0] += 1 } }
         let answered = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
             body: { [self] r in apply(JobsCollector.probe(r, conn: conn), for: r) },

@@ -1,5 +1,6 @@
 import HVLibvirt
 import HVModel
+import HVRuntime
 import Logging
 import Synchronization
 
@@ -15,8 +16,8 @@ import Synchronization
 public final class LibvirtCollector: Collector, @unchecked Sendable {
     public let name = "libvirt"
     public let uri: String
-    /// Time budget for all libvirt calls of one scrape, seconds.
-    public let timeout: Double
+    /// `--libvirt.timeout`: a domain busy for this long in a row is reported timed out.
+    public let timeout: Duration
     /// How long cached domain metadata (XML, persistent, autostart) is trusted, seconds.
     public let metadataTTL: Double
     let logger: Logger
@@ -41,6 +42,17 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         /// lifecycle or device event, or a new domain ID; state and interfaces (the host side
         /// of a tap still counts) are asked every scrape.
         var paused: [String: PausedStats] = [:]
+        /// Last complete statistics of each running domain (served, marked stale, while the
+        /// domain is busy or stuck).
+        var lastGood: [String: LastGood] = [:]
+        /// Since when (monotonic seconds) each domain has been busy or unanswered.
+        var busySince: [String: Double] = [:]
+    }
+
+    struct LastGood {
+        var params: TypedParameters
+        var domainID: Int?
+        var at: Double
     }
 
     struct PausedStats {
@@ -55,7 +67,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     let state = Mutex(State())
     public let session: LibvirtSession
 
-    public init(session: LibvirtSession, timeout: Double = 5, metadataTTL: Double = 60, logger: Logger) {
+    public init(session: LibvirtSession, timeout: Duration = .seconds(5), metadataTTL: Double = 60, logger: Logger) {
         self.session = session
         self.uri = session.uri
         self.timeout = timeout
@@ -70,16 +82,17 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         }
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
-        let start = Clock.monotonic()
-        let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
+    public static var fills: Set<SnapshotPart> { [.libvirtDomains] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        let start = ContinuousClock.now
         var status = LibvirtStatus(uri: uri, up: false, libraryVersion: session.libraryVersion)
         defer {
-            status.durationSeconds = Clock.monotonic() - start
+            status.durationSeconds = (ContinuousClock.now - start).seconds
             snapshot.libvirt = status
         }
         do {
-            let guests = try collectGuests(deadline: deadline, status: &status)
+            let guests = try collectGuests(deadline: scrape.libvirtDeadline, status: &status)
             snapshot.guests.append(contentsOf: guests)
             status.up = true
             state.withLock { $0.lastError = nil }
@@ -97,31 +110,36 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     // MARK: - steps
 
-    private func remaining(_ deadline: Double) -> Double { LibvirtSession.remaining(deadline) }
-
-    private func call<T: Sendable>(_ what: String, _ deadline: Double, _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
-        try session.call(what, deadline, work)
+    /// A call on the control connection; one that does not answer in time retires it (it
+    /// is clogged now: the next scrape opens a fresh one).
+    private func control<T: Sendable>(_ conn: LibvirtConnection, _ what: String, _ deadline: ContinuousClock.Instant,
+                                      _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
+        do {
+            return try LibvirtLane.run(what, until: deadline, work)
+        } catch {
+            if error.timedOut { session.control.retire(conn, because: "\(what) did not answer within the deadline") }
+            throw error
+        }
     }
 
-    private func collectGuests(deadline: Double, status: inout LibvirtStatus) throws(CollectError) -> [Guest] {
-        let conn = try session.connection(deadline)
-        let generation = session.generation
+    private func collectGuests(deadline: ContinuousClock.Instant, status: inout LibvirtStatus) throws(CollectError) -> [Guest] {
+        let (conn, generation) = try session.control.connection(until: deadline)
         state.withLock { s in
             if s.generation != generation { s = State(); s.generation = generation }
         }
         // Liveness and daemon version in one cheap RPC that needs no domain lock.
         do {
-            status.daemonVersion = try call("virConnectGetLibVersion", deadline) { () throws(LibvirtError) in try conn.daemonVersion() }
+            status.daemonVersion = try LibvirtLane.run("virConnectGetLibVersion", until: deadline) { () throws(LibvirtError) in try conn.daemonVersion() }
         } catch {
             // A daemon that does not answer this is stuck or gone: drop the connection.
-            session.discard(conn)
+            session.control.retire(conn, because: error.description)
             throw error
         }
-        if let hv = session.hypervisor(conn, deadline) {
+        if let hv = session.hypervisor(conn, generation: generation, until: deadline) {
             (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
         }
 
-        let domains = try call("virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+        let domains = try control(conn, "virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
         let driver = (status.hypervisorType ?? "qemu").lowercased()
 
         let stuck = session.stuckDomains
@@ -129,19 +147,16 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             defer { s.invalidated = [] }
             return s.invalidated
         }
-        let metadataStart = Clock.monotonic()
-        refreshMetadata(domains, invalidated: invalidated, deadline: deadline)
+        let metadataStart = ContinuousClock.now
+        refreshMetadata(conn, domains, invalidated: invalidated, deadline: deadline)
         logger.debug("libvirt steps", metadata: ["domains": "\(domains.count)", "invalidated": "\(invalidated.count)",
-                                                 "metadata_seconds": "\(Clock.monotonic() - metadataStart)",
-                                                 "remaining_seconds": "\(deadline - Clock.monotonic())"])
+                                                 "metadata_seconds": "\((ContinuousClock.now - metadataStart).seconds)",
+                                                 "remaining_seconds": "\((deadline - ContinuousClock.now).seconds)"])
 
         let ask = domains.filter { !stuck.contains($0.uuid) }
         var records: [String: TypedParameters] = [:]
         var timedOut = stuck
-        if !ask.isEmpty && Deadline.abandoned >= LibvirtSession.maxAbandoned {
-            logger.warning("too many libvirt calls still stuck; domain statistics not asked", metadata: ["stuck": "\(Deadline.abandoned)"])
-            timedOut.formUnion(ask.map(\.uuid))
-        } else if !ask.isEmpty {
+        if !ask.isEmpty {
             let now = Clock.monotonic()
             let cached = state.withLock { $0.paused }
             let light = ask.filter { d in
@@ -153,68 +168,155 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             var refreshed: Set<String> = []
             var failed: [LibvirtDomain] = []
             var failures: [String] = []
-            let batches = Self.statsBatches(full: full, light: light)
-            let pending = batches.map { b in
-                (b, Deadline.start { () -> Result<[DomainStatsRecord], LibvirtError> in
-                    do throws(LibvirtError) {
-                        return .success(try conn.domainStats(b.domains, groups: b.light ? Self.pausedGroups : .standard, noWait: true))
-                    } catch { return .failure(error) }
-                })
-            }
-            for (b, p) in pending {
-                switch p.wait(seconds: remaining(deadline)) {
-                case .done(.success(let recs)):
-                    for r in recs {
-                        if b.light {
-                            guard let c = cached[r.domain.uuid] else { continue }
-                            records[r.domain.uuid] = Self.merge(cached: c.params, fresh: r.params)
-                        } else {
-                            records[r.domain.uuid] = r.params
-                            refreshed.insert(r.domain.uuid)
-                        }
-                    }
-                case .done(.failure(let e)):
-                    failed += b.domains
-                    failures.append(e.description)
-                case .timedOut:
-                    failed += b.domains
-                    failures.append("virDomainListGetStats did not answer within the deadline")
+            do {
+                let (stats, _) = try session.statistics.connection(until: deadline)
+                let batches = Self.statsBatches(full: full, light: light)
+                let pending = batches.map { b in
+                    (b, Deadline.start { () -> Result<[DomainStatsRecord], LibvirtError> in
+                        do throws(LibvirtError) {
+                            return .success(try stats.domainStats(b.domains, groups: b.light ? Self.pausedGroups : .standard, noWait: true))
+                        } catch { return .failure(error) }
+                    })
                 }
+                var clogged = false
+                for (b, p) in pending {
+                    switch p.wait(until: deadline) {
+                    case .done(.success(let recs)):
+                        for r in recs {
+                            if b.light {
+                                guard let c = cached[r.domain.uuid] else { continue }
+                                records[r.domain.uuid] = Self.merge(cached: c.params, fresh: r.params)
+                            } else {
+                                records[r.domain.uuid] = r.params
+                                refreshed.insert(r.domain.uuid)
+                            }
+                        }
+                    case .done(.failure(let e)):
+                        failed += b.domains
+                        failures.append(e.description)
+                    case .timedOut:
+                        clogged = true
+                        failed += b.domains
+                        failures.append("virDomainListGetStats did not answer within the deadline")
+                    case .refused:
+                        failed += b.domains
+                        failures.append(CollectError.tooManyStuck("virDomainListGetStats").description)
+                    }
+                }
+                // The call still running holds that connection: the fallback and the next
+                // scrape take a fresh one, and the control connection never saw it.
+                if clogged { session.statistics.retire(stats, because: "a bulk statistics call did not answer within the deadline") }
+            } catch {
+                failed = full + light
+                failures.append(error.description)
             }
             if !failed.isEmpty {
                 logger.warning("bulk domain stats failed; asking each domain", metadata: ["error": "\(failures.joined(separator: "; "))", "domains": "\(failed.count)"])
-                let (perDomain, late) = perDomainStats(conn, failed, deadline: deadline)
+                let (perDomain, late) = perDomainStats(failed, deadline: deadline)
                 records.merge(perDomain) { _, new in new }
                 refreshed.formUnion(perDomain.keys)
                 timedOut.formUnion(late)
             }
+            retryBusy(&records, domains: ask, refreshed: &refreshed, deadline: deadline)
             notePaused(records, domains: ask, refreshed: refreshed, at: now)
         }
 
         let meta = state.withLock { $0.metadata }
+        let now = Clock.monotonic()
         var guests: [Guest] = []
         guests.reserveCapacity(domains.count)
-        for d in domains {
-            var g = Guest(name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
-                          driver: driver, state: d.id == nil ? .shutoff : .running)
-            g.domainID = d.id
-            g.listedByLibvirt = true
-            if let m = meta[d.uuid] {
-                g.persistent = m.persistent
-                g.autostart = m.autostart
+        state.withLock { s in
+            for d in domains {
+                var g = Guest(name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
+                              driver: driver, state: d.id == nil ? .shutoff : .running)
+                g.domainID = d.id
+                g.listedByLibvirt = true
+                if let m = meta[d.uuid] {
+                    g.persistent = m.persistent
+                    g.autostart = m.autostart
+                }
+                var busy = false
+                if let p = records[d.uuid] {
+                    DomainStatsMapping.apply(p, to: &g)
+                    busy = DomainStatsMapping.missingJobStats(g)
+                    if !busy {
+                        // Fresh and complete: the figures to show should a later scrape find
+                        // the domain busy or stuck.
+                        if d.id != nil { s.lastGood[d.uuid] = LastGood(params: p, domainID: d.id, at: now) }
+                        s.busySince[d.uuid] = nil
+                    }
+                } else if d.id != nil {
+                    busy = true
+                }
+                if timedOut.contains(d.uuid) { busy = true }
+                if busy, let last = s.lastGood[d.uuid], last.domainID == d.id {
+                    // Busy (another client holds the domain's job) or stuck: the last complete
+                    // figures, said to be stale, rather than none.
+                    let fresh = records[d.uuid] ?? TypedParameters([])
+                    var stale = Guest(name: d.name, uuid: d.uuid, kind: g.kind, driver: driver, state: g.state)
+                    DomainStatsMapping.apply(Self.fillMissing(fresh: fresh, from: last.params), to: &stale)
+                    stale.domainID = g.domainID
+                    stale.listedByLibvirt = true
+                    stale.persistent = g.persistent
+                    stale.autostart = g.autostart
+                    if records[d.uuid] == nil { stale.state = g.state == .shutoff ? .shutoff : stale.state }
+                    g = stale
+                    g.statsAgeSeconds = now - last.at
+                }
+                if let desc = meta[d.uuid]?.description, g.statsAgeSeconds != nil || records[d.uuid] != nil {
+                    DomainStatsMapping.merge(desc, into: &g)
+                }
+                if busy {
+                    let since = s.busySince[d.uuid] ?? now
+                    s.busySince[d.uuid] = since
+                    // Busy for a moment is not stuck: timed out once a call is stuck, or the
+                    // domain stayed busy across a whole libvirt budget.
+                    g.timedOut = timedOut.contains(d.uuid) || now - since >= timeout.seconds || s.lastGood[d.uuid] == nil && records[d.uuid] == nil
+                }
+                guests.append(g)
             }
-            if let p = records[d.uuid] {
-                DomainStatsMapping.apply(p, to: &g)
-                if let desc = meta[d.uuid]?.description { DomainStatsMapping.merge(desc, into: &g) }
-                g.timedOut = DomainStatsMapping.missingJobStats(g)
-            } else {
-                g.timedOut = timedOut.contains(d.uuid) || d.id != nil
-            }
-            if timedOut.contains(d.uuid) { g.timedOut = true }
-            guests.append(g)
+            let present = Set(domains.map(\.uuid))
+            s.lastGood = s.lastGood.filter { present.contains($0.key) }
+            s.busySince = s.busySince.filter { present.contains($0.key) }
         }
         guests.sort { $0.name < $1.name }
         return guests
+    }
+
+    /// How often, and after what pause, a domain whose statistics came without the figures
+    /// that need its job (another client held the job) is asked again within the scrape.
+    static let busyRetryPauses: [Duration] = [.milliseconds(20), .milliseconds(50), .milliseconds(100)]
+
+    /// Asks again, a few times with short pauses, the running domains whose record lacks the
+    /// job-bound figures (block, balloon): a job held for milliseconds by another libvirt
+    /// client (virt-manager, another exporter, a cloud controller) is not a hung guest.
+    private func retryBusy(_ records: inout [String: TypedParameters], domains: [LibvirtDomain], refreshed: inout Set<String>,
+                           deadline: ContinuousClock.Instant) {
+        func busy() -> [LibvirtDomain] {
+            domains.filter { d in
+                guard d.id != nil, let p = records[d.uuid] else { return false }
+                return Self.lacksJobFigures(p)
+            }
+        }
+        for pause in Self.busyRetryPauses {
+            let again = busy()
+            guard !again.isEmpty, ContinuousClock.now + pause < deadline else { return }
+            BackgroundThread.sleep(for: pause)
+            guard let recs = try? session.statistics.call("virDomainListGetStats (busy domains)", until: deadline, { c throws(LibvirtError) in
+                try c.domainStats(again, groups: .standard, noWait: true)
+            }) else { return }
+            for r in recs {
+                records[r.domain.uuid] = r.params
+                refreshed.insert(r.domain.uuid)
+            }
+        }
+    }
+
+    /// `fresh` with every key it lacks taken from `from` (a busy domain's record keeps its
+    /// state, CPU and interface figures and gets its last block and balloon figures).
+    static func fillMissing(fresh: TypedParameters, from: TypedParameters) -> TypedParameters {
+        let have = Set(fresh.items.map(\.key))
+        return TypedParameters(fresh.items + from.items.filter { !have.contains($0.key) })
     }
 
     /// At most this many bulk-statistics calls run at once (libvirtd serves 5 requests per
@@ -252,11 +354,24 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     s.paused[d.uuid] = nil
                     continue
                 }
-                if refreshed.contains(d.uuid) { s.paused[d.uuid] = PausedStats(params: p, domainID: d.id, fetchedAt: now) }
+                // A record without the job-bound figures (the domain was busy, e.g. libvirtd
+                // still reconnecting to QEMU after its restart) is not kept: kept, it would
+                // read as busy for a whole `metadataTTL`.
+                if refreshed.contains(d.uuid) {
+                    s.paused[d.uuid] = Self.lacksJobFigures(p) ? nil : PausedStats(params: p, domainID: d.id, fetchedAt: now)
+                }
             }
             let present = Set(domains.map(\.uuid))
             s.paused = s.paused.filter { present.contains($0.key) }
         }
+    }
+
+    /// Whether a running or paused QEMU domain's record lacks the figures that need the
+    /// domain's job (block counters, balloon): libvirt skipped them because the job was held.
+    static func lacksJobFigures(_ p: TypedParameters) -> Bool {
+        var g = Guest(name: "", uuid: nil, kind: .vm, driver: "qemu", state: .running)
+        DomainStatsMapping.apply(p, to: &g)
+        return DomainStatsMapping.missingJobStats(g)
     }
 
     /// A paused domain's cached record with this scrape's state and interface figures.
@@ -267,22 +382,29 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     }
 
     /// Fetches XML, persistent and autostart for domains that are new, changed or expired.
-    private func refreshMetadata(_ domains: [LibvirtDomain], invalidated: Set<String>, deadline: Double) {
+    private func refreshMetadata(_ conn: LibvirtConnection, _ domains: [LibvirtDomain], invalidated: Set<String>, deadline: ContinuousClock.Instant) {
         let now = Clock.monotonic()
         let current = state.withLock { $0.metadata }
         var updated: [String: Metadata] = [:]
+        var clogged = false
         for d in domains {
             if let m = current[d.uuid], m.domainID == d.id, !invalidated.contains(d.uuid), now - m.fetchedAt < metadataTTL {
                 updated[d.uuid] = m
                 continue
             }
-            if Clock.monotonic() >= deadline { if let m = current[d.uuid] { updated[d.uuid] = m }; continue }
-            let fetched = try? call("domain metadata", deadline) { () throws(LibvirtError) -> Metadata in
-                let persistent = try? d.isPersistent()
-                let autostart = try? d.autostart()
-                let xml = try d.xmlDescription()
-                return Metadata(domainID: d.id, persistent: persistent, autostart: autostart,
-                                description: try? DomainDescription.parse(xml), fetchedAt: Clock.monotonic())
+            if clogged || ContinuousClock.now >= deadline { if let m = current[d.uuid] { updated[d.uuid] = m }; continue }
+            let fetched: Metadata?
+            do {
+                fetched = try control(conn, "domain metadata", deadline) { () throws(LibvirtError) -> Metadata in
+                    let persistent = try? d.isPersistent()
+                    let autostart = try? d.autostart()
+                    let xml = try d.xmlDescription()
+                    return Metadata(domainID: d.id, persistent: persistent, autostart: autostart,
+                                    description: try? DomainDescription.parse(xml), fetchedAt: Clock.monotonic())
+                }
+            } catch {
+                fetched = nil
+                clogged = error.timedOut
             }
             if let fetched {
                 if fetched.description == nil { logger.warning("could not parse domain XML", metadata: ["domain": "\(d.name)"]) }
@@ -294,45 +416,26 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         state.withLock { $0.metadata = updated }
     }
 
-    /// Fallback when the bulk call timed out: one call per domain, all in parallel, sharing
-    /// the remaining deadline. Domains that do not answer are marked stuck until they do.
-    private func perDomainStats(_ conn: LibvirtConnection, _ domains: [LibvirtDomain], deadline: Double) -> ([String: TypedParameters], Set<String>) {
-        var boxes: [(LibvirtDomain, Deadline.Pending<TypedParameters?>, LibvirtSession.CallMark)] = []
-        for d in domains {
-            let uuid = d.uuid
-            let mark = LibvirtSession.CallMark()
-            let pending = Deadline.start { [session] () -> TypedParameters? in
+    /// Fallback when a bulk call failed: one call per domain on a fresh statistics
+    /// connection, on at most `statsWorkers` threads, sharing the remaining deadline.
+    /// Domains that do not answer are marked stuck until they do.
+    private func perDomainStats(_ domains: [LibvirtDomain], deadline: ContinuousClock.Instant) -> ([String: TypedParameters], Set<String>) {
+        guard let (conn, _) = try? session.statistics.connection(until: deadline) else { return ([:], Set(domains.map(\.uuid))) }
+        let out = Mutex<[String: TypedParameters]>([:])
+        let marks = Dictionary(uniqueKeysWithValues: domains.map { ($0.uuid, LibvirtSession.CallMark()) })
+        let answered = ParallelCalls.run(domains, workers: Self.statsWorkers, deadline: deadline, key: \.uuid,
+            body: { [session] d in
                 let r = try? conn.domainStats([d], groups: .standard, noWait: true).first?.params
-                session.markAnswered(uuid, mark)
-                return r
-            }
-            boxes.append((d, pending, mark))
-        }
-        var out: [String: TypedParameters] = [:]
+                if let mark = marks[d.uuid] { session.markAnswered(d.uuid, mark) }
+                if let r { out.withLock { $0[d.uuid] = r } }
+            })
         var late: Set<String> = []
-        for (d, p, mark) in boxes {
-            switch p.wait(seconds: remaining(deadline)) {
-            case .done(let params?): out[d.uuid] = params
-            case .done(nil): break
-            case .timedOut:
-                late.insert(d.uuid)
-                session.markStuck(d.uuid, unlessAnswered: mark)
-                logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(d.name)"])
-            }
+        for d in domains where !answered.contains(d.uuid) {
+            late.insert(d.uuid)
+            if let mark = marks[d.uuid] { session.markStuck(d.uuid, unlessAnswered: mark) }
+            logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(d.name)"])
         }
-        return (out, late)
-    }
-}
-
-/// A collector failure with a message an operator can act on.
-public struct CollectError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-
-    /// For the pool and job collectors: an error when the domain collector got no answer
-    /// from libvirtd in this scrape (asking again would only wait out another deadline).
-    static func libvirtUnanswered(_ snapshot: Snapshot) -> CollectError? {
-        guard let lv = snapshot.libvirt, !lv.up else { return nil }
-        return CollectError("not asked: libvirt did not answer this scrape (\(lv.error ?? "down"))")
+        if !late.isEmpty { session.statistics.retire(conn, because: "a domain statistics call did not answer within the deadline") }
+        return (out.withLock { $0 }, late)
     }
 }

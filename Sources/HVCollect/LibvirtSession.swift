@@ -1,39 +1,52 @@
 import HVLibvirt
+import HVRuntime
 import Logging
 import Synchronization
 
-/// One libvirt connection shared by the libvirt collectors (domains, pools, jobs), with the
-/// rules that keep a scrape from hanging:
+/// The libvirt runtime the libvirt collectors (domains, pools, jobs) share: their lanes,
+/// the marks of stuck domains, and the domain-event fan-out.
 ///
-/// - every call runs under a deadline (`call`); a call that outlives it is abandoned;
-/// - at most one open attempt at a time; an attempt that finishes after its caller gave up
-///   still installs its connection for the next scrape;
-/// - a connection libvirt reports closed (daemon restart, keepalive) is replaced on next use;
-/// - past `maxAbandoned` stuck threads no new call is made.
+/// - `control`: the cheap calls that tell whether libvirtd answers (version, hypervisor,
+///   domain list) and the domain metadata (XML, flags); it also carries the domain events.
+/// - `statistics`: the bulk and per-domain statistics calls, which wait on QEMU monitors;
+///   retired whenever one of its calls is abandoned, so a hung guest never clogs `control`.
+/// - the jobs and pools collectors open lanes of their own (`lane(_:)`).
+///
+/// A domain with a call outstanding past its deadline (a hung QEMU monitor) is marked stuck
+/// and asked by no collector until that call returns or a new control connection is opened.
 public final class LibvirtSession: Sendable {
     public let uri: String
     let logger: Logger
-    /// Upper bound on abandoned libvirt threads; past it no new calls are made.
-    static let maxAbandoned = 64
+    public let control: LibvirtLane
+    public let statistics: LibvirtLane
 
     struct State {
-        var connection: LibvirtConnection?
-        var opening = false
         var hypervisor: (type: String, version: String)?
-        /// Bumped on every new connection, so caches keyed to a connection can reset.
-        var generation = 0
+        var hypervisorGeneration = -1
     }
 
     private let state = Mutex(State())
-    /// UUIDs of domains with a call still outstanding past its deadline (a hung QEMU monitor):
-    /// no collector asks them again until that call returns or a new connection is opened.
-    private let stuck = Mutex<Set<String>>([])
+    /// UUIDs of domains with a call still outstanding past its deadline.
+    private let stuck = StuckSet()
     private let listeners = Mutex<[@Sendable (String, DomainEventKind) -> Void]>([])
 
     public init(uri: String, logger: Logger) {
         self.uri = uri
         self.logger = logger
+        let fanOut = EventFanOut()
+        let stuckSet = stuck
+        control = LibvirtLane(uri: uri, purpose: "domains", logger: logger) { c in
+            // Calls stuck on the old connection say nothing about the new one.
+            stuckSet.set.withLock { $0.removeAll() }
+            let ok = c.onDomainEvents { uuid, kind in fanOut.deliver(uuid, kind) }
+            if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
+        }
+        statistics = LibvirtLane(uri: uri, purpose: "statistics", logger: logger)
+        fanOut.session = WeakRef(self)
     }
+
+    /// A lane of its own for one collector (jobs, pools).
+    public func lane(_ purpose: String) -> LibvirtLane { LibvirtLane(uri: uri, purpose: purpose, logger: logger) }
 
     /// Version of the libvirt library linked into this process.
     public let libraryVersion = LibvirtConnection.libraryVersion()
@@ -43,29 +56,12 @@ public final class LibvirtSession: Sendable {
         listeners.withLock { $0.append(listener) }
     }
 
-    /// The deadline all libvirt collectors of one scrape share, set by the first to ask.
-    private let budget = Mutex<(scrape: Double, deadline: Double)>((-1, 0))
-
-    /// Later collectors of a scrape get at least this share of the timeout, so a scrape that
-    /// the domain collector used up still looks at pools and jobs, briefly.
-    public static let minimumShare = 0.5
-
-    /// The deadline for libvirt calls of the scrape whose snapshot carries `scrape` (its
-    /// timestamp): now + `timeout` for the first collector that asks, the same instant for
-    /// the others, but never less than `minimumShare` of `timeout` from now. A scrape with
-    /// no timestamp (0) shares nothing.
-    public func scrapeDeadline(scrape: Double, timeout: Double) -> Double {
-        let now = Clock.monotonic()
-        guard scrape > 0 else { return now + timeout }
-        let shared = budget.withLock { b -> Double in
-            if b.scrape != scrape { b = (scrape, now + timeout) }
-            return b.deadline
-        }
-        return max(shared, now + timeout * Self.minimumShare)
+    fileprivate func deliver(_ uuid: String, _ kind: DomainEventKind) {
+        for l in listeners.withLock({ $0 }) { l(uuid, kind) }
     }
 
     /// Domains whose last call did not return within its deadline (see `markStuck`).
-    public var stuckDomains: Set<String> { stuck.withLock { $0 } }
+    public var stuckDomains: Set<String> { stuck.set.withLock { $0 } }
 
     /// One call's answered flag, read and written under the stuck set's lock: a call that
     /// returns just as its waiter gives up must not leave its domain marked stuck for good
@@ -77,99 +73,40 @@ public final class LibvirtSession: Sendable {
 
     /// Notes that a call for `uuid` outlived its deadline, unless it has returned meanwhile.
     public func markStuck(_ uuid: String, unlessAnswered mark: CallMark) {
-        stuck.withLock { if !mark.answered { _ = $0.insert(uuid) } }
+        stuck.set.withLock { if !mark.answered { _ = $0.insert(uuid) } }
     }
 
     /// Notes that the outstanding call for `uuid` returned: the domain may be asked again.
     public func markAnswered(_ uuid: String, _ mark: CallMark) {
-        stuck.withLock {
+        stuck.set.withLock {
             mark.answered = true
             _ = $0.remove(uuid)
         }
     }
 
-    /// Counter that changes whenever a new connection is installed.
-    public var generation: Int { state.withLock { $0.generation } }
+    /// Changes whenever a new control connection is installed (caches keyed to it reset).
+    public var generation: Int { control.generation }
 
-    static func remaining(_ deadline: Double) -> Double { max(0.05, deadline - Clock.monotonic()) }
-
-    /// Runs one blocking libvirt call with the deadline; errors carry the call's message.
-    public func call<T: Sendable>(_ what: String, _ deadline: Double, _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
-        if Deadline.abandoned >= Self.maxAbandoned {
-            throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not calling \(what)")
+    /// Hypervisor type and version, asked once per control connection.
+    public func hypervisor(_ conn: LibvirtConnection, generation: Int, until deadline: ContinuousClock.Instant) -> (type: String, version: String)? {
+        if let hv = state.withLock({ $0.hypervisorGeneration == generation ? $0.hypervisor : nil }) { return hv }
+        guard let hv = try? LibvirtLane.run("virConnectGetVersion", until: deadline, { () throws(LibvirtError) in try conn.hypervisor() }) else { return nil }
+        state.withLock { s in
+            s.hypervisor = hv
+            s.hypervisorGeneration = generation
         }
-        let outcome = Deadline.run(seconds: Self.remaining(deadline)) { () -> Result<T, LibvirtError> in
-            do throws(LibvirtError) { return .success(try work()) } catch { return .failure(error) }
-        }
-        switch outcome {
-        case .timedOut: throw CollectError("\(what) did not answer within the deadline")
-        case .done(.failure(let e)): throw CollectError(e.description)
-        case .done(.success(let v)): return v
-        }
-    }
-
-    /// A live connection, opened if needed.
-    public func connection(_ deadline: Double) throws(CollectError) -> LibvirtConnection {
-        let existing: LibvirtConnection? = state.withLock { s in
-            if let c = s.connection, c.isAlive { return c }
-            if s.connection != nil {
-                logger.info("libvirt connection lost, reconnecting", metadata: ["uri": "\(self.uri)"])
-            }
-            s.connection = nil
-            s.hypervisor = nil
-            return nil
-        }
-        if let existing { return existing }
-        let alreadyOpening = state.withLock { s -> Bool in
-            if s.opening { return true }
-            s.opening = true
-            return false
-        }
-        if alreadyOpening { throw CollectError("connecting to \(uri): a previous attempt has not finished (libvirtd stuck?)") }
-        let target = uri
-        let outcome = Deadline.run(seconds: Self.remaining(deadline)) { [self] () -> Result<LibvirtConnection, LibvirtError> in
-            let r: Result<LibvirtConnection, LibvirtError>
-            do throws(LibvirtError) { r = .success(try LibvirtConnection(uri: target)) } catch { r = .failure(error) }
-            // Install the connection even if the caller gave up waiting: the next scrape uses it.
-            state.withLock { s in
-                s.opening = false
-                if case .success(let c) = r {
-                    s.connection = c
-                    s.generation += 1
-                }
-            }
-            // Calls stuck on the old connection say nothing about the new one.
-            if case .success = r { stuck.withLock { $0.removeAll() } }
-            if case .success(let c) = r { registerEvents(c) }
-            return r
-        }
-        switch outcome {
-        case .timedOut: throw CollectError("connecting to \(uri) did not finish within the deadline")
-        case .done(.failure(let e)): throw CollectError(e.description)
-        case .done(.success(let c)):
-            logger.info("connected to libvirt", metadata: ["uri": "\(uri)"])
-            return c
-        }
-    }
-
-    /// Drops `conn` (e.g. after it failed to answer); the next call reconnects.
-    public func discard(_ conn: LibvirtConnection) {
-        state.withLock { if $0.connection === conn { $0.connection = nil } }
-    }
-
-    /// Hypervisor type and version, asked once per connection.
-    public func hypervisor(_ conn: LibvirtConnection, _ deadline: Double) -> (type: String, version: String)? {
-        if let hv = state.withLock({ $0.hypervisor }) { return hv }
-        guard let hv = try? call("virConnectGetVersion", deadline, { () throws(LibvirtError) in try conn.hypervisor() }) else { return nil }
-        state.withLock { $0.hypervisor = hv }
         return hv
     }
+}
 
-    private func registerEvents(_ c: LibvirtConnection) {
-        let ok = c.onDomainEvents { [weak self] uuid, kind in
-            guard let self else { return }
-            for l in self.listeners.withLock({ $0 }) { l(uuid, kind) }
-        }
-        if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
-    }
+/// Hands libvirt's domain events to the session's listeners; holds the session weakly (the
+/// connection that calls it may outlive the session).
+private final class EventFanOut: @unchecked Sendable {
+    var session: WeakRef<LibvirtSession>?
+    func deliver(_ uuid: String, _ kind: DomainEventKind) { session?.value?.deliver(uuid, kind) }
+}
+
+/// The stuck-domain set, in a class of its own so the control lane's open hook can clear it.
+private final class StuckSet: Sendable {
+    let set = Mutex<Set<String>>([])
 }

@@ -32,7 +32,9 @@ public struct MDRAIDCollector: Collector {
         self.identify = identify
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
+    public static var fills: Set<SnapshotPart> { [.mdArrays] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         var mdstat: MDStat?
         var mdstatError: SystemError?
         do {

@@ -1,4 +1,4 @@
-import HVLibvirt
+import HVRuntime
 import Synchronization
 
 /// Runs blocking per-item libvirt work (one domain's or one pool's calls) on a few threads
@@ -16,7 +16,7 @@ enum ParallelCalls {
     ///   - finally: called for every item once a thread is done with it (run or skipped),
     ///     e.g. to clear an "in flight" mark.
     /// - Returns: keys of the items whose `body` finished before the caller stopped waiting.
-    static func run<Item: Sendable>(_ items: [Item], workers: Int, deadline: Double,
+    static func run<Item: Sendable>(_ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
                                     key: @escaping @Sendable (Item) -> String,
                                     body: @escaping @Sendable (Item) -> Void,
                                     finally: @escaping @Sendable (Item) -> Void = { _ in }) -> Set<String> {
@@ -26,17 +26,21 @@ enum ParallelCalls {
         let n = max(1, min(workers, items.count))
         var pending: [Deadline.Pending<Void>] = []
         for _ in 0..<n {
-            pending.append(Deadline.start {
+            let p = Deadline.start {
                 while let item = queue.next() {
-                    if Clock.monotonic() < deadline {
+                    if ContinuousClock.now < deadline {
                         body(item)
                         answered.insert(key(item))
                     }
                     finally(item)
                 }
-            })
+            }
+            if !p.refused { pending.append(p) }
         }
-        for p in pending { _ = p.wait(seconds: LibvirtSession.remaining(deadline)) }
+        // No thread free under the pool's cap (calls stuck in libvirt): nothing is asked,
+        // every item is let go.
+        if pending.isEmpty { while let item = queue.next() { finally(item) } }
+        for p in pending { _ = p.wait(until: deadline) }
         return answered.snapshot()
     }
 }

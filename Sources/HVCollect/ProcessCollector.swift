@@ -18,13 +18,16 @@ public struct ProcessCollector: Collector {
         self.mapper = GuestMapper(procfs: procfs, cgroupfs: cgroupfs, libvirtRunDirectories: [runDir + "/libvirt/qemu"])
     }
 
+    /// Merges what it finds with the libvirt domains when that collector runs.
+    public static var reads: [CollectorInput] { [.optional(.libvirtDomains)] }
+    public static var fills: Set<SnapshotPart> { [.guestProcesses] }
     public var prepares: Bool { true }
 
     /// The /proc and cgroup scan, which needs nothing from libvirt: done while the libvirt
     /// collector waits on libvirtd; `collect` then only attributes.
     public func prepare() { mapper.prepareScan() }
 
-    public func collect(into snapshot: inout Snapshot) throws {
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try mapper.attribute(into: &snapshot)
     }
 }

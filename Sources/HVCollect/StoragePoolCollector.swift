@@ -1,5 +1,6 @@
 import HVLibvirt
 import HVModel
+import HVRuntime
 import Logging
 import Synchronization
 
@@ -37,14 +38,12 @@ import Synchronization
 public final class StoragePoolCollector: Collector, @unchecked Sendable {
     public let name = "pools"
     public let session: LibvirtSession
-    /// Time budget for all libvirt calls of one scrape, seconds.
-    public let timeout: Double
     public let refresher: StoragePoolRefresher?
     static let maxWorkers = 4
     /// Share of the deadline the pool list may take before the last list is used instead.
     static let listShare = 0.4
     let logger: Logger
-    let lane: DedicatedConnection
+    let lane: LibvirtLane
 
     struct State {
         /// Parsed pool XML by UUID (the type and source do not change while a pool exists).
@@ -65,25 +64,26 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
 
     let state = Mutex(State())
 
-    public init(session: LibvirtSession, timeout: Double = 5, refresher: StoragePoolRefresher? = nil, logger: Logger) {
+    public init(session: LibvirtSession, refresher: StoragePoolRefresher? = nil, logger: Logger) {
         self.session = session
-        self.timeout = timeout
         self.refresher = refresher
         self.logger = logger
-        self.lane = DedicatedConnection(uri: session.uri, logger: logger)
+        self.lane = session.lane("pools")
         refresher?.start()
     }
 
-    public func collect(into snapshot: inout Snapshot) throws {
-        if let down = CollectError.libvirtUnanswered(snapshot) { throw down }
-        let start = Clock.monotonic()
-        let deadline = session.scrapeDeadline(scrape: snapshot.timestampSeconds, timeout: timeout)
+    /// Pools share nothing with the guests: the scrape runs this beside the domain collector,
+    /// on its own connection, under the same libvirt deadline.
+    public static var fills: Set<SnapshotPart> { [.storagePools] }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        let deadline = scrape.libvirtDeadline
         let conn: LibvirtConnection
         let refs: [PoolRef]
         var isolate = state.withLock { $0.isolate || !$0.inFlight.isEmpty || !$0.volumesInFlight.isEmpty }
         do {
-            conn = try lane.connection(deadline).0
-            if let listed = try list(conn, until: start + (deadline - start) * Self.listShare) {
+            conn = try lane.connection(until: deadline).0
+            if let listed = try list(conn, until: scrape.libvirtShare(Self.listShare)) {
                 refs = listed.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: $0) }
             } else {
                 // The list is stuck (and so is its connection): a pool is locked. The last
@@ -117,10 +117,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             for q in r { s.inFlight[q.ref.uuid, default: 0] += 1 }
             return (r, s.descriptions)
         }
-        if Deadline.abandoned >= LibvirtSession.maxAbandoned {
-            logger.warning("too many libvirt calls still stuck; not asking storage pools", metadata: ["stuck": "\(Deadline.abandoned)"])
-            state.withLock { s in for r in requests { s.inFlight[r.ref.uuid] = nil } }
-        } else {
+        do {
             // Phase 1: state, sizes, flags (and the XML of new pools).
             let c = conn
             let uri = session.uri
@@ -211,17 +208,13 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
 
     /// A fresh pool list if libvirt answers by `until`; nil when it does not (or an earlier
     /// list call is still waiting). A late answer still updates `State.known`.
-    private func list(_ conn: LibvirtConnection, until: Double) throws(CollectError) -> [LibvirtStoragePool]? {
+    private func list(_ conn: LibvirtConnection, until: ContinuousClock.Instant) throws(CollectError) -> [LibvirtStoragePool]? {
         let busy = state.withLock { s -> Bool in
             if s.listing { return true }
             s.listing = true
             return false
         }
         if busy { return nil }
-        if Deadline.abandoned >= LibvirtSession.maxAbandoned {
-            state.withLock { $0.listing = false }
-            throw CollectError("too many libvirt calls still stuck (\(Deadline.abandoned)); not listing storage pools")
-        }
         let pending = Deadline.start { [self] () -> Result<[LibvirtStoragePool], LibvirtError> in
             let r: Result<[LibvirtStoragePool], LibvirtError>
             do throws(LibvirtError) { r = .success(try conn.listAllStoragePools()) } catch { r = .failure(error) }
@@ -231,10 +224,13 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             }
             return r
         }
-        switch pending.wait(seconds: LibvirtSession.remaining(until)) {
+        switch pending.wait(until: until) {
         case .done(.success(let p)): return p
         case .done(.failure(let e)): throw CollectError(e.description)
         case .timedOut: return nil
+        case .refused:
+            state.withLock { $0.listing = false }
+            throw CollectError.tooManyStuck("virConnectListAllStoragePools")
         }
     }
 

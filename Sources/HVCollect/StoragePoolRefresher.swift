@@ -1,5 +1,5 @@
-import Glibc
 import HVLibvirt
+import HVRuntime
 import Logging
 import Synchronization
 
@@ -25,8 +25,8 @@ public final class StoragePoolRefresher: @unchecked Sendable {
     /// Seconds between two refreshes of the same pool.
     public let interval: Double
     /// How long one refresh is waited for before the thread moves on to the next pool
-    /// (the refresh itself keeps running), seconds.
-    public let refreshTimeout: Double
+    /// (the refresh itself keeps running).
+    public let refreshTimeout: Duration
     let logger: Logger
 
     /// Outcome of a pool's last refresh.
@@ -38,8 +38,10 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         public var error: String?
     }
 
+    /// The read-write connection (`virConnectOpen`: a refresh is not read-only).
+    let lane: LibvirtLane
+
     struct State {
-        var connection: LibvirtConnection?
         var status: [String: Status] = [:]
         /// Monotonic time of each pool's last refresh start.
         var lastStart: [String: Double] = [:]
@@ -52,8 +54,9 @@ public final class StoragePoolRefresher: @unchecked Sendable {
 
     let state = Mutex(State())
 
-    public init(uri: String, interval: Double, refreshTimeout: Double = 60, logger: Logger) {
+    public init(uri: String, interval: Double, refreshTimeout: Duration = .seconds(60), logger: Logger) {
         self.uri = uri
+        self.lane = LibvirtLane(uri: uri, purpose: "pool refresh", readOnly: false, logger: logger)
         self.interval = interval
         self.refreshTimeout = refreshTimeout
         self.logger = logger
@@ -70,22 +73,8 @@ public final class StoragePoolRefresher: @unchecked Sendable {
             return true
         }
         guard go, interval > 0 else { return }
-        let box = Unmanaged.passRetained(WeakRefresher(self)).toOpaque()
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attr, 512 * 1024)
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, &attr, { raw in
-            let weak = Unmanaged<WeakRefresher>.fromOpaque(raw!).takeRetainedValue()
-            // The refresher is held only during a round, never while sleeping.
-            while let pause = weak.refresher?.round() ?? nil {
-                usleep(UInt32(max(0.2, pause) * 1_000_000))
-            }
-            return nil
-        }, box)
-        pthread_attr_destroy(&attr)
-        if rc != 0 { Unmanaged<WeakRefresher>.fromOpaque(box).release() }
+        // The refresher is held only during a round, never while sleeping.
+        BackgroundThread.loop(weak: self) { r in r.round().map { .seconds(max(0.2, $0)) } }
     }
 
     /// Stops the background thread (it ends after its current refresh) and refreshes no more.
@@ -96,8 +85,12 @@ public final class StoragePoolRefresher: @unchecked Sendable {
     func round() -> Double? {
         let pause = min(interval, 5)
         if state.withLock({ $0.stopped }) { return nil }
-        guard let conn = connection() else { return pause }
-        let listed = Deadline.run(seconds: refreshTimeout) { () -> Result<[LibvirtStoragePool], LibvirtError> in
+        let conn: LibvirtConnection
+        do { conn = try lane.connection(until: .now + refreshTimeout).0 } catch {
+            note("cannot open a read-write libvirt connection for pool refresh: \(error.description)")
+            return pause
+        }
+        let listed = Deadline.run(until: .now + refreshTimeout) { () -> Result<[LibvirtStoragePool], LibvirtError> in
             do throws(LibvirtError) { return .success(try conn.listAllStoragePools(activeOnly: true)) } catch { return .failure(error) }
         }
         let pools: [LibvirtStoragePool]
@@ -105,10 +98,13 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         case .done(.success(let p)): pools = p
         case .done(.failure(let e)):
             note("listing storage pools to refresh failed: \(e.description)")
-            if !conn.isAlive { state.withLock { $0.connection = nil } }
             return pause
         case .timedOut:
-            note("listing storage pools to refresh did not answer within \(refreshTimeout) s")
+            lane.retire(conn, because: "listing storage pools to refresh did not answer")
+            note("listing storage pools to refresh did not answer within \(refreshTimeout.seconds) s")
+            return pause
+        case .refused:
+            note(CollectError.tooManyStuck("virConnectListAllStoragePools").description)
             return pause
         }
         for p in pools {
@@ -121,7 +117,7 @@ public final class StoragePoolRefresher: @unchecked Sendable {
                 return true
             }
             guard due else { continue }
-            let outcome = Deadline.run(seconds: refreshTimeout) { [self] () -> Void in
+            let outcome = Deadline.run(until: .now + refreshTimeout) { [self] () -> Void in
                 var status = Status(at: 0, succeeded: true, error: nil)
                 do throws(LibvirtError) { try p.refresh() } catch {
                     status.succeeded = false
@@ -136,31 +132,16 @@ public final class StoragePoolRefresher: @unchecked Sendable {
                     logger.warning("storage pool refresh failed", metadata: ["pool": "\(p.name)", "error": "\(e)"])
                 }
             }
-            if case .timedOut = outcome {
-                logger.warning("storage pool refresh still running; not waiting for it", metadata: ["pool": "\(p.name)", "seconds": "\(refreshTimeout)"])
+            switch outcome {
+            case .timedOut:
+                logger.warning("storage pool refresh still running; not waiting for it", metadata: ["pool": "\(p.name)", "seconds": "\(refreshTimeout.seconds)"])
+            case .refused:
+                state.withLock { _ = $0.running.remove(uuid) }
+            case .done: break
             }
         }
         state.withLock { $0.lastError = nil }
         return pause
-    }
-
-    /// The read-write connection, opened if needed (under `refreshTimeout`).
-    private func connection() -> LibvirtConnection? {
-        if let c = state.withLock({ $0.connection }), c.isAlive { return c }
-        let target = uri
-        let opened = Deadline.run(seconds: refreshTimeout) { () -> Result<LibvirtConnection, LibvirtError> in
-            do throws(LibvirtError) { return .success(try LibvirtConnection(uri: target, readOnly: false)) } catch { return .failure(error) }
-        }
-        switch opened {
-        case .done(.success(let c)):
-            state.withLock { $0.connection = c }
-            return c
-        case .done(.failure(let e)):
-            note("cannot open a read-write libvirt connection for pool refresh: \(e.description)")
-        case .timedOut:
-            note("opening a read-write libvirt connection for pool refresh did not finish within \(refreshTimeout) s")
-        }
-        return nil
     }
 
     /// Logs a problem once until it changes or goes away.
@@ -171,10 +152,4 @@ public final class StoragePoolRefresher: @unchecked Sendable {
         }
         if changed { logger.warning("storage pool refresh", metadata: ["uri": "\(uri)", "error": "\(message)"]) }
     }
-}
-
-/// The refresh thread's reference to its refresher: weak, so a released refresher ends it.
-final class WeakRefresher: @unchecked Sendable {
-    weak var refresher: StoragePoolRefresher?
-    init(_ r: StoragePoolRefresher) { refresher = r }
 }

@@ -1,6 +1,7 @@
 import Glibc
 import HVCollect
 import HVHTTP
+import HVScrape
 import Logging
 
 /// Everything `hv-exporter` needs to run, already validated.
@@ -21,8 +22,7 @@ public final class Exporter: Sendable {
     public let coordinator: ScrapeCoordinator
 
     public init(_ config: ExporterConfiguration, logger: Logger) throws(HTTPServerError) {
-        let collectors = CollectorCatalog.build(enabled: config.collectors, settings: config.settings, logger: logger)
-        let coordinator = ScrapeCoordinator(collectors: collectors, logger: logger)
+        let coordinator = CollectorCatalog.coordinator(enabled: config.collectors, settings: config.settings, logger: logger)
         let routes = Routes(coordinator: coordinator, telemetryPath: config.telemetryPath, version: config.version)
         let httpLogger = logger
         var http = HTTPServer.Configuration(listenAddress: config.listenAddress)

@@ -1,6 +1,7 @@
 import HVExpose
 import HVHTTP
 import HVModel
+import HVScrape
 
 /// The exporter's HTTP endpoints.
 ///

@@ -47,6 +47,9 @@ public struct Guest: Sendable, Equatable {
     public var autostart: Bool?
     /// True when libvirt did not answer for this guest within the deadline this scrape.
     public var timedOut: Bool
+    /// Age of the libvirt statistics shown, seconds, when they are not from this scrape (the
+    /// domain was busy or stuck: its last complete figures are shown); nil when fresh.
+    public var statsAgeSeconds: Double?
     /// True when this scrape's libvirt domain list holds the guest. False for containers and
     /// for QEMU processes the mapper found that libvirt did not report (another libvirtd, or
     /// libvirtd down): those get no `libvirt_domain_*` series, only `hv_*` ones.

@@ -1,4 +1,4 @@
-import HVDaemon
+import HVScrape
 import HVModel
 import Logging
 
@@ -17,8 +17,7 @@ public final class DirectCollection: Sendable {
     public init(enabled: Set<String> = CollectorCatalog.defaults, settings: CollectorCatalog.Settings = .init(), logger: Logger) {
         self.enabled = enabled
         self.settings = settings
-        let collectors = CollectorCatalog.build(enabled: enabled, settings: settings, logger: logger)
-        coordinator = ScrapeCoordinator(collectors: collectors, logger: logger)
+        coordinator = CollectorCatalog.coordinator(enabled: enabled, settings: settings, logger: logger)
     }
 
     /// One fresh collection.

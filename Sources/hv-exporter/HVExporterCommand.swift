@@ -1,5 +1,6 @@
 import ArgumentParser
 import HVDaemon
+import HVScrape
 import Logging
 
 @main
@@ -103,7 +104,7 @@ struct HVExporterCommand: ParsableCommand {
         config.telemetryPath = telemetryPath
         config.version = Self.version
         config.settings.libvirtURI = libvirtURI
-        config.settings.libvirtTimeout = parseDuration(libvirtTimeout)!
+        config.settings.libvirtTimeout = .seconds(parseDuration(libvirtTimeout)!)
         config.settings.poolRefreshInterval = parseDuration(poolRefreshInterval)!
         config.settings.procfs = procfs
         config.settings.sysfs = sysfs

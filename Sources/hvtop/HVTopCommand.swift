@@ -1,6 +1,6 @@
 import ArgumentParser
 import Glibc
-import HVDaemon
+import HVScrape
 import HVTop
 
 @main
@@ -99,7 +99,7 @@ struct SourceOptions: ParsableArguments {
     var settings: CollectorCatalog.Settings {
         var s = CollectorCatalog.Settings()
         s.libvirtURI = libvirtURI
-        s.libvirtTimeout = libvirtTimeout
+        s.libvirtTimeout = .seconds(libvirtTimeout)
         s.procfs = procfs
         s.sysfs = sysfs
         s.cgroupfs = cgroupfs

@@ -104,7 +104,7 @@ import Testing
         cg.unifiedPath = "/g"
         g.cgroup = cg
         snap.guests = [g, Guest(name: "other", uuid: nil, kind: .container, driver: "lxc-tools", state: .running)]
-        try CgroupCollector(cgroupfs: t.root).collect(into: &snap)   // one figure failed, not the collector
+        try CgroupCollector(cgroupfs: t.root).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)   // one figure failed, not the collector
         #expect(snap.guests[0].cgroup?.memoryUsageBytes == 4096)
         #expect(snap.guests[0].cgroup?.cpuUsageSeconds == nil)
     }
@@ -119,7 +119,7 @@ import Testing
         c.vcpuCurrent = 8; c.maxMemoryBytes = 8 << 30
         snap.guests = [a, b, c]
         let sys = URL(fileURLWithPath: Self.files).deletingLastPathComponent().appendingPathComponent("sysfs-ksm").path
-        try HostCollector(procfs: "/proc", sysfs: sys).collect(into: &snap)
+        try HostCollector(procfs: "/proc", sysfs: sys).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)
         let h = try #require(snap.host)
         #expect(h.guestVCPUs == 6)
         #expect(h.guestMemoryBytes == (1 << 30) + (512 << 20))

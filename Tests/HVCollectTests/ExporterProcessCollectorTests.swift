@@ -7,7 +7,7 @@ import HVModel
 struct ExporterProcessCollectorTests {
     @Test func collectsItsOwnProcess() throws {
         var s = Snapshot()
-        try ExporterProcessCollector().collect(into: &s)
+        try ExporterProcessCollector().collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         let p = try #require(s.exporterProcess)
         #expect(p.openFDs >= 3)
         #expect(p.threads >= 1)

@@ -23,15 +23,19 @@ struct JobsLabTests {
         let session: LibvirtSession
         let libvirt: LibvirtCollector
         let jobs: JobsCollector
+        let timeout: Duration
         init(uri: String = JobsLab.uri, timeout: Double = 5) {
             session = JobsLab.session(uri)
-            libvirt = LibvirtCollector(session: session, timeout: timeout, logger: JobsLab.logger)
-            jobs = JobsCollector(session: session, timeout: timeout, sampleInterval: 1, logger: JobsLab.logger)
+            self.timeout = .seconds(timeout)
+            libvirt = LibvirtCollector(session: session, timeout: .seconds(timeout), logger: JobsLab.logger)
+            jobs = JobsCollector(session: session, timeout: .seconds(timeout), sampleInterval: 1, logger: JobsLab.logger)
         }
         func scrape() throws -> Snapshot {
-            var s = Snapshot(timestampSeconds: Date().timeIntervalSince1970, hostname: "lab")
-            try libvirt.collect(into: &s)
-            try jobs.collect(into: &s)
+            // One scrape, one libvirt budget for both collectors.
+            let scrape = ScrapeContext(libvirtTimeout: timeout)
+            var s = Snapshot(timestampSeconds: scrape.timestampSeconds, hostname: "lab")
+            try libvirt.collect(scrape, into: &s)
+            try jobs.collect(scrape, into: &s)
             return s
         }
         func guest(_ name: String, in s: Snapshot) -> Guest? { s.guests.first { $0.name == name } }
@@ -148,7 +152,7 @@ struct JobsLabTests {
         let pid = try #require(JobsLab.qemuPID(g.name))
         // The jobs collector alone, on the running domains as the libvirt collector lists
         // them (that collector has its own deadline and its own handling of such a domain).
-        let jobs = JobsCollector(session: JobsLab.session(), timeout: 1.5, logger: JobsLab.logger)
+        let jobs = JobsCollector(session: JobsLab.session(), timeout: .milliseconds(1500), logger: JobsLab.logger)
         func scrape() throws -> Snapshot {
             var s = Snapshot()
             s.libvirt = LibvirtStatus(uri: JobsLab.uri, up: true)
@@ -157,7 +161,7 @@ struct JobsLabTests {
                 guard parts.count == 2 else { continue }
                 s.guests.append(Guest(name: String(parts[1]), uuid: String(parts[0]).lowercased(), kind: .vm, driver: "qemu", state: .running))
             }
-            try jobs.collect(into: &s)
+            try jobs.collect(ScrapeContext(libvirtTimeout: .milliseconds(1500)), into: &s)
             return s
         }
         _ = try scrape()

@@ -42,7 +42,7 @@ enum MDFixtureTrees {
 
     static func collect(_ state: String, logger: Logger = Logger(label: "test")) throws -> Snapshot {
         var s = Snapshot()
-        try collector(state, logger: logger).collect(into: &s)
+        try collector(state, logger: logger).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         return s
     }
 
@@ -204,7 +204,7 @@ struct MDRAIDCollectorTests {
         try MDFixtureTrees.collector("degraded-faulty") { name in
             counter.lock.lock(); counter.names.append(name); counter.lock.unlock()
             return nil
-        }.collect(into: &s)
+        }.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         // md1's five partitions are on sdb; md0's on sdc.
         #expect(counter.names.sorted() == ["sdb", "sdc"])
     }
@@ -213,7 +213,7 @@ struct MDRAIDCollectorTests {
         #expect(try MDFixtureTrees.collect("no-md").mdArrays.isEmpty)
         var s = Snapshot()
         try MDRAIDCollector(procfs: "/nonexistent-proc", sysfs: "/nonexistent-sys", logger: Logger(label: "t"),
-                            identify: { _ in nil }).collect(into: &s)
+                            identify: { _ in nil }).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.mdArrays.isEmpty)
     }
 
@@ -235,7 +235,7 @@ struct MDRAIDCollectorTests {
     @Test func sysfsMissingFallsBackToMDStat() throws {
         var s = Snapshot()
         try MDRAIDCollector(procfs: MDFixtureTrees.root + "/degraded-faulty/proc", sysfs: "/nonexistent-sys",
-                            logger: Logger(label: "t"), identify: { _ in nil }).collect(into: &s)
+                            logger: Logger(label: "t"), identify: { _ in nil }).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.mdArrays.map(\.device) == ["md0", "md1"])
         let md1 = s.mdArrays[1]
         #expect(md1.source == .mdstat && md1.syncAction == "recover" && md1.degraded == 1)
@@ -253,7 +253,7 @@ struct MDRAIDCollectorTests {
         var s = Snapshot()
         #expect(throws: (any Error).self) {
             try MDRAIDCollector(procfs: dir, sysfs: "/nonexistent-sys", logger: Logger(label: "t"), identify: { _ in nil })
-                .collect(into: &s)
+                .collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         }
     }
 

@@ -195,8 +195,8 @@ import Testing
         var snap = Snapshot()
         snap.guests = Lab.snapshotGuests()
         try mapper.attribute(into: &snap)
-        try CgroupCollector().collect(into: &snap)
-        try HostCollector().collect(into: &snap)
+        try CgroupCollector().collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)
+        try HostCollector().collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)
         return snap
     }
 

@@ -45,9 +45,9 @@ struct StatsBatchTests {
         #expect(LibvirtCollector.statsBatches(full: [], light: []).isEmpty)
 
         // The collector: every domain served, none timed out, figures of each.
-        let c = LibvirtCollector(session: JobsLab.session("test://" + path), timeout: 5, logger: JobsLab.logger)
+        let c = LibvirtCollector(session: JobsLab.session("test://" + path), logger: JobsLab.logger)
         var s = Snapshot()
-        try c.collect(into: &s)
+        try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.guests.count == 10)
         #expect(s.guests.allSatisfy { !$0.timedOut })
         #expect(s.guests.allSatisfy { $0.state == .running && $0.listedByLibvirt && $0.domainID != nil })

@@ -48,9 +48,9 @@ struct StoragePoolLabTests {
         return out
     }
 
-    static func collect(_ c: StoragePoolCollector) throws -> [String: StoragePool] {
+    static func collect(_ c: StoragePoolCollector, timeout: Duration = .seconds(5)) throws -> [String: StoragePool] {
         var s = Snapshot()
-        try c.collect(into: &s)
+        try c.collect(ScrapeContext(libvirtTimeout: timeout), into: &s)
         return Dictionary(s.storagePools.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -65,7 +65,7 @@ struct StoragePoolLabTests {
         try? FileManager.default.createDirectory(atPath: Self.dir + "/" + Self.n("hvp-transient"), withIntermediateDirectories: true)
         try JobsLab.mustVirsh("pool-create-as", Self.n("hvp-transient"), "dir", "--target", Self.dir + "/" + Self.n("hvp-transient"))
 
-        let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 5, logger: JobsLab.logger)
+        let collector = StoragePoolCollector(session: JobsLab.session(), logger: JobsLab.logger)
         var pools = try Self.collect(collector)
         let fill = try #require(pools[Self.n("hvp-fill")])
         let info = try Self.poolInfo(Self.n("hvp-fill"))
@@ -107,7 +107,7 @@ struct StoragePoolLabTests {
         // Exposition of the real snapshot passes promtool.
         var s = Snapshot()
         s.collectors = [CollectorStatus(name: "pools", success: true, durationSeconds: 0)]
-        try collector.collect(into: &s)
+        try collector.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
         #expect(text.contains("libvirt_storage_pool_state{pool=\"\(Self.n("hvp-stop"))\"} 0"))
         #expect(text.contains("libvirt_storage_pool_info{pool=\"\(Self.n("hvp-fill"))\",uuid=\"\(fill.uuid!)\",type=\"dir\"} 1"))
@@ -127,16 +127,16 @@ struct StoragePoolLabTests {
         try FileManager.default.removeItem(atPath: Self.dir + "/" + Self.n("hvp-gone"))
 
         // No refresh: libvirt still says running, with the old figures.
-        var pools = try Self.collect(StoragePoolCollector(session: JobsLab.session(), timeout: 5, logger: JobsLab.logger))
+        var pools = try Self.collect(StoragePoolCollector(session: JobsLab.session(), logger: JobsLab.logger))
         #expect(pools[Self.n("hvp-gone")]?.state == 2)
         #expect(pools[Self.n("hvp-gone")]?.capacityBytes != nil)
         #expect(pools[Self.n("hvp-gone")]?.lastRefreshSucceeded == nil)
 
         // With --libvirt.pool-refresh-interval: the refresher's thread refreshes every
         // active pool at once, then each at most once per interval.
-        let refresher = StoragePoolRefresher(uri: JobsLab.uri, interval: 3600, refreshTimeout: 30, logger: JobsLab.logger)
+        let refresher = StoragePoolRefresher(uri: JobsLab.uri, interval: 3600, refreshTimeout: .seconds(30), logger: JobsLab.logger)
         defer { refresher.stop() }
-        let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 5, refresher: refresher, logger: JobsLab.logger)
+        let collector = StoragePoolCollector(session: JobsLab.session(), refresher: refresher, logger: JobsLab.logger)
         #expect(JobsLab.waitUntil(30) { refresher.status(pools[Self.n("hvp-gone")]!.uuid!) != nil && refresher.status(pools[Self.n("hvp-fill")]!.uuid!) != nil })
         pools = try Self.collect(collector)
         let gone = try #require(pools[Self.n("hvp-gone")])
@@ -180,14 +180,14 @@ struct StoragePoolLabTests {
             print("pools: refreshing \(files) files took \(refreshSeconds) s")
         }
 
-        let collector = StoragePoolCollector(session: JobsLab.session(), timeout: 1.5, logger: JobsLab.logger)
+        let collector = StoragePoolCollector(session: JobsLab.session(), logger: JobsLab.logger)
         t = Date()
         _ = try Self.collect(collector)                      // connection, XML cache
         print("pools: first scrape took \(Date().timeIntervalSince(t)) s")
         let refresh = try JobsLab.start(["virsh", "-c", JobsLab.uri, "pool-refresh", Self.n("hvp-slow")], log: Self.dir + "/refresh.log")
         Thread.sleep(forTimeInterval: 0.5)
         let t0 = Date()
-        let pools = try Self.collect(collector)
+        let pools = try Self.collect(collector, timeout: .milliseconds(1500))
         let took = Date().timeIntervalSince(t0)
         let stillRefreshing = refresh.isRunning
         print("pools: scrape during a refresh took \(took) s; hvp-slow timedOut=\(pools[Self.n("hvp-slow")]?.timedOut ?? false), refresh still running: \(stillRefreshing)")

@@ -8,9 +8,9 @@ import Testing
 /// job statistics. Runs anywhere libvirt is installed.
 struct TestDriverPoolsJobsTests {
     @Test func poolOfTheTestDriver() throws {
-        let c = StoragePoolCollector(session: JobsLab.session("test:///default"), timeout: 5, logger: JobsLab.logger)
+        let c = StoragePoolCollector(session: JobsLab.session("test:///default"), logger: JobsLab.logger)
         var s = Snapshot()
-        try c.collect(into: &s)
+        try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         let p = try #require(s.storagePools.first { $0.name == "default-pool" })
         #expect(p.state == 2 && p.type == "dir" && p.timedOut == false && p.error == nil)
         #expect(p.capacityBytes ?? 0 > 0 && p.availableBytes != nil && p.allocationBytes != nil)
@@ -18,16 +18,16 @@ struct TestDriverPoolsJobsTests {
         #expect(p.targetPath == "/default-pool")
         // A second scrape uses the cached XML and gives the same.
         var s2 = Snapshot()
-        try c.collect(into: &s2)
+        try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s2)
         #expect(s2.storagePools == s.storagePools)
     }
 
     @Test func driverWithoutJobStatisticsGivesNoJobsAndNoTimeouts() throws {
-        let jobs = JobsCollector(session: JobsLab.session("test:///default"), timeout: 5, logger: JobsLab.logger)
+        let jobs = JobsCollector(session: JobsLab.session("test:///default"), logger: JobsLab.logger)
         var s = Snapshot()
         s.libvirt = LibvirtStatus(uri: "test:///default", up: true)
         s.guests = [Guest(name: "test", uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f", kind: .vm, driver: "test", state: .running)]
-        try jobs.collect(into: &s)
+        try jobs.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.guests.count == 1)
         #expect(s.guests[0].job == nil && s.guests[0].lastJob == nil && s.guests[0].blockJobs.isEmpty)
         #expect(s.guests[0].timedOut == false)

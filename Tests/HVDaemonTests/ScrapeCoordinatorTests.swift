@@ -6,6 +6,8 @@ import Logging
 import Synchronization
 import Testing
 @testable import HVDaemon
+@testable import HVScrape
+import HVRuntime
 
 /// A collector that counts its runs and takes a while, to observe single flight.
 final class SlowCollector: Collector, Sendable {
@@ -13,7 +15,7 @@ final class SlowCollector: Collector, Sendable {
     let runs = Atomic<Int>(0)
     let delay: Double
     init(delay: Double) { self.delay = delay }
-    func collect(into snapshot: inout Snapshot) throws {
+    func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         runs.add(1, ordering: .relaxed)
         Thread.sleep(forTimeInterval: delay)
         snapshot.guests.append(Guest(name: "g\(runs.load(ordering: .relaxed))", uuid: nil, kind: .container, driver: "lxc-tools", state: .running))
@@ -22,7 +24,7 @@ final class SlowCollector: Collector, Sendable {
 
 struct FailingCollector: Collector {
     let name = "broken"
-    func collect(into snapshot: inout Snapshot) throws { throw CollectError("cannot read /nowhere: ENOENT") }
+    func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws { throw CollectError("cannot read /nowhere: ENOENT") }
 }
 
 struct ScrapeCoordinatorTests {
@@ -53,7 +55,7 @@ struct ScrapeCoordinatorTests {
     @Test func failingCollectorIsRecordedAndOthersStillRun() {
         let c = ScrapeCoordinator(collectors: [FailingCollector(), SlowCollector(delay: 0)], logger: logger)
         let s = c.snapshot()
-        #expect(s.collectors.map(\.name) == ["broken", "slow"])
+        #expect(s.collectors.map(\CollectorStatus.name) == ["broken", "slow"])
         #expect(s.collectors[0].success == false)
         #expect(s.collectors[0].error?.contains("ENOENT") == true)
         #expect(s.collectors[1].success)
@@ -83,7 +85,7 @@ struct ScrapeCoordinatorTests {
     @Test func pidLookupNamesTheGuest() throws {
         struct Mapped: Collector {
             let name = "mapped"
-            func collect(into s: inout Snapshot) throws {
+            func collect(_ scrape: ScrapeContext, into s: inout Snapshot) throws {
                 s.guests.append(Guest(name: "vm1", uuid: "u-1", kind: .vm, driver: "qemu", state: .running))
                 s.processes = [ProcessEntry(pid: 100, tid: 100, comm: "qemu-system-x86", role: "main", guestKey: "u-1", cpuSeconds: 1, rssBytes: 1, evidence: "pidfile"),
                                ProcessEntry(pid: 100, tid: 102, comm: "CPU 0/TCG", role: "vcpu", vcpu: 0, guestKey: "u-1", cpuSeconds: 1, rssBytes: 1, evidence: "pidfile")]
@@ -128,7 +130,7 @@ final class PreparingCollector: Collector, Sendable {
         Thread.sleep(forTimeInterval: 0.2)
         events.withLock { $0.append(("prepare-end", Date().timeIntervalSince1970)) }
     }
-    func collect(into snapshot: inout Snapshot) throws {
+    func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         events.withLock { $0.append(("collect", Date().timeIntervalSince1970)) }
     }
 }
@@ -147,7 +149,7 @@ struct PreparationTests {
         // the first collector ended.
         #expect(took < 0.45, "took \(took) s")
         #expect(ev[0].1 - t0 < 0.25)
-        #expect(s.collectors.map(\.name) == ["slow", "preparing"] && s.collectors.allSatisfy(\.success))
+        #expect(s.collectors.map(\CollectorStatus.name) == ["slow", "preparing"] && s.collectors.allSatisfy { $0.success })
     }
 
     @Test func firstCollectorIsNotPreparedAhead() {
@@ -164,5 +166,129 @@ struct OpenFileLimitTests {
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
         #expect(now == UInt64(lim.rlim_cur))
         #expect(lim.rlim_cur == lim.rlim_max)
+    }
+}
+
+/// Declared collectors of the shapes the catalog has.
+struct GuestSource: Collector {
+    let name = "source"
+    static var fills: Set<SnapshotPart> { [.guestProcesses] }
+    let order: Order
+    func collect(_ scrape: ScrapeContext, into s: inout Snapshot) throws {
+        order.note(name)
+        s.guests.append(Guest(name: "c1", uuid: nil, kind: .container, driver: "lxc-tools", state: .running))
+    }
+}
+struct GuestReader: Collector {
+    let name = "reader"
+    static var reads: [CollectorInput] { [.required(.guestProcesses)] }
+    static var fills: Set<SnapshotPart> { [.guestCgroupFigures] }
+    let order: Order
+    func collect(_ scrape: ScrapeContext, into s: inout Snapshot) throws {
+        order.note(name)
+        if s.guests.isEmpty { throw CollectError("ran before its input") }
+    }
+}
+struct PoolsLike: Collector {
+    let name = "beside"
+    static var fills: Set<SnapshotPart> { [.storagePools] }
+    let delay: Duration
+    let order: Order
+    func collect(_ scrape: ScrapeContext, into s: inout Snapshot) throws {
+        order.note(name)
+        BackgroundThread.sleep(for: delay)
+        s.storagePools = [StoragePool(name: "p1", state: 2)]
+        s.guests.append(Guest(name: "must-not-leak", uuid: nil, kind: .vm, driver: "qemu", state: .running))
+    }
+}
+/// Waits on a libvirt call that never answers, until the scrape's libvirt deadline.
+struct StuckLibvirtLike: Collector {
+    let name: String
+    static var fills: Set<SnapshotPart> { [] }
+    func collect(_ scrape: ScrapeContext, into s: inout Snapshot) throws {
+        _ = try LibvirtLane.run("a call that never answers", until: scrape.libvirtDeadline) { () -> Int in
+            BackgroundThread.sleep(for: .seconds(3))
+            return 0
+        }
+    }
+}
+final class Order: Sendable {
+    let names = Mutex<[String]>([])
+    func note(_ n: String) { names.withLock { $0.append(n) } }
+}
+
+struct CollectorPlanTests {
+    let logger = Logger(label: "test")
+
+    /// The reader is listed first; it still runs after the collector filling its input,
+    /// and statuses keep the given order.
+    @Test func declaredInputsOrderTheRunNotTheList() {
+        let order = Order()
+        let c = ScrapeCoordinator(collectors: [GuestReader(order: order), GuestSource(order: order)], logger: logger)
+        let s = c.collectNow()
+        #expect(order.names.withLock { $0 } == ["source", "reader"])
+        #expect(s.collectors.map(\CollectorStatus.name) == ["reader", "source"])
+        #expect(s.collectors.allSatisfy { $0.success })
+    }
+
+    /// A required input that no collector fills: the reader fails with the reason instead of
+    /// succeeding with nothing.
+    @Test func missingRequiredInputFailsTheReader() {
+        let c = ScrapeCoordinator(collectors: [GuestReader(order: Order())], logger: logger)
+        let s = c.collectNow()
+        #expect(s.collectors.first?.success == false)
+        #expect(s.collectors.first?.error?.contains("guestProcesses") == true)
+    }
+
+    /// A collector apart from the guests runs beside the pipeline, and only its declared
+    /// part reaches the snapshot.
+    @Test func besideCollectorsRunSideBySide() {
+        let order = Order()
+        let slow = SlowCollector(delay: 0.3)
+        let c = ScrapeCoordinator(collectors: [slow, PoolsLike(delay: .milliseconds(300), order: order)], logger: logger)
+        let t0 = ContinuousClock.now
+        let s = c.collectNow()
+        let took = ContinuousClock.now - t0
+        #expect(took < .milliseconds(500), "took \(took)")
+        #expect(s.storagePools.map(\.name) == ["p1"])
+        #expect(!s.guests.contains { $0.name == "must-not-leak" })
+        #expect(s.collectors.map(\CollectorStatus.name) == ["slow", "beside"])
+    }
+
+    /// One scrape, one budget: three collectors each stuck on libvirt wait together no longer
+    /// than the libvirt timeout (before, each later one got half the timeout again).
+    @Test func libvirtWaitingOfAScrapeNeverExceedsTheTimeout() {
+        let c = ScrapeCoordinator(collectors: [StuckLibvirtLike(name: "a"), StuckLibvirtLike(name: "b"), StuckLibvirtLike(name: "c")],
+                                  libvirtTimeout: .milliseconds(600), logger: logger)
+        let t0 = ContinuousClock.now
+        let s = c.collectNow()
+        let took = ContinuousClock.now - t0
+        #expect(took >= .milliseconds(590) && took < .milliseconds(800), "took \(took)")
+        #expect(s.collectors.allSatisfy { !$0.success && ($0.error ?? "").contains("did not answer") })
+    }
+
+    @Test func catalogRefusesCgroupWithoutProcesses() throws {
+        #expect {
+            _ = try CollectorCatalog.extractFlags(["--no-collector.processes"])
+        } throws: { e in
+            let text = "\(e)"
+            return text.contains("'cgroup'") && text.contains("--collector.processes") && text.contains("--no-collector.cgroup")
+        }
+        let (enabled, _) = try CollectorCatalog.extractFlags(["--no-collector.processes", "--no-collector.cgroup"])
+        #expect(!enabled.contains("cgroup"))
+        // The catalog's own declarations: every required input has a filler among the defaults.
+        try CollectorCatalog.check(enabled: CollectorCatalog.defaults)
+    }
+
+    /// The catalog's collectors: pools, md arrays and the exporter's own figures run beside
+    /// the guests; cgroup after processes; jobs and host after libvirt.
+    @Test func catalogPlan() {
+        let types = Dictionary(uniqueKeysWithValues: CollectorCatalog.entries.map { ($0.name, $0.type) })
+        func beside(_ n: String) -> Bool {
+            let t = types[n]!
+            return t.reads.isEmpty && !t.fills.isEmpty && !t.fills.contains(where: \.touchesGuests)
+        }
+        #expect(["pools", "mdraid", "exporter"].allSatisfy(beside))
+        #expect(!["libvirt", "processes", "cgroup", "host", "jobs"].contains(where: beside))
     }
 }

@@ -1,7 +1,8 @@
 import HVCollect
 import Logging
 
-/// The collectors hv-exporter knows, in the order they run, with their defaults.
+/// The collectors hv-exporter knows, with their defaults, in the order their statuses are
+/// reported (they run in the order their declared inputs give: `CollectorPlan`).
 /// `--collector.<name>` / `--no-collector.<name>` switch them; adding a collector means
 /// adding one entry here.
 public enum CollectorCatalog {
@@ -25,47 +26,48 @@ public enum CollectorCatalog {
         }
     }
 
-    public struct Entry: Sendable {
+    public struct Entry: @unchecked Sendable {
         public let name: String
         public let enabledByDefault: Bool
+        /// The collector's type: what it reads and fills (`Collector.reads`, `fills`).
+        public let type: any Collector.Type
         public let help: String
         let make: @Sendable (Context) -> any Collector
     }
 
     public static let entries: [Entry] = [
-        Entry(name: "libvirt", enabledByDefault: true,
+        Entry(name: "libvirt", enabledByDefault: true, type: LibvirtCollector.self,
               help: "libvirt domains: state, CPU, vCPUs, balloon, block devices, interfaces, device metadata.") { ctx in
             LibvirtCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
-        Entry(name: "processes", enabledByDefault: true,
+        Entry(name: "processes", enabledByDefault: true, type: ProcessCollector.self,
               help: "Guest mapper: every process and thread to its guest (QEMU vCPU/emulator/iothread/vhost, containers); process and thread counts, host CPU by role.") { ctx in
             ProcessCollector(procfs: ctx.settings.procfs, cgroupfs: ctx.settings.cgroupfs, runDir: ctx.settings.runDir)
         },
-        Entry(name: "cgroup", enabledByDefault: true,
+        Entry(name: "cgroup", enabledByDefault: true, type: CgroupCollector.self,
               help: "Per-guest cgroup v1/v2 figures: CPU, throttling, memory, swap, OOM kills, block I/O, pressure; container network counters.") { ctx in
             CgroupCollector(cgroupfs: ctx.settings.cgroupfs, procfs: ctx.settings.procfs)
         },
-        Entry(name: "host", enabledByDefault: true,
+        Entry(name: "host", enabledByDefault: true, type: HostCollector.self,
               help: "Host capacity against guests: vCPU and memory overcommit, KSM sharing, hugepages.") { ctx in
             HostCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs)
         },
-        Entry(name: "pools", enabledByDefault: true,
+        Entry(name: "pools", enabledByDefault: true, type: StoragePoolCollector.self,
               help: "libvirt storage pools: state, type, capacity/allocation/available, volumes, autostart; refreshed only with --libvirt.pool-refresh-interval.") { ctx in
             let interval = ctx.settings.poolRefreshInterval
             let refresher = interval > 0
                 ? StoragePoolRefresher(uri: ctx.settings.libvirtURI, interval: interval, logger: ctx.logger) : nil
-            return StoragePoolCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, refresher: refresher, logger: ctx.logger)
+            return StoragePoolCollector(session: ctx.libvirt, refresher: refresher, logger: ctx.logger)
         },
-        // After "libvirt": attaches jobs to the guests it found.
-        Entry(name: "jobs", enabledByDefault: true,
+        Entry(name: "jobs", enabledByDefault: true, type: JobsCollector.self,
               help: "Domain jobs (migration, save, dump...) with progress and the last finished job; block jobs (copy, commit, pull). Running jobs are sampled every second.") { ctx in
             JobsCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
-        Entry(name: "exporter", enabledByDefault: true,
+        Entry(name: "exporter", enabledByDefault: true, type: ExporterProcessCollector.self,
               help: "hv-exporter's own process: process_cpu_seconds_total, process_resident_memory_bytes, file descriptors.") { ctx in
             ExporterProcessCollector(procfs: ctx.settings.procfs)
         },
-        Entry(name: "mdraid", enabledByDefault: true,
+        Entry(name: "mdraid", enabledByDefault: true, type: MDRAIDCollector.self,
               help: "Linux md RAID arrays (sysfs, /proc/mdstat): state, sync progress, members and their disks (udev).") { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
@@ -77,8 +79,8 @@ public enum CollectorCatalog {
     /// Settings collectors are built from.
     public struct Settings: Sendable {
         public var libvirtURI = "qemu:///system"
-        /// Deadline for all libvirt calls of one scrape, seconds.
-        public var libvirtTimeout = 5.0
+        /// Deadline for all libvirt calls of one scrape (`--libvirt.timeout`).
+        public var libvirtTimeout = Duration.seconds(5)
         /// Interval between storage pool refreshes, seconds (0 = never refresh).
         public var poolRefreshInterval = 0.0
         public var procfs = "/proc"
@@ -95,6 +97,26 @@ public enum CollectorCatalog {
         return entries.filter { enabled.contains($0.name) }.map { $0.make(ctx) }
     }
 
+    /// The coordinator of the enabled collectors, sharing one libvirt budget per scrape.
+    public static func coordinator(enabled: Set<String>, settings: Settings, logger: Logger) -> ScrapeCoordinator {
+        ScrapeCoordinator(collectors: build(enabled: enabled, settings: settings, logger: logger),
+                          libvirtTimeout: settings.libvirtTimeout, logger: logger)
+    }
+
+    /// Refuses a set of collectors in which one needs an input that no enabled collector
+    /// fills (e.g. `cgroup` without `processes`, which finds the guests' cgroups).
+    public static func check(enabled: Set<String>) throws(CollectorFlagError) {
+        let on = entries.filter { enabled.contains($0.name) }
+        for e in on {
+            for input in e.type.reads where input.required {
+                let fillers = entries.filter { $0.type.fills.contains(input.part) }
+                guard !fillers.contains(where: { enabled.contains($0.name) }) else { continue }
+                let names = fillers.map(\.name)
+                throw CollectorFlagError(name: e.name, problem: "collector '\(e.name)' reads \(input.part.rawValue), which collector \(names.map { "'\($0)'" }.joined(separator: " or ")) fills; enable it (\(names.map { "--collector.\($0)" }.joined(separator: ", "))) or disable '\(e.name)' (--no-collector.\(e.name))")
+            }
+        }
+    }
+
     /// Applies `--collector.<name>` / `--no-collector.<name>` arguments to the defaults and
     /// returns the remaining arguments. Unknown collector names are an error.
     public static func extractFlags(_ args: [String]) throws(CollectorFlagError) -> (enabled: Set<String>, rest: [String]) {
@@ -108,6 +130,7 @@ public enum CollectorCatalog {
             guard names.contains(name) else { throw CollectorFlagError(name: name) }
             if on { enabled.insert(name) } else { enabled.remove(name) }
         }
+        try check(enabled: enabled)
         return (enabled, rest)
     }
 
@@ -123,7 +146,13 @@ public enum CollectorCatalog {
 
 public struct CollectorFlagError: Error, CustomStringConvertible {
     public let name: String
+    /// What is wrong; nil: the name is unknown.
+    public var problem: String?
+    public init(name: String, problem: String? = nil) {
+        self.name = name
+        self.problem = problem
+    }
     public var description: String {
-        "unknown collector '\(name)'; known: \(CollectorCatalog.names.joined(separator: ", "))"
+        problem ?? "unknown collector '\(name)'; known: \(CollectorCatalog.names.joined(separator: ", "))"
     }
 }
