@@ -151,8 +151,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             s.askedAt = s.askedAt.filter { present[$0.key] != nil }
             return out
         }
-        let answered = runProbes(requests, conn: conn, deadline: deadline)
-        let timedOut = skipped.union(requests.map(\.uuid)).subtracting(answered)
+        let outcome = runProbes(requests, conn: conn, deadline: deadline)
+        // Asked and not answered in time, or not asked because a call is still out. A domain
+        // not asked because this scrape's libvirt budget ran out first is not timed out.
+        let timedOut = skipped.union(requests.map(\.uuid)).subtracting(outcome.answered).subtracting(outcome.notAsked)
         if !timedOut.isEmpty {
             logger.debug("domain job statistics not answered within the deadline", metadata: ["domains": "\(timedOut.count)"])
         }
@@ -212,10 +214,11 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     /// Asks the domains of `requests` on up to `maxWorkers` threads; each answer goes into
     /// the tracker as it comes (even after the deadline). Returns the UUIDs answered in time.
-    func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: ContinuousClock.Instant) -> Set<String> {
-        guard !requests.isEmpty else { return [] }
+    @discardableResult
+    func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: ContinuousClock.Instant) -> ParallelCalls.Outcome {
+        guard !requests.isEmpty else { return ParallelCalls.Outcome() }
         state.withLock { s in for r in requests { s.inFlight[r.uuid, default: 0] += 1 } }
-        let answered = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
+        let outcome = ParallelCalls.runTracked(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
             body: { [self] r in apply(JobsCollector.probe(r, conn: conn), for: r) },
             finally: { [self] r in
                 state.withLock { s in
@@ -224,8 +227,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 }
             })
         // A call still running holds this connection hostage: continue on another.
-        if answered.count < requests.count { lane.retire(conn, because: "a domain job query did not answer within the deadline") }
-        return answered
+        if outcome.answered.count + outcome.notAsked.count < requests.count {
+            lane.retire(conn, because: "a domain job query did not answer within the deadline")
+        }
+        return outcome
     }
 
     /// Puts one domain's answers into the tracker (and the disk cache).

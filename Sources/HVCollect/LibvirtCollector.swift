@@ -168,19 +168,27 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             var refreshed: Set<String> = []
             var failed: [LibvirtDomain] = []
             var failures: [String] = []
+            // Domains of bulk calls that did not answer in time, with the mark their call
+            // clears when it returns at last.
+            var abandoned: [String: LibvirtSession.CallMark] = [:]
             do {
                 let (stats, _) = try session.statistics.connection(until: deadline)
                 let batches = Self.statsBatches(full: full, light: light)
+                // The bulk calls get half of what is left: a stuck one leaves time to find out
+                // which domain holds it and for the job collector.
+                let batchDeadline = ContinuousClock.now + (deadline - .now) * Self.bulkShare
                 let pending = batches.map { b in
-                    (b, Deadline.start { () -> Result<[DomainStatsRecord], LibvirtError> in
+                    let marks = Dictionary(b.domains.map { ($0.uuid, LibvirtSession.CallMark()) }, uniquingKeysWith: { a, _ in a })
+                    return (b, marks, Deadline.start { [session] () -> Result<[DomainStatsRecord], LibvirtError> in
+                        defer { for (uuid, mark) in marks { session.markAnswered(uuid, mark) } }
                         do throws(LibvirtError) {
                             return .success(try stats.domainStats(b.domains, groups: b.light ? Self.pausedGroups : .standard, noWait: true))
                         } catch { return .failure(error) }
                     })
                 }
                 var clogged = false
-                for (b, p) in pending {
-                    switch p.wait(until: deadline) {
+                for (b, marks, p) in pending {
+                    switch p.wait(until: batchDeadline) {
                     case .done(.success(let recs)):
                         for r in recs {
                             if b.light {
@@ -197,6 +205,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     case .timedOut:
                         clogged = true
                         failed += b.domains
+                        abandoned.merge(marks) { a, _ in a }
                         failures.append("virDomainListGetStats did not answer within the deadline")
                     case .refused:
                         failed += b.domains
@@ -216,8 +225,17 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 records.merge(perDomain) { _, new in new }
                 refreshed.formUnion(perDomain.keys)
                 timedOut.formUnion(late)
+                // A domain of an abandoned bulk call that now answers without its job-bound
+                // figures finds its job held by that very call: it is the one that hangs it.
+                for (uuid, mark) in abandoned where records[uuid].map(Self.lacksJobFigures) ?? true {
+                    session.markStuck(uuid, unlessAnswered: mark)
+                    if session.stuckDomains.contains(uuid) {
+                        timedOut.insert(uuid)
+                        logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(failed.first { $0.uuid == uuid }?.name ?? uuid)"])
+                    }
+                }
             }
-            retryBusy(&records, domains: ask, refreshed: &refreshed, deadline: deadline)
+            retryBusy(&records, domains: ask.filter { !timedOut.contains($0.uuid) }, refreshed: &refreshed, deadline: deadline)
             notePaused(records, domains: ask, refreshed: refreshed, at: now)
         }
 
@@ -318,6 +336,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         let have = Set(fresh.items.map(\.key))
         return TypedParameters(fresh.items + from.items.filter { !have.contains($0.key) })
     }
+
+    /// Share of the libvirt budget left that the bulk statistics calls may wait.
+    static let bulkShare = 0.5
 
     /// At most this many bulk-statistics calls run at once (libvirtd serves 5 requests per
     /// client at a time by default: `max_client_requests`).

@@ -100,7 +100,9 @@ public final class LibvirtLane: Sendable {
             state.withLock { $0.opening = false }
             throw CollectError.tooManyStuck("connecting to \(uri)")
         case .done(.failure(let e)): throw CollectError(e.description)
-        case .done(.success(let c)): return c
+        case .done(.success(let c)):
+            logger.info("connected to libvirt", metadata: ["uri": "\(uri)", "lane": "\(purpose)"])
+            return c
         }
     }
 

@@ -15,13 +15,32 @@ enum ParallelCalls {
     ///     the caller gave up (it must store its own results).
     ///   - finally: called for every item once a thread is done with it (run or skipped),
     ///     e.g. to clear an "in flight" mark.
-    /// - Returns: keys of the items whose `body` finished before the caller stopped waiting.
+    /// - Returns: keys of the items whose `body` finished before the caller stopped waiting
+    ///   (use `runTracked` to also know which were never asked).
     static func run<Item: Sendable>(_ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
                                     key: @escaping @Sendable (Item) -> String,
                                     body: @escaping @Sendable (Item) -> Void,
                                     finally: @escaping @Sendable (Item) -> Void = { _ in }) -> Set<String> {
-        guard !items.isEmpty else { return [] }
+        runTracked(items, workers: workers, deadline: deadline, key: key, body: body, finally: finally).answered
+    }
+
+    /// What became of the items of one run.
+    struct Outcome: Sendable {
+        /// Items whose `body` finished in time.
+        var answered: Set<String> = []
+        /// Items whose `body` never began: the deadline passed first, or no thread was free.
+        /// Not asked is not "did not answer".
+        var notAsked: Set<String> = []
+    }
+
+    /// As `run`, also telling which items were never asked.
+    static func runTracked<Item: Sendable>(_ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
+                                           key: @escaping @Sendable (Item) -> String,
+                                           body: @escaping @Sendable (Item) -> Void,
+                                           finally: @escaping @Sendable (Item) -> Void = { _ in }) -> Outcome {
+        guard !items.isEmpty else { return Outcome() }
         let answered = AnsweredSet()
+        let begun = AnsweredSet()
         let queue = WorkQueue(items)
         let n = max(1, min(workers, items.count))
         var pending: [Deadline.Pending<Void>] = []
@@ -29,6 +48,7 @@ enum ParallelCalls {
             let p = Deadline.start {
                 while let item = queue.next() {
                     if ContinuousClock.now < deadline {
+                        begun.insert(key(item))
                         body(item)
                         answered.insert(key(item))
                     }
@@ -41,7 +61,8 @@ enum ParallelCalls {
         // every item is let go.
         if pending.isEmpty { while let item = queue.next() { finally(item) } }
         for p in pending { _ = p.wait(until: deadline) }
-        return answered.snapshot()
+        let started = begun.snapshot()
+        return Outcome(answered: answered.snapshot(), notAsked: Set(items.map(key)).subtracting(started))
     }
 }
 

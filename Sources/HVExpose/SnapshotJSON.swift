@@ -62,6 +62,7 @@ public enum SnapshotJSON {
         w.field("domain_id", g.domainID); w.field("kind", g.kind.rawValue); w.field("driver", g.driver)
         w.field("state", g.state.rawValue); w.field("state_code", g.state.code); w.field("state_reason", g.stateReason)
         w.field("persistent", g.persistent); w.field("autostart", g.autostart); w.field("timed_out", g.timedOut)
+        w.field("stats_age_seconds", g.statsAgeSeconds)
         w.field("listed_by_libvirt", g.listedByLibvirt)
         w.field("max_memory_bytes", g.maxMemoryBytes); w.field("memory_bytes", g.memoryBytes)
         w.field("vcpu_current", g.vcpuCurrent); w.field("vcpu_maximum", g.vcpuMaximum)

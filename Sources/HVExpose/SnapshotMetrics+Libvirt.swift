@@ -14,6 +14,9 @@ extension SnapshotMetrics {
     static let domainTimedOut = MetricDescriptor("libvirt_domain_timed_out", .gauge,
         "1 if libvirt did not answer for this domain within the scrape deadline (its data is missing or stale).",
         labels: ["domain"])
+    static let domainStatsAge = MetricDescriptor("hv_domain_stats_age_seconds", .gauge,
+        "Age of the statistics shown for this domain, seconds: 0 when fresh; more when libvirt could not give them this scrape (the domain's job held by another client, or a hung QEMU) and its last complete figures are shown.",
+        labels: ["domain"])
     static let guests = MetricDescriptor("hv_guests", .gauge,
         "Number of guests by kind and state.", labels: ["kind", "state"])
 
@@ -152,11 +155,13 @@ extension SnapshotMetrics {
                                       lv.daemonVersion ?? "", lv.libraryVersion ?? ""], 1)
         }
         set.declare(domainTimedOut)
+        set.declare(domainStatsAge)
         var active = 0
         for g in s.guests where g.listedByLibvirt {
             guard g.uuid != nil else { continue }
             let d = [g.name]
             set.add(domainTimedOut, d, g.timedOut)
+            if g.domainID != nil { set.add(domainStatsAge, d, g.statsAgeSeconds ?? 0) }
             set.add(vstate, d, g.state.code)
             if g.domainID != nil, let u = g.uuid {
                 active += 1

@@ -60,6 +60,7 @@ public enum SnapshotDecoder {
         g.listedByLibvirt = o.bool("listed_by_libvirt") ?? false
         g.autostart = o.bool("autostart")
         g.timedOut = o.bool("timed_out") ?? false
+        g.statsAgeSeconds = o.double("stats_age_seconds")
         g.maxMemoryBytes = o.uint("max_memory_bytes")
         g.memoryBytes = o.uint("memory_bytes")
         g.vcpuCurrent = o.int("vcpu_current")
