@@ -45,7 +45,7 @@ final class DaemonTLSSession {
             }
         }
         guard rc == 0, let out else {
-            throw DaemonError(url: url.description, kind: Self.kind(rc), detail: String(cString: message))
+            throw DaemonError(url: url.description, kind: Self.kind(rc), detail: String(cString: message).trimmingSpaces())
         }
         handle = out
     }
@@ -58,7 +58,7 @@ final class DaemonTLSSession {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { hv_tls_client_send(handle, $0.baseAddress, $0.count, Self.milliseconds(until: deadline), &message, message.count) }
-            guard n > 0 else { throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message)) }
+            guard n > 0 else { throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message).trimmingSpaces()) }
             off += n
         }
     }
@@ -67,7 +67,7 @@ final class DaemonTLSSession {
     func receive(into buffer: inout [UInt8], deadline: Double, url: DaemonURL) throws(DaemonError) -> Int {
         var message = [CChar](repeating: 0, count: 512)
         let n = buffer.withUnsafeMutableBytes { hv_tls_client_recv(handle, $0.baseAddress, $0.count, Self.milliseconds(until: deadline), &message, message.count) }
-        guard n >= 0 else { throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message)) }
+        guard n >= 0 else { throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message).trimmingSpaces()) }
         return n
     }
 

@@ -163,6 +163,8 @@ public enum SourceError: Error, CustomStringConvertible {
             "hv-exporter at \(url) answered HTTP 401 Unauthorized: it requires basic auth; give --user with $HVTOP_PASSWORD or --password-file"
         case .unauthorized(let url, let user?):
             "hv-exporter at \(url) answered HTTP 401 Unauthorized: user '\(user)' or its password was refused"
+        case .badStatus(let url, 403, let body) where url.hasPrefix("https://"):
+            "hv-exporter at \(url) answered HTTP 403: \(body) (hvtop presents a client certificate with --tls.cert-file and --tls.key-file)"
         case .badStatus(let url, let status, let body): "hv-exporter at \(url) answered HTTP \(status): \(body)"
         case .undecodable(let url, let reason): "hv-exporter at \(url): \(reason)"
         }

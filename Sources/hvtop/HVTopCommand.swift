@@ -66,16 +66,16 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Basic auth user for the daemon (default: $HVTOP_USER). The password comes from --password-file or $HVTOP_PASSWORD, never from a flag.", valueName: "name"))
     var user: String?
 
-    @Option(name: .long, help: ArgumentHelp("File whose first line is the basic auth password (else $HVTOP_PASSWORD).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("File whose first line is the basic auth password (default: $HVTOP_PASSWORD_FILE; else the password is $HVTOP_PASSWORD).", valueName: "path"))
     var passwordFile: String?
 
-    @Option(name: .customLong("tls.ca-file"), help: ArgumentHelp("https: PEM file of the CA (or self-signed certificate) to trust instead of the system store.", valueName: "path"))
+    @Option(name: .customLong("tls.ca-file"), help: ArgumentHelp("https: PEM file of the CA (or self-signed certificate) to trust instead of the system store (default: $HVTOP_TLS_CA_FILE).", valueName: "path"))
     var tlsCAFile: String?
 
-    @Option(name: .customLong("tls.cert-file"), help: ArgumentHelp("https: PEM client certificate, for a daemon that requires one (client_ca_file).", valueName: "path"))
+    @Option(name: .customLong("tls.cert-file"), help: ArgumentHelp("https: PEM client certificate, for a daemon that requires one (client_ca_file) (default: $HVTOP_TLS_CERT_FILE).", valueName: "path"))
     var tlsCertFile: String?
 
-    @Option(name: .customLong("tls.key-file"), help: ArgumentHelp("https: PEM key of --tls.cert-file.", valueName: "path"))
+    @Option(name: .customLong("tls.key-file"), help: ArgumentHelp("https: PEM key of --tls.cert-file (default: $HVTOP_TLS_KEY_FILE).", valueName: "path"))
     var tlsKeyFile: String?
 
     @Option(name: .customLong("tls.server-name"), help: ArgumentHelp("https: name the server certificate must carry (default: the --url host).", valueName: "name"))
@@ -109,8 +109,11 @@ struct SourceOptions: ParsableArguments {
         guard SnapshotSource.Mode(rawValue: source) != nil else { throw ValidationError("--source must be auto, daemon or direct; got '\(source)'") }
         let parsed: DaemonURL
         do { parsed = try DaemonURL(url) } catch { throw ValidationError(error.description) }
-        if tlsOptions.isSet && !parsed.isTLS { throw ValidationError("--tls.* options need an https:// --url; got \(parsed)") }
-        if (tlsCertFile == nil) != (tlsKeyFile == nil) { throw ValidationError("--tls.cert-file and --tls.key-file go together") }
+        let tlsFlags = [tlsCAFile, tlsCertFile, tlsKeyFile, tlsServerName].contains { $0 != nil }
+        if tlsFlags && !parsed.isTLS { throw ValidationError("--tls.* options need an https:// --url; got \(parsed)") }
+        if parsed.isTLS && (tlsOptions.certFile == nil) != (tlsOptions.keyFile == nil) {
+            throw ValidationError("--tls.cert-file and --tls.key-file ($HVTOP_TLS_CERT_FILE, $HVTOP_TLS_KEY_FILE) go together")
+        }
         do { _ = try credentials(parsed) } catch { throw ValidationError(error.description) }
         guard timeout > 0, libvirtTimeout > 0 else { throw ValidationError("--timeout and --libvirt.timeout must be positive") }
     }
@@ -137,13 +140,18 @@ struct SourceOptions: ParsableArguments {
         }
     }
 
+    /// The --tls.* flags, else $HVTOP_TLS_CA_FILE, $HVTOP_TLS_CERT_FILE, $HVTOP_TLS_KEY_FILE
+    /// (for a Zabbix agent's environment; used only with an https URL).
     var tlsOptions: DaemonTLSOptions {
-        DaemonTLSOptions(caFile: tlsCAFile, certFile: tlsCertFile, keyFile: tlsKeyFile, serverName: tlsServerName)
+        DaemonTLSOptions(caFile: tlsCAFile ?? environment("HVTOP_TLS_CA_FILE"),
+                         certFile: tlsCertFile ?? environment("HVTOP_TLS_CERT_FILE"),
+                         keyFile: tlsKeyFile ?? environment("HVTOP_TLS_KEY_FILE"), serverName: tlsServerName)
     }
 
-    /// --user / $HVTOP_USER / the URL's user with --password-file / $HVTOP_PASSWORD / the URL's password.
+    /// --user / $HVTOP_USER / the URL's user with --password-file / $HVTOP_PASSWORD_FILE /
+    /// $HVTOP_PASSWORD / the URL's password.
     func credentials(_ url: DaemonURL) throws(CredentialsError) -> BasicCredentials? {
-        try BasicCredentials.resolve(url: url, user: user, passwordFile: passwordFile,
+        try BasicCredentials.resolve(url: url, user: user, passwordFile: passwordFile ?? environment("HVTOP_PASSWORD_FILE"),
                                      environmentUser: environment("HVTOP_USER"), environmentPassword: environment("HVTOP_PASSWORD"))
     }
 

@@ -61,10 +61,12 @@ struct HvtopTLSTests {
     }
 
     /// Runs hvtop with `args`; stdout and stderr together.
-    func hvtop(_ args: [String], password: String? = HvtopTLSTests.password) throws -> (Int32, String) {
-        // HVTOP_URL/USER from the developer's shell must not leak in; the password only through the environment.
-        var env = ["HVTOP_URL": "", "HVTOP_USER": "", "HVTOP_PASSWORD": ""]
+    func hvtop(_ args: [String], password: String? = HvtopTLSTests.password, env extra: [String: String] = [:]) throws -> (Int32, String) {
+        // HVTOP_* from the developer's shell must not leak in; the password only through the environment.
+        var env = ["HVTOP_URL": "", "HVTOP_USER": "", "HVTOP_PASSWORD": "", "HVTOP_PASSWORD_FILE": "",
+                   "HVTOP_TLS_CA_FILE": "", "HVTOP_TLS_CERT_FILE": "", "HVTOP_TLS_KEY_FILE": ""]
         if let password { env["HVTOP_PASSWORD"] = password }
+        env.merge(extra) { $1 }
         return try Spawn.run([Hvtop.binary.path] + args, env: env, timeout: 60)
     }
 
@@ -100,6 +102,12 @@ struct HvtopTLSTests {
         #expect(parsed.source == "daemon")
         #expect(parsed.guests["test"]?["state"] as? String == "running", "\(out2)")
         #expect(parsed.guests["test"]?["uuid"] as? String == "6695eb01-f6a4-8304-79aa-97f2502e193f", "the test driver's domain: \(out2)")
+
+        // All from the environment, as a Zabbix agent's unit would set it: no flag at all.
+        let (rcEnv, outEnv) = try hvtop(["zabbix", "discovery", "guests"], password: nil, env: [
+            "HVTOP_URL": url, "HVTOP_TLS_CA_FILE": path("ca.crt"), "HVTOP_USER": Self.user, "HVTOP_PASSWORD_FILE": path("password"),
+        ])
+        #expect(rcEnv == 0 && outEnv.contains(#""{#GUEST}":"test","{#UUID}":"6695eb01-f6a4-8304-79aa-97f2502e193f""#), "zabbix discovery: \(outEnv)")
 
         // The server name check: the certificate's DNS name is accepted, another one is not.
         let (rc3, out3) = try hvtop(["guest", "test", "--url", url, "--tls.ca-file", path("ca.crt"), "--tls.server-name", "hv-exporter.test",
@@ -166,9 +174,9 @@ struct HvtopTLSTests {
         let parsed = try guests(out)
         #expect(parsed.source == "daemon" && parsed.guests["test"]?["state"] as? String == "running", "\(out)")
 
-        // Without the client certificate the daemon refuses the session; hvtop says so.
+        // Without the client certificate the daemon refuses the request (HTTP 403); hvtop says how to present one.
         let (rcNo, outNo) = try hvtop(["-b", "-n", "1", "-d", "0.2", "--url", url, "--tls.ca-file", path("ca.crt"), "--user", Self.user])
-        #expect(rcNo == 2 && outNo.contains("client certificate"), "\(outNo)")
+        #expect(rcNo == 2 && outNo.contains("client certificate") && outNo.contains("--tls.cert-file"), "\(outNo)")
         // A client certificate from a CA the daemon does not trust: refused too.
         let (rcOther, outOther) = try hvtop(["-b", "-n", "1", "-d", "0.2", "--url", url, "--tls.ca-file", path("ca.crt"),
                                              "--tls.cert-file", path("other.crt"), "--tls.key-file", path("other.key"), "--user", Self.user])
