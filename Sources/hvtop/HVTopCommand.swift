@@ -14,7 +14,9 @@ struct HVTopCommand: ParsableCommand {
         abstract: "Which guest is burning this CPU, this PID, this disk: a top for KVM/QEMU and LXC hosts, and checks for Zabbix and Nagios.",
         discussion: """
         Reads the local hv-exporter's /json (--url, default \(DaemonURL.defaultText)); when nothing \
-        listens there, collects directly with the exporter's own collectors (as root, to see everything).
+        listens there, collects directly with the exporter's own collectors (as root, to see everything). \
+        A daemon serving TLS and basic auth (--web.config.file): an https:// --url, --tls.ca-file, \
+        --user, and the password from $HVTOP_PASSWORD or --password-file.
 
         Examples:
           hvtop                          interactive view (? for keys)
@@ -25,6 +27,7 @@ struct HVTopCommand: ParsableCommand {
           hvtop zabbix get 'hv.guest.cpu.util[vm1]'
           hvtop zabbix discovery guests
           hvtop check raid               Nagios plugin output and exit code
+          hvtop --url https://hv1:9974 --tls.ca-file ca.crt --user prom   (HVTOP_PASSWORD set)
         """,
         version: HVTopVersion.text,
         subcommands: [Top.self, Pid.self, GuestCommand.self, Zabbix.self, Check.self],
