@@ -5,6 +5,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,13 @@ static int wait_for(struct hv_tls_client *c, long long deadline) {
     }
 }
 
-static void say(char *message, size_t size, const char *fmt, const char *a, const char *b) {
-    if (message && size) snprintf(message, size, fmt, a ? a : "", b ? b : "");
+__attribute__((format(printf, 3, 4)))
+static void say(char *message, size_t size, const char *fmt, ...) {
+    if (!message || !size) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, size, fmt, ap);
+    va_end(ap);
 }
 
 static int is_ip_address(const char *name) {
@@ -62,11 +68,11 @@ int hv_tls_client_open(int fd, const struct hv_tls_client_config *config, int ti
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     *out = NULL;
     struct hv_tls_client *c = calloc(1, sizeof *c);
-    if (!c) { say(message, message_size, "out of memory%s%s", NULL, NULL); return HV_TLS_ERROR; }
+    if (!c) { say(message, message_size, "out of memory"); return HV_TLS_ERROR; }
     c->fd = fd;
     int rc = gnutls_certificate_allocate_credentials(&c->credentials);
     if (rc < 0) {
-        say(message, message_size, "TLS credentials: %s%s", gnutls_strerror(rc), NULL);
+        say(message, message_size, "TLS credentials: %s", gnutls_strerror(rc));
         hv_tls_client_close(c);
         return HV_TLS_ERROR;
     }
@@ -81,23 +87,22 @@ int hv_tls_client_open(int fd, const struct hv_tls_client_config *config, int ti
     } else {
         rc = gnutls_certificate_set_x509_system_trust(c->credentials);
         if (rc <= 0) {
-            say(message, message_size, "no system trust store (%s); give the daemon's CA with --tls.ca-file%s",
-                rc == 0 ? "no certificates" : gnutls_strerror(rc), NULL);
+            say(message, message_size, "no system trust store (%s); give the daemon's CA with --tls.ca-file",
+                rc == 0 ? "no certificates" : gnutls_strerror(rc));
             hv_tls_client_close(c);
             return HV_TLS_CONFIG;
         }
     }
     if (config->cert_file || config->key_file) {
         if (!config->cert_file || !config->key_file) {
-            say(message, message_size, "a client certificate needs both a certificate and a key file%s%s", NULL, NULL);
+            say(message, message_size, "a client certificate needs both a certificate and a key file");
             hv_tls_client_close(c);
             return HV_TLS_CONFIG;
         }
         rc = gnutls_certificate_set_x509_key_file(c->credentials, config->cert_file, config->key_file, GNUTLS_X509_FMT_PEM);
         if (rc < 0) {
-            char files[1024];
-            snprintf(files, sizeof files, "%s and %s", config->cert_file, config->key_file);
-            say(message, message_size, "cannot load the client certificate %s: %s", files, gnutls_strerror(rc));
+            say(message, message_size, "cannot load the client certificate %s and key %s: %s",
+                config->cert_file, config->key_file, gnutls_strerror(rc));
             hv_tls_client_close(c);
             return HV_TLS_CONFIG;
         }
@@ -106,13 +111,13 @@ int hv_tls_client_open(int fd, const struct hv_tls_client_config *config, int ti
     rc = gnutls_init(&c->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
     if (rc < 0) {
         c->session = NULL;
-        say(message, message_size, "TLS session: %s%s", gnutls_strerror(rc), NULL);
+        say(message, message_size, "TLS session: %s", gnutls_strerror(rc));
         hv_tls_client_close(c);
         return HV_TLS_ERROR;
     }
     if ((rc = gnutls_set_default_priority(c->session)) < 0 ||
         (rc = gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, c->credentials)) < 0) {
-        say(message, message_size, "TLS session: %s%s", gnutls_strerror(rc), NULL);
+        say(message, message_size, "TLS session: %s", gnutls_strerror(rc));
         hv_tls_client_close(c);
         return HV_TLS_ERROR;
     }
@@ -131,12 +136,12 @@ int hv_tls_client_open(int fd, const struct hv_tls_client_config *config, int ti
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
             int w = wait_for(c, deadline);
             if (w == 0) {
-                say(message, message_size, "TLS handshake timed out%s%s", NULL, NULL);
+                say(message, message_size, "TLS handshake timed out");
                 hv_tls_client_close(c);
                 return HV_TLS_TIMEOUT;
             }
             if (w < 0) {
-                say(message, message_size, "poll: %s%s", strerror(errno), NULL);
+                say(message, message_size, "poll: %s", strerror(errno));
                 hv_tls_client_close(c);
                 return HV_TLS_ERROR;
             }
@@ -148,10 +153,10 @@ int hv_tls_client_open(int fd, const struct hv_tls_client_config *config, int ti
             unsigned verify = gnutls_session_get_verify_cert_status(c->session);
             gnutls_datum_t text = { NULL, 0 };
             if (gnutls_certificate_verification_status_print(verify, GNUTLS_CRT_X509, &text, 0) >= 0 && text.data) {
-                say(message, message_size, "server certificate rejected: %s%s", (const char *)text.data, NULL);
+                say(message, message_size, "server certificate rejected: %s", (const char *)text.data);
                 gnutls_free(text.data);
             } else {
-                say(message, message_size, "server certificate rejected: %s%s", gnutls_strerror(rc), NULL);
+                say(message, message_size, "server certificate rejected: %s", gnutls_strerror(rc));
             }
             status = HV_TLS_CERTIFICATE;
         } else if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
@@ -165,18 +170,18 @@ int hv_tls_client_open(int fd, const struct hv_tls_client_config *config, int ti
                                       : "; it may require a client certificate (--tls.cert-file, --tls.key-file)");
                 status = HV_TLS_REFUSED;
             } else {
-                say(message, message_size, "the server ended the TLS handshake (alert: %s)%s", name ? name : "unknown", NULL);
+                say(message, message_size, "the server ended the TLS handshake (alert: %s)", name ? name : "unknown");
             }
         } else if (rc == GNUTLS_E_UNEXPECTED_PACKET_LENGTH || rc == GNUTLS_E_UNSUPPORTED_VERSION_PACKET ||
                    rc == GNUTLS_E_UNEXPECTED_PACKET) {
-            say(message, message_size, "TLS handshake failed (%s); does the daemon serve plain HTTP? then use http://%s",
-                gnutls_strerror(rc), NULL);
+            say(message, message_size, "TLS handshake failed (%s); does the daemon serve plain HTTP? then use http://",
+                gnutls_strerror(rc));
         } else if (rc == GNUTLS_E_PREMATURE_TERMINATION || rc == GNUTLS_E_PUSH_ERROR || rc == GNUTLS_E_PULL_ERROR) {
             say(message, message_size, "the connection closed during the TLS handshake (%s)%s", gnutls_strerror(rc),
                 config->cert_file ? "" : "; the daemon may require a client certificate (--tls.cert-file, --tls.key-file)");
             status = HV_TLS_REFUSED;
         } else {
-            say(message, message_size, "TLS handshake failed: %s%s", gnutls_strerror(rc), NULL);
+            say(message, message_size, "TLS handshake failed: %s", gnutls_strerror(rc));
         }
         hv_tls_client_close(c);
         return status;
@@ -193,11 +198,11 @@ ssize_t hv_tls_client_send(struct hv_tls_client *c, const void *data, size_t len
         if (n >= 0) return n;
         if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
             int w = wait_for(c, deadline);
-            if (w == 0) { say(message, message_size, "sending over TLS timed out%s%s", NULL, NULL); return HV_TLS_TIMEOUT; }
-            if (w < 0) { say(message, message_size, "poll: %s%s", strerror(errno), NULL); return HV_TLS_ERROR; }
+            if (w == 0) { say(message, message_size, "sending over TLS timed out"); return HV_TLS_TIMEOUT; }
+            if (w < 0) { say(message, message_size, "poll: %s", strerror(errno)); return HV_TLS_ERROR; }
             continue;
         }
-        say(message, message_size, "TLS send: %s%s", gnutls_strerror((int)n), NULL);
+        say(message, message_size, "TLS send: %s", gnutls_strerror((int)n));
         return HV_TLS_ERROR;
     }
 }
@@ -211,8 +216,8 @@ ssize_t hv_tls_client_recv(struct hv_tls_client *c, void *buffer, size_t capacit
         if (n == GNUTLS_E_PREMATURE_TERMINATION) return 0;
         if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
             int w = wait_for(c, deadline);
-            if (w == 0) { say(message, message_size, "receiving over TLS timed out%s%s", NULL, NULL); return HV_TLS_TIMEOUT; }
-            if (w < 0) { say(message, message_size, "poll: %s%s", strerror(errno), NULL); return HV_TLS_ERROR; }
+            if (w == 0) { say(message, message_size, "receiving over TLS timed out"); return HV_TLS_TIMEOUT; }
+            if (w < 0) { say(message, message_size, "poll: %s", strerror(errno)); return HV_TLS_ERROR; }
             continue;
         }
         if (n == GNUTLS_E_REHANDSHAKE) continue;   /* refused implicitly: keep reading */
@@ -226,11 +231,11 @@ ssize_t hv_tls_client_recv(struct hv_tls_client *c, void *buffer, size_t capacit
                     "it requires a client certificate signed by a CA it trusts (--tls.cert-file, --tls.key-file)");
                 return HV_TLS_REFUSED;
             }
-            say(message, message_size, "the server sent a TLS alert: %s%s", name ? name : "unknown", NULL);
+            say(message, message_size, "the server sent a TLS alert: %s", name ? name : "unknown");
             return HV_TLS_ERROR;
         }
         if (!gnutls_error_is_fatal((int)n)) continue;
-        say(message, message_size, "TLS receive: %s%s", gnutls_strerror((int)n), NULL);
+        say(message, message_size, "TLS receive: %s", gnutls_strerror((int)n));
         return HV_TLS_ERROR;
     }
 }
