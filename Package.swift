@@ -27,6 +27,8 @@ let package = Package(
         // What Swift cannot call: variadic MHD_start_daemon and friends.
         .target(name: "CHVShims", dependencies: ["CMicroHTTPD"],
                 linkerSettings: [.linkedLibrary("z"), .linkedLibrary("crypt"), .linkedLibrary("gnutls")]),
+        // hvtop's TLS client (a gnutls client session); imported only by HVTop.
+        .target(name: "CHVTLS", linkerSettings: [.linkedLibrary("gnutls")]),
 
         // MARK: Pure layers
         .target(name: "HVModel"),
@@ -68,7 +70,7 @@ let package = Package(
         ]),
         // hvtop's logic: data source (/json or direct collection), rates, TUI, Zabbix and Nagios checks.
         .target(name: "HVTop", dependencies: [
-            "HVModel", "HVExpose", "HVScrape",
+            "HVModel", "HVExpose", "HVScrape", "CHVTLS",
             .product(name: "Logging", package: "swift-log"),
         ]),
 

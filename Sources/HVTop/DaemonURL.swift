@@ -1,35 +1,60 @@
-/// Where the `hv-exporter` daemon answers: `http://[user:password@]host[:port][/prefix]`.
+/// Where the `hv-exporter` daemon answers: `http[s]://[user[:password]@]host[:port][/prefix]`.
+///
+/// Credentials in the URL still work, but a password there is visible to every user in `ps`;
+/// `BasicCredentials` takes it from `$HVTOP_PASSWORD` or a file instead.
 public struct DaemonURL: Sendable, Equatable, CustomStringConvertible {
     /// The default: the local daemon on its registered port.
     public static let defaultText = "http://127.0.0.1:9974"
 
     public let text: String
+    /// True for `https://`: the daemon serves TLS (`tls_server_config` in its web config).
+    public let isTLS: Bool
     /// Host name or address, without IPv6 brackets.
     public let host: String
+    /// TCP port: from the URL, else 443 for https and 80 for http.
     public let port: Int
     /// Path prefix put before "/json" (empty for the root), without a trailing slash.
     public let basePath: String
-    /// `user:password` base64-encoded, for an `Authorization: Basic` header.
-    public let basicAuth: String?
+    /// User name from `user[:password]@`, if any.
+    public let user: String?
+    /// Password from `user:password@`, if any.
+    public let password: String?
 
     public init(_ text: String) throws(DaemonURLError) {
         self.text = text
         var rest = Substring(text)
         if rest.hasPrefix("https://") {
-            throw DaemonURLError(text: text, reason: "hvtop speaks plain HTTP only; point --url at a plain-HTTP listener such as http://127.0.0.1:9974")
+            isTLS = true
+            rest = rest.dropFirst(8)
+        } else if rest.hasPrefix("http://") {
+            isTLS = false
+            rest = rest.dropFirst(7)
+        } else if let sep = rest.range(of: "://") {
+            throw DaemonURLError(text: text, reason: "scheme '\(rest[..<sep.lowerBound])' is not http or https")
+        } else {
+            isTLS = false
         }
-        if rest.hasPrefix("http://") { rest = rest.dropFirst(7) }
-        let authority = rest.prefix { $0 != "/" }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         var path = rest.dropFirst(authority.count)
+        if path.contains("?") || path.contains("#") {
+            throw DaemonURLError(text: text, reason: "no query or fragment: give the path prefix only")
+        }
         while path.hasSuffix("/") { path = path.dropLast() }
         basePath = String(path)
         var hostPort = authority
         if let at = authority.lastIndex(of: "@") {
             let cred = authority[..<at]
-            basicAuth = base64(Array(cred.utf8))
+            if let colon = cred.firstIndex(of: ":") {
+                user = String(cred[..<colon])
+                password = String(cred[cred.index(after: colon)...])
+            } else {
+                user = String(cred)
+                password = nil
+            }
             hostPort = authority[authority.index(after: at)...]
         } else {
-            basicAuth = nil
+            user = nil
+            password = nil
         }
         var h: Substring
         var p: Substring?
@@ -52,8 +77,14 @@ public struct DaemonURL: Sendable, Equatable, CustomStringConvertible {
             guard let n = Int(p), (1...65535).contains(n) else { throw DaemonURLError(text: text, reason: "port '\(p)' is not 1-65535") }
             port = n
         } else {
-            port = 80
+            port = isTLS ? 443 : 80
         }
+    }
+
+    /// `user:password` base64-encoded from the URL alone, for an `Authorization: Basic` header.
+    public var basicAuth: String? {
+        guard let user else { return nil }
+        return base64(Array("\(user):\(password ?? "")".utf8))
     }
 
     /// The Host header value.
@@ -65,9 +96,10 @@ public struct DaemonURL: Sendable, Equatable, CustomStringConvertible {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
+    /// The URL with any credentials masked, for messages and headers.
     public var description: String {
-        guard basicAuth != nil, let at = text.lastIndex(of: "@") else { return text }
-        let scheme = text.hasPrefix("http://") ? "http://" : ""
+        guard user != nil, let at = text.lastIndex(of: "@") else { return text }
+        let scheme = text.hasPrefix("https://") ? "https://" : text.hasPrefix("http://") ? "http://" : ""
         return scheme + "***@" + text[text.index(after: at)...]
     }
 }

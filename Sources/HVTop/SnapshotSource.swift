@@ -31,11 +31,14 @@ public final class SnapshotSource: Sendable {
 
     /// - Parameters:
     ///   - timeout: seconds for the whole daemon request.
+    ///   - tls: trust and client certificate for an `https://` URL.
+    ///   - credentials: basic auth for the daemon (see `BasicCredentials.resolve`).
     ///   - makeDirect: builds the in-process collectors when they are first needed.
-    public init(url: DaemonURL, mode: Mode, timeout: Double, makeDirect: @escaping @Sendable () -> DirectCollection) {
+    public init(url: DaemonURL, mode: Mode, timeout: Double, tls: DaemonTLSOptions = DaemonTLSOptions(),
+                credentials: BasicCredentials? = nil, makeDirect: @escaping @Sendable () -> DirectCollection) {
         self.url = url
         self.mode = mode
-        self.client = DaemonClient(url: url, timeout: timeout)
+        self.client = DaemonClient(url: url, timeout: timeout, tls: tls, credentials: credentials)
         self.makeDirect = makeDirect
     }
 
@@ -101,10 +104,9 @@ public final class SnapshotSource: Sendable {
             chosen.withLock { $0 = .daemon }
             return .daemon(r)
         case .auto:
+            let r: DaemonClient.Response
             do {
-                let r = try client.get(path)
-                chosen.withLock { $0 = .daemon }
-                return .daemon(r)
+                r = try client.get(path)
             } catch {
                 guard error.kind == .unreachable, url.isLoopback else { throw SourceError.daemon(error) }
                 let d = makeDirect()
@@ -112,15 +114,27 @@ public final class SnapshotSource: Sendable {
                 chosen.withLock { $0 = .direct(d, k) }
                 return .direct(d, k)
             }
+            try checkAuthorized(r)
+            chosen.withLock { $0 = .daemon }
+            return .daemon(r)
         }
     }
 
     private func daemonGet(_ path: String) throws(SourceError) -> DaemonClient.Response {
+        let r: DaemonClient.Response
         do {
-            return try client.get(path)
+            r = try client.get(path)
         } catch {
             throw SourceError.daemon(error)
         }
+        try checkAuthorized(r)
+        return r
+    }
+
+    /// 401 on any request is its own error: the credentials, not the daemon, need fixing.
+    private func checkAuthorized(_ r: DaemonClient.Response) throws(SourceError) {
+        guard r.status == 401 else { return }
+        throw SourceError.unauthorized(url: url.description, user: client.credentials?.user)
     }
 
     private func preview(_ body: [UInt8]) -> String {
@@ -133,14 +147,24 @@ public enum SourceError: Error, CustomStringConvertible {
     case daemon(DaemonError)
     case badStatus(url: String, status: Int, body: String)
     case undecodable(url: String, reason: String)
+    /// HTTP 401: no credentials sent (`user` nil), or the daemon refused them.
+    case unauthorized(url: String, user: String?)
 
     public var description: String {
         switch self {
         case .daemon(let e):
             switch e.kind {
             case .unreachable: "cannot reach \(e) (is hv-exporter running? --source direct collects without it)"
-            case .timeout, .badResponse: "\(e)"
+            case .timeout, .badResponse, .tls: "\(e)"
+            case .certificate: "\(e) (trust the daemon's CA with --tls.ca-file; --tls.server-name if it is named otherwise)"
+            case .tlsConfig: "\(e)"
             }
+        case .unauthorized(let url, nil):
+            "hv-exporter at \(url) answered HTTP 401 Unauthorized: it requires basic auth; give --user with $HVTOP_PASSWORD or --password-file"
+        case .unauthorized(let url, let user?):
+            "hv-exporter at \(url) answered HTTP 401 Unauthorized: user '\(user)' or its password was refused"
+        case .badStatus(let url, 403, let body) where url.hasPrefix("https://"):
+            "hv-exporter at \(url) answered HTTP 403: \(body) (hvtop presents a client certificate with --tls.cert-file and --tls.key-file)"
         case .badStatus(let url, let status, let body): "hv-exporter at \(url) answered HTTP \(status): \(body)"
         case .undecodable(let url, let reason): "hv-exporter at \(url): \(reason)"
         }

@@ -88,7 +88,7 @@ struct OutputTests {
         #expect(v.description == "http://***@hv1.example:8080/exporter/")
         let w = try DaemonURL("http://[::1]:9974")
         #expect(w.host == "::1" && w.isLoopback && w.hostHeader == "[::1]:9974")
-        #expect(throws: DaemonURLError.self) { try DaemonURL("https://x:1") }
+        #expect(throws: DaemonURLError.self) { try DaemonURL("ftp://x:1") }
         #expect(throws: DaemonURLError.self) { try DaemonURL("http://x:99999") }
     }
 
