@@ -26,6 +26,8 @@ public struct CgroupCollector: Collector {
     public let cgroupfs: CgroupFS
     public let proc: ProcFS
     let ticksPerSecond: Double
+    /// cgroupfs (controllers) and procfs (`self`: containers' network) roots, checked at each collection.
+    let paths: PathCheck
 
     public init(cgroupfs: String = "/sys/fs/cgroup", procfs: String = "/proc") {
         // Directory handles: each guest's cgroup files are opened relative to its directories,
@@ -34,9 +36,14 @@ public struct CgroupCollector: Collector {
         self.proc = ProcFS(root: procfs)
         let hz = sysconfClockTicks()
         self.ticksPerSecond = hz
+        self.paths = PathCheck(collector: "cgroup", [
+            .cgroupfs(cgroupfs),
+            .procfs(procfs),
+        ])
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
+        try paths.verify()
         var attempted = 0
         var readable = 0
         var errors: [SystemError] = []

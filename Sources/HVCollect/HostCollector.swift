@@ -13,13 +13,20 @@ public struct HostCollector: Collector {
     public let name = "host"
     public let proc: ProcFS
     public let sys: SysFS
+    /// procfs (`self`) and sysfs (`kernel`, where KSM lives) roots, checked at each collection.
+    let paths: PathCheck
 
     public init(procfs: String = "/proc", sysfs: String = "/sys") {
         self.proc = ProcFS(root: procfs)
         self.sys = SysFS(root: sysfs)
+        self.paths = PathCheck(collector: "host", [
+            .procfs(procfs),
+            .sysfs(sysfs, needs: ["kernel"]),
+        ])
     }
 
     public func collect(into snapshot: inout Snapshot) throws {
+        try paths.verify()
         var h = snapshot.host ?? HostFacts()
         h.cpus = try proc.cpuCount()
         let mem = try proc.memInfo()
