@@ -37,7 +37,7 @@ public struct CgroupCollector: Collector {
         let hz = sysconfClockTicks()
         self.ticksPerSecond = hz
         self.paths = PathCheck(collector: "cgroup", [
-            .cgroupfs(cgroupfs),
+            .cgroupLayout(self.cgroupfs),
             .procfs(procfs),
         ])
     }

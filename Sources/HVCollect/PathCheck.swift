@@ -31,12 +31,17 @@ public final class PathCheck: Sendable {
         case sysfs(String, needs: [String])
         /// v2 or v1 controllers.
         case cgroupfs(String)
+        /// v2 or v1 controllers, laid out as `CgroupFS` found them when it was made.
+        case cgroupLayout(CgroupFS)
 
         func check() throws(SystemError) {
             switch self {
             case .procfs(let root, let alternatives): try FilesystemRoot.checkProcfs(root, alternatives: alternatives)
             case .sysfs(let root, let needs): try FilesystemRoot.checkSysfs(root, needs: needs)
             case .cgroupfs(let root): try FilesystemRoot.checkCgroupfs(root)
+            case .cgroupLayout(let fs):
+                try FilesystemRoot.checkCgroupfs(fs.root)
+                try FilesystemRoot.checkCgroupLayout(fs)
             }
         }
     }

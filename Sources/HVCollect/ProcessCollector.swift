@@ -13,10 +13,9 @@ public struct ProcessCollector: Collector {
 
     public init(mapper: GuestMapper) {
         self.mapper = mapper
-        let procfs = mapper.proc.root, cgroupfs = mapper.cgroupfs.root
         self.paths = PathCheck(collector: "processes", [
-            .procfs(procfs),
-            .cgroupfs(cgroupfs),
+            .procfs(mapper.proc.root),
+            .cgroupLayout(mapper.cgroupfs),
         ])
     }
 

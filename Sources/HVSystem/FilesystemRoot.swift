@@ -31,6 +31,20 @@ public enum FilesystemRoot {
                   lacking: "no cgroup controllers")
     }
 
+    /// The layout `fs` detected when it was made (pure v2, hybrid, v1) is still the one at its
+    /// root: readers made while the path was missing or mounted otherwise would look in the
+    /// wrong places, so a change is an error that asks for a restart.
+    public static func checkCgroupLayout(_ fs: CgroupFS, flag: String = "--path.cgroupfs") throws(SystemError) {
+        let pure = present(join(fs.root, "cgroup.controllers"))
+        let hybrid = !pure && present(join(fs.root, "unified/cgroup.controllers"))
+        func name(_ pure: Bool, _ hybrid: Bool) -> String { pure ? "cgroup v2" : hybrid ? "hybrid (v2 at unified/)" : "cgroup v1" }
+        let wasHybrid = !fs.isPureUnified && fs.unifiedMount != nil
+        guard pure == fs.isPureUnified, hybrid == wasHybrid else {
+            throw SystemError(.malformed, path: fs.root,
+                              reason: "cgroup layout is \(name(pure, hybrid)) now, \(name(fs.isPureUnified, wasHybrid)) when the exporter started: restart it (check \(flag))")
+        }
+    }
+
     private static func check(_ root: String, kind: String, flag: String, anyOf entries: [String],
                               lacking: String? = nil) throws(SystemError) {
         try requireDirectory(root, kind: kind, flag: flag)

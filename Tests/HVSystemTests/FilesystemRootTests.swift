@@ -56,4 +56,20 @@ struct FilesystemRootTests {
         try FilesystemRoot.checkCgroupfs(v1)
         try FilesystemRoot.checkCgroupfs(hybrid)
     }
+
+    /// A cgroup tree mounted (or changed) after the readers were made: they would look in the
+    /// wrong places, so the check asks for a restart.
+    @Test func aCgroupLayoutChangeAsksForARestart() throws {
+        let dir = try Self.tree([])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let atStart = CgroupFS(root: dir)   // nothing there yet: read as v1
+        try FileManager.default.createDirectory(atPath: dir + "/memory", withIntermediateDirectories: true)
+        try FilesystemRoot.checkCgroupLayout(atStart)
+        FileManager.default.createFile(atPath: dir + "/cgroup.controllers", contents: Data())
+        #expect {
+            try FilesystemRoot.checkCgroupLayout(atStart)
+        } throws: { "\($0)".contains("cgroup layout is cgroup v2 now, cgroup v1 when the exporter started: restart") }
+        try FilesystemRoot.checkCgroupLayout(CgroupFS(root: dir))
+        try FilesystemRoot.checkCgroupLayout(CgroupFS(root: "/sys/fs/cgroup"))
+    }
 }
