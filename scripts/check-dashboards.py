@@ -399,7 +399,7 @@ class Checker:
             if status in ("EMPTY", "PENDING", "EVENT", "UNKNOWN") and resp.get("status") == "success":
                 # another value of a variable the query uses may have data (e.g. a container
                 # for container-only panels, the fixture exporter for RAID panels)
-                alt = self.try_alternatives(raw, values, candidates, var_names, instant)
+                alt = self.try_alternatives(raw, values, candidates, var_names, instant, qvars)
                 if alt:
                     expr, binding = alt
                     resp = self.run_target(expr, instant)
@@ -448,15 +448,24 @@ class Checker:
             n += self.score_cache[key]
         return n
 
-    def try_alternatives(self, raw, values, candidates, var_names, instant):
+    def try_alternatives(self, raw, values, candidates, var_names, instant, qvars=()):
         used = [n for n in referenced_vars(raw, var_names) if len(candidates.get(n, [])) > 1]
         for n in used:
             for cand in candidates[n][1: self.args.max_candidates]:
                 vv = dict(values, **{n: cand})
+                # variables whose query uses this one (the guest's driver) follow it
+                changed = {n}
+                for v in qvars:
+                    if v["name"] not in changed and referenced_vars(var_query(v), changed):
+                        _, vals, _ = self.var_values(v, vv)
+                        if vals and vv.get(v["name"]) not in vals:
+                            vv[v["name"]] = vals[0]
+                            changed.add(v["name"])
                 expr = substitute(raw, vv)
                 r = self.run_target(expr, instant)
                 if r.get("status") == "success" and has_data(r)[0]:
-                    return expr, f"with {n}={cand}"
+                    follow = "".join(f", {k}={vv[k]}" for k in sorted(changed - {n}))
+                    return expr, f"with {n}={cand}{follow}"
         return None
 
     # ------------------------------------------------------------------
