@@ -452,21 +452,25 @@ class Checker:
         used = [n for n in referenced_vars(raw, var_names) if len(candidates.get(n, [])) > 1]
         for n in used:
             for cand in candidates[n][1: self.args.max_candidates]:
-                vv = dict(values, **{n: cand})
-                # variables whose query uses this one (the guest's driver) follow it
-                changed = {n}
-                for v in qvars:
-                    if v["name"] not in changed and referenced_vars(var_query(v), changed):
-                        _, vals, _ = self.var_values(v, vv)
-                        if vals and vv.get(v["name"]) not in vals:
-                            vv[v["name"]] = vals[0]
-                            changed.add(v["name"])
-                expr = substitute(raw, vv)
-                r = self.run_target(expr, instant)
-                if r.get("status") == "success" and has_data(r)[0]:
-                    follow = "".join(f", {k}={vv[k]}" for k in sorted(changed - {n}))
-                    return expr, f"with {n}={cand}{follow}"
+                for vv, follow in self.followers(dict(values, **{n: cand}), {n}, qvars):
+                    expr = substitute(raw, vv)
+                    r = self.run_target(expr, instant)
+                    if r.get("status") == "success" and has_data(r)[0]:
+                        return expr, f"with {n}={cand}" + "".join(f", {k}={v}" for k, v in follow)
         return None
+
+    def followers(self, values, changed, qvars):
+        """The bindings to try after the variables in `changed` took new values: variables
+        whose query uses one of them (the guest's driver) take each of their values in turn."""
+        for i, v in enumerate(qvars):
+            if v["name"] not in changed and referenced_vars(var_query(v), changed):
+                _, vals, _ = self.var_values(v, values)
+                vals = sorted(vals, key=lambda x: x != values.get(v["name"]))[: self.args.max_candidates]
+                for x in vals:
+                    for vv, follow in self.followers(dict(values, **{v["name"]: x}), changed | {v["name"]}, qvars):
+                        yield vv, [(v["name"], x)] + follow
+                return
+        yield values, []
 
     # ------------------------------------------------------------------
     def main(self, paths):
