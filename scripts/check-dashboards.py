@@ -399,7 +399,7 @@ class Checker:
             if status in ("EMPTY", "PENDING", "EVENT", "UNKNOWN") and resp.get("status") == "success":
                 # another value of a variable the query uses may have data (e.g. a container
                 # for container-only panels, the fixture exporter for RAID panels)
-                alt = self.try_alternatives(raw, values, candidates, var_names, instant)
+                alt = self.try_alternatives(raw, values, candidates, var_names, instant, qvars)
                 if alt:
                     expr, binding = alt
                     resp = self.run_target(expr, instant)
@@ -448,16 +448,29 @@ class Checker:
             n += self.score_cache[key]
         return n
 
-    def try_alternatives(self, raw, values, candidates, var_names, instant):
+    def try_alternatives(self, raw, values, candidates, var_names, instant, qvars=()):
         used = [n for n in referenced_vars(raw, var_names) if len(candidates.get(n, [])) > 1]
         for n in used:
             for cand in candidates[n][1: self.args.max_candidates]:
-                vv = dict(values, **{n: cand})
-                expr = substitute(raw, vv)
-                r = self.run_target(expr, instant)
-                if r.get("status") == "success" and has_data(r)[0]:
-                    return expr, f"with {n}={cand}"
+                for vv, follow in self.followers(dict(values, **{n: cand}), {n}, qvars):
+                    expr = substitute(raw, vv)
+                    r = self.run_target(expr, instant)
+                    if r.get("status") == "success" and has_data(r)[0]:
+                        return expr, f"with {n}={cand}" + "".join(f", {k}={v}" for k, v in follow)
         return None
+
+    def followers(self, values, changed, qvars):
+        """The bindings to try after the variables in `changed` took new values: variables
+        whose query uses one of them (the guest's driver) take each of their values in turn."""
+        for i, v in enumerate(qvars):
+            if v["name"] not in changed and referenced_vars(var_query(v), changed):
+                _, vals, _ = self.var_values(v, values)
+                vals = sorted(vals, key=lambda x: x != values.get(v["name"]))[: self.args.max_candidates]
+                for x in vals:
+                    for vv, follow in self.followers(dict(values, **{v["name"]: x}), changed | {v["name"]}, qvars):
+                        yield vv, [(v["name"], x)] + follow
+                return
+        yield values, []
 
     # ------------------------------------------------------------------
     def main(self, paths):

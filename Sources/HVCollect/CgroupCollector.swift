@@ -26,6 +26,8 @@ public struct CgroupCollector: Collector {
     public let cgroupfs: CgroupFS
     public let proc: ProcFS
     let ticksPerSecond: Double
+    /// cgroupfs (controllers) and procfs (`self`: containers' network) roots, checked at each collection.
+    let paths: PathCheck
 
     public init(cgroupfs: String = "/sys/fs/cgroup", procfs: String = "/proc") {
         // Directory handles: each guest's cgroup files are opened relative to its directories,
@@ -34,6 +36,10 @@ public struct CgroupCollector: Collector {
         self.proc = ProcFS(root: procfs)
         let hz = sysconfClockTicks()
         self.ticksPerSecond = hz
+        self.paths = PathCheck(collector: "cgroup", [
+            .cgroupLayout(self.cgroupfs),
+            .procfs(procfs),
+        ])
     }
 
     /// The guests' cgroup paths come from the guest mapper: without it there is nothing to read.
@@ -41,6 +47,7 @@ public struct CgroupCollector: Collector {
     public static var fills: Set<SnapshotPart> { [.guestCgroupFigures] }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         var attempted = 0
         var readable = 0
         var errors: [SystemError] = []

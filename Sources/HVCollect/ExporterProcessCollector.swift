@@ -8,6 +8,8 @@ public struct ExporterProcessCollector: Collector {
     public let name = "exporter"
     let proc: ProcFS
     let startTimeSeconds: Double
+    /// The procfs root (`self`), checked at each collection.
+    let paths: PathCheck
 
     public init(procfs: String = "/proc") {
         self.proc = ProcFS(root: procfs)
@@ -20,11 +22,15 @@ public struct ExporterProcessCollector: Collector {
             start = Double(btime) + Double(me.startTimeTicks) / ticks
         }
         self.startTimeSeconds = start
+        self.paths = PathCheck(collector: "exporter", [
+            .procfs(procfs),
+        ])
     }
 
     public static var fills: Set<SnapshotPart> { [.exporterProcess] }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         let pid = Int(getpid())
         let st = try proc.stat(pid)
         let ticks = Self.clockTicks()

@@ -281,7 +281,9 @@ struct GuestIndex {
         byKey.insert(g.key)
         if let u = g.uuid { byUUID[u.lowercased()] = g.key }
         if let id = g.domainID { byDomainID[g.driver, default: []].append((id, g.name, g.key)) }
-        if g.driver == "qemu" { qemuByName[g.name] = g.key }
+        // Pidfiles are the configured libvirtd's: its domain keeps the name when a QEMU guest
+        // of another libvirt daemon has the same one (libvirt's guests are noted first).
+        if g.driver == "qemu", qemuByName[g.name] == nil { qemuByName[g.name] = g.key }
     }
 
     func key(uuid: String) -> String? { byUUID[uuid.lowercased()] }

@@ -13,10 +13,16 @@ public struct HostCollector: Collector {
     public let name = "host"
     public let proc: ProcFS
     public let sys: SysFS
+    /// procfs (`self`) and sysfs (`kernel`, where KSM lives) roots, checked at each collection.
+    let paths: PathCheck
 
     public init(procfs: String = "/proc", sysfs: String = "/sys") {
         self.proc = ProcFS(root: procfs)
         self.sys = SysFS(root: sysfs)
+        self.paths = PathCheck(collector: "host", [
+            .procfs(procfs),
+            .sysfs(sysfs, needs: ["kernel"]),
+        ])
     }
 
     /// Sums the guests the other collectors found (VMs and containers).
@@ -24,6 +30,7 @@ public struct HostCollector: Collector {
     public static var fills: Set<SnapshotPart> { [.hostFacts] }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         var h = snapshot.host ?? HostFacts()
         h.cpus = try proc.cpuCount()
         let mem = try proc.memInfo()

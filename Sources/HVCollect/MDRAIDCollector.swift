@@ -22,6 +22,9 @@ public struct MDRAIDCollector: Collector {
     public let sysfs: String
     let identify: @Sendable (String) -> DiskIdentity?
     let logger: Logger
+    /// procfs (`mdstat`, or `self` on a host without md) and sysfs (`block`) roots, checked at
+    /// each collection: a path that points nowhere would read as "no arrays".
+    let paths: PathCheck
 
     /// - Parameter identify: disk identity by kernel name; udev by default, a stub in tests.
     public init(procfs: String = "/proc", sysfs: String = "/sys", logger: Logger,
@@ -30,11 +33,16 @@ public struct MDRAIDCollector: Collector {
         self.sysfs = sysfs
         self.logger = logger
         self.identify = identify
+        self.paths = PathCheck(collector: "mdraid", logger: logger, [
+            .procfs(procfs, alternatives: ["mdstat"]),
+            .sysfs(sysfs, needs: ["block"]),
+        ])
     }
 
     public static var fills: Set<SnapshotPart> { [.mdArrays] }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         var mdstat: MDStat?
         var mdstatError: SystemError?
         do {

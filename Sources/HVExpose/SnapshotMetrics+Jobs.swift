@@ -85,8 +85,11 @@ extension SnapshotMetrics {
         labels: ["domain", "target_device", "type"])
 
     static func addJobFamilies(_ s: Snapshot, _ set: inout MetricSet) {
+        // One series set per domain name: libvirt's own domains first (a QEMU guest of the
+        // same name under another libvirt daemon, which the mapper found, has no jobs here).
         var names = Set<String>()
-        for g in s.guests where g.uuid != nil && names.insert(g.name).inserted {
+        let ordered = s.guests.filter(\.listedByLibvirt) + s.guests.filter { !$0.listedByLibvirt }
+        for g in ordered where g.uuid != nil && names.insert(g.name).inserted {
             let d = [g.name]
             if let j = g.job, j.isActive {
                 set.add(jobType, d, j.type)

@@ -19,15 +19,17 @@ extension SnapshotMetrics {
         labels: ["domain"])
     static let guests = MetricDescriptor("hv_guests", .gauge,
         "Number of guests by kind and state.", labels: ["kind", "state"])
+    static let nameConflicts = MetricDescriptor("hv_guests_name_conflicts", .gauge,
+        "Guests left out of the per-guest hv_guest_* families because another guest has the same name and driver (QEMU guests of one name under two libvirt daemons); they keep hv_guest_info, their figures are in /json.")
 
     // MARK: identity
     static let guestInfo = MetricDescriptor("hv_guest_info", .gauge,
-        "Guest identity and state as labels; value 1. Join on guest (hv_*) or domain (libvirt_*).",
+        "Guest identity and state as labels; value 1. Join on guest and driver (hv_*) or domain (libvirt_*).",
         labels: ["guest", "uuid", "kind", "driver", "state"])
     static let guestPersistent = MetricDescriptor("hv_guest_persistent", .gauge,
-        "1 if the guest has a persistent definition, 0 if transient (gone when it stops).", labels: ["guest"])
+        "1 if the guest has a persistent definition, 0 if transient (gone when it stops).", labels: ["guest", "driver"])
     static let guestAutostart = MetricDescriptor("hv_guest_autostart", .gauge,
-        "1 if the guest starts when the host boots.", labels: ["guest"])
+        "1 if the guest starts when the host boots.", labels: ["guest", "driver"])
     static let vstate = MetricDescriptor("libvirt_domain_info_vstate", .gauge,
         "Domain state code: 0 nostate, 1 running, 2 blocked, 3 paused, 4 shutdown, 5 shutoff, 6 crashed, 7 pmsuspended.",
         labels: ["domain"])
@@ -37,7 +39,7 @@ extension SnapshotMetrics {
     static let activeDomains = MetricDescriptor("libvirt_domains_number", .gauge,
         "Number of active (running or paused) libvirt domains.")
     static let stateReason = MetricDescriptor("hv_guest_state_reason", .gauge,
-        "libvirt's reason code for the current state (see virDomain<State>Reason).", labels: ["guest"])
+        "libvirt's reason code for the current state (see virDomain<State>Reason).", labels: ["guest", "driver"])
     static let maxMemory = MetricDescriptor("libvirt_domain_info_maximum_memory_bytes", .gauge,
         "Maximum memory the domain may use, bytes.", labels: ["domain"])
     static let memoryUsage = MetricDescriptor("libvirt_domain_info_memory_usage_bytes", .gauge,
@@ -82,7 +84,7 @@ extension SnapshotMetrics {
     static let memSwapOut = MetricDescriptor("libvirt_domain_memory_stats_swap_out_bytes_total", .counter,
         "Memory the guest wrote to its swap, bytes.", labels: ["domain"])
     static let memUsedRatio = MetricDescriptor("hv_guest_memory_used_ratio", .gauge,
-        "1 - usable/available as the guest's balloon driver reports it (0..1).", labels: ["guest"])
+        "1 - usable/available as the guest's balloon driver reports it (0..1).", labels: ["guest", "driver"])
 
     // MARK: block
     static let blockInfo = MetricDescriptor("libvirt_domain_block_stats_info", .gauge,
@@ -142,11 +144,18 @@ extension SnapshotMetrics {
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
             set.add(guests, [String(parts[0]), String(parts[1])], counts[key]!)
         }
-        for g in s.guests {
-            set.add(guestInfo, [g.name, g.uuid ?? "", g.kind.rawValue, g.driver, g.state.rawValue], 1)
-            if let p = g.persistent { set.add(guestPersistent, [g.name], p) }
-            if let a = g.autostart { set.add(guestAutostart, [g.name], a) }
+        let owners = seriesOwners(s.guests)
+        var infoKeys = Set<String>()
+        for (i, g) in s.guests.enumerated() {
+            // hv_guest_info carries the UUID: unique even for QEMU twins (one per guest key).
+            if infoKeys.insert(g.key).inserted {
+                set.add(guestInfo, [g.name, g.uuid ?? "", g.kind.rawValue, g.driver, g.state.rawValue], 1)
+            }
+            guard owners[i] else { continue }
+            if let p = g.persistent { set.add(guestPersistent, [g.name, g.driver], p) }
+            if let a = g.autostart { set.add(guestAutostart, [g.name, g.driver], a) }
         }
+        set.add(nameConflicts, [], owners.count(where: { !$0 }))
 
         guard let lv = s.libvirt else { return }
         set.add(libvirtUp, [], lv.up)
@@ -157,9 +166,12 @@ extension SnapshotMetrics {
         set.declare(domainTimedOut)
         set.declare(domainStatsAge)
         var active = 0
-        for g in s.guests where g.listedByLibvirt {
-            guard g.uuid != nil else { continue }
+        var domains = Set<String>()
+        for (i, g) in s.guests.enumerated() where g.listedByLibvirt {
+            // One libvirt URI: domain names are unique; the set only makes it so by construction.
+            guard g.uuid != nil, domains.insert(g.name).inserted else { continue }
             let d = [g.name]
+            let gd = [g.name, g.driver]
             set.add(domainTimedOut, d, g.timedOut)
             if g.domainID != nil { set.add(domainStatsAge, d, g.statsAgeSeconds ?? 0) }
             set.add(vstate, d, g.state.code)
@@ -167,7 +179,7 @@ extension SnapshotMetrics {
                 active += 1
                 set.add(stateCode, [g.name, u], g.state.code)
             }
-            set.add(stateReason, d, g.stateReason)
+            if owners[i] { set.add(stateReason, gd, g.stateReason) }
             set.add(maxMemory, d, ifPresent: g.maxMemoryBytes)
             set.add(memoryUsage, d, ifPresent: g.memoryBytes)
             set.add(virtualCPUs, d, ifPresent: g.vcpuCurrent)
@@ -193,8 +205,8 @@ extension SnapshotMetrics {
                 set.add(memMinorFault, d, ifPresent: b.minorFaults)
                 set.add(memSwapIn, d, ifPresent: b.swapInBytes)
                 set.add(memSwapOut, d, ifPresent: b.swapOutBytes)
-                if let avail = b.availableBytes, avail > 0, let usable = b.usableBytes {
-                    set.add(memUsedRatio, [g.name], max(0, min(1, 1 - Double(usable) / Double(avail))))
+                if owners[i], let avail = b.availableBytes, avail > 0, let usable = b.usableBytes {
+                    set.add(memUsedRatio, gd, max(0, min(1, 1 - Double(usable) / Double(avail))))
                 }
             }
 

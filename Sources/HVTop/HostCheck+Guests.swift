@@ -25,20 +25,30 @@ extension HostCheck {
         judge(paused, options.pausedWarning, options.pausedCritical, "paused", names { $0.state == .paused })
         judge(timedOut, options.timedOutWarning, nil, "not answering libvirt", names(\.timedOut))
         judge(transient, options.transientWarning, nil, "transient (gone after stop)", names { $0.persistent == false })
+        var named = Set<String>()
         for want in options.running {
-            if let g = GuestLookup.find(s, want) {
+            switch GuestLookup.match(s, want) {
+            case .one(let g):
+                named.insert(g.key)
                 if g.state != .running {
                     status = .critical
                     problems.append("\(g.name) is \(g.state.rawValue), expected running")
                 }
                 details.append("\(g.state == .running ? "OK" : "CRITICAL"): \(g.name) \(g.state.rawValue)")
-            } else {
+            case .ambiguous(let candidates):
+                // Which one must run is the operator's call: UNKNOWN until --running names it.
+                status = max(status, .unknown)
+                problems.append("\(want) is ambiguous, name it by UUID or driver:name ("
+                    + candidates.map { "\(GuestLookup.candidateLine($0)): \(GuestLookup.selector($0))" }.joined(separator: ", ") + ")")
+                details.append("UNKNOWN: \(want) names \(candidates.count) guests: "
+                    + candidates.map(GuestLookup.candidateLine).joined(separator: ", "))
+            case .none:
                 status = .critical
                 problems.append("\(want) not found, expected running")
                 details.append("CRITICAL: \(want) not found")
             }
         }
-        for g in s.guests.sorted(by: { $0.name < $1.name }) where !options.running.contains(g.name) {
+        for g in s.guests.sorted(by: { $0.name < $1.name }) where !named.contains(g.key) {
             details.append("\(g.name): \(g.kind.rawValue) \(g.state.rawValue)" + (g.persistent == false ? ", transient" : "") + (g.timedOut ? ", timed out" : ""))
         }
         let perf = [

@@ -75,9 +75,7 @@ public struct ZabbixGet: Sendable {
     /// A rate key's value between an earlier reading and a snapshot.
     public static func rate(_ key: ZabbixKey, _ item: ZabbixItem, now: Snapshot, before: RateCache.Entry) throws(ZabbixError) -> String {
         guard case .guestRate(let f) = item.eval else { throw ZabbixError("\(key.name) is not a rate") }
-        guard let g = GuestLookup.find(now, key.params[0]) else {
-            throw ZabbixError(GuestLookup.notFound(now, key.params[0]))
-        }
+        let g = try ZabbixItem.guest(now, key.params)
         guard let reading = before.guests[g.key] else {
             throw ZabbixError("no earlier reading of \(g.name) yet; ask again")
         }

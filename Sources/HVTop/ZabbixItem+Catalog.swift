@@ -175,9 +175,14 @@ extension ZabbixItem {
         }
     }
 
+    /// The guest a key's NAME parameter names; a name several guests share (a VM and a
+    /// container) is an error listing them, to be replaced by a UUID or driver:name.
     static func guest(_ s: Snapshot, _ p: [String]) throws(ZabbixError) -> Guest {
-        guard let g = GuestLookup.find(s, p[0]) else { throw ZabbixError(GuestLookup.notFound(s, p[0])) }
-        return g
+        switch GuestLookup.match(s, p[0]) {
+        case .one(let g): return g
+        case .ambiguous(let candidates): throw ZabbixError(GuestLookup.ambiguous(s, p[0], candidates))
+        case .none: throw ZabbixError(GuestLookup.notFound(s, p[0]))
+        }
     }
 
     static func array(_ s: Snapshot, _ name: String) throws(ZabbixError) -> MDArray {

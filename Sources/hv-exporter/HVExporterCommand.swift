@@ -1,4 +1,5 @@
 import ArgumentParser
+import HVCollect
 import HVDaemon
 import HVScrape
 import Logging
@@ -98,6 +99,8 @@ struct HVExporterCommand: ParsableCommand {
         let format = LogfmtHandler.Format(rawValue: logFormat)!
         LoggingSystem.bootstrap { LogfmtHandler(label: $0, level: level, format: format) }
         let logger = Logger(label: "hv-exporter")
+        PathCheck.report(to: logger)
+        PathCheck.warnAtStart(procfs: procfs, sysfs: sysfs, cgroupfs: cgroupfs)
 
         var config = ExporterConfiguration()
         config.listenAddress = listenAddress

@@ -34,9 +34,22 @@ enum MDFixtureTrees {
                                 byIdPath: "/dev/disk/by-id/nvme-Samsung_SSD_980_PRO_2TB_S6B0NL0T123456"),
     ]
 
+    /// Roots of a host whose procfs has no `mdstat` (no md module) and whose sysfs has no md
+    /// devices, for the fixtures that hold only the other half (`no-md`, mdstat-only ones).
+    static let bareRoots: (proc: String, sys: String) = {
+        let dir = NSTemporaryDirectory() + "hv-md-bare-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir + "/proc", withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: dir + "/sys/block", withIntermediateDirectories: true)
+        try? FileManager.default.createSymbolicLink(atPath: dir + "/proc/self", withDestinationPath: "4242")
+        return (dir + "/proc", dir + "/sys")
+    }()
+
     static func collector(_ state: String, logger: Logger = Logger(label: "test"),
                           identify: (@Sendable (String) -> DiskIdentity?)? = nil) -> MDRAIDCollector {
-        MDRAIDCollector(procfs: "\(root)/\(state)/proc", sysfs: "\(root)/\(state)/sys", logger: logger,
+        let proc = "\(root)/\(state)/proc", sys = "\(root)/\(state)/sys"
+        let fm = FileManager.default
+        return MDRAIDCollector(procfs: fm.fileExists(atPath: proc) ? proc : bareRoots.proc,
+                               sysfs: fm.fileExists(atPath: sys) ? sys : bareRoots.sys, logger: logger,
                         identify: identify ?? { identities[$0] ?? DiskIdentity(initialized: false) })
     }
 
@@ -212,9 +225,32 @@ struct MDRAIDCollectorTests {
     @Test func hostWithoutMDIsSuccessWithNoArrays() throws {
         #expect(try MDFixtureTrees.collect("no-md").mdArrays.isEmpty)
         var s = Snapshot()
-        try MDRAIDCollector(procfs: "/nonexistent-proc", sysfs: "/nonexistent-sys", logger: Logger(label: "t"),
+        try MDRAIDCollector(procfs: MDFixtureTrees.bareRoots.proc, sysfs: MDFixtureTrees.bareRoots.sys, logger: Logger(label: "t"),
                             identify: { _ in nil }).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.mdArrays.isEmpty)
+    }
+
+    /// Paths that point nowhere are not "a host without md": the collector fails, saying which
+    /// flag to check, and logs it once however many scrapes fail.
+    @Test func nonexistentPathsFailTheCollectorAndWarnOnce() throws {
+        let log = LogCapture()
+        let missing = "/nonexistent-md-\(getpid())"
+        let c = MDRAIDCollector(procfs: missing + "/proc", sysfs: MDFixtureTrees.bareRoots.sys, logger: log.logger,
+                                identify: { _ in nil })
+        for _ in 0..<3 {
+            var s = Snapshot()
+            #expect {
+                try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
+            } throws: { error in
+                "\(error)".contains(missing + "/proc") && "\(error)".contains("--path.procfs")
+            }
+        }
+        #expect(log.lines.filter { $0.0 == .warning }.count == 1)
+        // A sysfs without block/ is not one either.
+        let noBlock = MDRAIDCollector(procfs: MDFixtureTrees.bareRoots.proc, sysfs: MDFixtureTrees.bareRoots.proc,
+                                      logger: Logger(label: "t"), identify: { _ in nil })
+        var s = Snapshot()
+        #expect { try noBlock.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("no 'block'") && "\($0)".contains("--path.sysfs") }
     }
 
     @Test func oneBrokenArrayIsMarkedAndLoggedTheOthersStay() throws {
@@ -232,9 +268,9 @@ struct MDRAIDCollectorTests {
         #expect(line.1.contains("md0") && line.1.contains("sync_completed") && line.1.contains("hv_md_array_scrape_error=1"))
     }
 
-    @Test func sysfsMissingFallsBackToMDStat() throws {
+    @Test func sysfsWithoutMDFallsBackToMDStat() throws {
         var s = Snapshot()
-        try MDRAIDCollector(procfs: MDFixtureTrees.root + "/degraded-faulty/proc", sysfs: "/nonexistent-sys",
+        try MDRAIDCollector(procfs: MDFixtureTrees.root + "/degraded-faulty/proc", sysfs: MDFixtureTrees.bareRoots.sys,
                             logger: Logger(label: "t"), identify: { _ in nil }).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.mdArrays.map(\.device) == ["md0", "md1"])
         let md1 = s.mdArrays[1]
@@ -252,7 +288,7 @@ struct MDRAIDCollectorTests {
         try Data("this is not mdstat\n".utf8).write(to: URL(fileURLWithPath: dir + "/mdstat"))
         var s = Snapshot()
         #expect(throws: (any Error).self) {
-            try MDRAIDCollector(procfs: dir, sysfs: "/nonexistent-sys", logger: Logger(label: "t"), identify: { _ in nil })
+            try MDRAIDCollector(procfs: dir, sysfs: MDFixtureTrees.bareRoots.sys, logger: Logger(label: "t"), identify: { _ in nil })
                 .collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         }
     }
