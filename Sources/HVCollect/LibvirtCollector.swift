@@ -123,23 +123,24 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     }
 
     private func collectGuests(deadline: ContinuousClock.Instant, status: inout LibvirtStatus) throws(CollectError) -> [Guest] {
-        let (conn, generation) = try session.control.connection(until: deadline)
-        state.withLock { s in
-            if s.generation != generation { s = State(); s.generation = generation }
+        // The domain list, on the control connection. A first try that does not answer within
+        // `listShare` of the budget is retired and the list asked once more on a fresh
+        // connection: seen in the lab with a stopped QEMU, a connection of ours stopped
+        // answering for seconds while libvirtd answered other clients at once.
+        var attempt = 0
+        var listed: (LibvirtConnection, Int, [LibvirtDomain])?
+        while listed == nil {
+            attempt += 1
+            let last = attempt >= 2
+            let until = last ? deadline : ContinuousClock.now + (deadline - .now) * Self.listShare
+            do {
+                listed = try listDomains(until: until, status: &status)
+            } catch {
+                if last || !error.timedOut { throw error }
+                logger.info("libvirt domain list did not answer in time; asking once more on a fresh connection", metadata: ["error": "\(error.description)"])
+            }
         }
-        // Liveness and daemon version in one cheap RPC that needs no domain lock.
-        do {
-            status.daemonVersion = try LibvirtLane.run("virConnectGetLibVersion", until: deadline) { () throws(LibvirtError) in try conn.daemonVersion() }
-        } catch {
-            // A daemon that does not answer this is stuck or gone: drop the connection.
-            session.control.retire(conn, because: error.description)
-            throw error
-        }
-        if let hv = session.hypervisor(conn, generation: generation, until: deadline) {
-            (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
-        }
-
-        let domains = try control(conn, "virConnectListAllDomains", deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
+        let (conn, generation, domains) = listed!
         let driver = (status.hypervisorType ?? "qemu").lowercased()
 
         let stuck = session.stuckDomains
@@ -235,7 +236,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     }
                 }
             }
-            retryBusy(&records, domains: ask.filter { !timedOut.contains($0.uuid) }, refreshed: &refreshed, deadline: deadline)
+            // Retried: the domains that were not busy in the last scrape (one busy for longer
+            // would only cost every scrape the pauses).
+            let wasBusy = state.withLock { Set($0.busySince.keys) }
+            retryBusy(&records, domains: ask.filter { !timedOut.contains($0.uuid) && !wasBusy.contains($0.uuid) },
+                      refreshed: &refreshed, deadline: deadline)
             notePaused(records, domains: ask, refreshed: refreshed, at: now)
         }
 
@@ -335,6 +340,39 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     static func fillMissing(fresh: TypedParameters, from: TypedParameters) -> TypedParameters {
         let have = Set(fresh.items.map(\.key))
         return TypedParameters(fresh.items + from.items.filter { !have.contains($0.key) })
+    }
+
+    /// Share of the libvirt budget left that the first try of the domain list may wait.
+    static let listShare = 0.3
+
+    /// Version (liveness), hypervisor and the domain list on the control connection, each
+    /// waited for until `until`; a call that does not answer retires the connection.
+    private func listDomains(until: ContinuousClock.Instant, status: inout LibvirtStatus) throws(CollectError) -> (LibvirtConnection, Int, [LibvirtDomain]) {
+        let (conn, generation) = try session.control.connection(until: until)
+        state.withLock { s in
+            if s.generation != generation {
+                // Caches tied to a connection go; the last complete figures of each domain
+                // (kept by UUID and domain ID) and how long it has been busy stay.
+                var fresh = State()
+                fresh.generation = generation
+                fresh.lastGood = s.lastGood
+                fresh.busySince = s.busySince
+                s = fresh
+            }
+        }
+        // Liveness and daemon version in one cheap RPC that needs no domain lock.
+        do {
+            status.daemonVersion = try LibvirtLane.run("virConnectGetLibVersion", until: until) { () throws(LibvirtError) in try conn.daemonVersion() }
+        } catch {
+            // A daemon that does not answer this is stuck or gone: drop the connection.
+            session.control.retire(conn, because: error.description)
+            throw error
+        }
+        if let hv = session.hypervisor(conn, generation: generation, until: until) {
+            (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
+        }
+        let domains = try control(conn, "virConnectListAllDomains", until) { () throws(LibvirtError) in try conn.listAllDomains() }
+        return (conn, generation, domains)
     }
 
     /// Share of the libvirt budget left that the bulk statistics calls may wait.
