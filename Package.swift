@@ -64,11 +64,11 @@ let package = Package(
 
         // MARK: Tests (one target per module, plus the real-lab integration suite)
         .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel"]),
+        .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel", "LabSupport"]),
         .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
         .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "LabSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVUdevTests", dependencies: ["HVUdev"]),
-        .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
+        .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP", "LabSupport"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVModel"]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
