@@ -94,12 +94,7 @@ enum JobsLab {
 
     /// Polls `condition` every `interval` seconds for at most `seconds`.
     static func waitUntil(_ seconds: Double, interval: Double = 0.5, _ condition: () -> Bool) -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: interval)
-        }
-        return condition()
+        Poll.until(timeout: .milliseconds(Int(seconds * 1000)), every: .milliseconds(Int(interval * 1000)), condition)
     }
 
     /// Other test suites restart libvirtd now and then: wait until it answers.
