@@ -53,7 +53,7 @@ import Testing
         return line
     }
 
-    @Test(.enabled(if: MapperScanCost.enabled))
+    @Test(.enabled(if: MapperScanCost.enabled, "scan-cost harness: runs with HV_MAPPER_BENCH=1"))
     func fullAndIncrementalScanWith5000ExtraProcesses() throws {
         let sleeps = Self.spawnSleeps(5000)
         defer {
