@@ -76,17 +76,19 @@ let package = Package(
 
         // MARK: Tests (one target per module, plus the real-lab integration suite)
         .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel"]),
+        .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel", "LabSupport"]),
         .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
         .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVUdevTests", dependencies: ["HVUdev"]),
-        .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP"]),
+        .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP", "LabSupport"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVScrape", "HVModel", "HVRuntime"]),
         .testTarget(name: "HVRuntimeTests", dependencies: ["HVRuntime"]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"]),
-        // Shared by the lab tests: running commands that may start daemons (posix_spawn, waitpid).
+        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"],
+                    exclude: ["Golden"]),
+        // Shared by the tests: lab state, the promtool runner, bounded polls, commands that may
+        // start daemons (posix_spawn, waitpid).
         .target(name: "LabSupport", path: "Tests/LabSupport"),
     ]
 )

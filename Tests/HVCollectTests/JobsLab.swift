@@ -8,28 +8,14 @@ import Logging
 /// #filePath). They make their own guests (`hv-job-*`, TCG, the lab's kernel and initramfs
 /// copied next to a fresh qcow2 under `.lab/jobs/`) and pools (`hvp-*`), and remove them.
 enum JobsLab {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
-    static let stateFile = root + "/.lab/state.env"
-    static let workDir = root + "/.lab/jobs"
+    static let root = LabState.checkoutRoot
+    static let workDir = LabState.current.directory + "/jobs"
     static let uri = "qemu:///system"
     static let peerURI = "qemu+tcp://10.98.0.2/system"
 
-    /// The lab is up (state file present) and we are root.
-    static var isUp: Bool { getuid() == 0 && FileManager.default.fileExists(atPath: stateFile) }
-
-    /// KEY='value' lines of the state file ('\'' inside a value stands for a quote).
-    static var state: [String: String] {
-        guard let text = try? String(contentsOfFile: stateFile, encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            var v = String(line[line.index(after: eq)...])
-            if v.hasPrefix("'") && v.hasSuffix("'") && v.count >= 2 { v = String(v.dropFirst().dropLast()) }
-            out[String(line[..<eq])] = v.replacingOccurrences(of: "'\\''", with: "'")
-        }
-        return out
-    }
+    /// The lab's state (LabSupport); suites here use `.lab(.root)` and wait for libvirtd
+    /// themselves (other suites restart it).
+    static var state: LabState { LabState.current }
 
     static let logger: Logger = {
         var l = Logger(label: "jobs-lab")
@@ -108,12 +94,7 @@ enum JobsLab {
 
     /// Polls `condition` every `interval` seconds for at most `seconds`.
     static func waitUntil(_ seconds: Double, interval: Double = 0.5, _ condition: () -> Bool) -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if condition() { return true }
-            Thread.sleep(forTimeInterval: interval)
-        }
-        return condition()
+        Poll.until(timeout: .milliseconds(Int(seconds * 1000)), every: .milliseconds(Int(interval * 1000)), condition)
     }
 
     /// Other test suites restart libvirtd now and then: wait until it answers.
@@ -144,8 +125,8 @@ enum JobsLab {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // Own copies: the lab may rebuild its image while we run.
         let s = state
-        let kernel = s["LAB_KERNEL"] ?? root + "/.lab/image/vmlinuz"
-        let initrd = s["LAB_INITRD"] ?? root + "/.lab/image/initrd.img"
+        let kernel = s["LAB_KERNEL"] ?? s.directory + "/image/vmlinuz"
+        let initrd = s["LAB_INITRD"] ?? s.directory + "/image/initrd.img"
         try FileManager.default.copyItem(atPath: kernel, toPath: dir + "/vmlinuz")
         try FileManager.default.copyItem(atPath: initrd, toPath: dir + "/initrd.img")
         let img = run(["qemu-img", "create", "-q", "-f", "qcow2", dir + "/disk.qcow2", "64M"])

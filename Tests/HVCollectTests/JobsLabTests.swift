@@ -2,6 +2,7 @@ import Foundation
 import HVExpose
 import HVModel
 import HVSystem
+import LabSupport
 import Testing
 @testable import HVCollect
 
@@ -16,7 +17,7 @@ import Testing
 /// departed domain's last job (`Snapshot.departedJobs`, `hv_domain_last_job_*`); the
 /// destination daemon keeps its own record (operation migration_in), which a collector on
 /// the destination's URI reports. Both are checked.
-@Suite(.serialized, .enabled(if: JobsLab.isUp, "lab not up: run scripts/lab/up.sh"))
+@Suite(.serialized, .lab(.root))
 struct JobsLabTests {
     /// The exporter's libvirt collectors on one session, run in the daemon's order.
     final class Exporter {
@@ -101,8 +102,8 @@ struct JobsLabTests {
         #expect(last.dataTotalBytes == samples[0].dataTotalBytes)
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
         #expect(text.contains("hv_domain_last_job_info{domain=\"\(g.name)\",operation=\"save\",outcome=\"completed\"} 1"))
-        let lint = JobsLab.run(["sh", "-c", "printf '%s' \"$0\" | promtool check metrics", text])
-        #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
+        let lint = try Promtool.checkMetrics(text)
+        #expect(lint.isClean, "\(lint)")
 
         // A second save that starts and ends between two scrapes: events and the 1 s
         // sampler still catch it (a suspended event starts the sampling).
@@ -113,8 +114,13 @@ struct JobsLabTests {
         let save2 = try JobsLab.startSlowSave(g, to: g.dir + "/save2.img", log: g.dir + "/save2.log")
         save2.waitUntilExit()
         try #require(save2.terminationStatus == 0, "virsh save: \((try? String(contentsOfFile: g.dir + "/save2.log", encoding: .utf8)) ?? "")")
-        Thread.sleep(forTimeInterval: 2)
-        s = try exporter.scrape()
+        // Its completed record may come a moment after virsh returns: wait (bounded) for a
+        // last job other than the first save's.
+        _ = Poll.until(timeout: .seconds(15), every: .milliseconds(500)) {
+            guard let next = try? exporter.scrape() else { return false }
+            s = next
+            return exporter.guest(g.name, in: s)?.lastJob.map { $0.endedAtSeconds != last.endedAtSeconds } == true
+        }
         let second = try #require(exporter.guest(g.name, in: s)?.lastJob)
         let sampled = exporter.jobs.state.withLock { $0.tracker[g.uuid]?.samples ?? 0 }
         print("jobs: save between scrapes: \(second.elapsedSeconds ?? -1) s, ended \(second.endedAtSeconds.map { $0 - t2 } ?? -1) s after its start, \(sampled) background samples, peak \(second.peakProgressRatio ?? -1)")
@@ -273,9 +279,13 @@ struct JobsLabTests {
         #expect(samples.contains { ($0.memoryBandwidthBytesPerSecond ?? 0) > 0 })
         #expect(samples.allSatisfy { ($0.memoryIteration ?? 0) >= 1 })
 
-        // Source: the domain is gone, its migration is kept as a departed domain's last job.
-        Thread.sleep(forTimeInterval: 1)
-        s = try source.scrape()
+        // Source: the domain is gone, its migration is kept as a departed domain's last job
+        // (waited for, bounded: the undefine may come a moment after virsh returns).
+        _ = Poll.until(timeout: .seconds(15), every: .milliseconds(500)) {
+            guard let next = try? source.scrape() else { return false }
+            s = next
+            return source.guest(g.name, in: s) == nil && s.departedJobs.contains { $0.uuid == g.uuid }
+        }
         #expect(source.guest(g.name, in: s) == nil)
         let departed = try #require(s.departedJobs.first { $0.uuid == g.uuid })
         let out = departed.job
@@ -288,8 +298,8 @@ struct JobsLabTests {
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
         #expect(text.contains("hv_domain_last_job_info{domain=\"\(g.name)\",operation=\"migration_out\",outcome=\"completed\"} 1"))
         #expect(!text.contains("libvirt_domain_job_type{domain=\"\(g.name)\"}"))
-        let lint = JobsLab.run(["sh", "-c", "printf '%s' \"$0\" | promtool check metrics", text])
-        #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
+        let lint = try Promtool.checkMetrics(text)
+        #expect(lint.isClean, "\(lint)")
 
         // Destination: a collector on the peer daemon finds the guest running and the
         // incoming side's completed record (read at its first look).

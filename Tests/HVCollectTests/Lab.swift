@@ -2,38 +2,14 @@ import Foundation
 import LabSupport
 import HVModel
 
-/// The real lab of `scripts/lab/up.sh`, read from `.lab/state.env` at the repository root
-/// (found from #filePath). Tests that need it use `@Test(.enabled(if: Lab.isUp))`.
+/// The real lab of `scripts/lab/up.sh` (state: `LabState.current`, see LabSupport). Tests
+/// that need it use `@Test(.lab(...))` with what they need of it.
 enum Lab {
-    static let root: String = {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
-    }()
-
-    /// KEY='value' lines of the state file ('\'' inside values undone).
-    static let state: [String: String] = {
-        guard let text = try? String(contentsOfFile: root + "/.lab/state.env", encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            var v = String(line[line.index(after: eq)...])
-            if v.hasPrefix("'") && v.hasSuffix("'") && v.count >= 2 { v = String(v.dropFirst().dropLast()) }
-            out[String(line[..<eq])] = v.replacingOccurrences(of: "'\\''", with: "'")
-        }
-        return out
-    }()
-
-    /// True when the state file exists, we are root, and libvirtd (its pidfile in /run) and
-    /// the container still run.
-    static var isUp: Bool {
-        guard getuid() == 0, !state.isEmpty,
-              let s = try? String(contentsOfFile: "/run/libvirtd.pid", encoding: .utf8),
-              let pid = Int(s.trimmed) else { return false }
-        return kill(pid_t(pid), 0) == 0 && lxcInitPID != nil
-    }
+    static let root = LabState.checkoutRoot
+    static var state: LabState { LabState.current }
 
     /// Keys of the lab guests (RUN1, RUN2, PAUSED, OFF, TRANSIENT, WEIRD).
-    static var guestKeys: [String] { (state["LAB_GUEST_KEYS"] ?? "").split(separator: " ").map(String.init) }
+    static var guestKeys: [String] { state.guestKeys }
 
     struct LabGuest {
         var key: String
@@ -74,7 +50,7 @@ enum Lab {
         return map
     }
 
-    static var lxcName: String { state["LAB_LXC_NAME"] ?? "hv-ct1" }
+    static var lxcName: String { state.containerName }
     /// The cgroup of a process as its `/proc/PID/cgroup` says (v2 line, else the memory controller).
     static func cgroupPath(pid: Int) -> String? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return nil }
@@ -83,7 +59,7 @@ enum Lab {
         guard let mem = lines.first(where: { $0.contains(":memory:") }) else { return nil }
         return mem.split(separator: ":", maxSplits: 2).last.map(String.init)
     }
-    static var lxcInitPID: Int? { Int(run("lxc-info", "-n", lxcName, "-p", "-H").trimmed) }
+    static var lxcInitPID: Int? { state.containerInitPID }
 
     /// Guests as the libvirt collector would report them (from libvirt, not from our code).
     static func snapshotGuests() -> [Guest] {

@@ -1,6 +1,7 @@
 import Foundation
 import HVModel
 import HVSystem
+import LabSupport
 import Testing
 @testable import HVCollect
 
@@ -14,7 +15,7 @@ import Testing
         return snap
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func everyThreadOfEveryQemuIsItsGuests() throws {
         let snap = try mapped()
         var checked = 0
@@ -49,7 +50,7 @@ import Testing
 
     /// Every qemu on the host, whichever libvirtd started it (a live-migration target runs
     /// under a second libvirtd with its own run directory), is attributed by its -uuid.
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func everyQemuOnTheHostByItsUUID() throws {
         let snap = try mapped()
         let proc = ProcFS()
@@ -65,7 +66,7 @@ import Testing
         #expect(seen >= 4)
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func vcpuThreadsMatchTheQemuMonitor() throws {
         let snap = try mapped()
         var checked = 0
@@ -87,7 +88,7 @@ import Testing
         #expect(checked >= 5)
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func vhostThreadsFollowTheirQemu() throws {
         let snap = try mapped()
         // TCG guests get no vhost-net here, so this checks whatever vhost workers exist.
@@ -99,7 +100,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func everyProcessOfTheContainer() throws {
         let snap = try mapped()
         let initPID = try #require(Lab.lxcInitPID)
@@ -128,7 +129,7 @@ import Testing
         #expect(snap.guests.first { $0.key == key }?.driver == "lxc-tools")
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func processThatEscapedTheCgroupIsFoundByItsPidNamespace() throws {
         let initPID = try #require(Lab.lxcInitPID)
         // Start a process inside the container's namespaces, then move it to the host's root
@@ -158,7 +159,7 @@ import Testing
         #expect(e.evidence == (placement == nil ? "pidns" : "cgroup"))
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func incrementalScanReusesTheCache() throws {
         // youngProcessSeconds 0: no re-check of recently started processes, so only processes
         // started (or renamed) between the two scans are classified again.
@@ -170,17 +171,26 @@ import Testing
         #expect(inc.classified <= 10)
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func hostCPUByRoleRisesWhileGuestsRun() throws {
         let m = GuestMapper()
         var a = Snapshot()
         a.guests = Lab.snapshotGuests()
         try m.attribute(into: &a)
-        sleep(5)
+        func vcpuSeconds(_ s: Snapshot, _ uuid: String) -> Double {
+            s.guests.first { $0.uuid == uuid }?.cgroup?.cpuSecondsByRole[ThreadRole.vcpu] ?? 0
+        }
+        // The guests' load loop burns CPU every few seconds: wait (bounded) until every
+        // running guest's vCPU time rose, then check each role.
+        let running = Lab.guests.filter { $0.wanted == "running" }
         var b = Snapshot()
-        b.guests = Lab.snapshotGuests()
-        try m.attribute(into: &b)
-        for lg in Lab.guests where lg.wanted == "running" {
+        Poll.until(timeout: .seconds(60), every: .seconds(1)) {
+            b = Snapshot()
+            b.guests = Lab.snapshotGuests()
+            guard (try? m.attribute(into: &b)) != nil else { return false }
+            return running.allSatisfy { vcpuSeconds(b, $0.uuid) > vcpuSeconds(a, $0.uuid) }
+        }
+        for lg in running {
             let before = a.guests.first { $0.uuid == lg.uuid }?.cgroup?.cpuSecondsByRole ?? [:]
             let after = b.guests.first { $0.uuid == lg.uuid }?.cgroup?.cpuSecondsByRole ?? [:]
             #expect((after[ThreadRole.vcpu] ?? 0) > (before[ThreadRole.vcpu] ?? 0), "\(lg.name) vcpu CPU did not rise")
@@ -200,12 +210,20 @@ import Testing
         return snap
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func cgroupCPUCountersRiseWhileGuestsRun() throws {
         let m = GuestMapper()
         let a = try collect(m)
-        sleep(5)
-        let b = try collect(m)
+        func usage(_ s: Snapshot, _ uuid: String) -> Double {
+            s.guests.first { $0.uuid == uuid }?.cgroup?.cpuUsageSeconds ?? 0
+        }
+        // Wait (bounded) until every running guest's cgroup CPU rose, then check the rest.
+        var b = try collect(m)
+        Poll.until(timeout: .seconds(60), every: .seconds(1)) {
+            guard let next = try? collect(m) else { return false }
+            b = next
+            return Lab.guests.filter { $0.wanted == "running" }.allSatisfy { usage(b, $0.uuid) > usage(a, $0.uuid) }
+        }
         var running = 0
         for lg in Lab.guests where lg.wanted == "running" {
             let ca = try #require(a.guests.first { $0.uuid == lg.uuid }?.cgroup)
@@ -226,7 +244,7 @@ import Testing
         #expect((h.guestVCPUs ?? 0) >= 4)
     }
 
-    @Test(.enabled(if: Lab.isUp))
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func containerNetworkComesFromItsNamespace() throws {
         let snap = try collect(GuestMapper())
         let initPID = try #require(Lab.lxcInitPID)

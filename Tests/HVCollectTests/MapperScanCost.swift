@@ -53,7 +53,7 @@ import Testing
         return line
     }
 
-    @Test(.enabled(if: MapperScanCost.enabled))
+    @Test(.enabled(if: MapperScanCost.enabled, "scan-cost harness: runs with HV_MAPPER_BENCH=1"))
     func fullAndIncrementalScanWith5000ExtraProcesses() throws {
         let sleeps = Self.spawnSleeps(5000)
         defer {
@@ -80,7 +80,7 @@ import Testing
         let a = GuestMapper(youngProcessSeconds: 0)
         var warm = Snapshot()
         try a.attribute(into: &warm)
-        let guests = Lab.isUp ? Lab.snapshotGuests() : []
+        let guests = Lab.state.isPresent ? Lab.snapshotGuests() : []
         for _ in 0..<200 where try a.scan().hostDetailsPending > 0 {}
         lines.append(try Self.measure("incremental attribute (collector), steady state", rounds: 9) {
             var s = Snapshot()

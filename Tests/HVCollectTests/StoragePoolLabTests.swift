@@ -1,6 +1,7 @@
 import Foundation
 import HVExpose
 import HVModel
+import LabSupport
 import Testing
 @testable import HVCollect
 
@@ -8,7 +9,7 @@ import Testing
 /// (`hvp-*` under .lab/jobs/pools): figures equal `virsh pool-info`, volumes lower the
 /// available space, a stopped pool turns inactive, a pool whose directory vanished, a
 /// pool held by a long refresh times out while the others are served.
-@Suite(.serialized, .enabled(if: JobsLab.isUp, "lab not up: run scripts/lab/up.sh"))
+@Suite(.serialized, .lab(.root))
 struct StoragePoolLabTests {
     static let dir = JobsLab.workDir + "/pools"
     static var pools: [String] { ["hvp-fill", "hvp-stop", "hvp-gone", "hvp-slow"].map(n) }
@@ -111,8 +112,8 @@ struct StoragePoolLabTests {
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
         #expect(text.contains("libvirt_storage_pool_state{pool=\"\(Self.n("hvp-stop"))\"} 0"))
         #expect(text.contains("libvirt_storage_pool_info{pool=\"\(Self.n("hvp-fill"))\",uuid=\"\(fill.uuid!)\",type=\"dir\"} 1"))
-        let lint = JobsLab.run(["sh", "-c", "printf '%s' \"$0\" | promtool check metrics", text])
-        #expect(lint.status == 0 && lint.output.isEmpty, "promtool: \(lint.output)")
+        let lint = try Promtool.checkMetrics(text)
+        #expect(lint.isClean, "\(lint)")
     }
 
     /// What libvirt does when a dir pool's directory disappears: nothing until a refresh;

@@ -1,5 +1,6 @@
 import Foundation
 import HVModel
+import LabSupport
 import Testing
 @testable import HVExpose
 
@@ -77,22 +78,10 @@ struct SnapshotExpositionTests {
         #expect(json.contains("\"listed_by_libvirt\":false"))
     }
 
-    @Test func outputPassesPromtool() throws {
+    @Test(.promtool) func outputPassesPromtool() throws {
         let text = PrometheusTextWriter.write(SnapshotMetrics.build(Self.sample()))
-        let promtool = "/usr/bin/promtool"
-        try #require(FileManager.default.isExecutableFile(atPath: promtool), "promtool not installed (apt-get install prometheus)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input; p.standardOutput = output; p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(text))
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0, "promtool: \(out)")
-        #expect(out.isEmpty, "promtool lint findings: \(out)")
+        let report = try Promtool.checkMetrics(text)
+        #expect(report.isClean, "\(report)")
     }
 
     @Test func jsonHasSchemaAndGuests() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import HVModel
+import LabSupport
 import Testing
 @testable import HVExpose
 
@@ -84,25 +85,13 @@ struct StorageJobsExpositionTests {
         #expect(got == Self.golden + "\n", "got:\n\(got)")
     }
 
-    @Test func theFullExpositionHasThemAndPassesPromtool() throws {
+    @Test(.promtool) func theFullExpositionHasThemAndPassesPromtool() throws {
         let set = SnapshotMetrics.build(Self.sample())
         #expect(set.samples("libvirt_storage_pool_state").count == 2)
         #expect(set.samples("hv_domain_last_job_info").count == 3)
         let text = PrometheusTextWriter.write(set)
-        let promtool = "/usr/bin/promtool"
-        try #require(FileManager.default.isExecutableFile(atPath: promtool), "promtool not installed (apt-get install prometheus)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: promtool)
-        p.arguments = ["check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input; p.standardOutput = output; p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(text))
-        try input.fileHandleForWriting.close()
-        p.waitUntilExit()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0, "promtool: \(out)")
-        #expect(out.isEmpty, "promtool lint findings: \(out)")
+        let report = try Promtool.checkMetrics(text)
+        #expect(report.isClean, "\(report)")
     }
 
     @Test func noPoolsCollectorNoPoolFamilies() {

@@ -1,4 +1,5 @@
 import Foundation
+import LabSupport
 import Testing
 @testable import HVHTTP
 #if canImport(Glibc)
@@ -136,8 +137,10 @@ struct HTTPServerTests {
     }
 
     @Test func stopWaitsForAnInFlightHandler() throws {
+        let started = Counter()
         let finished = Counter()
         let server = try HTTPServer(configuration: .init(listenAddress: "127.0.0.1:0"), handler: { _ in
+            started.increment()
             usleep(300_000)
             finished.increment()
             return .text("late")
@@ -145,7 +148,8 @@ struct HTTPServerTests {
         let fd = try RawHTTPClient.connect(port: server.boundPort)
         defer { close(fd) }
         RawHTTPClient.send(fd, RawHTTPClient.requestBytes())
-        usleep(100_000)
+        // Stop only once the handler runs (it then takes 0.3 s more).
+        try #require(Poll.until(timeout: .seconds(10), every: .milliseconds(5)) { started.value == 1 }, "the handler never started")
         let start = Date()
         server.stop()
         #expect(finished.value == 1, "MHD_stop_daemon joins the connection thread")

@@ -27,9 +27,13 @@ import Testing
         #expect(try proc.processCount() > 0)
     }
 
-    @Test func kthreaddChildrenAreKernelThreads() throws {
+    /// Needs kthreadd's `children` file (CONFIG_PROC_CHILDREN, and PID 2 being kthreadd: not
+    /// in a PID namespace).
+    @Test(.enabled(if: FileReader.exists("/proc/2/task/2/children") && (try? ProcFS().stat(2).comm) == "kthreadd",
+                   "no /proc/2/task/2/children of kthreadd (kernel without CONFIG_PROC_CHILDREN, or a PID namespace)"))
+    func kthreaddChildrenAreKernelThreads() throws {
         let proc = ProcFS()
-        guard let kids = try? proc.children(2, tid: 2), let first = kids.first else { return }   // CONFIG_PROC_CHILDREN
+        let first = try #require(try proc.children(2, tid: 2).first, "kthreadd lists no children")
         #expect(try proc.stat(first).isKernelThread)
     }
 

@@ -6,7 +6,7 @@ import Testing
 /// Other libvirt clients share libvirtd with hv-exporter on a real host (virt-manager,
 /// another exporter, Zabbix scripts, a cloud controller). Each holds a domain's job for a few
 /// milliseconds now and then; that must not read as a hung guest.
-@Suite(.serialized, .enabled(if: Lab.isUp, "needs the lab: scripts/lab/up.sh"))
+@Suite(.serialized, .lab(.libvirtdRunning))
 struct ContentionLabTests {
     /// A second exporter scraped without pause and a `virsh domstats` loop (which takes each
     /// domain's job) poll libvirtd while this exporter is scraped 30 times: no healthy running

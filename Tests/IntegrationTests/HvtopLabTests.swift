@@ -6,7 +6,7 @@ import Testing
 /// The real `hvtop` binary against a real `hv-exporter` on the lab: the TUI driven in tmux,
 /// `hvtop pid` on a real vCPU thread and a real container process, the Zabbix agent running
 /// the shipped UserParameter file, and the checks' exit codes.
-@Suite(.serialized, .enabled(if: Lab.isUp && Hvtop.hasTool("tmux"), "needs the lab (scripts/lab/up.sh) and tmux"))
+@Suite(.serialized, .lab(.libvirtdRunning), .enabled(if: Hvtop.hasTool("tmux"), "needs tmux"))
 struct HvtopLabTests {
     /// Lab guests that must show up (libvirt domains and the LXC container).
     static var labGuests: [String] {

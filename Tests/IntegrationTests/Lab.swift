@@ -2,53 +2,21 @@ import Foundation
 import LabSupport
 
 /// The real test lab made by `scripts/lab/up.sh`: libvirtd with TCG guests and an LXC
-/// container. Its facts come from `.lab/state.env`; tests that need it are enabled only when
-/// that file exists (scripts/test.sh always makes it).
+/// container. Its facts are `LabState.current` (LabSupport); tests that need it use
+/// `.lab(...)`, which says what they need of it.
 enum Lab {
-    static let root: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: LabState.checkoutRoot)
+    static var state: LabState { LabState.current }
+    static var uri: String { state.uri }
 
-    static let state: [String: String] = {
-        guard let text = try? String(contentsOf: root.appendingPathComponent(".lab/state.env"), encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = String(line[..<eq])
-            var value = String(line[line.index(after: eq)...])
-            // Values are single-quoted shell words; '\'' stands for a quote inside.
-            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 {
-                value = String(value.dropFirst().dropLast()).replacingOccurrences(of: "'\\''", with: "'")
-            }
-            out[key] = value
-        }
-        return out
-    }()
+    static func guest(_ key: String) -> String { state.guest(key) }
 
-    static var isUp: Bool { state["LAB_URI"] != nil }
-    static var uri: String { state["LAB_URI"] ?? "qemu:///system" }
-
-    static func guest(_ key: String) -> String { state["LAB_GUEST_\(key)"] ?? "" }
-
-    /// Runs a command, returns (exit status, stdout+stderr).
+    /// Runs a command, returns (exit status, stdout+stderr). posix_spawn and waitpid: a
+    /// script that starts daemons, such as libvirtd-up.sh, could leave Foundation's Process
+    /// waiting for its exit forever.
     @discardableResult
-    static func run(_ args: [String], input: Data? = nil) throws -> (Int32, String) {
-        // Without input: posix_spawn and waitpid (a script that starts daemons, such as
-        // libvirtd-up.sh, could leave Foundation's Process waiting for its exit forever).
-        guard let input else { return try Spawn.run(["/usr/bin/env"] + args, timeout: 300) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        try p.run()
-        inPipe.fileHandleForWriting.write(input)
-        try inPipe.fileHandleForWriting.close()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ args: [String]) throws -> (Int32, String) {
+        try Spawn.run(["/usr/bin/env"] + args, timeout: 300)
     }
 
     /// `virsh domstats --raw` for one domain as key -> value.

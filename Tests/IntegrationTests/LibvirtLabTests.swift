@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
+import LabSupport
 import Testing
 
 /// hv-exporter against the real lab: libvirtd (qemu:///system) with TCG guests doing disk,
 /// network and CPU work. Serialized: some tests stop libvirtd or a QEMU process for a while.
-@Suite(.serialized, .enabled(if: Lab.isUp, "needs the lab: scripts/lab/up.sh"))
+@Suite(.serialized, .lab(.libvirtdRunning))
 struct LibvirtLabTests {
     static let running = ["RUN1", "RUN2"]
 
@@ -12,7 +13,30 @@ struct LibvirtLabTests {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
         defer { exporter.stop() }
         let first = try exporter.metrics()
-        Thread.sleep(forTimeInterval: 8)   // the guests' load loop writes, reads and pings every few seconds
+        var nic: [String: String] = [:]
+        for key in Self.running { nic[key] = try Lab.domstats(Lab.guest(key))["net.0.name"] ?? "" }
+        // (family, labels, `virsh domstats` key, its unit in the family's unit) of each counter.
+        func rising(_ key: String) -> [(String, [String: String], String, Double)] {
+            let d = ["domain": Lab.guest(key)]
+            let disk = ["domain": Lab.guest(key), "target_device": "vda"]
+            return [
+                ("libvirt_domain_info_cpu_time_seconds_total", d, "cpu.time", 1e9),
+                ("libvirt_domain_block_stats_write_bytes_total", disk, "block.0.wr.bytes", 1),
+                ("libvirt_domain_block_stats_read_bytes_total", disk, "block.0.rd.bytes", 1),
+                ("libvirt_domain_interface_stats_transmit_packets_total", ["domain": Lab.guest(key), "target_device": nic[key] ?? ""],
+                 "net.0.tx.pkts", 1),
+                ("libvirt_domain_vcpu_time_seconds_total", ["domain": Lab.guest(key), "vcpu": "0"], "vcpu.0.time", 1e9),
+            ]
+        }
+        // The guests' load loop writes, reads and pings every few seconds: wait (bounded)
+        // until a scrape shows every counter above the first scrape's.
+        let rose = Poll.until(timeout: .seconds(90), every: .seconds(2)) {
+            guard let m = try? exporter.metrics() else { return false }
+            return Self.running.allSatisfy { key in
+                rising(key).allSatisfy { family, labels, _, _ in (m.value(family, labels) ?? 0) > (first.value(family, labels) ?? .infinity) }
+            }
+        }
+        #expect(rose, "not every counter rose within 90 s")
         var before: [String: [String: String]] = [:]
         for key in Self.running { before[key] = try Lab.domstats(Lab.guest(key)) }
         let second = try exporter.metrics()
@@ -21,16 +45,7 @@ struct LibvirtLabTests {
 
         for key in Self.running {
             let d = ["domain": Lab.guest(key)]
-            let disk = ["domain": Lab.guest(key), "target_device": "vda"]
-            let nic = ["domain": Lab.guest(key), "target_device": after[key]!["net.0.name"] ?? ""]
-            let rising: [(String, [String: String], String, Double)] = [
-                ("libvirt_domain_info_cpu_time_seconds_total", d, "cpu.time", 1e9),
-                ("libvirt_domain_block_stats_write_bytes_total", disk, "block.0.wr.bytes", 1),
-                ("libvirt_domain_block_stats_read_bytes_total", disk, "block.0.rd.bytes", 1),
-                ("libvirt_domain_interface_stats_transmit_packets_total", nic, "net.0.tx.pkts", 1),
-                ("libvirt_domain_vcpu_time_seconds_total", ["domain": Lab.guest(key), "vcpu": "0"], "vcpu.0.time", 1e9),
-            ]
-            for (family, labels, statKey, scale) in rising {
+            for (family, labels, statKey, scale) in rising(key) {
                 let v1 = try #require(first.value(family, labels), "\(family) \(labels) missing in first scrape")
                 let v2 = try #require(second.value(family, labels), "\(family) \(labels) missing in second scrape")
                 #expect(v2 > v1, "\(family) of \(key) did not rise: \(v1) -> \(v2)")
@@ -84,8 +99,8 @@ struct LibvirtLabTests {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
         defer { exporter.stop() }
         let r = try exporter.get("/metrics")
-        let (rc, out) = try Lab.run(["promtool", "check", "metrics"], input: Data(r.body.utf8))
-        #expect(rc == 0 && out.isEmpty, "promtool: \(out)")
+        let lint = try Promtool.checkMetrics(r.body)
+        #expect(lint.isClean, "\(lint)")
         let json = try exporter.get("/json")
         #expect(json.status == 200)
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.body.utf8)) as? [String: Any])

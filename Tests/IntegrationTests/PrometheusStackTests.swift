@@ -1,4 +1,5 @@
 import Foundation
+import LabSupport
 import Testing
 
 /// The alert rules and dashboards against a real Prometheus scraping a real hv-exporter on
@@ -6,7 +7,7 @@ import Testing
 /// dashboard query parses and returns data, every rule evaluates healthily; RAID panels from a
 /// second exporter on an md fixture tree, migration and pool panels while a live migration and
 /// a pool creation are made to happen.
-@Suite(.serialized, .enabled(if: Lab.isUp, "needs the lab: scripts/lab/up.sh"))
+@Suite(.serialized, .lab(.libvirtdRunning))
 struct PrometheusStackTests {
     @Test func alertsAndDashboardsAgainstRealPrometheus() throws {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import LabSupport
 import Synchronization
 import Testing
 
@@ -13,7 +14,7 @@ struct ResilienceTests {
     }
 
     @Test func twoHundredConcurrentScrapesAllSucceed() throws {
-        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.isUp ? Lab.uri : "test:///default")"])
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.state.isPresent ? Lab.uri : "test:///default")"])
         defer { exporter.stop() }
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
         // curl --parallel: 200 transfers at once, each writing its status code.
@@ -79,7 +80,7 @@ struct ResilienceTests {
         #expect(after - warm < 4096, "RSS grew from \(warm) KiB to \(after) KiB over 3,000 requests")
     }
 
-    @Test(.enabled(if: Lab.isUp, "needs the lab: scripts/lab/up.sh"))
+    @Test(.lab(.libvirtdRunning))
     func guestDestroyedWhileBeingScrapedLosesNothingElse() throws {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
         defer { exporter.stop() }

@@ -8,7 +8,7 @@ import Testing
 /// even when the test fails. Against the real exporter: both guests are there, no series twice
 /// (Prometheus would reject the scrape's later samples), and hvtop asks which one is meant.
 /// Touches nothing of the lab but its own guest.
-@Suite(.serialized, .enabled(if: Lab.isUp && Lab.state["LAB_LXC_NAME"] != nil, "needs the lab (scripts/lab/up.sh) with its LXC container"))
+@Suite(.serialized, .lab(.libvirtdRunning, .containerRunning))
 struct TwinNameLabTests {
     static var name: String { Lab.state["LAB_LXC_NAME"] ?? "hv-ct1" }
     static let title = "hvexporter twin-name test guest"

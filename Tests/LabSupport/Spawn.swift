@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// Runs a command with posix_spawn and waitpid, stdout and stderr together (or stderr dropped),
-/// with a deadline.
+/// with a deadline; stdin is /dev/null or the given bytes.
 ///
 /// For commands that daemonize (the first `tmux new-session` starts the tmux server): with
 /// Foundation's Process the test could wait forever for the exit of such a client, which
@@ -14,9 +14,30 @@ public enum Spawn {
         init(_ description: String) { self.description = description }
     }
 
+    /// - Parameters:
+    ///   - input: bytes for the command's stdin (through an unlinked temporary file, so a
+    ///     command that does not read them cannot block); nil: /dev/null.
+    ///   - timeout: seconds before the command is killed and this throws.
     @discardableResult
     public static func run(_ args: [String], env extra: [String: String] = [:], stderr: Bool = true,
-                           timeout: Double = 120) throws -> (Int32, String) {
+                           input: [UInt8]? = nil, timeout: Double = 120) throws -> (Int32, String) {
+        var inputFD: Int32 = -1
+        defer { if inputFD >= 0 { close(inputFD) } }
+        if let input {
+            var template = Array("/tmp/hv-spawn-input-XXXXXX".utf8CString)
+            inputFD = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard inputFD >= 0 else { throw Failure("mkstemp: \(String(cString: strerror(errno)))") }
+            _ = fcntl(inputFD, F_SETFD, FD_CLOEXEC)
+            template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+            var off = 0
+            while off < input.count {
+                let n = input[off...].withUnsafeBytes { write(inputFD, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw Failure("writing stdin: \(String(cString: strerror(errno)))") }
+                off += n
+            }
+            lseek(inputFD, 0, SEEK_SET)
+        }
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw Failure("pipe: \(String(cString: strerror(errno)))") }
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
@@ -25,7 +46,11 @@ public enum Spawn {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if inputFD >= 0 {
+            posix_spawn_file_actions_adddup2(&actions, inputFD, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         if stderr {
             posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
