@@ -210,6 +210,7 @@ public enum SnapshotJSON {
         w.field("sync_action", a.syncAction); w.field("last_sync_action", a.lastSyncAction)
         w.field("sync_state", a.syncState?.rawValue)
         w.field("sync_completed_sectors", a.syncCompletedSectors); w.field("sync_total_sectors", a.syncTotalSectors)
+        w.field("sync_completed_ratio", a.syncCompletedRatio)
         w.field("sync_speed_bytes_per_second", a.syncSpeedBytesPerSecond); w.field("sync_remaining_seconds", a.syncRemainingSeconds)
         w.field("mismatch_sectors", a.mismatchSectors); w.field("metadata_version", a.metadataVersion)
         w.field("chunk_size_bytes", a.chunkSizeBytes); w.field("chunk_size_bytes_before", a.chunkSizeBytesBefore)
