@@ -313,16 +313,21 @@ public final class KernelFiles: @unchecked Sendable {
         return out
     }()
 
+    /// `mounts` as (mount point with a trailing slash, its UTF-8 length, kernel), for the
+    /// prefix test made on each new file.
+    static let mountPrefixes: [(prefix: String, length: Int, kernel: Bool)] = mounts.map { m in
+        let p = m.point == "/" ? "/" : m.point + "/"
+        return (p, p.utf8.count, m.kernel)
+    }
+
     /// Whether `path` lies on a kernel file system (its longest mount-point prefix is one).
     public static func isKernelFileSystem(_ path: String) -> Bool {
+        let candidate = path.hasSuffix("/") ? path : path + "/"
         var best = -1
         var kernel = false
-        for m in mounts where m.point.count > best {
-            let p = m.point == "/" ? "/" : m.point + "/"
-            if path == m.point || path.hasPrefix(p) {
-                best = m.point.count
-                kernel = m.kernel
-            }
+        for m in mountPrefixes where m.length > best && candidate.hasPrefix(m.prefix) {
+            best = m.length
+            kernel = m.kernel
         }
         return kernel
     }

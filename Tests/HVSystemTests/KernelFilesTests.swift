@@ -157,6 +157,15 @@ struct KernelFilesTests {
         #expect(h.keptFileCount == 1)
     }
 
+    @Test func kernelFileSystemsAreToldByTheirMountPoint() {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(KernelFiles.isKernelFileSystem("/proc"))
+        #expect(KernelFiles.isKernelFileSystem("/proc/self/stat"))
+        #expect(KernelFiles.isKernelFileSystem("/sys/kernel"))
+        #expect(!KernelFiles.isKernelFileSystem("/procfoo/1/stat"))   // a prefix of the name, not of the path
+        #expect(!KernelFiles.isKernelFileSystem(root + "/a/x"))
+    }
+
     // MARK: By path (the /proc readers)
 
     func text(_ k: KernelFiles, _ path: String) throws -> String {
@@ -166,6 +175,7 @@ struct KernelFilesTests {
     }
 
     @Test func procFilesAreKeptReadAfreshAndDroppedWhenTheProcessExits() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let k = KernelFiles()
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sleep")
@@ -202,6 +212,7 @@ struct KernelFilesTests {
     }
 
     @Test func capacityZeroReadsByPath() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let k = KernelFiles(fileCapacity: 0)
         #expect(try text(k, "/proc/\(getpid())/stat").hasPrefix("\(getpid()) ("))
         #expect(k.keptFileCount == 0)
