@@ -30,9 +30,10 @@ public struct CgroupCollector: Collector {
     let paths: PathCheck
 
     public init(cgroupfs: String = "/sys/fs/cgroup", procfs: String = "/proc") {
-        // Directory handles: each guest's cgroup files are opened relative to its directories,
-        // and the files a layout lacks are not asked for every scrape (see DirectoryHandles).
-        self.cgroupfs = CgroupFS(root: cgroupfs, handles: DirectoryHandles())
+        // Directory handles and kept files: each guest's cgroup files are opened relative to
+        // its directories, kept open, and the files a layout lacks are not asked for every
+        // scrape (see KernelFiles).
+        self.cgroupfs = CgroupFS(root: cgroupfs, files: KernelFiles.cgroupFiles())
         self.proc = ProcFS(root: procfs)
         let hz = sysconfClockTicks()
         self.ticksPerSecond = hz
@@ -62,7 +63,7 @@ public struct CgroupCollector: Collector {
             if cg.cpuUsageSeconds ?? cg.cpuUserSeconds != nil || cg.memoryUsageBytes != nil
                 || cg.blockReadBytes != nil || cg.netRxBytes != nil { readable += 1 }
         }
-        cgroupfs.handles?.endRound()
+        cgroupfs.files?.endRound()
         if attempted > 0, readable == 0, let first = errors.first {
             throw first
         }

@@ -75,7 +75,7 @@ public final class GuestMapper: Sendable {
     public let proc: ProcFS
     /// The stat files of guest processes and their threads, read every scan, kept open (on a
     /// real procfs only: a fixture tree's files are read by path).
-    let keptStats: KeptFiles
+    let keptStats: KernelFiles
     public let cgroupfs: CgroupFS
     /// Directories holding libvirt QEMU pidfiles (`<name>.pid`), e.g. "/run/libvirt/qemu".
     public let libvirtRunDirectories: [String]
@@ -145,7 +145,7 @@ public final class GuestMapper: Sendable {
                 libvirtRunDirectories: [String] = ["/run/libvirt/qemu"],
                 youngProcessSeconds: Double = 30, hostDetailsPerScan: Int = 128) {
         self.proc = ProcFS(root: procfs)
-        self.keptStats = KeptFiles(capacity: DirectoryHandles.isKernelFileSystem(self.proc.root) ? 4096 : 0)
+        self.keptStats = KernelFiles()
         self.cgroupfs = CgroupFS(root: cgroupfs)
         self.libvirtRunDirectories = libvirtRunDirectories
         self.youngProcessSeconds = youngProcessSeconds

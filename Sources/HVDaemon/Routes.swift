@@ -45,38 +45,11 @@ public struct Routes: Sendable {
         HTTPResponse(status: status, headers: [HTTPField("Content-Type", "application/json")], body: body)
     }
 
-    /// `{"pid":N,"found":true,"host":false,"guest":{name,uuid,kind},"threads":[...]}`.
+    /// `/json?pid=N`: see `PIDLookup` (400 when N is not a positive integer).
     private func pidLookup(_ snap: Snapshot, _ text: String) -> HTTPResponse {
-        guard let pid = Int(text), pid > 0 else {
-            var w = JSONWriter()
-            w.beginObject(); w.field("error", "pid must be a positive integer, got \(text)"); w.endObject()
-            return json(w.bytes, status: 400)
-        }
-        let entries = snap.processes.filter { $0.tid == pid || $0.pid == pid }
-        var w = JSONWriter()
-        w.beginObject()
-        w.field("pid", pid)
-        w.field("found", !entries.isEmpty)
-        let owner = entries.first(where: { $0.tid == pid }) ?? entries.first
-        if let owner {
-            w.field("host", owner.guestKey == nil)
-            if let key = owner.guestKey, let g = snap.guests.first(where: { $0.key == key }) {
-                w.key("guest"); w.beginObject()
-                w.field("name", g.name); w.field("uuid", g.uuid); w.field("key", g.key)
-                w.field("kind", g.kind.rawValue); w.field("driver", g.driver); w.field("state", g.state.rawValue)
-                w.endObject()
-            }
-            w.key("entries"); w.beginArray()
-            for e in entries {
-                w.beginObject()
-                w.field("pid", e.pid); w.field("tid", e.tid); w.field("comm", e.comm); w.field("role", e.role)
-                w.field("vcpu", e.vcpu); w.field("evidence", e.evidence)
-                w.endObject()
-            }
-            w.endArray()
-        }
-        w.endObject()
-        return json(w.bytes, status: entries.isEmpty ? 404 : 200)
+        guard let pid = PIDLookup.pid(query: text) else { return json(PIDLookup.invalidPIDJSON(text), status: 400) }
+        let lookup = PIDLookup(pid: pid, snapshot: snap)
+        return json(lookup.json, status: lookup.httpStatus)
     }
 
     var landingPage: String {

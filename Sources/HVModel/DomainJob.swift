@@ -81,25 +81,16 @@ public struct DomainJob: Sendable, Equatable {
         return nil
     }
 
-    /// Name of `operation` for labels: "migration_out", "save"...; "unknown" when absent.
-    public var operationName: String { DomainJob.operationName(operation) }
+    /// Name of `operation` for labels: "migration_out", "save"...; "unknown" when absent or
+    /// not known (`LibvirtCodeNames.jobOperation`).
+    public var operationName: String { LibvirtCodeNames.jobOperation(operation) }
 
-    /// Name of a `virDomainJobOperation` code.
-    public static func operationName(_ code: Int?) -> String {
-        switch code {
-        case 1: "start"
-        case 2: "save"
-        case 3: "restore"
-        case 4: "migration_in"
-        case 5: "migration_out"
-        case 6: "snapshot"
-        case 7: "snapshot_revert"
-        case 8: "dump"
-        case 9: "backup"
-        case 10: "snapshot_delete"
-        default: "unknown"
-        }
-    }
+    /// Name of `type`: "bounded", "completed", "failed"...; "unknown" when not known
+    /// (`LibvirtCodeNames.jobType`).
+    public var typeName: String { LibvirtCodeNames.jobType(type) }
+
+    /// True for a migration in either direction (operation `migration_in` or `migration_out`).
+    public var isMigration: Bool { operation == 4 || operation == 5 }
 }
 
 /// A libvirt block job (copy, commit, pull, active commit) on one disk.
@@ -122,15 +113,7 @@ public struct BlockJob: Sendable, Equatable {
 
     public var progressRatio: Double? { endBytes > 0 ? min(1, Double(currentBytes) / Double(endBytes)) : nil }
 
-    /// Name of `type` for labels: "pull", "copy", "commit", "active_commit", "backup", "unknown".
-    public var typeName: String {
-        switch type {
-        case 1: "pull"
-        case 2: "copy"
-        case 3: "commit"
-        case 4: "active_commit"
-        case 5: "backup"
-        default: "unknown"
-        }
-    }
+    /// Name of `type` for labels: "pull", "copy", "commit", "active_commit", "backup",
+    /// "unknown" (`LibvirtCodeNames.blockJobType`).
+    public var typeName: String { LibvirtCodeNames.blockJobType(type) }
 }

@@ -2,7 +2,7 @@
 ///
 /// Collectors each fill their part (see `HVCollect`); writers (`HVExpose`) turn it into
 /// Prometheus text or JSON. Nothing in here refers back to where the data came from.
-public struct Snapshot: Sendable {
+public struct Snapshot: Sendable, Equatable {
     /// Wall-clock time the collection started, seconds since the Unix epoch.
     public var timestampSeconds: Double
     /// Host name of the machine (for /json and hvtop; Prometheus adds `instance` itself).

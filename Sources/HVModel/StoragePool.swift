@@ -38,17 +38,9 @@ public struct StoragePool: Sendable, Equatable {
         self.timedOut = false
     }
 
-    /// Name of `state` for humans: inactive, building, running, degraded, inaccessible.
-    public var stateName: String {
-        switch state {
-        case 0: "inactive"
-        case 1: "building"
-        case 2: "running"
-        case 3: "degraded"
-        case 4: "inaccessible"
-        default: "unknown"
-        }
-    }
+    /// Name of `state`: inactive, building, running, degraded, inaccessible; "unknown" for
+    /// another code (`LibvirtCodeNames.poolState`).
+    public var stateName: String { LibvirtCodeNames.poolState(state) }
 
     /// allocation / capacity, 0...1; nil when unknown or the capacity is 0.
     public var usedRatio: Double? {

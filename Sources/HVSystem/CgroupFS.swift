@@ -10,11 +10,12 @@ public struct CgroupFS: Sendable {
     public let unifiedMount: String?
     /// True when v2 is the only hierarchy (controllers live there).
     public let isPureUnified: Bool
-    /// Directory handles kept between reads (the cgroup collector's); nil: every read by path.
-    public let handles: DirectoryHandles?
+    /// Directory handles and files kept between reads (the cgroup collector's,
+    /// `KernelFiles.cgroupFiles()`); nil: every read by path.
+    public let files: KernelFiles?
 
-    public init(root: String = "/sys/fs/cgroup", handles: DirectoryHandles? = nil) {
-        self.handles = handles
+    public init(root: String = "/sys/fs/cgroup", files: KernelFiles? = nil) {
+        self.files = files
         let r = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.root = r
         if FileReader.exists(r + "/cgroup.controllers") {
@@ -33,7 +34,7 @@ public struct CgroupFS: Sendable {
     public func unifiedDirectory(_ path: String) -> String? {
         guard let m = unifiedMount else { return nil }
         let d = m + path
-        if let handles { return handles.directoryExists(d) ? d : nil }
+        if let files { return files.directoryExists(d) ? d : nil }
         return FileReader.exists(d) ? d : nil
     }
 
@@ -46,8 +47,8 @@ public struct CgroupFS: Sendable {
         if coMounted.count > 1 { candidates.append(root + "/" + coMounted.joined(separator: ",")) }
         for base in candidates {
             let d = base + path
-            if let handles {
-                if handles.directoryExists(d, holding: "cgroup.procs") { return d }
+            if let files {
+                if files.directoryExists(d, holding: "cgroup.procs") { return d }
             } else if FileReader.exists(d + "/cgroup.procs") {
                 return d
             }
@@ -112,12 +113,10 @@ public struct CgroupFS: Sendable {
         return try parsing(p) { try PidList.parse(b) }
     }
 
-    /// `dir/file` parsed, nil when it does not exist; through `handles` when there are.
+    /// `dir/file` parsed, nil when it does not exist; through `files` when set.
     func optional<T>(_ dir: String, _ file: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
-        guard let handles else { return try optional(dir + "/" + file, parse) }
-        var bytes: [UInt8] = []
-        guard try handles.read(dir, file, into: &bytes) else { return nil }
-        return try parsing(dir + "/" + file) { try parse(bytes) }
+        guard let files else { return try optional(dir + "/" + file, parse) }
+        return try files.read(dir, file) { bytes in try parsing(dir + "/" + file) { try parse(bytes) } }
     }
 
     func optional<T>(_ p: String, _ parse: ([UInt8]) throws -> T) throws -> T? {

@@ -41,11 +41,11 @@ public struct ProcFS: Sendable {
     public func stat(_ pid: Int) throws -> ProcStat { try read(path(pid, "stat"), ProcStat.parse) }
     public func stat(_ pid: Int, tid: Int) throws -> ProcStat { try read(taskPath(pid, tid, "stat"), ProcStat.parse) }
     /// `stat(_:)` and `stat(_:tid:)` through `kept`: the file stays open and is read again
-    /// with one pread (for the processes and threads read every scrape).
-    public func stat(_ pid: Int, keeping kept: KeptFiles) throws -> ProcStat {
+    /// with one pread into the cache's buffer (for the processes and threads read every scrape).
+    public func stat(_ pid: Int, keeping kept: KernelFiles) throws -> ProcStat {
         try read(path(pid, "stat"), keeping: kept, ProcStat.parse)
     }
-    public func stat(_ pid: Int, tid: Int, keeping kept: KeptFiles) throws -> ProcStat {
+    public func stat(_ pid: Int, tid: Int, keeping kept: KernelFiles) throws -> ProcStat {
         try read(taskPath(pid, tid, "stat"), keeping: kept, ProcStat.parse)
     }
 
@@ -78,10 +78,8 @@ public struct ProcFS: Sendable {
     /// Number of CPUs listed in `/proc/stat`.
     public func cpuCount() throws -> Int { try read(root + "/stat", CPUStat.parseCPUCount) }
 
-    func read<T>(_ p: String, keeping kept: KeptFiles, _ parse: ([UInt8]) throws -> T) throws -> T {
-        var bytes: [UInt8] = []
-        try kept.read(p, into: &bytes)
-        return try parsing(p) { try parse(bytes) }
+    func read<T>(_ p: String, keeping kept: KernelFiles, _ parse: ([UInt8]) throws -> T) throws -> T {
+        try kept.read(p) { bytes in try parsing(p) { try parse(bytes) } }
     }
 
     func read<T>(_ p: String, _ parse: ([UInt8]) throws -> T) throws -> T {

@@ -124,10 +124,10 @@ public struct GuestReport {
         out.append("Jobs")
         if let j = g.job, j.type == 1 || j.type == 2 { out.append("  running: " + jobText(j)) }
         for b in g.blockJobs {
-            out.append("  block job: \(JobNames.blockJob(b.type)) \(b.disk) \(Format.bytes(b.currentBytes))/\(Format.bytes(b.endBytes))"
+            out.append("  block job: \(b.typeName) \(b.disk) \(Format.bytes(b.currentBytes))/\(Format.bytes(b.endBytes))"
                 + (b.progressRatio.map { " (\(Format.percent($0 * 100))%)" } ?? ""))
         }
-        if let j = g.lastJob { out.append("  last: " + JobNames.type(j.type) + " " + jobText(j)) }
+        if let j = g.lastJob { out.append("  last: " + j.typeName + " " + jobText(j)) }
         if g.job == nil && g.blockJobs.isEmpty && g.lastJob == nil {
             out.append("  " + (CollectorNames.noData(snapshot, CollectorNames.jobs) ?? "none"))
         }
@@ -151,7 +151,7 @@ public struct GuestReport {
     }
 
     func jobText(_ j: DomainJob) -> String {
-        var parts = [JobNames.operation(j.operation)]
+        var parts = [j.operationName]
         if let p = j.progressRatio { parts.append("\(Format.percent(p * 100))%") }
         if let e = j.elapsedSeconds { parts.append("elapsed \(Format.duration(e))") }
         if let r = j.dataRemainingBytes { parts.append("remaining \(bytes(r))") }

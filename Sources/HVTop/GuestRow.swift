@@ -64,10 +64,10 @@ public struct GuestRow: Sendable, Equatable {
         }
         if let j = g.job, j.type == 1 || j.type == 2 {
             jobProgress = j.progressRatio
-            job = JobNames.operation(j.operation) + (j.progressRatio.map { " \(Int(($0 * 100).rounded(.down)))%" } ?? "")
+            job = j.operationName + (j.progressRatio.map { " \(Int(($0 * 100).rounded(.down)))%" } ?? "")
         } else if let b = g.blockJobs.first {
             jobProgress = b.progressRatio
-            job = "\(JobNames.blockJob(b.type)) \(b.disk)" + (b.progressRatio.map { " \(Int(($0 * 100).rounded(.down)))%" } ?? "")
+            job = "\(b.typeName) \(b.disk)" + (b.progressRatio.map { " \(Int(($0 * 100).rounded(.down)))%" } ?? "")
         }
     }
 
@@ -89,52 +89,4 @@ public struct GuestRow: Sendable, Equatable {
             GuestRow(guest: g, previous: before[g.key], seconds: dt, processRSS: rss[g.key])
         }
     }
-}
-
-/// Human names of libvirt job codes.
-public enum JobNames {
-    /// `virDomainJobOperation`.
-    public static func operation(_ code: Int?) -> String {
-        switch code {
-        case 1: "start"
-        case 2: "save"
-        case 3: "restore"
-        case 4: "migration_in"
-        case 5: "migration_out"
-        case 6: "snapshot"
-        case 7: "snapshot_revert"
-        case 8: "dump"
-        case 9: "backup"
-        case 10: "snapshot_delete"
-        default: "job"
-        }
-    }
-
-    /// `virDomainJobType`.
-    public static func type(_ code: Int) -> String {
-        switch code {
-        case 0: "none"
-        case 1: "bounded"
-        case 2: "unbounded"
-        case 3: "completed"
-        case 4: "failed"
-        case 5: "cancelled"
-        default: "type \(code)"
-        }
-    }
-
-    /// `virDomainBlockJobType`.
-    public static func blockJob(_ code: Int) -> String {
-        switch code {
-        case 1: "pull"
-        case 2: "copy"
-        case 3: "commit"
-        case 4: "active_commit"
-        case 5: "backup"
-        default: "blockjob"
-        }
-    }
-
-    /// True for a migration in either direction.
-    public static func isMigration(_ code: Int?) -> Bool { code == 4 || code == 5 }
 }

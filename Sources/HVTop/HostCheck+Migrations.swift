@@ -21,7 +21,7 @@ extension HostCheck {
             let elapsed = j.elapsedSeconds ?? 0
             maxElapsed = max(maxElapsed, elapsed)
             var st = CheckStatus.evaluate(elapsed, warning: options.warning, critical: options.critical)
-            var text = "\(g.name) \(JobNames.operation(j.operation)) \(Format.percent(j.progressRatio.map { $0 * 100 }))% after \(Format.duration(elapsed))"
+            var text = "\(g.name) \(j.operationName) \(Format.percent(j.progressRatio.map { $0 * 100 }))% after \(Format.duration(elapsed))"
             if let later, let lj = later.guests.first(where: { $0.key == g.key })?.job, lj.type == 1 || lj.type == 2 {
                 let moved = Self.progressed(from: j, to: lj)
                 if moved == false {
@@ -43,7 +43,7 @@ extension HostCheck {
         var failed: [String] = []
         let finished = s.guests.compactMap { g in g.lastJob.map { (g.name, $0) } } + s.departedJobs.map { ($0.name, $0.job) }
         for (name, j) in finished {
-            guard j.type == 4 || j.outcome == .failed, JobNames.isMigration(j.operation) else { continue }
+            guard j.type == 4 || j.outcome == .failed, j.isMigration else { continue }
             if let t = j.endedAtSeconds ?? j.observedAtSeconds, s.timestampSeconds - t > options.failedWindow { continue }
             failed.append(name + (j.errorMessage.map { " (\($0))" } ?? ""))
         }

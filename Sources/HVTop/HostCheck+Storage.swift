@@ -80,7 +80,7 @@ extension HostCheck {
         var perf = [PerfDatum("pools", Double(pools.count))]
         for p in pools {
             var st = CheckStatus.ok
-            var text = "\(p.name) (\(p.type ?? "?")) \(PoolHealth.stateName(p.state))"
+            var text = "\(p.name) (\(p.type ?? "?")) \(p.stateName)"
             if p.timedOut {
                 st = .unknown
                 text += ": libvirt did not answer in time"

@@ -82,7 +82,7 @@ public struct HostCheck: Sendable {
     static func runningMigrations(_ s: Snapshot) -> [Guest] {
         s.guests.filter { g in
             guard let j = g.job, j.type == 1 || j.type == 2 else { return false }
-            return JobNames.isMigration(j.operation)
+            return j.isMigration
         }
     }
 }

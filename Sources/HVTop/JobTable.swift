@@ -14,7 +14,7 @@ public enum JobTable {
             let name = Format.printable(g.name)
             if let j = g.job, j.type == 1 || j.type == 2 { rows.append(row(name, j, status: "running")) }
             for b in g.blockJobs {
-                rows.append([name, "\(JobNames.blockJob(b.type)) \(b.disk)", "running", "-",
+                rows.append([name, "\(b.typeName) \(b.disk)", "running", "-",
                              Format.percent(b.progressRatio.map { $0 * 100 }), Format.bytes(b.endBytes >= b.currentBytes ? b.endBytes - b.currentBytes : 0),
                              Format.bytes(b.endBytes), b.bandwidthBytesPerSecond > 0 ? Format.bytes(b.bandwidthBytesPerSecond) + "/s" : "unlimited",
                              "-", "-", "-"])
@@ -34,11 +34,11 @@ public enum JobTable {
     /// "completed", "failed: <message>"...
     static func outcome(_ j: DomainJob) -> String {
         if let o = j.outcome { return o.rawValue + (j.errorMessage.map { ": \($0)" } ?? "") }
-        return JobNames.type(j.type)
+        return j.typeName
     }
 
     static func row(_ name: String, _ j: DomainJob, status: String) -> [String] {
-        [name, JobNames.operation(j.operation), status, Format.duration(j.elapsedSeconds),
+        [name, j.operationName, status, Format.duration(j.elapsedSeconds),
          Format.percent(j.progressRatio.map { $0 * 100 }), Format.bytes(j.dataRemainingBytes ?? j.memoryRemainingBytes),
          Format.bytes(j.dataTotalBytes ?? j.memoryTotalBytes),
          j.memoryBandwidthBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-",

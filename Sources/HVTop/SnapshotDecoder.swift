@@ -82,6 +82,7 @@ public enum SnapshotDecoder {
             bs.unusedBytes = b.uint("unused_bytes"); bs.availableBytes = b.uint("available_bytes")
             bs.usableBytes = b.uint("usable_bytes"); bs.rssBytes = b.uint("rss_bytes")
             bs.diskCachesBytes = b.uint("disk_caches_bytes"); bs.lastUpdateSeconds = b.uint("last_update_seconds")
+            bs.hugetlbPgAlloc = b.uint("hugetlb_pgalloc"); bs.hugetlbPgFail = b.uint("hugetlb_pgfail")
             g.balloon = bs
         }
         g.blockDevices = o.objects("block_devices").map { b in
@@ -114,8 +115,6 @@ public enum SnapshotDecoder {
 
     static func cgroup(_ c: JSONObject) -> GuestCgroupStats {
         var s = GuestCgroupStats(path: c.string("path") ?? "")
-        s.unifiedPath = c.string("unified_path")
-        s.initPID = c.int("init_pid")
         s.cpuUserSeconds = c.double("cpu_user_seconds"); s.cpuSystemSeconds = c.double("cpu_system_seconds")
         s.cpuUsageSeconds = c.double("cpu_usage_seconds")
         s.throttledPeriods = c.uint("throttled_periods"); s.throttledSeconds = c.double("throttled_seconds")
@@ -185,12 +184,17 @@ public enum SnapshotDecoder {
         a.syncSpeedBytesPerSecond = o.uint("sync_speed_bytes_per_second"); a.syncRemainingSeconds = o.double("sync_remaining_seconds")
         a.mismatchSectors = o.uint("mismatch_sectors") ?? o.uint("mismatch_count")
         a.metadataVersion = o.string("metadata_version"); a.chunkSizeBytes = o.uint("chunk_size_bytes")
+        a.chunkSizeBytesBefore = o.uint("chunk_size_bytes_before"); a.reshapePositionSectors = o.uint("reshape_position_sectors")
+        if let b = o.object("bitmap") {
+            a.bitmap = MDBitmap(pagesUsed: b.uint("pages_used") ?? 0, pagesTotal: b.uint("pages_total") ?? 0,
+                                memoryBytes: b.uint("memory_bytes") ?? 0, chunkBytes: b.uint("chunk_bytes") ?? 0, file: b.string("file"))
+        }
         a.componentSizeBytes = o.uint("component_size_bytes"); a.sizeBytes = o.uint("size_bytes")
         a.consistencyPolicy = o.string("consistency_policy"); a.uuid = o.string("uuid")
         a.error = o.string("error")
         a.members = o.objects("members").map { m in
             var mm = MDMember(device: m.string("device") ?? "", states: m.strings("states"), slot: m.int("slot"))
-            mm.errors = m.uint("errors"); mm.parentDisk = m.string("parent_disk")
+            mm.errors = m.uint("errors"); mm.descriptorIndex = m.int("descriptor_index"); mm.parentDisk = m.string("parent_disk")
             mm.model = m.string("model"); mm.serial = m.string("serial"); mm.wwn = m.string("wwn"); mm.byIdPath = m.string("by_id_path")
             return mm
         }

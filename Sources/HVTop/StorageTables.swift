@@ -26,7 +26,7 @@ public enum StorageTables {
             .init("CAPACITY"), .init("ALLOC"), .init("AVAIL"), .init("USED%"), .init("VOLUMES"), .init("AUTOSTART", .left),
         ]
         let rows = s.storagePools.map { p -> [String] in
-            [Format.printable(p.name), p.type ?? "-", p.timedOut ? "timeout" : PoolHealth.stateName(p.state),
+            [Format.printable(p.name), p.type ?? "-", p.timedOut ? "timeout" : p.stateName,
              Format.bytes(p.capacityBytes), Format.bytes(p.allocationBytes), Format.bytes(p.availableBytes),
              Format.percent(PoolHealth.usedPercent(p)), p.volumes.map(String.init) ?? "-",
              p.autostart.map { $0 ? "yes" : "no" } ?? "-"]
@@ -37,18 +37,6 @@ public enum StorageTables {
 
 /// Storage pool figures shared by the view, `check pools` and Zabbix.
 public enum PoolHealth {
-    /// `virStoragePoolState` name.
-    public static func stateName(_ state: Int) -> String {
-        switch state {
-        case 0: "inactive"
-        case 1: "building"
-        case 2: "running"
-        case 3: "degraded"
-        case 4: "inaccessible"
-        default: "state\(state)"
-        }
-    }
-
     /// allocation / capacity × 100; nil when unknown or capacity 0.
     public static func usedPercent(_ p: StoragePool) -> Double? {
         guard let c = p.capacityBytes, c > 0, let a = p.allocationBytes else { return nil }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HVTop
+import HVExpose
 import HVModel
 import Testing
 

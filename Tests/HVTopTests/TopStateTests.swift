@@ -1,4 +1,5 @@
 @testable import HVTop
+import HVExpose
 import HVModel
 import Testing
 

@@ -1,0 +1,211 @@
+import Foundation
+import HVExpose
+import HVModel
+import Testing
+@testable import HVTop
+
+/// The `/json` schema has two hand-written sides, `SnapshotJSON` (the daemon's writer, kept
+/// fast: no Codable in the scrape path) and `SnapshotDecoder` (hvtop's reader). This golden
+/// round trip holds them together: a snapshot with every field filled (checked by reflection,
+/// so a field added to the model must be filled here) -> JSON -> decoder -> the same snapshot,
+/// field by field, and the same JSON again; every key written is named in docs/json.md.
+/// A field added to one side only fails here.
+struct SnapshotSchemaTests {
+    /// Model fields deliberately not in `/json`, with why.
+    static let notInJSON: [String: String] = [
+        "exporterProcess": "the exporter's own figures go to the process_* families only",
+        "guests[].cgroup.unifiedPath": "collector plumbing (the cgroup collector's input)",
+        "guests[].cgroup.controllerPaths": "collector plumbing (the cgroup collector's input)",
+        "guests[].cgroup.initPID": "collector plumbing (where container net/dev is read)",
+    ]
+
+    /// Every field set, none to its default (no nil, no empty collection or string, no
+    /// false, no zero), so a field the reader does not read cannot come back equal by luck.
+    static var full: Snapshot {
+        var s = Snapshot(timestampSeconds: 1_765_000_000.25, hostname: "hv1")
+        s.collectors = [CollectorStatus(name: "libvirt", success: true, durationSeconds: 0.5, error: "partial: 1 domain timed out")]
+        s.libvirt = LibvirtStatus(uri: "qemu:///system", up: true, error: "e", libraryVersion: "9.0.0", daemonVersion: "9.0.0",
+                                  hypervisorType: "QEMU", hypervisorVersion: "7.2.0", durationSeconds: 0.125)
+        var h = HostFacts()
+        h.cpus = 8; h.memoryTotalBytes = 1 << 34; h.memoryAvailableBytes = 1 << 33; h.guestVCPUs = 12; h.guestMemoryBytes = 1 << 32
+        h.ksmPagesShared = 3; h.ksmPagesSharing = 4; h.ksmFullScans = 5; h.hugepagesTotal = 6; h.hugepagesFree = 7; h.hugepageSizeBytes = 2 << 20
+        s.host = h
+
+        var g = Guest(name: "web \"1\"", uuid: "11111111-2222-3333-4444-555555555555", kind: .vm, driver: "qemu", state: .paused)
+        g.domainID = 7; g.stateReason = 2; g.persistent = true; g.autostart = true; g.timedOut = true; g.listedByLibvirt = true
+        g.statsAgeSeconds = 12.5
+        g.maxMemoryBytes = 4 << 30; g.memoryBytes = 2 << 30; g.vcpuMaximum = 4; g.vcpuCurrent = 2
+        g.cpuTimeSeconds = 10.5; g.cpuUserSeconds = 6.25; g.cpuSystemSeconds = 4.25
+        var v = VCPUStats(index: 1)
+        v.state = 1; v.timeSeconds = 3.5; v.waitSeconds = 0.5; v.delaySeconds = 0.25; v.threadID = 4242
+        g.vcpus = [v]
+        var b = BalloonStats()
+        b.currentBytes = 1; b.maximumBytes = 2; b.swapInBytes = 3; b.swapOutBytes = 4; b.majorFaults = 5; b.minorFaults = 6
+        b.unusedBytes = 7; b.availableBytes = 8; b.usableBytes = 9; b.rssBytes = 10; b.diskCachesBytes = 11
+        b.hugetlbPgAlloc = 12; b.hugetlbPgFail = 13; b.lastUpdateSeconds = 14
+        g.balloon = b
+        var d = BlockDevice(target: "vda", source: "/var/lib/libvirt/images/web.qcow2")
+        d.diskType = "file"; d.device = "disk"; d.bus = "virtio"; d.cache = "none"; d.format = "qcow2"; d.serial = "S1"; d.readOnly = true
+        d.readBytes = 1; d.readRequests = 2; d.readTimeSeconds = 0.5; d.writeBytes = 3; d.writeRequests = 4; d.writeTimeSeconds = 1.5
+        d.flushRequests = 5; d.flushTimeSeconds = 2.5; d.errors = 6; d.capacityBytes = 7; d.allocationBytes = 8; d.physicalBytes = 9
+        g.blockDevices = [d]
+        var n = NetInterface(target: "vnet0")
+        n.type = "bridge"; n.source = "br0"; n.mac = "52:54:00:00:00:01"; n.model = "virtio"
+        n.rxBytes = 1; n.rxPackets = 2; n.rxErrors = 3; n.rxDrops = 4; n.txBytes = 5; n.txPackets = 6; n.txErrors = 7; n.txDrops = 8
+        g.interfaces = [n]
+        var c = GuestCgroupStats(path: "/machine.slice/machine-qemu\\x2d7\\x2dweb.scope")
+        c.unifiedPath = "/machine.slice/u"; c.controllerPaths = ["memory": "/m"]; c.initPID = 99
+        c.cpuUserSeconds = 1.5; c.cpuSystemSeconds = 2.5; c.cpuUsageSeconds = 4.5; c.throttledPeriods = 3; c.throttledSeconds = 0.75
+        c.memoryUsageBytes = 1; c.memoryWorkingSetBytes = 2; c.memoryLimitBytes = 3; c.memorySwapBytes = 4; c.oomKills = 5
+        c.blockReadBytes = 6; c.blockWriteBytes = 7; c.blockReadOps = 8; c.blockWriteOps = 9
+        c.cpuPressureSomeSeconds = 0.5; c.cpuPressureFullSeconds = 0.25; c.memoryPressureSomeSeconds = 1.5
+        c.memoryPressureFullSeconds = 1.25; c.ioPressureSomeSeconds = 2.5; c.ioPressureFullSeconds = 2.25
+        c.processes = 3; c.threadsByRole = ["vcpu": 2, "emulator": 1]; c.cpuSecondsByRole = ["vcpu": 7.5, "emulator": 0.5]
+        c.netRxBytes = 10; c.netTxBytes = 11; c.netRxPackets = 12; c.netTxPackets = 13
+        g.cgroup = c
+        g.job = job(type: 2)
+        let last = job(type: 3)
+        g.lastJob = last
+        g.blockJobs = [BlockJob(disk: "vda", type: 2, currentBytes: 10, endBytes: 40, bandwidthBytesPerSecond: 4 << 20)]
+        s.guests = [g]
+
+        s.processes = [ProcessEntry(pid: 100, tid: 102, comm: "CPU 0/KVM", role: "vcpu", vcpu: 1, guestKey: g.key,
+                                    cpuSeconds: 3.25, rssBytes: 4096, evidence: "pidfile")]
+
+        var a = MDArray(device: "md0", source: .mdstat)
+        a.level = "raid5"; a.arrayState = "active"; a.raidDisks = 4; a.raidDisksBefore = 3; a.degraded = 1
+        a.syncAction = "reshape"; a.lastSyncAction = "check"; a.syncState = .running
+        a.syncCompletedSectors = 10; a.syncTotalSectors = 100; a.syncSpeedBytesPerSecond = 1 << 20; a.syncRemainingSeconds = 90.5
+        a.mismatchSectors = 8; a.metadataVersion = "1.2"; a.chunkSizeBytes = 512 << 10; a.chunkSizeBytesBefore = 64 << 10
+        a.componentSizeBytes = 1 << 30; a.sizeBytes = 3 << 30; a.reshapePositionSectors = 2048; a.consistencyPolicy = "bitmap"
+        a.uuid = "a:b:c:d"; a.bitmap = MDBitmap(pagesUsed: 2, pagesTotal: 8, memoryBytes: 8192, chunkBytes: 65536 << 10, file: "/bm")
+        a.error = "e"
+        var m = MDMember(device: "sda1", states: ["in_sync", "write_mostly"], slot: 2)
+        m.errors = 3; m.descriptorIndex = 4; m.parentDisk = "sda"; m.model = "DISK"; m.serial = "S"; m.wwn = "0x5000"
+        m.byIdPath = "/dev/disk/by-id/ata-DISK_S-part1"
+        a.members = [m]
+        s.mdArrays = [a]
+
+        var p = StoragePool(name: "default", state: 3)
+        p.uuid = "u"; p.type = "dir"; p.capacityBytes = 100; p.allocationBytes = 40; p.availableBytes = 60; p.volumes = 2
+        p.autostart = true; p.persistent = true; p.timedOut = true; p.error = "e"; p.targetPath = "/var/lib/libvirt/images"
+        p.source = "host:/dir"; p.lastRefreshSeconds = 1_765_000_000.5; p.lastRefreshSucceeded = true; p.refreshError = "r"
+        s.storagePools = [p]
+        s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
+        s.exporterProcess = ExporterProcessStats(cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
+                                                 openFDs: 5, maxFDs: 6, threads: 7)
+        return s
+    }
+
+    static func job(type: Int) -> DomainJob {
+        var j = DomainJob(type: type)
+        j.operation = 5; j.elapsedSeconds = 12.5; j.remainingSeconds = 3.5
+        j.dataTotalBytes = 100; j.dataProcessedBytes = 60; j.dataRemainingBytes = 40
+        j.memoryTotalBytes = 90; j.memoryProcessedBytes = 50; j.memoryRemainingBytes = 40
+        j.memoryBandwidthBytesPerSecond = 1 << 20; j.memoryDirtyRateBytesPerSecond = 1 << 10; j.memoryPageSizeBytes = 4096
+        j.memoryIteration = 3; j.memoryPostcopyRequests = 2
+        j.diskTotalBytes = 10; j.diskProcessedBytes = 5; j.diskRemainingBytes = 5; j.diskBandwidthBytesPerSecond = 1 << 19
+        j.downtimeSeconds = 0.25; j.setupTimeSeconds = 0.125; j.compressionBytes = 7; j.autoConvergeThrottlePercent = 20
+        j.observedAtSeconds = 1_765_000_050.5
+        // Only a finished job has these; filled on both so that every field is checked.
+        j.outcome = .completed; j.endedAtSeconds = 1_765_000_100.5; j.peakProgressRatio = 0.75; j.errorMessage = "none"
+        return j
+    }
+
+    /// Paths of fields left nil, empty, false or zero in `value`.
+    static func unfilled(_ value: Any, _ path: String, into out: inout [String]) {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let inner = mirror.children.first else { out.append(path); return }
+            return unfilled(inner.value, path, into: &out)
+        }
+        switch value {
+        case let v as Bool where !v: out.append(path)
+        case let v as String where v.isEmpty: out.append(path)
+        case let v as Int where v == 0: out.append(path)
+        case let v as UInt64 where v == 0: out.append(path)
+        case let v as Double where v == 0: out.append(path)
+        default: break
+        }
+        let container = mirror.displayStyle == .collection || mirror.displayStyle == .dictionary
+        if container && mirror.children.isEmpty { out.append(path) }
+        if mirror.displayStyle == .dictionary { return }
+        for child in mirror.children {
+            unfilled(child.value, container ? path + "[]" : (path.isEmpty ? "" : path + ".") + (child.label ?? "?"), into: &out)
+        }
+    }
+
+    /// The snapshot as it should come back: the fields not in /json cleared.
+    static func withoutFieldsNotInJSON(_ s: Snapshot) -> Snapshot {
+        var e = s
+        e.exporterProcess = nil
+        for i in e.guests.indices where e.guests[i].cgroup != nil {
+            e.guests[i].cgroup!.unifiedPath = nil
+            e.guests[i].cgroup!.controllerPaths = [:]
+            e.guests[i].cgroup!.initPID = nil
+        }
+        return e
+    }
+
+    @Test func theGoldenSnapshotFillsEveryField() {
+        var out: [String] = []
+        Self.unfilled(Self.full, "", into: &out)
+        #expect(out == [], "fill these fields in SnapshotSchemaTests.full (and write and read them in /json, or list them in notInJSON)")
+    }
+
+    @Test func everyFieldSurvivesWriterAndDecoder() throws {
+        let original = Self.full
+        let bytes = SnapshotJSON.encode(original, version: "t")
+        let back = try SnapshotDecoder.decode(bytes)
+        let expected = Self.withoutFieldsNotInJSON(original)
+        #expect(back.timestampSeconds == expected.timestampSeconds)
+        #expect(back.hostname == expected.hostname)
+        #expect(back.collectors == expected.collectors)
+        #expect(back.libvirt == expected.libvirt)
+        #expect(back.host == expected.host)
+        #expect(back.guests.count == 1)
+        if let g = back.guests.first, let e = expected.guests.first {
+            #expect(g.vcpus == e.vcpus)
+            #expect(g.balloon == e.balloon)
+            #expect(g.blockDevices == e.blockDevices)
+            #expect(g.interfaces == e.interfaces)
+            #expect(g.cgroup == e.cgroup)
+            #expect(g.job == e.job)
+            #expect(g.lastJob == e.lastJob)
+            #expect(g.blockJobs == e.blockJobs)
+            #expect(g == e)
+        }
+        #expect(back.processes == expected.processes)
+        #expect(back.mdArrays == expected.mdArrays)
+        #expect(back.storagePools == expected.storagePools)
+        #expect(back.departedJobs == expected.departedJobs)
+        #expect(back.exporterProcess == expected.exporterProcess)
+        #expect(back == expected)
+        // Whatever the writer puts out, the reader takes in: written again, the same bytes.
+        #expect(String(decoding: SnapshotJSON.encode(back, version: "t"), as: UTF8.self) == String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Every key the writer puts out is named (in backquotes, arrays as `name[]`) in docs/json.md.
+    @Test func everyKeyIsDocumented() throws {
+        let docs = try String(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/json.md"), encoding: .utf8)
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(SnapshotJSON.encode(Self.full))) as? [String: Any])
+        var keys = Set<String>()
+        func walk(_ v: Any) {
+            if let o = v as? [String: Any] {
+                for (k, x) in o {
+                    keys.insert(k)
+                    // Role names are data, not schema.
+                    if k != "threads_by_role" && k != "cpu_seconds_by_role" { walk(x) }
+                }
+            } else if let a = v as? [Any] {
+                a.forEach(walk)
+            }
+        }
+        walk(doc)
+        #expect(keys.count > 150)
+        let missing = keys.filter { !docs.contains("`\($0)`") && !docs.contains("`\($0)[]`") }.sorted()
+        #expect(missing == [], "name these /json fields in docs/json.md")
+    }
+}
