@@ -23,6 +23,7 @@ final class Acceptor: @unchecked Sendable {
     private var thread: pthread_t?
     /// Touched by the accept thread only.
     private var lingering: [(descriptor: Int32, until: UInt64)] = []
+    private var lastEvictedForRoom = 0
 
     static let tickNanoseconds: UInt64 = 100_000_000
     static let lingerNanoseconds: UInt64 = 2_000_000_000
@@ -143,7 +144,12 @@ final class Acceptor: @unchecked Sendable {
     private func tick(now: UInt64) {
         let closed = table.sweep(now: now)
         if closed > 0 {
-            throttle.log("closed \(closed) connection(s) that did not send a complete request in time")
+            throttle.log("closed \(closed) connection(s) that did not send a complete request within \(Double(table.limits.requestDeadline) / 1e9) s")
+        }
+        let evicted = table.counts.evictedForRoom
+        if evicted > lastEvictedForRoom {
+            throttle.log("all \(table.limits.capacity) connections taken: closed \(evicted - lastEvictedForRoom) waiting longest for a request to make room")
+            lastEvictedForRoom = evicted
         }
         throttle.flush(now: now)
         let finished = daemons.withLock { daemons -> [Daemon] in
@@ -183,7 +189,7 @@ final class Acceptor: @unchecked Sendable {
             return
         }
         let decision = table.admit(
-            descriptor: descriptor, client: client, busyAllowed: daemon.isTLS,
+            descriptor: descriptor, client: client, tls: daemon.isTLS,
             generation: daemon.generation, now: MonotonicClock.now)
         switch decision {
         case .serve(let id), .serveBusy(let id):
@@ -207,7 +213,7 @@ final class Acceptor: @unchecked Sendable {
                 throttle.log("refusing a connection from \(client): cannot duplicate its socket: \(HTTPServerError.errnoText(errno))")
             }
             if !daemon.isTLS {
-                Self.cannedBusy.withUnsafeBytes { bytes in
+                ConnectionTable.busyAnswer.withUnsafeBytes { bytes in
                     _ = send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
                 }
             }
@@ -222,12 +228,4 @@ final class Acceptor: @unchecked Sendable {
         }
         lingering.append((descriptor, MonotonicClock.now + Self.lingerNanoseconds))
     }
-
-    /// The 503 written to a plain-HTTP client the table turned away.
-    static let cannedBusy: [UInt8] = {
-        let body = "Service Unavailable: too many connections, retry later\n"
-        let text = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: \(ServerContext.retryAfterSeconds)\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-        return Array(text.utf8)
-    }()
 }

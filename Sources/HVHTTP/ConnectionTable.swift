@@ -62,6 +62,8 @@ final class ConnectionTable: Sendable {
         let client: String
         let generation: Int
         let busy: Bool
+        /// Plain HTTP: a connection closed while it waits for a request is told why first.
+        let plain: Bool
         var phase: Phase
         var bound = false
         var evicted = false
@@ -112,8 +114,11 @@ final class ConnectionTable: Sendable {
     static let unboundGrace: UInt64 = 10_000_000_000
 
     /// Decides about a connection just accepted on `descriptor` from `client` (an IP address).
-    func admit(descriptor: Int32, client: String, busyAllowed: Bool, generation: Int, now: UInt64) -> Admission {
-        state.withLock { state in
+    /// `tls`: the daemon speaks TLS (a refusal then cannot be written here, and up to
+    /// `overflow` connections are admitted to be answered 503 by libmicrohttpd).
+    func admit(descriptor: Int32, client: String, tls: Bool, generation: Int, now: UInt64) -> Admission {
+        let busyAllowed = tls
+        return state.withLock { state in
             if let stale = state.byDescriptor[descriptor] {
                 // libmicrohttpd closed that socket without telling us (a failed start).
                 Self.remove(stale, from: &state)
@@ -122,7 +127,7 @@ final class ConnectionTable: Sendable {
                 if refusal == .capacity { state.totals.refusedCapacity += 1 } else { state.totals.refusedPerClient += 1 }
                 guard busyAllowed, state.busy < limits.overflow else { return .refuse(refusal) }
                 guard let id = Self.insert(descriptor: descriptor, client: client, generation: generation, busy: true,
-                                           deadline: now + limits.requestDeadline, now: now, into: &state) else {
+                                           plain: !tls, deadline: now + limits.requestDeadline, now: now, into: &state) else {
                     return .refuse(.descriptor)
                 }
                 state.totals.busyAnswers += 1
@@ -137,7 +142,7 @@ final class ConnectionTable: Sendable {
                 }
             }
             guard let id = Self.insert(descriptor: descriptor, client: client, generation: generation, busy: false,
-                                       deadline: now + limits.requestDeadline, now: now, into: &state) else {
+                                       plain: !tls, deadline: now + limits.requestDeadline, now: now, into: &state) else {
                 return .refuse(.descriptor)
             }
             return .serve(id: id)
@@ -222,7 +227,7 @@ final class ConnectionTable: Sendable {
                     continue
                 }
                 if case .receiving(_, let deadline) = entry.phase, now >= deadline {
-                    Self.evict(id, in: &state)
+                    Self.evict(id, in: &state, telling: Self.timeoutAnswer)
                     closed += 1
                 }
             }
@@ -269,7 +274,7 @@ final class ConnectionTable: Sendable {
     // MARK: - Under the lock
 
     private static func insert(
-        descriptor: Int32, client: String, generation: Int, busy: Bool, deadline: UInt64, now: UInt64,
+        descriptor: Int32, client: String, generation: Int, busy: Bool, plain: Bool, deadline: UInt64, now: UInt64,
         into state: inout State
     ) -> UInt64? {
         let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
@@ -278,7 +283,7 @@ final class ConnectionTable: Sendable {
         state.nextID += 1
         state.entries[id] = Entry(
             descriptor: descriptor, duplicate: duplicate, client: client, generation: generation, busy: busy,
-            phase: .receiving(since: now, deadline: deadline), acceptedAt: now)
+            plain: plain, phase: .receiving(since: now, deadline: deadline), acceptedAt: now)
         state.byDescriptor[descriptor] = id
         state.perClient[client, default: 0] += 1
         state.perGeneration[generation, default: 0] += 1
@@ -308,13 +313,33 @@ final class ConnectionTable: Sendable {
         if left == 0 { state.perClient.removeValue(forKey: entry.client) } else { state.perClient[entry.client] = left }
     }
 
-    /// shutdown(2) through our duplicate: MHD's thread sees end-of-file and closes.
-    private static func evict(_ id: UInt64, in state: inout State) {
+    /// shutdown(2) through our duplicate: MHD's thread sees end-of-file and closes. A plain
+    /// HTTP connection waiting for a request is first sent `answer`, if given (nothing else
+    /// writes to it then: its response comes only after `answering`, under this lock).
+    private static func evict(_ id: UInt64, in state: inout State, telling answer: [UInt8]? = nil) {
         guard let entry = state.entries[id], !entry.evicted else { return }
         state.entries[id]!.evicted = true
         state.evictedPending += 1
         release(entry, in: &state)
+        if let answer, entry.plain, case .receiving = entry.phase {
+            answer.withUnsafeBytes { bytes in
+                _ = send(entry.duplicate, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
+        }
         _ = shutdown(entry.duplicate, Int32(SHUT_RDWR))
+    }
+
+    /// Sent to a plain-HTTP client turned away or closed for room: 503 with Retry-After.
+    static let busyAnswer = canned(503, "Service Unavailable", "too many connections, retry later", retry: true)
+    /// Sent to a plain-HTTP client whose request did not arrive in time.
+    static let timeoutAnswer = canned(408, "Request Timeout", "the request did not arrive in time", retry: false)
+
+    private static func canned(_ status: Int, _ phrase: String, _ why: String, retry: Bool) -> [UInt8] {
+        let body = "\(phrase): \(why)\n"
+        var text = "HTTP/1.1 \(status) \(phrase)\r\n"
+        if retry { text += "Retry-After: \(ServerContext.retryAfterSeconds)\r\n" }
+        text += "Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+        return Array(text.utf8)
     }
 
     /// Closes the connection that has waited longest for a request, if one is old enough.
@@ -326,7 +351,7 @@ final class ConnectionTable: Sendable {
             if victim == nil || since < victim!.since { victim = (id, since) }
         }
         guard let victim else { return false }
-        Self.evict(victim.id, in: &state)
+        Self.evict(victim.id, in: &state, telling: Self.busyAnswer)
         state.totals.evictedForRoom += 1
         return true
     }

@@ -88,7 +88,7 @@ extension HTTPServer {
                 overflow: 64,
                 requestDeadline: UInt64(requestTimeoutSeconds * 1e9),
                 idleDeadline: UInt64(connectionTimeoutSeconds == 0 ? 86_400 : connectionTimeoutSeconds) * 1_000_000_000,
-                minimumEvictionAge: min(UInt64(requestTimeoutSeconds * 1e9), 500_000_000),
+                minimumEvictionAge: min(UInt64(requestTimeoutSeconds * 1e9), 2_000_000_000),
                 maximumHandlers: maxConcurrentRequests)
         }
 
