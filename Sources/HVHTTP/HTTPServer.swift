@@ -110,7 +110,11 @@ public final class HTTPServer: Sendable {
         while table.handlersRunning > 0 && MonotonicClock.now < deadline {
             usleep(10_000)
         }
-        guard table.handlersRunning == 0 else { return false }
+        guard table.handlersRunning == 0 else {
+            // Their threads may still call into the daemons' contexts: never free them.
+            for daemon in daemons { _ = Unmanaged.passRetained(daemon) }
+            return false
+        }
         for daemon in daemons {
             table.closeAll(generation: daemon.generation)
             daemon.stop()
