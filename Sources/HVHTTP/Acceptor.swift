@@ -210,7 +210,7 @@ final class Acceptor: @unchecked Sendable {
             case .perClient:
                 throttle.log("refusing a connection from \(client): \(table.limits.perClient) connections open from this address")
             case .descriptor:
-                throttle.log("refusing a connection from \(client): cannot duplicate its socket: \(HTTPServerError.errnoText(errno))")
+                throttle.log("refusing a connection from \(client): cannot duplicate its socket (out of file descriptors?)")
             }
             if !daemon.isTLS {
                 ConnectionTable.busyAnswer.withUnsafeBytes { bytes in
