@@ -199,6 +199,23 @@ struct ConnectionLimitTests {
         }
     }
 
+    @Test func tlsClientsOverTheLimitGet503AfterTheHandshake() throws {
+        let pki = try TestPKI()
+        var configuration = HTTPServer.Configuration(
+            listenAddress: "127.0.0.1:0", tls: TLSConfig(certFile: pki.path("server.pem"), keyFile: pki.path("server.key")))
+        configuration.connectionLimitPerClient = 1
+        try withServer(configuration, handler: echoHandler) { server in
+            let holder = Self.hold(1, port: server.boundPort, partial: false)
+            defer { holder.forEach { close($0) } }
+            let refused = try runTool("/usr/bin/curl", [
+                "-sS", "--max-time", "5", "--cacert", pki.path("server.pem"), "-D", "-", "-o", "/dev/null",
+                "https://127.0.0.1:\(server.boundPort)/tls"])
+            #expect(refused.stdoutText.hasPrefix("HTTP/1.1 503"), "\(refused.stdoutText) \(refused.stderr)")
+            #expect(refused.stdoutText.contains("Retry-After: 1"))
+            #expect(server.table.counts.busyAnswers == 1)
+        }
+    }
+
     @Test func refusedConnectionWarningsAreRateLimited() throws {
         let logs = LogCollector()
         var configuration = HTTPServer.Configuration(listenAddress: "127.0.0.1:0")
