@@ -67,6 +67,8 @@ final class ConnectionTable: Sendable {
         var phase: Phase
         var bound = false
         var evicted = false
+        /// Requests answered on this connection so far.
+        var requests = 0
         let acceptedAt: UInt64
     }
 
@@ -208,6 +210,7 @@ final class ConnectionTable: Sendable {
         state.withLock { state in
             guard let entry = state.entries[id], !entry.evicted else { return }
             state.entries[id]!.phase = .receiving(since: now, deadline: now + limits.idleDeadline)
+            state.entries[id]!.requests += 1
             if state.draining.contains(entry.generation) {
                 Self.evict(id, in: &state)
             }
@@ -314,14 +317,17 @@ final class ConnectionTable: Sendable {
     }
 
     /// shutdown(2) through our duplicate: MHD's thread sees end-of-file and closes. A plain
-    /// HTTP connection waiting for a request is first sent `answer`, if given (nothing else
-    /// writes to it then: its response comes only after `answering`, under this lock).
+    /// HTTP connection waiting for its first request is first sent `answer`, if given (nothing
+    /// else writes to it then: its response comes only after `answering`, under this lock). A
+    /// kept-alive connection between requests is closed silently, as an idle timeout would:
+    /// clients retry on a fresh connection, and an unsolicited status on an idle connection is
+    /// logged as an error by some (Go's net/http, except for 408).
     private static func evict(_ id: UInt64, in state: inout State, telling answer: [UInt8]? = nil) {
         guard let entry = state.entries[id], !entry.evicted else { return }
         state.entries[id]!.evicted = true
         state.evictedPending += 1
         release(entry, in: &state)
-        if let answer, entry.plain, case .receiving = entry.phase {
+        if let answer, entry.plain, entry.requests == 0, case .receiving = entry.phase {
             answer.withUnsafeBytes { bytes in
                 _ = send(entry.duplicate, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
             }

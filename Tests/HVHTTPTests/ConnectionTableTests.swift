@@ -92,10 +92,16 @@ struct ConnectionTableTests {
         table.requestCompleted(id: keptID, now: 9 * Self.second)
         #expect(table.sweep(now: 9 * Self.second) == 0)
         #expect(table.sweep(now: 10 * Self.second) == 1)
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let told = recv(slow.client, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        #expect(String(decoding: buffer[..<max(0, told)], as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
         #expect(Self.shutDown(slow.client))
         #expect(!Self.shutDown(kept.client))
         #expect(table.sweep(now: 39 * Self.second) == 1)
-        #expect(Self.shutDown(kept.client))
+        // Between requests it is closed silently, as an idle timeout would.
+        var pfd = pollfd(fd: kept.client, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pfd, 1, 0) == 1)
+        #expect(recv(kept.client, &buffer, buffer.count, Int32(MSG_DONTWAIT)) == 0)
     }
 
     @Test func handlerSlots() {
