@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -22,6 +23,9 @@ struct hv_mhd_server {
     void *access_context;
     hv_mhd_log_fn log;
     void *log_context;
+    hv_mhd_connection_fn connection_notify;
+    hv_mhd_completed_fn completed_notify;
+    hv_mhd_uri_fn uri_notify;
     /* MHD keeps pointers to these for the daemon's lifetime. */
     char *tls_cert_pem;
     char *tls_key_pem;
@@ -59,11 +63,38 @@ static enum MHD_Result hv_mhd_access(void *cls, struct MHD_Connection *connectio
                                      const char *url, const char *method, const char *version,
                                      const char *upload_data, size_t *upload_data_size,
                                      void **request_state) {
-    (void)version;
     struct hv_mhd_server *server = cls;
-    int result = server->access(server->access_context, connection, url, method,
+    /*
+     * MHD 0.9.x parses the request line in place: the target starts at `url` and ends at the
+     * NUL that replaced the space before `version`. Percent-decoding only shortens the target
+     * behind the same start, so this span is the length of the target as sent.
+     */
+    long long span = -1;
+    if (url != NULL && version != NULL && version[0] != '\0' && version > url &&
+        (size_t)(version - url) < ((size_t)1 << 24)) {
+        span = (long long)(version - url) - 1;
+    }
+    int result = server->access(server->access_context, connection, url, method, version, span,
                                 upload_data, upload_data_size, request_state);
     return result ? MHD_YES : MHD_NO;
+}
+
+static void hv_mhd_notify_connection(void *cls, struct MHD_Connection *connection,
+                                     void **socket_context, enum MHD_ConnectionNotificationCode code) {
+    struct hv_mhd_server *server = cls;
+    server->connection_notify(server->access_context, connection, socket_context,
+                              code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : 0);
+}
+
+static void hv_mhd_notify_completed(void *cls, struct MHD_Connection *connection,
+                                    void **request_state, enum MHD_RequestTerminationCode code) {
+    struct hv_mhd_server *server = cls;
+    server->completed_notify(server->access_context, connection, request_state, (int)code);
+}
+
+static void *hv_mhd_uri(void *cls, const char *uri, struct MHD_Connection *connection) {
+    struct hv_mhd_server *server = cls;
+    return server->uri_notify(server->access_context, uri, connection);
 }
 
 static char *hv_strdup_or_null(const char *text, int *failed) {
@@ -99,6 +130,9 @@ struct hv_mhd_server *hv_mhd_start(const struct hv_mhd_config *config,
     server->access_context = access_context;
     server->log = log;
     server->log_context = log_context;
+    server->connection_notify = config->connection_notify;
+    server->completed_notify = config->completed_notify;
+    server->uri_notify = config->uri_notify;
 
     int failed = 0;
     server->tls_cert_pem = hv_strdup_or_null(config->tls_cert_pem, &failed);
@@ -110,27 +144,29 @@ struct hv_mhd_server *hv_mhd_start(const struct hv_mhd_config *config,
         return NULL;
     }
 
-    unsigned int flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD;
+    unsigned int flags = MHD_USE_ERROR_LOG | MHD_USE_INTERNAL_POLLING_THREAD |
+                         MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
     if (config->threading == HV_MHD_THREAD_POOL) {
         flags |= MHD_USE_EPOLL;
     } else {
         flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
     }
 
-    struct MHD_OptionItem options[16];
+    struct MHD_OptionItem options[24];
     size_t n = 0;
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)hv_mhd_logger, server };
-    /*
-     * MHD owns (and closes on stop) the socket it is given, but on a failed start 0.9.75 closes
-     * it on some paths and not on others. Give it a duplicate; the caller keeps its own fd.
-     */
-    int mhd_fd = fcntl(config->listen_fd, F_DUPFD_CLOEXEC, 0);
-    if (mhd_fd < 0) {
-        hv_mhd_log(server, "cannot duplicate the listening socket: %s", strerror(errno));
-        hv_mhd_free(server);
-        return NULL;
+    if (config->strict != 0) {
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_STRICT_FOR_CLIENT, (intptr_t)config->strict, NULL };
     }
-    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, (intptr_t)mhd_fd, NULL };
+    if (server->connection_notify != NULL) {
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)hv_mhd_notify_connection, server };
+    }
+    if (server->completed_notify != NULL) {
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)hv_mhd_notify_completed, server };
+    }
+    if (server->uri_notify != NULL) {
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)hv_mhd_uri, server };
+    }
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, (intptr_t)config->connection_limit, NULL };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)config->connection_timeout, NULL };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)config->connection_memory_limit, NULL };
@@ -150,20 +186,38 @@ struct hv_mhd_server *hv_mhd_start(const struct hv_mhd_config *config,
     }
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
-    /* Port 0: the listening socket comes from MHD_OPTION_LISTEN_SOCKET. */
+    /* No listening socket: connections come in through hv_mhd_add_connection. */
     server->daemon = MHD_start_daemon(flags, 0, NULL, NULL, hv_mhd_access, server,
                                       MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (server->daemon == NULL) {
-        /* Close the duplicate only if MHD did not: it still names the caller's socket. */
-        struct stat ours, theirs;
-        if (fstat(config->listen_fd, &ours) == 0 && fstat(mhd_fd, &theirs) == 0 &&
-            ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino) {
-            close(mhd_fd);
-        }
         hv_mhd_free(server);
         return NULL;
     }
     return server;
+}
+
+int hv_mhd_add_connection(struct hv_mhd_server *server, int fd, const void *address, unsigned int address_length) {
+    return MHD_add_connection(server->daemon, fd, (const struct sockaddr *)address,
+                              (socklen_t)address_length) == MHD_YES ? 1 : 0;
+}
+
+int hv_accept_nonblocking(int listen_fd, void *address, unsigned int *length) {
+    socklen_t size = (socklen_t)*length;
+    int fd = accept4(listen_fd, (struct sockaddr *)address, &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    *length = (unsigned int)size;
+    return fd;
+}
+
+int hv_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int)info->connect_fd;
+}
+
+void *hv_mhd_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
 }
 
 void hv_mhd_stop(struct hv_mhd_server *server) {

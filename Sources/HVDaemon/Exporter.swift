@@ -12,6 +12,12 @@ public struct ExporterConfiguration: Sendable {
     public var settings = CollectorCatalog.Settings()
     public var tls: TLSConfig?
     public var basicAuth: [String: String]?
+    /// Connections at once, and from one client address (`--web.max-connections`,
+    /// `--web.max-connections-per-client`).
+    public var maxConnections = 512
+    public var maxConnectionsPerClient = 32
+    /// Seconds for a client to send its whole request (`--web.request-timeout`).
+    public var requestTimeout: Double = 10
     public var version = "dev"
     public init() {}
 }
@@ -28,6 +34,9 @@ public final class Exporter: Sendable {
         var http = HTTPServer.Configuration(listenAddress: config.listenAddress)
         http.tls = config.tls
         http.basicAuth = config.basicAuth
+        http.connectionLimit = config.maxConnections
+        http.connectionLimitPerClient = config.maxConnectionsPerClient
+        http.requestTimeoutSeconds = config.requestTimeout
         http.logger = { line in httpLogger.warning("http: \(line)") }
         self.server = try HTTPServer(configuration: http) { routes.handle($0) }
         self.coordinator = coordinator
@@ -48,25 +57,79 @@ public final class Exporter: Sendable {
         return UInt64(lim.rlim_cur)
     }
 
-    /// Blocks SIGINT/SIGTERM for every thread started after it (call before anything starts
-    /// threads), so `waitForTermination` can take them with sigwait.
-    public static func blockTerminationSignals() {
+    /// Re-reads `--web.config.file` (on SIGHUP) and serves new connections with its TLS
+    /// certificate, key and client CAs and its basic-auth users; requests in progress finish
+    /// with the old settings. An unreadable or invalid file is logged and changes nothing.
+    /// Returns whether the new settings are in force.
+    @discardableResult
+    public func reloadWebConfig(path: String, logger: Logger) -> Bool {
+        let web: WebConfig
+        do {
+            web = try WebConfig.load(path: path)
+        } catch {
+            logger.error("invalid --web.config.file; keeping the previous web config", metadata: ["file": "\(path)", "error": "\(error)"])
+            return false
+        }
+        do {
+            try server.reload(tls: web.tls, basicAuth: web.basicAuthUsers)
+        } catch {
+            logger.error("cannot apply --web.config.file; keeping the previous web config", metadata: ["file": "\(path)", "error": "\(error)"])
+            return false
+        }
+        logger.info("web config reloaded", metadata: [
+            "file": "\(path)", "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuthUsers != nil)",
+        ])
+        return true
+    }
+
+    /// Stops serving within about `gracePeriodSeconds`: no new connections, idle ones closed,
+    /// requests in progress given the grace period. Never waits on libvirt: a scrape still
+    /// collecting after it is abandoned (the caller then exits the process).
+    public func shutdown(gracePeriodSeconds: Double, logger: Logger) {
+        if !server.shutdown(gracePeriodSeconds: gracePeriodSeconds) {
+            logger.warning("requests still in progress after the grace period (libvirt not answering?); exiting without them",
+                           metadata: ["grace_seconds": "\(gracePeriodSeconds)"])
+        }
+    }
+
+    /// Ends the process now (_exit(2)): no atexit handlers or library destructors, which could
+    /// wait for, or pull state from under, threads still blocked in libvirt. Logs are written
+    /// unbuffered, so nothing is lost.
+    public static func exitNow(_ status: Int32) -> Never {
+        fflush(nil)
+        _exit(status)
+    }
+
+    /// What `waitForSignal` took.
+    public enum Signal: Sendable, Equatable {
+        /// SIGHUP: re-read the web config.
+        case reload
+        /// SIGINT or SIGTERM (the number).
+        case terminate(Int32)
+    }
+
+    private static var handledSignals: sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
+        return set
+    }
+
+    /// Blocks SIGINT, SIGTERM and SIGHUP for every thread started after it (call before
+    /// anything starts threads), so `waitForSignal` can take them with sigwait; ignores SIGPIPE.
+    public static func blockTerminationSignals() {
+        var set = handledSignals
         pthread_sigmask(SIG_BLOCK, &set, nil)
         signal(SIGPIPE, SIG_IGN)
     }
 
-    /// Waits for SIGINT or SIGTERM; returns the signal number.
-    public static func waitForTermination() -> Int32 {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
+    /// Waits for SIGINT, SIGTERM or SIGHUP (sigwait).
+    public static func waitForSignal() -> Signal {
+        var set = handledSignals
         var sig: Int32 = 0
         sigwait(&set, &sig)
-        return sig
+        return sig == SIGHUP ? .reload : .terminate(sig)
     }
 }

@@ -2,14 +2,13 @@
 import Glibc
 #endif
 
-/// A bound, listening, non-blocking TCP socket for libmicrohttpd (MHD_OPTION_LISTEN_SOCKET).
+/// A bound, listening, non-blocking TCP socket, read by the `Acceptor`.
 ///
-/// We bind ourselves (socket(2), setsockopt(2), bind(2), listen(2)) instead of passing
-/// MHD_OPTION_SOCK_ADDR so that a failure reaches the operator as EADDRINUSE / EACCES /
-/// EADDRNOTAVAIL with the address, not as a bare NULL from MHD_start_daemon.
+/// We bind ourselves (socket(2), setsockopt(2), bind(2), listen(2)) so that a failure reaches
+/// the operator as EADDRINUSE / EACCES / EADDRNOTAVAIL with the address, and accept ourselves so
+/// that connection limits and deadlines are ours (libmicrohttpd gets each admitted connection).
 struct ListeningSocket {
-    /// The listening descriptor. hv_mhd_start hands libmicrohttpd a duplicate, so this one is
-    /// always ours to close once the daemon has started (or failed to).
+    /// The listening descriptor; closed by `Acceptor.stop` (or by `HTTPServer.init` on failure).
     let descriptor: Int32
     /// The bound port (the kernel's choice when port 0 was asked for).
     let port: Int
@@ -29,7 +28,7 @@ struct ListeningSocket {
         return try bind(resolved, dualStack: resolved.isIPv6Unspecified, label: label)
     }
 
-    /// close(2); the socket stays open while libmicrohttpd holds its duplicate.
+    /// close(2).
     func close() {
         _ = Glibc.close(descriptor)
     }

@@ -6,37 +6,149 @@ import Glibc
 
 /// The per-request work done on libmicrohttpd's connection thread.
 extension ServerContext {
-    /// MHD_AccessHandlerCallback: first call (headers parsed) only marks the request; body
-    /// chunks, if a client sends any, are counted and dropped (the connection is closed past
-    /// `requestBodyDiscardLimit`); the last call builds the request, runs the handler once and
-    /// queues the response. Returns 1 (.YES) or 0 (MHD_NO: close the connection).
+    /// MHD_AccessHandlerCallback.
     ///
-    /// `requestState` (MHD's per-request `con_cls`) holds 1 + dropped body bytes as a pointer
-    /// bit pattern, so nothing is allocated and nothing needs freeing.
+    /// First call (head parsed): strict framing checks (400), a connection admitted only to be
+    /// turned away (503), and for a request that announces a body it will not get (any method
+    /// but GET/HEAD, or a body over `requestBodyDiscardLimit`) the answer right away, before
+    /// libmicrohttpd sends `100 Continue` or reads the body: libmicrohttpd then sends it and
+    /// closes. Body chunks of a small GET body are counted and dropped. The last call builds the
+    /// request, runs the handler once (if a handler slot is free, else 503) and queues the
+    /// response. Returns 1 (.YES) or 0 (MHD_NO: close the connection).
+    ///
+    /// `requestState` (MHD's per-request `con_cls`) is a bit pattern, so nothing is allocated:
+    /// before the first call, as set by `requestTargetSeen`, bit 1 = the target has `%00` and
+    /// the bits above = its raw length; from the first call on, bit 0 = 1 and the bits above =
+    /// body bytes dropped.
     func access(
         connection: OpaquePointer,
         url: UnsafePointer<CChar>?,
         method: UnsafePointer<CChar>?,
+        version: UnsafePointer<CChar>?,
+        targetSpan: Int,
         uploadDataSize: UnsafeMutablePointer<Int>,
         requestState: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> Int32 {
-        guard let state = requestState.pointee else {
+        let state = Int(bitPattern: requestState.pointee)
+        let id = Self.connectionID(connection)
+        if state & 1 == 0 {
             requestState.pointee = UnsafeMutableRawPointer(bitPattern: 1)
-            return 1
+            return firstCall(
+                connection: connection, id: id, url: url, method: method, version: version,
+                targetHasNUL: state & 2 != 0 || (targetSpan >= 0 && state >> 2 != targetSpan))
         }
         if uploadDataSize.pointee > 0 {
-            let dropped = Int(bitPattern: state) - 1 + uploadDataSize.pointee
+            let dropped = (state >> 1) + uploadDataSize.pointee
             guard dropped <= requestBodyDiscardLimit else {
                 log("closing connection: request body over \(requestBodyDiscardLimit) bytes on a \(method.map { String(cString: $0) } ?? "?") request")
                 return 0
             }
-            requestState.pointee = UnsafeMutableRawPointer(bitPattern: dropped + 1)
+            requestState.pointee = UnsafeMutableRawPointer(bitPattern: (dropped << 1) | 1)
             uploadDataSize.pointee = 0
             return 1
         }
+        if let id, !table.answering(id: id) { return 0 }
         let request = readRequest(connection: connection, url: url, method: method)
         let response = respond(to: request, connection: connection)
         return queue(response, for: request, on: connection)
+    }
+
+    /// The head is in: answer now what must not wait for a body, else go on.
+    private func firstCall(
+        connection: OpaquePointer, id: UInt64?, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
+        version: UnsafePointer<CChar>?, targetHasNUL: Bool
+    ) -> Int32 {
+        if let id {
+            let admitted = table.headReceived(id: id)
+            guard admitted.proceed else { return 0 }
+            if admitted.busy {
+                table.answering(id: id)
+                return queue(Self.busy("too many connections"), for: readRequest(connection: connection, url: url, method: method), on: connection)
+            }
+        }
+        let request = readRequest(connection: connection, url: url, method: method)
+        let framing = RequestFraming.check(
+            method: request.method, version: version.map { String(cString: $0) } ?? "",
+            headers: request.headers, targetHasNUL: targetHasNUL)
+        var early: HTTPResponse?
+        switch framing {
+        case .failure(let problem):
+            log("bad request from \(request.remoteAddress): \(problem.reason)")
+            early = .text("Bad Request: \(problem.reason)\n", status: problem.status)
+        case .success(.none):
+            break
+        case .success(let body):
+            let answer = preliminaryChecks(request, connection: connection)
+            if answer != nil {
+                early = answer
+            } else if case .length(let length) = body, length > requestBodyDiscardLimit {
+                early = .text("Content Too Large: a \(request.method) request carries no body here\n", status: 413)
+            } else if body == .chunked {
+                early = .text("Bad Request: a \(request.method) request carries no chunked body here\n", status: 400)
+            }
+        }
+        guard var early else { return 1 }
+        early.setHeader("Connection", "close")
+        if let id { table.answering(id: id) }
+        return queue(early, for: request, on: connection)
+    }
+
+    /// 503 with Retry-After, for a server (or its handlers) at capacity.
+    static func busy(_ why: String) -> HTTPResponse {
+        var response = HTTPResponse.text("Service Unavailable: \(why), retry later\n", status: 503)
+        response.setHeader("Retry-After", "\(retryAfterSeconds)")
+        response.setHeader("Connection", "close")
+        return response
+    }
+
+    /// Seconds a client turned away is asked to wait.
+    static let retryAfterSeconds = 1
+
+    /// The table id kept in the connection's socket context (see `connectionEvent`).
+    static func connectionID(_ connection: OpaquePointer) -> UInt64? {
+        guard let context = hv_mhd_socket_context(connection) else { return nil }
+        return UInt64(UInt(bitPattern: context))
+    }
+
+    /// MHD_OPTION_NOTIFY_CONNECTION: binds the connection to its table entry on start, frees
+    /// the entry on close.
+    func connectionEvent(connection: OpaquePointer, socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>, started: Bool) {
+        if started {
+            let descriptor = hv_mhd_connection_fd(connection)
+            if descriptor >= 0, let id = table.bind(descriptor: descriptor) {
+                socketContext.pointee = UnsafeMutableRawPointer(bitPattern: UInt(id))
+            }
+        } else if let context = socketContext.pointee {
+            table.closed(id: UInt64(UInt(bitPattern: context)))
+            socketContext.pointee = nil
+        }
+    }
+
+    /// MHD_OPTION_NOTIFY_COMPLETED: the connection goes back to waiting for a request.
+    func requestCompleted(connection: OpaquePointer) {
+        if let id = Self.connectionID(connection) {
+            table.requestCompleted(id: id, now: MonotonicClock.now)
+        }
+    }
+
+    /// MHD_OPTION_URI_LOG_CALLBACK: the raw request target, before decoding. Returns the
+    /// initial request state (see `access`).
+    static func requestTargetSeen(_ uri: UnsafePointer<CChar>?) -> UnsafeMutableRawPointer? {
+        guard let uri else { return nil }
+        let length = strlen(uri)
+        var nul = false
+        var index = 0
+        // %00 in the path (the query is decoded field by field and keeps its NULs).
+        while index < length {
+            let byte = UInt8(bitPattern: uri[index])
+            if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { break }
+            if byte == UInt8(ascii: "%"), index + 2 < length, uri[index + 1] == 0x30, uri[index + 2] == 0x30 {
+                nul = true
+                break
+            }
+            index += 1
+        }
+        return UnsafeMutableRawPointer(bitPattern: UInt(length) << 2 | (nul ? 2 : 0))
     }
 
     /// Method, path, query (.GET_ARGUMENT_KIND) and headers (.HEADER_KIND) through
@@ -70,8 +182,20 @@ extension ServerContext {
         return fields
     }
 
-    /// Client certificate, then basic auth, then method, then the handler.
+    /// Client certificate, then basic auth, then method, then the handler (if a handler slot
+    /// is free).
     private func respond(to request: HTTPRequest, connection: OpaquePointer) -> HTTPResponse {
+        if let answer = preliminaryChecks(request, connection: connection) { return answer }
+        guard table.acquireHandler() else {
+            log("answering 503: \(table.limits.maximumHandlers) requests are being handled already")
+            return Self.busy("too many requests in progress")
+        }
+        defer { table.releaseHandler() }
+        return handler(request)
+    }
+
+    /// Client certificate, basic auth and method: the answer when one of them fails.
+    private func preliminaryChecks(_ request: HTTPRequest, connection: OpaquePointer) -> HTTPResponse? {
         if requiresClientCertificate {
             let status = hv_mhd_client_certificate(connection)
             guard status == Int32(HV_MHD_CLIENT_CERT_VERIFIED.rawValue) else {
@@ -90,7 +214,7 @@ extension ServerContext {
             response.setHeader("Allow", "GET, HEAD")
             return response
         }
-        return handler(request)
+        return nil
     }
 
     /// MHD_basic_auth_get_username_password, then bcrypt. The password copy is wiped.

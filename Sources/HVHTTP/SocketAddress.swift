@@ -58,6 +58,32 @@ struct SocketAddress {
         self.init(storage: storage, length: socklen_t(MemoryLayout<Address>.size))
     }
 
+    /// The host part as text (inet_ntop(3)), an IPv4-mapped IPv6 address as IPv4: what the
+    /// per-client connection limit counts by. `""` for other families.
+    var hostText: String {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        let written: Bool = withUnsafePointer(to: storage) { pointer in
+            if family == AF_INET {
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { v4 in
+                    var address = v4.pointee.sin_addr
+                    return inet_ntop(AF_INET, &address, &buffer, socklen_t(buffer.count)) != nil
+                }
+            }
+            guard family == AF_INET6 else { return false }
+            return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { v6 in
+                var address = v6.pointee.sin6_addr
+                let bytes = withUnsafeBytes(of: address) { Array($0) }
+                if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+                    var v4 = in_addr()
+                    withUnsafeMutableBytes(of: &v4) { $0.copyBytes(from: bytes[12..<16]) }
+                    return inet_ntop(AF_INET, &v4, &buffer, socklen_t(buffer.count)) != nil
+                }
+                return inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil
+            }
+        }
+        return written ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+    }
+
     /// Calls `body` with the address as a `sockaddr` pointer and its length.
     func withSockaddr<Result>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result {
         withUnsafePointer(to: storage) { pointer in

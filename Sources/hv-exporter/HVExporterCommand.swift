@@ -38,6 +38,16 @@ struct HVExporterCommand: ParsableCommand {
           hv-exporter --libvirt.uri=test:///default     # libvirt's built-in test hypervisor
           curl -s localhost:9974/metrics | grep libvirt_up
 
+        Signals: SIGHUP re-reads --web.config.file (TLS certificate, key and client CAs, \
+        basic-auth users) for new connections; an invalid file is logged and the previous \
+        settings stay. SIGTERM and SIGINT stop within about a second, whatever libvirtd does.
+
+        Slow or idle clients: each connection must deliver its whole request within \
+        --web.request-timeout of connecting; one address holds at most \
+        --web.max-connections-per-client connections; when all --web.max-connections are \
+        taken the one waiting longest for its request is closed, and clients beyond get 503 \
+        with Retry-After.
+
         Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
         \(CollectorCatalog.helpText)
         """,
@@ -52,6 +62,15 @@ struct HVExporterCommand: ParsableCommand {
 
     @Option(name: .customLong("web.config.file"), help: ArgumentHelp("File enabling TLS and/or basic auth, in the Prometheus exporter-toolkit format (tls_server_config, basic_auth_users with bcrypt hashes).", valueName: "file"))
     var webConfigFile: String?
+
+    @Option(name: .customLong("web.max-connections"), help: ArgumentHelp("Connections served at once.", valueName: "n"))
+    var maxConnections = 512
+
+    @Option(name: .customLong("web.max-connections-per-client"), help: ArgumentHelp("Connections served at once from one client IP address (raise it behind a proxy).", valueName: "n"))
+    var maxConnectionsPerClient = 32
+
+    @Option(name: .customLong("web.request-timeout"), help: ArgumentHelp("Time a client has from connecting to send its whole request, TLS handshake included ('10s'); on a kept-alive connection the next request must be in within 30s of the previous response.", valueName: "duration"))
+    var requestTimeout = "10s"
 
     @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("libvirt connection URI (opened read-only).", valueName: "uri"))
     var libvirtURI = "qemu:///system"
@@ -85,6 +104,9 @@ struct HVExporterCommand: ParsableCommand {
         guard LogfmtHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json; got '\(logFormat)'") }
         guard let t = parseDuration(libvirtTimeout), t > 0 else { throw ValidationError("--libvirt.timeout must be a duration like 5s or 1500ms; got '\(libvirtTimeout)'") }
         guard let r = parseDuration(poolRefreshInterval), r >= 0 else { throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'") }
+        guard (1...65_536).contains(maxConnections) else { throw ValidationError("--web.max-connections must be between 1 and 65536; got \(maxConnections)") }
+        guard (1...65_536).contains(maxConnectionsPerClient) else { throw ValidationError("--web.max-connections-per-client must be between 1 and 65536; got \(maxConnectionsPerClient)") }
+        guard let q = parseDuration(requestTimeout), q >= 0.01, q <= 3600 else { throw ValidationError("--web.request-timeout must be a duration between 10ms and 1h like 10s; got '\(requestTimeout)'") }
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", telemetryPath != "/json" else {
             throw ValidationError("--web.telemetry-path must start with '/' and not be '/' or '/json'; got '\(telemetryPath)'")
         }
@@ -105,6 +127,9 @@ struct HVExporterCommand: ParsableCommand {
         var config = ExporterConfiguration()
         config.listenAddress = listenAddress
         config.telemetryPath = telemetryPath
+        config.maxConnections = maxConnections
+        config.maxConnectionsPerClient = maxConnectionsPerClient
+        config.requestTimeout = parseDuration(requestTimeout)!
         config.version = Self.version
         config.settings.libvirtURI = libvirtURI
         config.settings.libvirtTimeout = .seconds(parseDuration(libvirtTimeout)!)
@@ -137,8 +162,20 @@ struct HVExporterCommand: ParsableCommand {
             "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
             "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
         ])
-        let sig = Exporter.waitForTermination()
-        logger.info("shutting down", metadata: ["signal": "\(sig)"])
-        exporter.server.stop()
+        while true {
+            switch Exporter.waitForSignal() {
+            case .reload:
+                if let webConfigFile {
+                    exporter.reloadWebConfig(path: webConfigFile, logger: logger)
+                } else {
+                    logger.info("SIGHUP: no --web.config.file to reload")
+                }
+            case .terminate(let sig):
+                logger.info("shutting down", metadata: ["signal": "\(sig)"])
+                exporter.shutdown(gracePeriodSeconds: 1, logger: logger)
+                logger.info("stopped")
+                Exporter.exitNow(0)
+            }
+        }
     }
 }

@@ -25,10 +25,25 @@ struct RawHTTPError: Error, CustomStringConvertible {
 enum RawHTTPClient {
     /// socket + connect with send/receive timeouts, so a broken server fails the test instead
     /// of hanging it.
-    static func connect(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 15) throws -> Int32 {
+    /// `source` binds the client end first (IPv4 only), e.g. 127.0.0.2: loopback too, but
+    /// another client address for the server's per-client limit.
+    static func connect(port: Int, host: String = "127.0.0.1", source: String? = nil, timeoutSeconds: Int = 15) throws -> Int32 {
         let v6 = host.contains(":")
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPError(description: "socket: errno \(errno)") }
+        if let source, !v6 {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                close(fd)
+                throw RawHTTPError(description: "bind to \(source): errno \(code)")
+            }
+        }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -90,8 +105,8 @@ enum RawHTTPClient {
     }
 
     /// Sends `raw` on a fresh connection and parses what comes back before EOF.
-    static func exchange(port: Int, raw: [UInt8], host: String = "127.0.0.1") throws -> RawHTTPResponse {
-        let fd = try connect(port: port, host: host)
+    static func exchange(port: Int, raw: [UInt8], host: String = "127.0.0.1", source: String? = nil) throws -> RawHTTPResponse {
+        let fd = try connect(port: port, host: host, source: source)
         defer { close(fd) }
         send(fd, raw)
         let (bytes, error) = readToEnd(fd)
@@ -104,9 +119,9 @@ enum RawHTTPClient {
     /// One request with `Connection: close`.
     static func request(
         port: Int, method: String = "GET", target: String = "/", headers: [(String, String)] = [],
-        host: String = "127.0.0.1"
+        host: String = "127.0.0.1", source: String? = nil
     ) throws -> RawHTTPResponse {
-        try exchange(port: port, raw: requestBytes(method: method, target: target, headers: headers), host: host)
+        try exchange(port: port, raw: requestBytes(method: method, target: target, headers: headers), host: host, source: source)
     }
 
     static func requestBytes(method: String = "GET", target: String = "/", headers: [(String, String)] = []) -> [UInt8] {
