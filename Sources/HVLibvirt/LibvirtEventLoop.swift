@@ -22,11 +22,13 @@ public final class LibvirtEventLoop: Sendable {
             pthread_attr_init(&attr)
             pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
             pthread_attr_setstacksize(&attr, 256 * 1024)
-            _ = pthread_create(&thread, &attr, { _ in
-                while true {
-                    if virEventRunDefaultImpl() < 0 { virResetLastError(); usleep(100_000) }
-                }
-            }, nil)
+            _ = pthread_create(
+                &thread, &attr,
+                { _ in
+                    while true {
+                        if virEventRunDefaultImpl() < 0 { virResetLastError(); usleep(100_000) }
+                    }
+                }, nil)
             pthread_attr_destroy(&attr)
         }
     }

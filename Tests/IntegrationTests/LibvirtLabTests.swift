@@ -23,8 +23,10 @@ struct LibvirtLabTests {
                 ("libvirt_domain_info_cpu_time_seconds_total", d, "cpu.time", 1e9),
                 ("libvirt_domain_block_stats_write_bytes_total", disk, "block.0.wr.bytes", 1),
                 ("libvirt_domain_block_stats_read_bytes_total", disk, "block.0.rd.bytes", 1),
-                ("libvirt_domain_interface_stats_transmit_packets_total", ["domain": Lab.guest(key), "target_device": nic[key] ?? ""],
-                 "net.0.tx.pkts", 1),
+                (
+                    "libvirt_domain_interface_stats_transmit_packets_total", ["domain": Lab.guest(key), "target_device": nic[key] ?? ""],
+                    "net.0.tx.pkts", 1
+                ),
                 ("libvirt_domain_vcpu_time_seconds_total", ["domain": Lab.guest(key), "vcpu": "0"], "vcpu.0.time", 1e9),
             ]
         }
@@ -33,7 +35,8 @@ struct LibvirtLabTests {
         let rose = Poll.until(timeout: .seconds(90), every: .seconds(2)) {
             guard let m = try? exporter.metrics() else { return false }
             return Self.running.allSatisfy { key in
-                rising(key).allSatisfy { family, labels, _, _ in (m.value(family, labels) ?? 0) > (first.value(family, labels) ?? .infinity) }
+                rising(key).allSatisfy { family, labels, _, _ in (m.value(family, labels) ?? 0) > (first.value(family, labels) ?? .infinity)
+                }
             }
         }
         #expect(rose, "not every counter rose within 90 s")
@@ -84,10 +87,20 @@ struct LibvirtLabTests {
         #expect(m.value("hv_guest_info", ["guest": weird, "kind": "vm", "driver": "qemu"]) == 1)
         #expect(m.value("libvirt_domain_timed_out", ["domain": weird]) == 0)
         // Device metadata from the XML.
-        #expect(m.value("libvirt_domain_interface_stats_info", ["domain": Lab.guest("RUN1"), "interface_type": "bridge",
-                                                                 "source": Lab.state["LAB_BRIDGE"] ?? "", "model": "virtio"]) == 1)
-        #expect(m.value("libvirt_domain_block_stats_info", ["domain": Lab.guest("RUN1"), "target_device": "vda", "bus": "virtio",
-                                                             "driver_type": "qcow2"]) == 1)
+        #expect(
+            m.value(
+                "libvirt_domain_interface_stats_info",
+                [
+                    "domain": Lab.guest("RUN1"), "interface_type": "bridge",
+                    "source": Lab.state["LAB_BRIDGE"] ?? "", "model": "virtio",
+                ]) == 1)
+        #expect(
+            m.value(
+                "libvirt_domain_block_stats_info",
+                [
+                    "domain": Lab.guest("RUN1"), "target_device": "vda", "bus": "virtio",
+                    "driver_type": "qcow2",
+                ]) == 1)
         // Every domain libvirt knows is there, and nothing else.
         let (_, names) = try Lab.run(["virsh", "-c", Lab.uri, "list", "--all", "--name"])
         let expected = Set(names.split(separator: "\n").map(String.init).filter { !$0.isEmpty })
@@ -213,8 +226,11 @@ struct LibvirtLabTests {
             #expect(m.value("libvirt_up") == 1, "round \(round); exporter log: \(exporter.log.suffix(3000))")
             #expect(m.value("libvirt_domain_timed_out", ["domain": victim]) == 1, "round \(round)")
             let run1 = ["domain": Lab.guest("RUN1"), "target_device": "vda"]
-            #expect(m.value("libvirt_domain_block_stats_write_bytes_total", run1) != nil, "round \(round): other guests must still be served")
-            #expect(m.value("libvirt_domain_timed_out", ["domain": Lab.guest("RUN2")]) == 0, "round \(round); exporter log: \(exporter.log.suffix(3000))")
+            #expect(
+                m.value("libvirt_domain_block_stats_write_bytes_total", run1) != nil, "round \(round): other guests must still be served")
+            #expect(
+                m.value("libvirt_domain_timed_out", ["domain": Lab.guest("RUN2")]) == 0,
+                "round \(round); exporter log: \(exporter.log.suffix(3000))")
         }
         kill(qemu, SIGCONT)
         resumed = true
