@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "HVExpose", dependencies: ["HVModel"]),
 
         // MARK: C wrappers
-        .target(name: "HVLibvirt", dependencies: ["CLibvirt"]),
+        .target(name: "HVLibvirt", dependencies: ["CLibvirt", "HVRuntime"]),
         .target(name: "HVUdev", dependencies: ["CUdev"]),
         .target(name: "HVHTTP", dependencies: ["CMicroHTTPD", "CHVShims"]),
 
