@@ -240,8 +240,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 records.merge(perDomain) { _, new in new }
                 refreshed.formUnion(perDomain.keys)
                 timedOut.formUnion(late)
-                // A domain of an abandoned bulk call that now answers without its job-bound
-                // figures finds its job held by that very call: it is the one that hangs it.
+                // A domain of an abandoned bulk call that answers without its job-bound figures
+                // finds its job held, by that very call (it is the one that hangs it) or for a
+                // moment by another client: asked again a few times, only the first stays busy.
+                let busyNow = failed.filter { abandoned[$0.uuid] != nil && records[$0.uuid].map(Self.lacksJobFigures) == true }
+                retryBusy(&records, domains: busyNow, refreshed: &refreshed, deadline: deadline)
                 for (uuid, mark) in abandoned where records[uuid].map(Self.lacksJobFigures) ?? true {
                     session.markStuck(uuid, unlessAnswered: mark)
                     if session.stuckDomains.contains(uuid) {
@@ -376,6 +379,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         LibvirtConnection, Int, [LibvirtDomain]
     ) {
         let (conn, generation) = try session.control.connection(until: until)
+        session.forgetStuckAfterLoss()
         state.withLock { s in
             if s.generation != generation {
                 // Caches tied to a connection go; the last complete figures of each domain

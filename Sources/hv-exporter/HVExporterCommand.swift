@@ -90,7 +90,7 @@ struct HVExporterCommand: ParsableCommand {
     @Option(
         name: .customLong("libvirt.timeout"),
         help: ArgumentHelp(
-            "Deadline for all libvirt calls of one scrape ('5s', '1500ms'). Keep it below Prometheus' scrape_timeout.",
+            "The libvirt budget of one scrape ('5s', '1500ms'): domain, pool and job calls all wait until the same instant, so a scrape never waits on libvirt longer than this. A domain busy for this long in a row is reported timed out. Keep it below Prometheus' scrape_timeout.",
             valueName: "duration"))
     var libvirtTimeout = "5s"
 

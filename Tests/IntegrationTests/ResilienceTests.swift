@@ -14,8 +14,15 @@ struct ResilienceTests {
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
     }
 
-    @Test func twoHundredConcurrentScrapesAllSucceed() throws {
-        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.state.isPresent ? Lab.uri : "test:///default")"])
+    /// 200 scrapes at once: each is served (they share one collection in flight) or told to
+    /// retry with 503; none is reset. The server handles 64 requests at once (memory bound),
+    /// so 64 at least are served.
+    @Test func twoHundredConcurrentScrapesAreServedOrToldToRetry() throws {
+        // All 200 come from one address: the per-client limit (32 by default, see the HTTP
+        // tests for its 503s) is raised so they all reach the handlers.
+        let exporter = try ExporterProcess([
+            "--libvirt.uri=\(Lab.state.isPresent ? Lab.uri : "test:///default")", "--web.max-connections-per-client=256",
+        ])
         defer { exporter.stop() }
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
         // curl --parallel: 200 transfers at once, each writing its status code.
@@ -28,13 +35,17 @@ struct ResilienceTests {
         let codes = out.split(separator: "\n").map(String.init)
         #expect(rc == 0, "curl: \(out.prefix(400))")
         #expect(codes.count == 200)
-        #expect(codes.allSatisfy { $0 == "200" }, "codes: \(Dictionary(grouping: codes, by: { $0 }).mapValues(\.count))")
+        let counts = Dictionary(grouping: codes, by: { $0 }).mapValues(\.count)
+        #expect(codes.allSatisfy { $0 == "200" || $0 == "503" }, "codes: \(counts)")
+        #expect((counts["200"] ?? 0) >= 64, "codes: \(counts)")
         #expect(seconds < 30)
         #expect(try exporter.metrics().value("libvirt_up") == 1)
     }
 
     @Test func slowClientsAndOversizedRequestsDoNotStopService() throws {
-        let exporter = try ExporterProcess(["--libvirt.uri=test:///default"])
+        // The slow clients share the scraper's address here; the per-client limit is raised so
+        // this tests the server beside them (the limit itself has tests of its own).
+        let exporter = try ExporterProcess(["--libvirt.uri=test:///default", "--web.max-connections-per-client=64"])
         defer { exporter.stop() }
         // 40 clients that send half a request line and then nothing.
         var sockets: [Int32] = []
