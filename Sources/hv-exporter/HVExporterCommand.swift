@@ -1,12 +1,15 @@
 import ArgumentParser
 import HVCollect
+import HVBuildInfo
 import HVDaemon
+import HVLibvirt
 import HVScrape
 import Logging
 
 @main
 struct HVExporterCommand: ParsableCommand {
-    static let version = "0.1.0"
+    /// Release version, e.g. "0.1.0" (in hv_exporter_build_info and the start log line).
+    static let version = BuildInfo.version
 
     /// Collectors chosen with --collector.<name> / --no-collector.<name> (taken out of the
     /// arguments before the parser sees them, since the set of names comes from the catalog).
@@ -51,7 +54,7 @@ struct HVExporterCommand: ParsableCommand {
         Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
         \(CollectorCatalog.helpText)
         """,
-        version: version
+        version: BuildInfo.versionLine(program: "hv-exporter", libvirt: LibvirtConnection.headerVersion)
     )
 
     @Option(name: .customLong("web.listen-address"), help: ArgumentHelp("Address to listen on: ':9974' (all), '127.0.0.1:9974', '[::1]:9974'.", valueName: "addr"))
@@ -160,7 +163,7 @@ struct HVExporterCommand: ParsableCommand {
         }
         logger.info("hv-exporter listening", metadata: [
             "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
-            "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
+            "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)", "revision": "\(BuildInfo.revision)",
         ])
         while true {
             switch Exporter.waitForSignal() {
