@@ -2,7 +2,11 @@
 # The whole test suite, on a fresh Debian 12 machine as on a developer's:
 # installs the packages, starts the real lab (libvirtd, TCG guests, an LXC container, see
 # scripts/lab/up.sh), builds, and runs every test. Lab tests stop libvirtd and QEMU processes
-# for a few seconds, so tests run one at a time (--no-parallel).
+# for a few seconds, so tests run one at a time (--no-parallel). Then, unless arguments select
+# tests (or HV_SKIP_PACKAGE_TEST=1): the Debian package is built (scripts/package.sh) and proven
+# on a clean minimal Debian 12 root (scripts/package-test.sh bookworm: install, scrape, hvtop,
+# purge; the root is cached in /var/cache/hvexporter-test). Debian 13: scripts/package-test.sh
+# trixie (not run here, see README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-build-deps.sh
@@ -12,3 +16,9 @@ bash scripts/lab/up.sh
 # bash scripts/format.sh --lint
 swift build --build-tests
 swift test --skip-build --no-parallel "$@"
+
+if [[ $# -eq 0 && "${HV_SKIP_PACKAGE_TEST:-}" != 1 ]]; then
+  echo "== Debian package: scripts/package.sh, then scripts/package-test.sh bookworm" >&2
+  deb=$(bash scripts/package.sh | tail -1) || { echo "Debian package: FAIL: scripts/package.sh failed (its output is above)" >&2; exit 1; }
+  bash scripts/package-test.sh bookworm "$deb" || { echo "Debian package: FAIL on bookworm (scripts/package-test.sh bookworm $deb)" >&2; exit 1; }
+fi
