@@ -99,6 +99,8 @@ if ! install_pkg > "$work/install.log" 2>&1; then
     retry 3 install_pkg > "$work/install.log" 2>&1 || { tail -30 "$work/install.log" >&2; fail "apt-get install ./$debname failed"; }
 fi
 grep -E '^(Setting up|Unpacking) ' "$work/install.log" | sed 's/^/    /' | grep hvexporter >&2 || true
+# Which library packages satisfied the Depends alternatives (trixie: the t64 renames).
+echo "    $(in_root dpkg-query -W -f '${Package} ${Version}, ' 'libgnutls30*' 'libmicrohttpd12*' libvirt0 2>/dev/null)" >&2
 echo "    $(grep -c '^Setting up ' "$work/install.log") packages set up" >&2
 # Keep the downloads and lists in the cache: the next run needs no network for them.
 cp -n "$root"/var/cache/apt/archives/*.deb "$cache/var/cache/apt/archives/" 2>/dev/null || true

@@ -10,7 +10,7 @@
 #   HV_DEB_OUTDIR=/tmp scripts/package.sh
 #
 # Prints the path of the .deb on its last line. Needs: a Swift 6 toolchain, the build
-# dependencies (scripts/install-build-deps.sh), dpkg-dev (dpkg-shlibdeps), help2man; lintian
+# dependencies (scripts/install-build-deps.sh), dpkg-dev (dpkg-shlibdeps); lintian
 # is run when installed (errors fail the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,6 @@ say() { echo "package.sh: $*" >&2; }
 bash scripts/install-build-deps.sh
 need=()
 command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
-command -v help2man >/dev/null || need+=(help2man)
 if ((${#need[@]})); then
     say "installing ${need[*]}"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -88,36 +87,52 @@ sed 's|/usr/local/bin/hvtop|/usr/bin/hvtop|g' packaging/zabbix/userparameter_hve
     > "$d/usr/share/$pkg/zabbix/userparameter_hvexporter.conf"
 chmod 0644 "$d/usr/share/$pkg/zabbix/userparameter_hvexporter.conf"
 
-# MARK: man pages, from --help (help2man), so they say what --help says
+# MARK: man pages, from --help, verbatim: the page says exactly what --help says
+# (help2man reflows ArgumentParser's aligned columns and examples into nonsense). Each
+# "HEADING:" line of the help starts a section (OVERVIEW -> DESCRIPTION, USAGE -> SYNOPSIS).
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-man_for() { # name, description, include file
-    help2man --no-info --no-discard-stderr --version-string="$version" --name="$2" \
-        ${3:+--include="$3"} "$d/usr/bin/$1" > "$stage/$1.1"
-    gzip -9n < "$stage/$1.1" > "$d/usr/share/man/man1/$1.1.gz"
+mandate=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d)
+help_to_man() { # prefix for the section names ("" or "TOP "): help text on stdin
+    awk -v prefix="$1" '
+        function esc(t) { gsub(/\\/, "\\e", t); gsub(/-/, "\\-", t); if (t ~ /^[.\047]/) t = "\\&" t; return t }
+        /^[A-Z][A-Z ]*:( |$)/ {
+            if (open) print ".fi"
+            h = substr($0, 1, index($0, ":") - 1); rest = substr($0, index($0, ":") + 2)
+            if (h == "OVERVIEW") h = "DESCRIPTION"; else if (h == "USAGE") h = "SYNOPSIS"
+            print ".SH \"" prefix h "\""; print ".nf"; open = 1
+            if (rest != "") print esc(rest)
+            next
+        }
+        { if (!open) { print ".nf"; open = 1 } print esc($0) }
+        END { if (open) print ".fi" }'
+}
+man_page() { # name, one-line description; the page body on stdin
+    { printf '.TH %s 1 "%s" "hvexporter %s" "User Commands"\n' "$(echo "$1" | tr a-z A-Z)" "$mandate" "$version"
+      printf '.SH NAME\n%s \\- %s\n' "$1" "$2"
+      cat; } | gzip -9n > "$d/usr/share/man/man1/$1.1.gz"
     chmod 0644 "$d/usr/share/man/man1/$1.1.gz"
 }
 {
-    echo '[FILES]'
-    echo '.TP'; echo '.I /etc/default/hv-exporter'
-    echo 'Flags for the systemd unit: HV_EXPORTER_ARGS="...".'
-    echo '.TP'; echo '.I /usr/share/hvexporter/'
-    echo 'Prometheus alert rules, Grafana dashboards, the Zabbix template and agent configuration.'
-    echo '[SEE ALSO]'
-    echo '.BR hvtop (1)'
-} > "$stage/hv-exporter.h2m"
+    "$d/usr/bin/hv-exporter" --help | help_to_man ""
+    printf '.SH FILES\n.TP\n.I /etc/default/hv-exporter\nFlags for the systemd unit hv\\-exporter.service: HV_EXPORTER_ARGS="...".\n'
+    printf '.TP\n.I /usr/share/hvexporter/\nPrometheus alert rules, Grafana dashboards, the Zabbix template and agent configuration.\n'
+    printf '.SH "SEE ALSO"\n.BR hvtop (1)\n'
+} | man_page hv-exporter "Prometheus exporter for KVM/QEMU and LXC hypervisor hosts"
 {
-    # hvtop's subcommands have their own --help: one section each, verbatim.
+    "$d/usr/bin/hvtop" --help | help_to_man ""
+    # The subcommands' own --help (top is the default one, with the view's options).
     for sub in top pid guest zabbix check; do
-        echo "[>COMMAND: $sub]"
-        echo '.nf'
-        "$d/usr/bin/hvtop" "$sub" --help 2>&1 | sed -e 's/\\/\\e/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\\&'/"
-        echo '.fi'
+        "$d/usr/bin/hvtop" "$sub" --help | help_to_man "$(echo "$sub" | tr a-z A-Z) "
     done
-    echo '[SEE ALSO]'
-    echo '.BR hv-exporter (1)'
-} > "$stage/hvtop.h2m"
-man_for hv-exporter "Prometheus exporter for KVM/QEMU and LXC hypervisor hosts" "$stage/hv-exporter.h2m"
-man_for hvtop "top for KVM/QEMU and LXC hosts, and checks for Zabbix and Nagios" "$stage/hvtop.h2m"
+    printf '.SH "SEE ALSO"\n.BR hv\\-exporter (1)\n'
+} | man_page hvtop "top for KVM/QEMU and LXC hosts, and checks for Zabbix and Nagios"
+# Check: every line of each --help is a line of its page (headings aside).
+for cmd in "hv-exporter" "hvtop" "hvtop top" "hvtop pid" "hvtop guest" "hvtop zabbix" "hvtop check"; do
+    page=$(zcat "$d/usr/share/man/man1/${cmd%% *}.1.gz" | sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/^\\&//')
+    missing=$($d/usr/bin/$cmd --help | sed 's/^[A-Z][A-Z ]*: //' | grep -v '^[A-Z][A-Z ]*:$' | grep -v '^$' \
+        | grep -vxF -f <(echo "$page") || true)
+    [[ -z "$missing" ]] || { say "error: lines of '$cmd --help' missing from its man page:"; echo "$missing" >&2; exit 1; }
+done
 
 # MARK: docs
 install -m 0644 packaging/debian/copyright "$d/usr/share/doc/$pkg/copyright"
