@@ -100,7 +100,8 @@ if ! install_pkg > "$work/install.log" 2>&1; then
 fi
 grep -E '^(Setting up|Unpacking) ' "$work/install.log" | sed 's/^/    /' | grep hvexporter >&2 || true
 # Which library packages satisfied the Depends alternatives (trixie: the t64 renames).
-echo "    $(in_root dpkg-query -W -f '${Package} ${Version}, ' 'libgnutls30*' 'libmicrohttpd12*' libvirt0 2>/dev/null)" >&2
+echo "    $(in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' 'libgnutls30*' 'libmicrohttpd12*' libvirt0 2>/dev/null \
+    | awk '$1 == "ii" { printf "%s%s %s", sep, $2, $3; sep = ", " }')" >&2
 echo "    $(grep -c '^Setting up ' "$work/install.log") packages set up" >&2
 # Keep the downloads and lists in the cache: the next run needs no network for them.
 cp -n "$root"/var/cache/apt/archives/*.deb "$cache/var/cache/apt/archives/" 2>/dev/null || true

@@ -10,8 +10,8 @@
 #   HV_DEB_OUTDIR=/tmp scripts/package.sh
 #
 # Prints the path of the .deb on its last line. Needs: a Swift 6 toolchain, the build
-# dependencies (scripts/install-build-deps.sh), dpkg-dev (dpkg-shlibdeps); lintian
-# is run when installed (errors fail the build).
+# dependencies (scripts/install-build-deps.sh), dpkg-dev (dpkg-shlibdeps) and lintian (installed
+# when missing; lintian errors fail the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,6 +20,7 @@ say() { echo "package.sh: $*" >&2; }
 bash scripts/install-build-deps.sh
 need=()
 command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
+command -v lintian >/dev/null || need+=(lintian)
 if ((${#need[@]})); then
     say "installing ${need[*]}"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
