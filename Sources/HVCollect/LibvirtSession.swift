@@ -88,9 +88,12 @@ public final class LibvirtSession: Sendable {
     public var generation: Int { control.generation }
 
     /// Hypervisor type and version, asked once per control connection.
-    public func hypervisor(_ conn: LibvirtConnection, generation: Int, until deadline: ContinuousClock.Instant) -> (type: String, version: String)? {
+    public func hypervisor(_ conn: LibvirtConnection, generation: Int, until deadline: ContinuousClock.Instant) -> (
+        type: String, version: String
+    )? {
         if let hv = state.withLock({ $0.hypervisorGeneration == generation ? $0.hypervisor : nil }) { return hv }
-        guard let hv = try? LibvirtLane.run("virConnectGetVersion", until: deadline, { () throws(LibvirtError) in try conn.hypervisor() }) else { return nil }
+        guard let hv = try? LibvirtLane.run("virConnectGetVersion", until: deadline, { () throws(LibvirtError) in try conn.hypervisor() })
+        else { return nil }
         state.withLock { s in
             s.hypervisor = hv
             s.hypervisorGeneration = generation
