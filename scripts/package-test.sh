@@ -125,20 +125,31 @@ grep -qx '/etc/default/hv-exporter' "$root/var/lib/dpkg/info/hvexporter.conffile
 in_root ldd /usr/bin/hv-exporter /usr/bin/hvtop > "$work/ldd" || true
 grep -q 'not found' "$work/ldd" && { cat "$work/ldd" >&2; fail "a library is missing"; }
 grep -q 'libswift' "$work/ldd" && fail "the binaries link the Swift runtime dynamically"
-for p in /proc/[0-9]*; do
-    [[ "$(readlink "$p/root" 2>/dev/null)" == "$root" ]] && fail "a process runs in the root after installation: $(tr '\0' ' ' < "$p/cmdline")"
-done
+nothing_runs() { # $1: after what
+    local p
+    for p in /proc/[0-9]*; do
+        [[ "$(readlink "$p/root" 2>/dev/null)" == "$root" ]] && fail "a process runs in the root after $1: $(tr '\0' ' ' < "$p/cmdline")"
+    done
+    return 0
+}
+nothing_runs "the installation"
 log "    $(in_root hv-exporter --version)"
 log "    $(in_root hvtop --version)"
 in_root hv-exporter --version | grep -Eq '^hv-exporter, version [0-9.]+ \(revision: [0-9a-f]+(-dirty)?, built: [0-9-]+, libvirt: [0-9.]+\)$' \
     || fail "hv-exporter --version: unexpected '$(in_root hv-exporter --version)'"
 in_root man -w hv-exporter > /dev/null 2>&1 || true # man-db is not in minbase; the files are checked above
+# An upgrade (here a reinstall: dpkg runs the same upgrade path) keeps the admin's flags.
+echo 'HV_EXPORTER_ARGS="--log.level=debug" # set by package-test' >> "$root/etc/default/hv-exporter"
+in_root apt-get install -y -q -o Dpkg::Use-Pty=0 --reinstall "/tmp/$debname" > "$work/reinstall.log" 2>&1 \
+    || { tail -20 "$work/reinstall.log" >&2; fail "apt-get install --reinstall failed"; }
+grep -q 'set by package-test' "$root/etc/default/hv-exporter" || fail "the reinstall replaced the edited /etc/default/hv-exporter"
+nothing_runs "the reinstall"
 # The admin enables the unit (the symlink `systemctl enable` makes; no systemd runs here):
 # purge must remove it (postinst recorded it with deb-systemd-helper update-state).
 [[ -e "$root/etc/systemd/system/multi-user.target.wants/hv-exporter.service" ]] && fail "the package enabled the unit by itself"
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 ln -s /lib/systemd/system/hv-exporter.service "$root/etc/systemd/system/multi-user.target.wants/hv-exporter.service"
-step "files, conffile, libraries, nothing started, --version"
+step "files, conffile kept on reinstall, nothing started, libs"
 
 # MARK: run hv-exporter inside, scrape from outside (the chroot shares the network)
 port=""
