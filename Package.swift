@@ -33,6 +33,8 @@ let package = Package(
 
         // MARK: Pure layers
         .target(name: "HVModel"),
+        // Version, git commit and build date for --version (scripts/package.sh and run.sh stamp it).
+        .target(name: "HVBuildInfo"),
         // Threads, deadlines and locks: the one runtime for blocking calls (libvirt).
         .target(name: "HVRuntime"),
         .target(name: "HVSystem"),
@@ -69,21 +71,21 @@ let package = Package(
         .executableTarget(
             name: "hv-exporter",
             dependencies: [
-                "HVDaemon", "HVScrape",
+                "HVDaemon", "HVScrape", "HVBuildInfo", "HVLibvirt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
             name: "hvtop",
             dependencies: [
-                "HVTop", "HVScrape",
+                "HVTop", "HVScrape", "HVBuildInfo", "HVLibvirt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // hvtop's logic: data source (/json or direct collection), rates, TUI, Zabbix and Nagios checks.
         .target(
             name: "HVTop",
             dependencies: [
-                "HVModel", "HVExpose", "HVScrape", "CHVTLS",
+                "HVModel", "HVExpose", "HVScrape", "CHVTLS", "HVBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 

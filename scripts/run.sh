@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-build-deps.sh
 echo "building hv-exporter (release)..." >&2
-swift build -c release --product hv-exporter >&2
-swift build -c release --product hvtop >&2 || echo "warning: hvtop did not build; hv-exporter is fine" >&2
+# The git commit and build date for --version (Sources/HVBuildInfo).
+bash scripts/build-stamp.sh
+swift build -c release -Xswiftc -DHV_BUILD_STAMP --product hv-exporter >&2
+swift build -c release -Xswiftc -DHV_BUILD_STAMP --product hvtop >&2 || echo "warning: hvtop did not build; hv-exporter is fine" >&2
 exec .build/release/hv-exporter "$@"

@@ -2,7 +2,11 @@
 # The whole test suite, on a fresh Debian 12 machine as on a developer's:
 # installs the packages, starts the real lab (libvirtd, TCG guests, an LXC container, see
 # scripts/lab/up.sh), builds, and runs every test. Lab tests stop libvirtd and QEMU processes
-# for a few seconds, so tests run one at a time (--no-parallel).
+# for a few seconds, so tests run one at a time (--no-parallel). Then, unless arguments select
+# tests (or HV_SKIP_PACKAGE_TEST=1): the Debian package is built (scripts/package.sh) and proven
+# on clean minimal Debian 12 and 13 roots (scripts/package-test.sh bookworm|trixie: install,
+# scrape, hvtop, purge; the roots are cached in /var/cache/hvexporter-test). About 10 minutes
+# on a fresh machine (release build, two debootstraps), under a minute once cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-build-deps.sh
@@ -13,3 +17,13 @@ bash scripts/lab/up.sh
 bash scripts/format.sh --lint
 swift build --build-tests
 swift test --skip-build --no-parallel "$@"
+
+if [[ $# -eq 0 && "${HV_SKIP_PACKAGE_TEST:-}" != 1 ]]; then
+  echo "== Debian package: scripts/package.sh, then scripts/package-test.sh bookworm and trixie" >&2
+  deb=$(bash scripts/package.sh | tail -1) || { echo "Debian package: FAIL: scripts/package.sh failed (its output is above)" >&2; exit 1; }
+  for release in bookworm trixie; do
+    bash scripts/package-test.sh "$release" "$deb" \
+      || { echo "Debian package: FAIL on $release (rerun: scripts/package-test.sh $release $deb)" >&2; exit 1; }
+  done
+  echo "Debian package: $deb installs, serves, runs hvtop and purges cleanly on Debian 12 and 13" >&2
+fi

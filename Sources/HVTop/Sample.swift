@@ -1,3 +1,4 @@
+import HVBuildInfo
 import HVExpose
 import HVModel
 
@@ -51,7 +52,7 @@ public enum SourceKind: Sendable, Equatable, CustomStringConvertible {
 
 /// hvtop's version, printed by --version and put in snapshots it encodes itself.
 public enum HVTopVersion {
-    public static let text = "0.1.0"
+    public static let text = BuildInfo.version
 }
 
 public func monotonicNow() -> Double { monotonicSeconds() }

@@ -1,12 +1,15 @@
 import ArgumentParser
+import HVBuildInfo
 import HVCollect
 import HVDaemon
+import HVLibvirt
 import HVScrape
 import Logging
 
 @main
 struct HVExporterCommand: ParsableCommand {
-    static let version = "0.1.0"
+    /// Release version, e.g. "0.1.0" (in hv_exporter_build_info and the start log line).
+    static let version = BuildInfo.version
 
     /// Collectors chosen with --collector.<name> / --no-collector.<name> (taken out of the
     /// arguments before the parser sees them, since the set of names comes from the catalog).
@@ -51,7 +54,7 @@ struct HVExporterCommand: ParsableCommand {
             Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
             \(CollectorCatalog.helpText)
             """,
-        version: version
+        version: BuildInfo.versionLine(program: "hv-exporter", libvirt: LibvirtConnection.headerVersion)
     )
 
     @Option(
@@ -202,6 +205,7 @@ struct HVExporterCommand: ParsableCommand {
                 "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
                 "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)",
                 "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
+                "revision": "\(BuildInfo.revision)",
             ])
         while true {
             switch Exporter.waitForSignal() {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import HVBuildInfo
+import HVLibvirt
 import HVScrape
 import HVTop
 
@@ -30,7 +32,7 @@ struct HVTopCommand: ParsableCommand {
               hvtop check raid               Nagios plugin output and exit code
               hvtop --url https://hv1:9974 --tls.ca-file ca.crt --user prom   (HVTOP_PASSWORD set)
             """,
-        version: HVTopVersion.text,
+        version: BuildInfo.versionLine(program: "hvtop", libvirt: LibvirtConnection.headerVersion),
         subcommands: [Top.self, Pid.self, GuestCommand.self, Zabbix.self, Check.self],
         defaultSubcommand: Top.self
     )
