@@ -30,6 +30,9 @@ def hb(t): return {'type': 'DISCARD_UNCHANGED_HEARTBEAT', 'parameters': [t]}
 DISCARD = {'error_handler': 'DISCARD_VALUE'}
 ZERO = {'error_handler': 'CUSTOM_VALUE', 'error_handler_params': '0'}
 MASTER = {'key': 'hv.snapshot'}
+# A guest that left the host (undefined, migrated away) stays in Zabbix until discovery's
+# lifetime ends: its state item says why it has no value; its other items discard silently.
+GONE = {'error_handler': 'CUSTOM_ERROR', 'error_handler_params': 'the guest is no longer on this host (not in the snapshot of hv-exporter)'}
 
 def dep(name, key, steps, units=None, value_type=None, desc=None, valuemap=None, tags=(), triggers=None, seed=None, history='7d', trends=None):
     it = {'uuid': uid('item', seed or key), 'name': name, 'type': 'DEPENDENT', 'key': key, 'delay': '0', 'history': history}
@@ -71,11 +74,15 @@ def guest_js(body):
             "var g = s.guests.filter(function (x) { return x.key === '{#KEY}'; })[0];\n"
             "if (!g) { throw 'guest {#KEY} is not in the snapshot'; }\n" + body)
 
+# hvtop exits 1 with "hvtop: <cause>" (the agent still returns the text): the item becomes
+# unsupported with that cause as its error instead of a JSON parse error.
+HVTOP_ERROR = {'type': 'CHECK_REGEX_ERROR', 'parameters': ['^hvtop: (.*)', 'hvtop: \\1']}
+
 items = [
     {'uuid': uid('item', 'hv.snapshot'), 'name': 'HV: Get snapshot', 'key': 'hv.snapshot', 'delay': '{$HV.SNAPSHOT.INTERVAL}',
      'history': '0', 'trends': '0', 'value_type': 'TEXT',
      'description': 'The whole /json of the local hv-exporter (hvtop zabbix get hv.snapshot). Master item: every other item of this template is computed from it by preprocessing, so the agent runs hvtop once per interval.',
-     'preprocessing': [{'type': 'CHECK_REGEX_ERROR', 'parameters': ['^hvtop: (.*)', 'hvtop: \\1']}],
+     'preprocessing': [HVTOP_ERROR],
      'tags': [{'tag': 'component', 'value': 'raw'}]},
     dep('HV: Snapshot time', 'hv.snapshot.time', [jp('$.timestamp_seconds')], units='unixtime', value_type='FLOAT',
         tags=[('component', 'exporter')], desc='When hv-exporter collected the snapshot the agent read last. Its nodata trigger is the one problem raised when the agent cannot read hv-exporter (the master item is then unsupported, with hvtop\'s message naming the cause).',
@@ -112,18 +119,18 @@ def gproto(name, key, steps, **kw):
     return dep(name, key, steps, seed='proto/' + key, **kw)
 
 guest_protos = [
-    gproto('Guest {#GUEST}: State', 'hv.guest.state[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].state_code.first()")],
+    gproto('Guest {#GUEST}: State', 'hv.guest.state[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].state_code.first()", GONE)],
            valuemap='HV guest state', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
            desc='virDomainState of the guest. Every value is kept (no discarding of unchanged values): the "paused for" trigger counts them over its window.',
            triggers=[trig(f'last(/{T}/hv.guest.state[{{#KEY}}])=6', 'Guest {#GUEST} crashed', 'HIGH', seed='proto/crashed', depends=[NODATA, LIBVIRT]),
-                     trig(f'count(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}},"ne",3)=0 and count(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}})>0 and ' + held('hv.guest.state[{#KEY}]', '{$HV.GUEST.PAUSED.TIME}'),
+                     trig(f'count(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}},"ne",3)=0 and last(/{T}/hv.guest.state[{{#KEY}}])=3 and ' + held('hv.guest.state[{#KEY}]', '{$HV.GUEST.PAUSED.TIME}'),
                           'Guest {#GUEST} has been paused for {$HV.GUEST.PAUSED.TIME}', 'WARNING', seed='proto/paused', depends=[NODATA, LIBVIRT],
                           desc='A guest paused for long is often one libvirt paused on an I/O error (disk full) or a migration that did not finish.')]),
     gproto('Guest {#GUEST}: Persistent', 'hv.guest.persistent[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].persistent.first()", DISCARD), B2D, hb('1h')],
            valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
            desc='0 for a transient guest: it vanishes at its next stop (e.g. migrated without --persistent).',
            triggers=[trig(f'last(/{T}/hv.guest.persistent[{{#KEY}}])=0', 'Guest {#GUEST} is transient (not defined on this host)', 'INFO', seed='proto/transient', depends=[NODATA, LIBVIRT])]),
-    gproto('Guest {#GUEST}: Not answering libvirt', 'hv.guest.timed_out[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].timed_out.first()"), B2D],
+    gproto('Guest {#GUEST}: Not answering libvirt', 'hv.guest.timed_out[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].timed_out.first()", DISCARD), B2D],
            valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
            triggers=[trig(f'min(/{T}/hv.guest.timed_out[{{#KEY}}],5m)=1 and ' + held('hv.guest.timed_out[{#KEY}]', '5m'), 'Guest {#GUEST}: libvirt does not answer for it', 'WARNING', seed='proto/timedout', depends=[NODATA, LIBVIRT],
                           desc='Its QEMU monitor or job lock is stuck; its figures are missing.')]),
@@ -249,11 +256,13 @@ def rule(name, what, protos, desc, filters=None, overrides=None):
 
 # Containers have no vCPU scheduling statistics, no persistence flag, no balloon and no libvirt
 # memory figure: their items would stay unsupported or empty forever, so they are not created.
-VM_ONLY = ['hv.guest.persistent[', 'hv.guest.vcpus[', 'hv.guest.cpu.steal[', 'hv.guest.memory[', 'hv.guest.memory.rss[', 'hv.guest.memory.usable[']
+VM_ONLY_NAMES = ['Persistent', 'vCPUs', 'CPU steal', 'Memory', 'Memory RSS', 'Memory usable']
+assert all(any(p['name'] == 'Guest {#GUEST}: ' + n for p in guest_protos) for n in VM_ONLY_NAMES)
 guest_overrides = [{'name': 'Containers: no VM-only items', 'step': '1', 'stop': 'STOP',
                     'filter': {'conditions': [{'macro': '{#KIND}', 'value': '^container$', 'formulaid': 'A'}]},
+                    # An override's item condition matches the item prototype's name, not its key.
                     'operations': [{'operationobject': 'ITEM_PROTOTYPE', 'operator': 'REGEXP',
-                                    'value': '^(' + '|'.join(k.replace('.', '\\.').replace('[', '\\[') for k in VM_ONLY) + ')', 'discover': 'NO_DISCOVER'}]}]
+                                    'value': ': (' + '|'.join(VM_ONLY_NAMES) + ')$', 'discover': 'NO_DISCOVER'}]}]
 
 rules = [
     rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (hvtop zabbix discovery guests). Containers get no VM-only items (override).',
