@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         // What Swift cannot call: variadic MHD_start_daemon and friends.
-        .target(name: "CHVShims", dependencies: ["CMicroHTTPD"],
-                linkerSettings: [.linkedLibrary("z"), .linkedLibrary("crypt"), .linkedLibrary("gnutls")]),
+        .target(
+            name: "CHVShims", dependencies: ["CMicroHTTPD"],
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("crypt"), .linkedLibrary("gnutls")]),
         // hvtop's TLS client (a gnutls client session); imported only by HVTop.
         .target(name: "CHVTLS", linkerSettings: [.linkedLibrary("gnutls")]),
 
@@ -38,55 +39,70 @@ let package = Package(
         .target(name: "HVExpose", dependencies: ["HVModel"]),
 
         // MARK: C wrappers
-        .target(name: "HVLibvirt", dependencies: ["CLibvirt"]),
+        .target(name: "HVLibvirt", dependencies: ["CLibvirt", "HVRuntime"]),
         .target(name: "HVUdev", dependencies: ["CUdev"]),
         .target(name: "HVHTTP", dependencies: ["CMicroHTTPD", "CHVShims"]),
 
         // MARK: Collection and the daemon
-        .target(name: "HVCollect", dependencies: [
-            "HVModel", "HVSystem", "HVLibvirt", "HVUdev", "HVRuntime",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "HVCollect",
+            dependencies: [
+                "HVModel", "HVSystem", "HVLibvirt", "HVUdev", "HVRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // One scrape: the collector catalog, the plan from declared inputs, the coordinator.
         // Below HVDaemon, so hvtop collects like the daemon without linking the HTTP server.
-        .target(name: "HVScrape", dependencies: [
-            "HVModel", "HVCollect", "HVRuntime",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "HVDaemon", dependencies: [
-            "HVModel", "HVCollect", "HVScrape", "HVExpose", "HVHTTP",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "HVScrape",
+            dependencies: [
+                "HVModel", "HVCollect", "HVRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "HVDaemon",
+            dependencies: [
+                "HVModel", "HVCollect", "HVScrape", "HVExpose", "HVHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: Thin executables
-        .executableTarget(name: "hv-exporter", dependencies: [
-            "HVDaemon", "HVScrape",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "hvtop", dependencies: [
-            "HVTop", "HVScrape",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "hv-exporter",
+            dependencies: [
+                "HVDaemon", "HVScrape",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "hvtop",
+            dependencies: [
+                "HVTop", "HVScrape",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // hvtop's logic: data source (/json or direct collection), rates, TUI, Zabbix and Nagios checks.
-        .target(name: "HVTop", dependencies: [
-            "HVModel", "HVExpose", "HVScrape", "CHVTLS",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "HVTop",
+            dependencies: [
+                "HVModel", "HVExpose", "HVScrape", "CHVTLS",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
 
         // MARK: Tests (one target per module, plus the real-lab integration suite)
         .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel", "LabSupport"]),
         .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
-        .testTarget(name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "HVUdevTests", dependencies: ["HVUdev"]),
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP", "LabSupport"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVScrape", "HVModel", "HVRuntime"]),
         .testTarget(name: "HVRuntimeTests", dependencies: ["HVRuntime"]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"],
-                    exclude: ["Golden"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"],
+            exclude: ["Golden"]),
         // Shared by the tests: lab state, the promtool runner, bounded polls, commands that may
         // start daemons (posix_spawn, waitpid).
         .target(name: "LabSupport", path: "Tests/LabSupport"),

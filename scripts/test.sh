@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-build-deps.sh
 bash scripts/lab/install-deps.sh
 bash scripts/lab/up.sh
-# Formatting (.swift-format): enabled once the tree has been formatted with scripts/format.sh.
-# bash scripts/format.sh --lint
+# Formatting: the tree must be as scripts/format.sh leaves it (.swift-format).
+# The lint runs before the build so a finding costs seconds, not a build.
+bash scripts/format.sh --lint
 swift build --build-tests
 swift test --skip-build --no-parallel "$@"

@@ -37,10 +37,12 @@ public struct CgroupCollector: Collector {
         self.proc = ProcFS(root: procfs)
         let hz = sysconfClockTicks()
         self.ticksPerSecond = hz
-        self.paths = PathCheck(collector: "cgroup", [
-            .cgroupLayout(self.cgroupfs),
-            .procfs(procfs),
-        ])
+        self.paths = PathCheck(
+            collector: "cgroup",
+            [
+                .cgroupLayout(self.cgroupfs),
+                .procfs(procfs),
+            ])
     }
 
     /// The guests' cgroup paths come from the guest mapper: without it there is nothing to read.
@@ -61,7 +63,10 @@ public struct CgroupCollector: Collector {
             snapshot.guests[i].cgroup = cg
             errors.append(contentsOf: guestErrors)
             if cg.cpuUsageSeconds ?? cg.cpuUserSeconds != nil || cg.memoryUsageBytes != nil
-                || cg.blockReadBytes != nil || cg.netRxBytes != nil { readable += 1 }
+                || cg.blockReadBytes != nil || cg.netRxBytes != nil
+            {
+                readable += 1
+            }
         }
         cgroupfs.files?.endRound()
         if attempted > 0, readable == 0, let first = errors.first {
@@ -84,9 +89,11 @@ public struct CgroupCollector: Collector {
         }
 
         // CPU
-        if let d = v2, let st = attempt({
-            try cgroupfs.flat(d, "cpu.stat", keys: ["usage_usec", "user_usec", "system_usec", "nr_throttled", "throttled_usec"])
-        }) {
+        if let d = v2,
+            let st = attempt({
+                try cgroupfs.flat(d, "cpu.stat", keys: ["usage_usec", "user_usec", "system_usec", "nr_throttled", "throttled_usec"])
+            })
+        {
             if let u = st[0] { cg.cpuUsageSeconds = Double(u) / 1e6 }
             if let u = st[1] { cg.cpuUserSeconds = Double(u) / 1e6 }
             if let u = st[2] { cg.cpuSystemSeconds = Double(u) / 1e6 }
@@ -103,7 +110,8 @@ public struct CgroupCollector: Collector {
             }
         }
         if cg.throttledPeriods == nil, let d = v1("cpu"),
-           let st = attempt({ try cgroupfs.flat(d, "cpu.stat", keys: ["nr_throttled", "throttled_time"]) }) {
+            let st = attempt({ try cgroupfs.flat(d, "cpu.stat", keys: ["nr_throttled", "throttled_time"]) })
+        {
             if let n = st[0] { cg.throttledPeriods = n }
             if let t = st[1] { cg.throttledSeconds = Double(t) / 1e9 }
         }
@@ -122,7 +130,8 @@ public struct CgroupCollector: Collector {
                 cg.memoryLimitBytes = CgroupKeyedFile.limitOrNil(l)
             }
             if let usage = cg.memoryUsageBytes, let ms = attempt({ try cgroupfs.single(d, "memory.memsw.usage_in_bytes") }),
-               let memsw = ms {
+                let memsw = ms
+            {
                 cg.memorySwapBytes = memsw > usage ? memsw - usage : 0
             }
             if let st = attempt({ try cgroupfs.flat(d, "memory.stat", keys: ["total_inactive_file", "inactive_file"]) }) {
@@ -142,9 +151,11 @@ public struct CgroupCollector: Collector {
             cg.blockReadOps = io.readOps
             cg.blockWriteOps = io.writeOps
         } else if let d = v1("blkio") {
-            let bytes = attempt({ try cgroupfs.blkioThrottle(d, "blkio.throttle.io_service_bytes_recursive") })
+            let bytes =
+                attempt({ try cgroupfs.blkioThrottle(d, "blkio.throttle.io_service_bytes_recursive") })
                 ?? attempt({ try cgroupfs.blkioThrottle(d, "blkio.throttle.io_service_bytes") })
-            let ops = attempt({ try cgroupfs.blkioThrottle(d, "blkio.throttle.io_serviced_recursive") })
+            let ops =
+                attempt({ try cgroupfs.blkioThrottle(d, "blkio.throttle.io_serviced_recursive") })
                 ?? attempt({ try cgroupfs.blkioThrottle(d, "blkio.throttle.io_serviced") })
             if let bytes { cg.blockReadBytes = bytes.read; cg.blockWriteBytes = bytes.write }
             if let ops { cg.blockReadOps = ops.read; cg.blockWriteOps = ops.write }

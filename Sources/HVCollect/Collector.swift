@@ -114,7 +114,9 @@ public struct Preparation: Sendable {
     public static func start(_ collectors: [any Collector]) -> Preparation {
         let todo = collectors.filter(\.prepares)
         guard !todo.isEmpty else { return Preparation(pending: nil) }
-        let p = Deadline.start { for c in todo { c.prepare() }; return true }
+        let p = Deadline.start {
+            for c in todo { c.prepare() }; return true
+        }
         if p.refused { for c in todo { c.prepare() } }
         return Preparation(pending: p.refused ? nil : p)
     }

@@ -42,66 +42,115 @@ enum DomainStatsMapping {
                     if eq(rest, "reason"), let v = value.int64 { g.stateReason = Int(v) }
                 } else if eq(group, "cpu") {
                     let ns = value.double.map { $0 / 1e9 }
-                    if eq(rest, "time") { g.cpuTimeSeconds = ns }
-                    else if eq(rest, "user") { g.cpuUserSeconds = ns }
-                    else if eq(rest, "system") { g.cpuSystemSeconds = ns }
+                    if eq(rest, "time") {
+                        g.cpuTimeSeconds = ns
+                    } else if eq(rest, "user") {
+                        g.cpuUserSeconds = ns
+                    } else if eq(rest, "system") {
+                        g.cpuSystemSeconds = ns
+                    }
                 } else if eq(group, "balloon") {
                     hasBalloon = true
                     let kib = value.uint64.map { $0 &* 1024 }
-                    if eq(rest, "current") { balloon.currentBytes = kib }
-                    else if eq(rest, "maximum") { balloon.maximumBytes = kib }
-                    else if eq(rest, "swap_in") { balloon.swapInBytes = kib }
-                    else if eq(rest, "swap_out") { balloon.swapOutBytes = kib }
-                    else if eq(rest, "major_fault") { balloon.majorFaults = value.uint64 }
-                    else if eq(rest, "minor_fault") { balloon.minorFaults = value.uint64 }
-                    else if eq(rest, "unused") { balloon.unusedBytes = kib }
-                    else if eq(rest, "available") { balloon.availableBytes = kib }
-                    else if eq(rest, "usable") { balloon.usableBytes = kib }
-                    else if eq(rest, "rss") { balloon.rssBytes = kib }
-                    else if eq(rest, "disk_caches") { balloon.diskCachesBytes = kib }
-                    else if eq(rest, "hugetlb_pgalloc") { balloon.hugetlbPgAlloc = value.uint64 }
-                    else if eq(rest, "hugetlb_pgfail") { balloon.hugetlbPgFail = value.uint64 }
-                    else if eq(rest, "last-update") { balloon.lastUpdateSeconds = value.uint64 }
+                    if eq(rest, "current") {
+                        balloon.currentBytes = kib
+                    } else if eq(rest, "maximum") {
+                        balloon.maximumBytes = kib
+                    } else if eq(rest, "swap_in") {
+                        balloon.swapInBytes = kib
+                    } else if eq(rest, "swap_out") {
+                        balloon.swapOutBytes = kib
+                    } else if eq(rest, "major_fault") {
+                        balloon.majorFaults = value.uint64
+                    } else if eq(rest, "minor_fault") {
+                        balloon.minorFaults = value.uint64
+                    } else if eq(rest, "unused") {
+                        balloon.unusedBytes = kib
+                    } else if eq(rest, "available") {
+                        balloon.availableBytes = kib
+                    } else if eq(rest, "usable") {
+                        balloon.usableBytes = kib
+                    } else if eq(rest, "rss") {
+                        balloon.rssBytes = kib
+                    } else if eq(rest, "disk_caches") {
+                        balloon.diskCachesBytes = kib
+                    } else if eq(rest, "hugetlb_pgalloc") {
+                        balloon.hugetlbPgAlloc = value.uint64
+                    } else if eq(rest, "hugetlb_pgfail") {
+                        balloon.hugetlbPgFail = value.uint64
+                    } else if eq(rest, "last-update") {
+                        balloon.lastUpdateSeconds = value.uint64
+                    }
                 } else if eq(group, "vcpu") {
                     if eq(rest, "current") { g.vcpuCurrent = value.int64.map { Int($0) }; return }
                     if eq(rest, "maximum") { g.vcpuMaximum = value.int64.map { Int($0) }; return }
                     guard let (idx, field) = indexed() else { return }
                     var v = slot(&vcpus, idx) ?? VCPUStats(index: idx)
-                    if eq(field, "state") { v.state = value.int64.map { Int($0) } }
-                    else if eq(field, "time") { v.timeSeconds = value.double.map { $0 / 1e9 } }
-                    else if eq(field, "wait") { v.waitSeconds = value.double.map { $0 / 1e9 } }
-                    else if eq(field, "delay") { v.delaySeconds = value.double.map { $0 / 1e9 } }
+                    if eq(field, "state") {
+                        v.state = value.int64.map { Int($0) }
+                    } else if eq(field, "time") {
+                        v.timeSeconds = value.double.map { $0 / 1e9 }
+                    } else if eq(field, "wait") {
+                        v.waitSeconds = value.double.map { $0 / 1e9 }
+                    } else if eq(field, "delay") {
+                        v.delaySeconds = value.double.map { $0 / 1e9 }
+                    }
                     vcpus[idx] = v
                 } else if eq(group, "block") {
                     guard let (idx, field) = indexed() else { return }
                     var b = slot(&blocks, idx) ?? BlockDevice(target: "", source: "")
-                    if eq(field, "name") { b.target = value.string ?? "" }
-                    else if eq(field, "path") { b.source = value.string ?? "" }
-                    else if eq(field, "rd.reqs") { b.readRequests = value.uint64 }
-                    else if eq(field, "rd.bytes") { b.readBytes = value.uint64 }
-                    else if eq(field, "rd.times") { b.readTimeSeconds = value.double.map { $0 / 1e9 } }
-                    else if eq(field, "wr.reqs") { b.writeRequests = value.uint64 }
-                    else if eq(field, "wr.bytes") { b.writeBytes = value.uint64 }
-                    else if eq(field, "wr.times") { b.writeTimeSeconds = value.double.map { $0 / 1e9 } }
-                    else if eq(field, "fl.reqs") { b.flushRequests = value.uint64 }
-                    else if eq(field, "fl.times") { b.flushTimeSeconds = value.double.map { $0 / 1e9 } }
-                    else if eq(field, "errors") { b.errors = value.uint64 }
-                    else if eq(field, "allocation") { b.allocationBytes = value.uint64 }
-                    else if eq(field, "capacity") { b.capacityBytes = value.uint64 }
-                    else if eq(field, "physical") { b.physicalBytes = value.uint64 }
+                    if eq(field, "name") {
+                        b.target = value.string ?? ""
+                    } else if eq(field, "path") {
+                        b.source = value.string ?? ""
+                    } else if eq(field, "rd.reqs") {
+                        b.readRequests = value.uint64
+                    } else if eq(field, "rd.bytes") {
+                        b.readBytes = value.uint64
+                    } else if eq(field, "rd.times") {
+                        b.readTimeSeconds = value.double.map { $0 / 1e9 }
+                    } else if eq(field, "wr.reqs") {
+                        b.writeRequests = value.uint64
+                    } else if eq(field, "wr.bytes") {
+                        b.writeBytes = value.uint64
+                    } else if eq(field, "wr.times") {
+                        b.writeTimeSeconds = value.double.map { $0 / 1e9 }
+                    } else if eq(field, "fl.reqs") {
+                        b.flushRequests = value.uint64
+                    } else if eq(field, "fl.times") {
+                        b.flushTimeSeconds = value.double.map { $0 / 1e9 }
+                    } else if eq(field, "errors") {
+                        b.errors = value.uint64
+                    } else if eq(field, "allocation") {
+                        b.allocationBytes = value.uint64
+                    } else if eq(field, "capacity") {
+                        b.capacityBytes = value.uint64
+                    } else if eq(field, "physical") {
+                        b.physicalBytes = value.uint64
+                    }
                     blocks[idx] = b
                 } else if eq(group, "net") {
                     guard let (idx, field) = indexed() else { return }
                     var n = slot(&nets, idx) ?? NetInterface(target: "")
-                    if eq(field, "name") { n.target = value.string ?? "" }
-                    else if eq(field, "rx.bytes") { n.rxBytes = value.uint64 }
-                    else if eq(field, "rx.pkts") { n.rxPackets = value.uint64 }
-                    else if eq(field, "rx.errs") { n.rxErrors = value.uint64 }
-                    else if eq(field, "rx.drop") { n.rxDrops = value.uint64 }
-                    else if eq(field, "tx.bytes") { n.txBytes = value.uint64 }
-                    else if eq(field, "tx.pkts") { n.txPackets = value.uint64 }
-                    else if eq(field, "tx.errs") { n.txErrors = value.uint64 }
-                    else if eq(field, "tx.drop") { n.txDrops = value.uint64 }
+                    if eq(field, "name") {
+                        n.target = value.string ?? ""
+                    } else if eq(field, "rx.bytes") {
+                        n.rxBytes = value.uint64
+                    } else if eq(field, "rx.pkts") {
+                        n.rxPackets = value.uint64
+                    } else if eq(field, "rx.errs") {
+                        n.rxErrors = value.uint64
+                    } else if eq(field, "rx.drop") {
+                        n.rxDrops = value.uint64
+                    } else if eq(field, "tx.bytes") {
+                        n.txBytes = value.uint64
+                    } else if eq(field, "tx.pkts") {
+                        n.txPackets = value.uint64
+                    } else if eq(field, "tx.errs") {
+                        n.txErrors = value.uint64
+                    } else if eq(field, "tx.drop") {
+                        n.txDrops = value.uint64
+                    }
                     nets[idx] = n
                 }
             }

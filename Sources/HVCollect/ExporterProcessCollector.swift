@@ -17,14 +17,17 @@ public struct ExporterProcessCollector: Collector {
         let ticks = Self.clockTicks()
         var start = Clock.wall()
         if let statBytes = try? FileReader.read(procfs + "/stat"),
-           let btime = Self.bootTime(statBytes),
-           let me = try? ProcFS(root: procfs).stat(Int(getpid())) {
+            let btime = Self.bootTime(statBytes),
+            let me = try? ProcFS(root: procfs).stat(Int(getpid()))
+        {
             start = Double(btime) + Double(me.startTimeTicks) / ticks
         }
         self.startTimeSeconds = start
-        self.paths = PathCheck(collector: "exporter", [
-            .procfs(procfs),
-        ])
+        self.paths = PathCheck(
+            collector: "exporter",
+            [
+                .procfs(procfs)
+            ])
     }
 
     public static var fills: Set<SnapshotPart> { [.exporterProcess] }

@@ -126,7 +126,8 @@ struct GuestCgroupScan: Sendable {
             if guests[path] != nil {
                 guests[path]!.hierarchies.append(hierarchy)
             } else if lxcParent || GuestCgroupScan.mayBeGuest(name), let pl = CgroupPlacement.classify(path),
-                      pl.guestPath == path {
+                pl.guestPath == path
+            {
                 guests[path] = GuestDirectory(placement: pl, hierarchies: [hierarchy])
                 guestPaths.append(path)
             } else if depth < GuestCgroupScan.maxParentDepth, GuestCgroupScan.isGuestParent(name) {
@@ -197,8 +198,9 @@ struct GuestCgroupScan: Sendable {
         reads += 1
         for name in (try? DirectoryReader.subdirectories(dir)) ?? [] {
             var child = pl
-            child.part = GuestCgroupScan.part(of: name, under: pl, depth: depth, qemu: qemu,
-                                              inLibvirtLevel: depth == 1 && rel.hasSuffix("/libvirt"))
+            child.part = GuestCgroupScan.part(
+                of: name, under: pl, depth: depth, qemu: qemu,
+                inLibvirtLevel: depth == 1 && rel.hasSuffix("/libvirt"))
             walk(fs, hi, rel + "/" + name, child, qemu: qemu, depth: depth + 1)
         }
     }
@@ -206,8 +208,10 @@ struct GuestCgroupScan: Sendable {
     /// The part a child directory stands for, as `CgroupPlacement.classify` would say: libvirt's
     /// `emulator`, `vcpuN`, `iothreadN` below the guest (or its `libvirt/` level), the nspawn
     /// `supervisor`; otherwise the parent's part.
-    static func part(of name: String, under parent: CgroupPlacement, depth: Int, qemu: Bool,
-                     inLibvirtLevel: Bool) -> CgroupPlacement.Part {
+    static func part(
+        of name: String, under parent: CgroupPlacement, depth: Int, qemu: Bool,
+        inLibvirtLevel: Bool
+    ) -> CgroupPlacement.Part {
         if qemu {
             // Depth 0: the guest's directory; depth 1: its `libvirt/` level (libvirt >= 7.1).
             guard parent.part == .guest, depth == 0 || inLibvirtLevel else { return parent.part }

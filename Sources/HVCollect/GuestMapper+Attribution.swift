@@ -37,7 +37,8 @@ extension GuestMapper {
             } else if let name = p.pidfileName, let k = index.key(qemuPidfileName: name) {
                 found = (k, "pidfile")
             } else if case .libvirtQEMU(let id?, let frag)? = p.placement?.owner,
-                      let k = index.key(domainID: id, driver: "qemu", nameFragment: frag) {
+                let k = index.key(domainID: id, driver: "qemu", nameFragment: frag)
+            {
                 found = (k, "cgroup")
             }
             guard let (key, evidence) = found else { continue }
@@ -48,7 +49,8 @@ extension GuestMapper {
         // 2. Per-VM kernel threads: vhost-<qemupid> (before Linux 6.4), kvm-pit/<qemupid>.
         for p in procs.values where p.kernelThread {
             guard let (qpid, role) = ThreadRole.ownerPID(kernelThreadComm: p.comm),
-                  let o = owners[qpid], o.role == nil else { continue }
+                let o = owners[qpid], o.role == nil
+            else { continue }
             owners[p.pid] = Owner(key: o.key, evidence: "vhost", role: role)
         }
 
@@ -85,7 +87,8 @@ extension GuestMapper {
                 let k = pathOwner[pl.guestPath] ?? id.flatMap { index.key(domainID: $0, driver: "qemu", nameFragment: frag) }
                 if let k { owners[p.pid] = Owner(key: k, evidence: "cgroup", role: ThreadRole.helper) }
             case .libvirtLXC(let id, let name):
-                let k = id.flatMap { index.key(domainID: $0, driver: "lxc", nameFragment: name) }
+                let k =
+                    id.flatMap { index.key(domainID: $0, driver: "lxc", nameFragment: name) }
                     ?? index.ensure(name: name, kind: .container, driver: "lxc", in: &snapshot.guests)
                 let role = p.comm == "libvirt_lxc" ? ThreadRole.helper : ThreadRole.container
                 owners[p.pid] = Owner(key: k, evidence: "cgroup", role: role)
@@ -112,7 +115,8 @@ extension GuestMapper {
         var namespaceOwner: [UInt64: String] = [:]
         for p in procs.values {
             guard let o = owners[p.pid], o.role == ThreadRole.container,
-                  let ns = p.pidNamespace, ns != hostPidNamespace else { continue }
+                let ns = p.pidNamespace, ns != hostPidNamespace
+            else { continue }
             if p.innermostPID == 1 {
                 // The earliest started (a nested container's init is a later one).
                 let earlier = initPID[o.key].flatMap { procs[$0] }.map { ($0.startTime, $0.pid) < (p.startTime, p.pid) } ?? false
@@ -133,8 +137,10 @@ extension GuestMapper {
 
     /// Writes `snapshot.processes` and each guest's `cgroup` figures; keeps the per-role CPU
     /// counters monotonic across scans.
-    func write(_ s: inout State, owners: [Int: Owner], initPID: [String: Int],
-               into snapshot: inout Snapshot, stats: inout MapperScanStats) {
+    func write(
+        _ s: inout State, owners: [Int: Owner], initPID: [String: Int],
+        into snapshot: inout Snapshot, stats: inout MapperScanStats
+    ) {
         struct Acc {
             var processes = 0
             var threads: [String: Int] = [:]
@@ -155,14 +161,18 @@ extension GuestMapper {
             while k < candidates.count && candidates[k] < pid { k += 1 }
             guard k < candidates.count, candidates[k] == pid, let p = s.processes[pid] else {
                 // A host process: its comm when read (once), CPU and RSS not measured.
-                entries.append(ProcessEntry(pid: pid, tid: pid, comm: s.hosts[i].comm, role: ThreadRole.host,
-                                            guestKey: nil, cpuSeconds: 0, rssBytes: 0, evidence: ""))
+                entries.append(
+                    ProcessEntry(
+                        pid: pid, tid: pid, comm: s.hosts[i].comm, role: ThreadRole.host,
+                        guestKey: nil, cpuSeconds: 0, rssBytes: 0, evidence: ""))
                 continue
             }
             let rss = p.rssPages &* pageSize
             guard let o = owners[pid] else {
-                entries.append(ProcessEntry(pid: pid, tid: pid, comm: p.comm, role: ThreadRole.host, guestKey: nil,
-                                            cpuSeconds: Double(p.ticks) / hz, rssBytes: rss, evidence: ""))
+                entries.append(
+                    ProcessEntry(
+                        pid: pid, tid: pid, comm: p.comm, role: ThreadRole.host, guestKey: nil,
+                        cpuSeconds: Double(p.ticks) / hz, rssBytes: rss, evidence: ""))
                 continue
             }
             stats.guestProcesses += 1
@@ -172,7 +182,8 @@ extension GuestMapper {
             let rank = o.role == nil ? 0 : (initPID[o.key] == pid ? 1 : (o.role == ThreadRole.container ? 2 : 3))
             if rank < a.primaryRank, p.placement != nil { a.primary = p; a.primaryRank = rank }
 
-            let units: [ObservedThread] = p.threads.isEmpty
+            let units: [ObservedThread] =
+                p.threads.isEmpty
                 ? [ObservedThread(tid: pid, startTime: p.startTime, comm: p.comm, ticks: p.ticks, part: p.placement?.part)]
                 : p.threads.keys.sorted().map { p.threads[$0]! }
             for t in units {
@@ -190,8 +201,10 @@ extension GuestMapper {
                 if let last = s.lastTicks[key], t.ticks >= last { delta = t.ticks - last } else { delta = t.ticks }
                 s.cpuTicks[o.key, default: [:]][role, default: 0] &+= delta
                 newLast[key] = t.ticks
-                entries.append(ProcessEntry(pid: pid, tid: t.tid, comm: t.comm, role: role, vcpu: vcpu, guestKey: o.key,
-                                            cpuSeconds: Double(t.ticks) / hz, rssBytes: rss, evidence: o.evidence))
+                entries.append(
+                    ProcessEntry(
+                        pid: pid, tid: t.tid, comm: t.comm, role: role, vcpu: vcpu, guestKey: o.key,
+                        cpuSeconds: Double(t.ticks) / hz, rssBytes: rss, evidence: o.evidence))
             }
             acc[o.key] = a
         }
@@ -251,9 +264,13 @@ extension GuestMapper {
     static func containerIdentity(_ raw: String, lxcpath: String?) -> (name: String, driver: String) {
         let driver: String
         if let path = lxcpath {
-            if path.contains("/incus/") || path.hasSuffix("/incus") { driver = "incus" }
-            else if path.contains("/lxd/") || path.hasSuffix("/lxd") || path.contains("/lxd-") { driver = "lxd" }
-            else { driver = "lxc-tools" }
+            if path.contains("/incus/") || path.hasSuffix("/incus") {
+                driver = "incus"
+            } else if path.contains("/lxd/") || path.hasSuffix("/lxd") || path.contains("/lxd-") {
+                driver = "lxd"
+            } else {
+                driver = "lxc-tools"
+            }
         } else {
             driver = raw.contains("_") ? "lxd" : "lxc-tools"
         }
@@ -315,9 +332,11 @@ struct GuestIndex {
 
     /// ASCII letters and digits only (libvirt drops other characters from machine names).
     static func alnum(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter {
-            $0.isASCII && (($0.value >= 48 && $0.value <= 57) || ($0.value | 0x20 >= 97 && $0.value | 0x20 <= 122))
-        }))
+        String(
+            String.UnicodeScalarView(
+                s.unicodeScalars.filter {
+                    $0.isASCII && (($0.value >= 48 && $0.value <= 57) || ($0.value | 0x20 >= 97 && $0.value | 0x20 <= 122))
+                }))
     }
 
     static func xmlUnescape(_ s: String) -> String {

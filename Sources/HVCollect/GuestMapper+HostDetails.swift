@@ -42,8 +42,10 @@ extension GuestMapper {
             s.hosts[i].kernelThread = st.isKernelThread
             s.hosts[i].young = now - Double(st.startTimeTicks) / ticksPerSecond < youngProcessSeconds
             if GuestMapper.promotes(st),
-               let p = observe(&s.cgroups, pid, walk: nil, pidfile: nil, previous: nil, promotion: .comm,
-                               namespace: nil, now: now, counted: false, stats: &stats) {
+                let p = observe(
+                    &s.cgroups, pid, walk: nil, pidfile: nil, previous: nil, promotion: .comm,
+                    namespace: nil, now: now, counted: false, stats: &stats)
+            {
                 s.processes[pid] = p
                 GuestMapper.copyDetails(p, to: &s.hosts[i])
             }

@@ -64,7 +64,10 @@ extension GuestMapper {
                 // A process may have started since the cgroups were read: count both again,
                 // the cgroups first.
                 if let again = s.cgroups.countProcesses(ofGuest: path, cgroupfs: cgroupfs),
-                   let relisted = try? inner.processCount(), relisted <= again + known { continue }
+                    let relisted = try? inner.processCount(), relisted <= again + known
+                {
+                    continue
+                }
                 suspect = true
             }
         }
@@ -94,8 +97,10 @@ extension GuestMapper {
         }
         for i in promote {
             let pid = s.listed[i]
-            if let p = observe(&s.cgroups, pid, walk: nil, pidfile: nil, previous: nil, promotion: .namespace,
-                               namespace: s.hosts[i].pidNamespace, now: now, counted: false, stats: &stats) {
+            if let p = observe(
+                &s.cgroups, pid, walk: nil, pidfile: nil, previous: nil, promotion: .namespace,
+                namespace: s.hosts[i].pidNamespace, now: now, counted: false, stats: &stats)
+            {
                 s.processes[pid] = p
                 GuestMapper.copyDetails(p, to: &s.hosts[i])
             }

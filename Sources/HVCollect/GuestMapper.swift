@@ -141,9 +141,11 @@ public final class GuestMapper: Sendable {
     ///   - libvirtRunDirectories: where libvirt writes QEMU pidfiles.
     ///   - youngProcessSeconds: see the property.
     ///   - hostDetailsPerScan: see the property.
-    public init(procfs: String = "/proc", cgroupfs: String = "/sys/fs/cgroup",
-                libvirtRunDirectories: [String] = ["/run/libvirt/qemu"],
-                youngProcessSeconds: Double = 30, hostDetailsPerScan: Int = 128) {
+    public init(
+        procfs: String = "/proc", cgroupfs: String = "/sys/fs/cgroup",
+        libvirtRunDirectories: [String] = ["/run/libvirt/qemu"],
+        youngProcessSeconds: Double = 30, hostDetailsPerScan: Int = 128
+    ) {
         self.proc = ProcFS(root: procfs)
         self.keptStats = KernelFiles()
         self.cgroupfs = CgroupFS(root: cgroupfs)
@@ -155,7 +157,8 @@ public final class GuestMapper: Sendable {
         let ps = sysconf(Int32(_SC_PAGESIZE))
         self.pageSize = ps > 0 ? UInt64(ps) : 4096
         let p = ProcFS(root: procfs)
-        self.hostPidNamespace = (try? p.namespaceInode(2, "pid")) ?? (try? p.namespaceInode(1, "pid"))
+        self.hostPidNamespace =
+            (try? p.namespaceInode(2, "pid")) ?? (try? p.namespaceInode(1, "pid"))
             ?? (try? p.namespaceInode(Int(getpid()), "pid"))
     }
 
@@ -263,8 +266,11 @@ public final class GuestMapper: Sendable {
                 let walk = s.cgroups.processes[pid]
                 let pidfile = pidfiles[pid]
                 if walk != nil || pidfile != nil || old?.isSticky == true {
-                    guard let p = observe(&s.cgroups, pid, walk: walk, pidfile: pidfile, previous: old,
-                                          promotion: old?.promotion, namespace: nil, now: now, stats: &stats) else {
+                    guard
+                        let p = observe(
+                            &s.cgroups, pid, walk: walk, pidfile: pidfile, previous: old,
+                            promotion: old?.promotion, namespace: nil, now: now, stats: &stats)
+                    else {
                         continue   // exited since the listing
                     }
                     s.processes[pid] = p
@@ -299,14 +305,17 @@ public final class GuestMapper: Sendable {
 
     /// Reads the stat (and threads) of a guest process or candidate; classifies it when new
     /// or changed. Nil when the process is gone.
-    func observe(_ cgroups: inout GuestCgroupScan, _ pid: Int, walk: CgroupPlacement?, pidfile: String?,
-                 previous: ObservedProcess?, promotion: ObservedProcess.Promotion?, namespace: UInt64?,
-                 now: Double, counted: Bool = true, stats: inout MapperScanStats) -> ObservedProcess? {
+    func observe(
+        _ cgroups: inout GuestCgroupScan, _ pid: Int, walk: CgroupPlacement?, pidfile: String?,
+        previous: ObservedProcess?, promotion: ObservedProcess.Promotion?, namespace: UInt64?,
+        now: Double, counted: Bool = true, stats: inout MapperScanStats
+    ) -> ObservedProcess? {
         guard let st = try? proc.stat(pid, keeping: keptStats) else { return nil }
         var p: ObservedProcess
         if var old = previous, old.startTime == st.startTimeTicks {
             let settled = old.classifiedAt - Double(old.startTime) / ticksPerSecond >= youngProcessSeconds
-            let changed = old.comm != st.comm || old.pidfileName != pidfile
+            let changed =
+                old.comm != st.comm || old.pidfileName != pidfile
                 || (walk != nil && walk?.owner != old.placement?.owner)
             old.ticks = st.utimeTicks &+ st.stimeTicks
             old.rssPages = st.rssPages
@@ -320,9 +329,10 @@ public final class GuestMapper: Sendable {
             }
             p = old
         } else {
-            p = ObservedProcess(pid: pid, startTime: st.startTimeTicks, comm: st.comm, ppid: st.ppid,
-                                kernelThread: st.isKernelThread, ticks: st.utimeTicks &+ st.stimeTicks,
-                                rssPages: st.rssPages, numThreads: st.numThreads, classifiedAt: now)
+            p = ObservedProcess(
+                pid: pid, startTime: st.startTimeTicks, comm: st.comm, ppid: st.ppid,
+                kernelThread: st.isKernelThread, ticks: st.utimeTicks &+ st.stimeTicks,
+                rssPages: st.rssPages, numThreads: st.numThreads, classifiedAt: now)
             p.promotion = promotion
             p.pidNamespace = namespace
             classify(&p, st, pidfile: pidfile, walk: walk, now: now)
@@ -421,8 +431,11 @@ public final class GuestMapper: Sendable {
         if p.numThreads <= 1 && !p.isQEMU {
             // Single-threaded: the process line is the thread line.
             let part = p.placement?.part
-            p.threads = [pid: ObservedThread(tid: pid, startTime: p.startTime, comm: st.comm,
-                                             ticks: st.utimeTicks &+ st.stimeTicks, part: part)]
+            p.threads = [
+                pid: ObservedThread(
+                    tid: pid, startTime: p.startTime, comm: st.comm,
+                    ticks: st.utimeTicks &+ st.stimeTicks, part: part)
+            ]
             return
         }
         guard let tids = try? proc.tids(pid) else { p.threads = [:]; return }
@@ -439,8 +452,9 @@ public final class GuestMapper: Sendable {
                 t.ticks = ticks
                 if t.comm != ts.comm { t.comm = ts.comm; t.partRead = false }
             } else {
-                t = ObservedThread(tid: tid, startTime: ts.startTimeTicks, comm: ts.comm, ticks: ticks,
-                                   part: p.isQEMU ? nil : p.placement?.part)
+                t = ObservedThread(
+                    tid: tid, startTime: ts.startTimeTicks, comm: ts.comm, ticks: ticks,
+                    part: p.isQEMU ? nil : p.placement?.part)
             }
             if p.isQEMU {
                 if ThreadRole.parseVCPU(ts.comm).matched { namedVCPUs = true }
@@ -471,7 +485,8 @@ public final class GuestMapper: Sendable {
             guard let names = try? DirectoryReader.names(dir) else { continue }
             for n in names where n.hasSuffix(".pid") && n != "driver.pid" {
                 guard let b = try? FileReader.read(dir + "/" + n, maxBytes: 64),
-                      let pid = try? PidFile.parse(b) else { continue }
+                    let pid = try? PidFile.parse(b)
+                else { continue }
                 out[pid] = String(n.dropLast(4))
             }
         }

@@ -19,10 +19,12 @@ public struct HostCollector: Collector {
     public init(procfs: String = "/proc", sysfs: String = "/sys") {
         self.proc = ProcFS(root: procfs)
         self.sys = SysFS(root: sysfs)
-        self.paths = PathCheck(collector: "host", [
-            .procfs(procfs),
-            .sysfs(sysfs, needs: ["kernel"]),
-        ])
+        self.paths = PathCheck(
+            collector: "host",
+            [
+                .procfs(procfs),
+                .sysfs(sysfs, needs: ["kernel"]),
+            ])
     }
 
     /// Sums the guests the other collectors found (VMs and containers).

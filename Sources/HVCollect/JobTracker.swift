@@ -63,8 +63,10 @@ struct JobTracker {
     /// `askedAt` when the call was made. Returns true when the completed-job record should be
     /// read now (a tracked job just ended).
     @discardableResult
-    mutating func observeCurrent(_ uuid: String, name: String, type: Int, params: TypedParameters, wall: Double,
-                                 askedAt: Double? = nil) -> Bool {
+    mutating func observeCurrent(
+        _ uuid: String, name: String, type: Int, params: TypedParameters, wall: Double,
+        askedAt: Double? = nil
+    ) -> Bool {
         var wantCompleted = false
         with(uuid, name) { e in
             e.departedAt = nil
@@ -113,12 +115,15 @@ struct JobTracker {
 
     /// libvirt's completed-job record (`VIR_DOMAIN_JOB_STATS_COMPLETED`), type 0 / nil when
     /// it has none, with the domain's state reason (`virDomainRunningReason` etc.) if known.
-    mutating func observeCompleted(_ uuid: String, name: String, type: Int, params: TypedParameters?,
-                                   stateReason: Int?, running: Bool, wall: Double) {
+    mutating func observeCompleted(
+        _ uuid: String, name: String, type: Int, params: TypedParameters?,
+        stateReason: Int?, running: Bool, wall: Double
+    ) {
         with(uuid, name) { e in
             defer { e.initialLoaded = true }
             if e.recheck > 0, e.pendingEnd == nil, e.current == nil, let last = e.last,
-               last.outcome == .unknown || last.outcome == .cancelled {
+                last.outcome == .unknown || last.outcome == .cancelled
+            {
                 // A job ended without a record; a record that shows up now is that job's.
                 e.recheck -= 1
                 if type != 0, let params, !params.items.isEmpty, DomainJobMapping.identity(params) != e.completedIdentity {
@@ -271,9 +276,9 @@ struct JobTracker {
 /// The larger of two optional values; nil only when both are.
 func maxOptional(_ a: Double?, _ b: Double?) -> Double? {
     switch (a, b) {
-    case let (x?, y?): max(x, y)
-    case let (x?, nil): x
-    case let (nil, y?): y
+    case (let x?, let y?): max(x, y)
+    case (let x?, nil): x
+    case (nil, let y?): y
     default: nil
     }
 }

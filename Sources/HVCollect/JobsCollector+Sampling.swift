@@ -1,6 +1,6 @@
 import HVLibvirt
-import HVRuntime
 import HVModel
+import HVRuntime
 
 /// What to ask one domain.
 struct ProbeRequest: Sendable {
@@ -67,15 +67,18 @@ extension JobsCollector {
         if r.blocks && !out.domainUnavailable {
             var targets = r.disks
             if targets == nil, let xml = try? d.xmlDescription(), let desc = try? DomainDescription.parse(xml) {
-                targets = desc.disks.filter { ($0.device == "disk" || $0.device == "lun" || $0.device.isEmpty) && !$0.target.isEmpty }.map(\.target)
+                targets = desc.disks.filter { ($0.device == "disk" || $0.device == "lun" || $0.device.isEmpty) && !$0.target.isEmpty }.map(
+                    \.target)
                 out.disks = targets
             }
             if let targets {
                 var jobs: [BlockJob] = []
                 for t in targets {
                     guard let info = try? d.blockJobInfo(disk: t) else { continue }
-                    jobs.append(BlockJob(disk: t, type: info.type, currentBytes: info.current, endBytes: info.end,
-                                         bandwidthBytesPerSecond: info.bandwidthBytesPerSecond))
+                    jobs.append(
+                        BlockJob(
+                            disk: t, type: info.type, currentBytes: info.current, endBytes: info.end,
+                            bandwidthBytesPerSecond: info.bandwidthBytesPerSecond))
                 }
                 out.blockJobs = jobs
             }

@@ -78,8 +78,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     let state = Mutex(State())
 
-    public init(session: LibvirtSession, timeout: Duration = .seconds(5), sampleInterval: Double = 1,
-                departedRetention: Double = 3600, logger: Logger) {
+    public init(
+        session: LibvirtSession, timeout: Duration = .seconds(5), sampleInterval: Double = 1,
+        departedRetention: Double = 3600, logger: Logger
+    ) {
         self.session = session
         self.timeout = timeout
         self.sampleInterval = sampleInterval
@@ -126,9 +128,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         // is not timed out: the statistics call may join such a job.
         var skipped: Set<String> = session.stuckDomains
         skipped.formUnion(snapshot.guests.filter { $0.listedByLibvirt && $0.timedOut }.compactMap(\.uuid))
-        let quiet = Set(snapshot.guests.filter {
-            $0.listedByLibvirt && $0.state == .paused && !Self.jobPauseReasons.contains($0.stateReason)
-        }.compactMap(\.uuid))
+        let quiet = Set(
+            snapshot.guests.filter {
+                $0.listedByLibvirt && $0.state == .paused && !Self.jobPauseReasons.contains($0.stateReason)
+            }.compactMap(\.uuid))
         let now = Clock.monotonic()
         let requests = state.withLock { s -> [ProbeRequest] in
             s.domains = [:]
@@ -142,7 +145,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 guard d.id != nil || tracked else { continue }
                 if skipped.contains(d.uuid) { continue }
                 if quiet.contains(d.uuid), !(e?.isHot(monotonic: now) ?? false),
-                   let t = s.askedAt[d.uuid], now - t < Self.quietProbeInterval { continue }
+                    let t = s.askedAt[d.uuid], now - t < Self.quietProbeInterval
+                {
+                    continue
+                }
                 if s.inFlight[d.uuid, default: 0] > 0 { skipped.insert(d.uuid); continue }
                 s.askedAt[d.uuid] = now
                 out.append(request(for: d.uuid, d, s))
@@ -171,7 +177,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             var old: (LibvirtConnection, JobEventRegistration)?
             if s.generation != generation {
                 s.generation = generation
-                s.domains = [:]      // handles of the old connection
+                s.domains = [:]   // handles of the old connection
                 if s.losses != losses {
                     // The daemon may have restarted: its jobs ended, its records are gone.
                     s.losses = losses
@@ -191,7 +197,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         }
         guard register else { return }
         let weak = WeakRef(self)
-        let reg = try? LibvirtLane.run("virConnectDomainEventRegisterAny", until: deadline) { () throws(LibvirtError) -> JobEventRegistration? in
+        let reg = try? LibvirtLane.run("virConnectDomainEventRegisterAny", until: deadline) {
+            () throws(LibvirtError) -> JobEventRegistration? in
             conn.onJobEvents { uuid, name, event in weak.value?.handle(uuid, name, event) }
         }
         if let reg = reg ?? nil {
@@ -206,10 +213,11 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         let e = s.tracker[uuid]
         let tracked = e?.current != nil || e?.pendingEnd != nil
         let disks = s.disks[uuid].flatMap { cached in cached.id == d?.id ? cached.targets : nil }
-        return ProbeRequest(uuid: uuid, name: e?.name ?? d?.name ?? "", domain: d,
-                            readCompleted: !(e?.initialLoaded ?? false) || e?.pendingEnd != nil || (e?.recheck ?? 0) > 0,
-                            trackedRunning: tracked, disks: disks,
-                            blocks: d?.id != nil || (e.map { !$0.blockJobs.isEmpty || $0.blockHot } ?? false))
+        return ProbeRequest(
+            uuid: uuid, name: e?.name ?? d?.name ?? "", domain: d,
+            readCompleted: !(e?.initialLoaded ?? false) || e?.pendingEnd != nil || (e?.recheck ?? 0) > 0,
+            trackedRunning: tracked, disks: disks,
+            blocks: d?.id != nil || (e.map { !$0.blockJobs.isEmpty || $0.blockHot } ?? false))
     }
 
     /// Asks the domains of `requests` on up to `maxWorkers` threads; each answer goes into
@@ -218,7 +226,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: ContinuousClock.Instant) -> ParallelCalls.Outcome {
         guard !requests.isEmpty else { return ParallelCalls.Outcome() }
         state.withLock { s in for r in requests { s.inFlight[r.uuid, default: 0] += 1 } }
-        let outcome = ParallelCalls.runTracked(requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
+        let outcome = ParallelCalls.runTracked(
+            requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
             body: { [self] r in apply(JobsCollector.probe(r, conn: conn), for: r) },
             finally: { [self] r in
                 state.withLock { s in
@@ -248,18 +257,21 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 logger.debug("reading the completed-job record failed", metadata: ["domain": "\(name)", "error": "\(e)"])
             }
             if r.completedAsked {
-                s.tracker.observeCompleted(req.uuid, name: name, type: r.completed?.type ?? 0, params: r.completed?.params,
-                                           stateReason: r.stateReason, running: r.running, wall: wall)
+                s.tracker.observeCompleted(
+                    req.uuid, name: name, type: r.completed?.type ?? 0, params: r.completed?.params,
+                    stateReason: r.stateReason, running: r.running, wall: wall)
             }
             if r.completedAsked || r.domainUnavailable {
                 let e = s.tracker[req.uuid]
-                logger.debug("job record", metadata: [
-                    "domain": "\(name)", "current_type": "\(r.current.map { String($0.type) } ?? "-")",
-                    "unavailable": "\(r.domainUnavailable)", "record_type": "\(r.completed.map { String($0.type) } ?? "-")",
-                    "record": "\(r.completed.map { DomainJobMapping.identity($0.params) } ?? "-")",
-                    "last_outcome": "\(e?.last?.outcome?.rawValue ?? "-")", "recheck": "\(e?.recheck ?? 0)",
-                    "pending": "\(e?.pendingEnd != nil)", "running_job": "\(e?.current != nil)",
-                ])
+                logger.debug(
+                    "job record",
+                    metadata: [
+                        "domain": "\(name)", "current_type": "\(r.current.map { String($0.type) } ?? "-")",
+                        "unavailable": "\(r.domainUnavailable)", "record_type": "\(r.completed.map { String($0.type) } ?? "-")",
+                        "record": "\(r.completed.map { DomainJobMapping.identity($0.params) } ?? "-")",
+                        "last_outcome": "\(e?.last?.outcome?.rawValue ?? "-")", "recheck": "\(e?.recheck ?? 0)",
+                        "pending": "\(e?.pendingEnd != nil)", "running_job": "\(e?.current != nil)",
+                    ])
             }
             if let jobs = r.blockJobs { s.tracker.observeBlockJobs(req.uuid, name: name, jobs) }
             if let disks = r.disks { s.disks[req.uuid] = (r.domainID, disks) }

@@ -112,8 +112,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     /// A call on the control connection; one that does not answer in time retires it (it
     /// is clogged now: the next scrape opens a fresh one).
-    private func control<T: Sendable>(_ conn: LibvirtConnection, _ what: String, _ deadline: ContinuousClock.Instant,
-                                      _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
+    private func control<T: Sendable>(
+        _ conn: LibvirtConnection, _ what: String, _ deadline: ContinuousClock.Instant,
+        _ work: @escaping @Sendable () throws(LibvirtError) -> T
+    ) throws(CollectError) -> T {
         do {
             return try LibvirtLane.run(what, until: deadline, work)
         } catch {
@@ -137,7 +139,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 listed = try listDomains(until: until, status: &status)
             } catch {
                 if last || !error.timedOut { throw error }
-                logger.info("libvirt domain list did not answer in time; asking once more on a fresh connection", metadata: ["error": "\(error.description)"])
+                logger.info(
+                    "libvirt domain list did not answer in time; asking once more on a fresh connection",
+                    metadata: ["error": "\(error.description)"])
             }
         }
         let (conn, generation, domains) = listed!
@@ -150,9 +154,13 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         }
         let metadataStart = ContinuousClock.now
         refreshMetadata(conn, domains, invalidated: invalidated, deadline: deadline)
-        logger.debug("libvirt steps", metadata: ["domains": "\(domains.count)", "invalidated": "\(invalidated.count)",
-                                                 "metadata_seconds": "\((ContinuousClock.now - metadataStart).seconds)",
-                                                 "remaining_seconds": "\((deadline - ContinuousClock.now).seconds)"])
+        logger.debug(
+            "libvirt steps",
+            metadata: [
+                "domains": "\(domains.count)", "invalidated": "\(invalidated.count)",
+                "metadata_seconds": "\((ContinuousClock.now - metadataStart).seconds)",
+                "remaining_seconds": "\((deadline - ContinuousClock.now).seconds)",
+            ])
 
         let ask = domains.filter { !stuck.contains($0.uuid) }
         var records: [String: TypedParameters] = [:]
@@ -180,12 +188,16 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 let batchDeadline = ContinuousClock.now + (deadline - .now) * Self.bulkShare
                 let pending = batches.map { b in
                     let marks = Dictionary(b.domains.map { ($0.uuid, LibvirtSession.CallMark()) }, uniquingKeysWith: { a, _ in a })
-                    return (b, marks, Deadline.start { [session] () -> Result<[DomainStatsRecord], LibvirtError> in
-                        defer { for (uuid, mark) in marks { session.markAnswered(uuid, mark) } }
-                        do throws(LibvirtError) {
-                            return .success(try stats.domainStats(b.domains, groups: b.light ? Self.pausedGroups : .standard, noWait: true))
-                        } catch { return .failure(error) }
-                    })
+                    return (
+                        b, marks,
+                        Deadline.start { [session] () -> Result<[DomainStatsRecord], LibvirtError> in
+                            defer { for (uuid, mark) in marks { session.markAnswered(uuid, mark) } }
+                            do throws(LibvirtError) {
+                                return .success(
+                                    try stats.domainStats(b.domains, groups: b.light ? Self.pausedGroups : .standard, noWait: true))
+                            } catch { return .failure(error) }
+                        }
+                    )
                 }
                 var clogged = false
                 for (b, marks, p) in pending {
@@ -221,26 +233,34 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 failures.append(error.description)
             }
             if !failed.isEmpty {
-                logger.warning("bulk domain stats failed; asking each domain", metadata: ["error": "\(failures.joined(separator: "; "))", "domains": "\(failed.count)"])
+                logger.warning(
+                    "bulk domain stats failed; asking each domain",
+                    metadata: ["error": "\(failures.joined(separator: "; "))", "domains": "\(failed.count)"])
                 let (perDomain, late) = perDomainStats(failed, deadline: deadline)
                 records.merge(perDomain) { _, new in new }
                 refreshed.formUnion(perDomain.keys)
                 timedOut.formUnion(late)
-                // A domain of an abandoned bulk call that now answers without its job-bound
-                // figures finds its job held by that very call: it is the one that hangs it.
+                // A domain of an abandoned bulk call that answers without its job-bound figures
+                // finds its job held, by that very call (it is the one that hangs it) or for a
+                // moment by another client: asked again a few times, only the first stays busy.
+                let busyNow = failed.filter { abandoned[$0.uuid] != nil && records[$0.uuid].map(Self.lacksJobFigures) == true }
+                retryBusy(&records, domains: busyNow, refreshed: &refreshed, deadline: deadline)
                 for (uuid, mark) in abandoned where records[uuid].map(Self.lacksJobFigures) ?? true {
                     session.markStuck(uuid, unlessAnswered: mark)
                     if session.stuckDomains.contains(uuid) {
                         timedOut.insert(uuid)
-                        logger.warning("domain did not answer within the deadline", metadata: ["domain": "\(failed.first { $0.uuid == uuid }?.name ?? uuid)"])
+                        logger.warning(
+                            "domain did not answer within the deadline",
+                            metadata: ["domain": "\(failed.first { $0.uuid == uuid }?.name ?? uuid)"])
                     }
                 }
             }
             // Retried: the domains that were not busy in the last scrape (one busy for longer
             // would only cost every scrape the pauses).
             let wasBusy = state.withLock { Set($0.busySince.keys) }
-            retryBusy(&records, domains: ask.filter { !timedOut.contains($0.uuid) && !wasBusy.contains($0.uuid) },
-                      refreshed: &refreshed, deadline: deadline)
+            retryBusy(
+                &records, domains: ask.filter { !timedOut.contains($0.uuid) && !wasBusy.contains($0.uuid) },
+                refreshed: &refreshed, deadline: deadline)
             notePaused(records, domains: ask, refreshed: refreshed, at: now)
         }
 
@@ -250,8 +270,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         guests.reserveCapacity(domains.count)
         state.withLock { s in
             for d in domains {
-                var g = Guest(name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
-                              driver: driver, state: d.id == nil ? .shutoff : .running)
+                var g = Guest(
+                    name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
+                    driver: driver, state: d.id == nil ? .shutoff : .running)
                 g.domainID = d.id
                 g.listedByLibvirt = true
                 if let m = meta[d.uuid] {
@@ -294,7 +315,8 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     s.busySince[d.uuid] = since
                     // Busy for a moment is not stuck: timed out once a call is stuck, or the
                     // domain stayed busy across a whole libvirt budget.
-                    g.timedOut = timedOut.contains(d.uuid) || now - since >= timeout.seconds || s.lastGood[d.uuid] == nil && records[d.uuid] == nil
+                    g.timedOut =
+                        timedOut.contains(d.uuid) || now - since >= timeout.seconds || s.lastGood[d.uuid] == nil && records[d.uuid] == nil
                 }
                 guests.append(g)
             }
@@ -313,8 +335,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     /// Asks again, a few times with short pauses, the running domains whose record lacks the
     /// job-bound figures (block, balloon): a job held for milliseconds by another libvirt
     /// client (virt-manager, another exporter, a cloud controller) is not a hung guest.
-    private func retryBusy(_ records: inout [String: TypedParameters], domains: [LibvirtDomain], refreshed: inout Set<String>,
-                           deadline: ContinuousClock.Instant) {
+    private func retryBusy(
+        _ records: inout [String: TypedParameters], domains: [LibvirtDomain], refreshed: inout Set<String>,
+        deadline: ContinuousClock.Instant
+    ) {
         func busy() -> [LibvirtDomain] {
             domains.filter { d in
                 guard d.id != nil, let p = records[d.uuid] else { return false }
@@ -325,9 +349,13 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             let again = busy()
             guard !again.isEmpty, ContinuousClock.now + pause < deadline else { return }
             BackgroundThread.sleep(for: pause)
-            guard let recs = try? session.statistics.call("virDomainListGetStats (busy domains)", until: deadline, { c throws(LibvirtError) in
-                try c.domainStats(again, groups: .standard, noWait: true)
-            }) else { return }
+            guard
+                let recs = try? session.statistics.call(
+                    "virDomainListGetStats (busy domains)", until: deadline,
+                    { c throws(LibvirtError) in
+                        try c.domainStats(again, groups: .standard, noWait: true)
+                    })
+            else { return }
             for r in recs {
                 records[r.domain.uuid] = r.params
                 refreshed.insert(r.domain.uuid)
@@ -347,8 +375,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     /// Version (liveness), hypervisor and the domain list on the control connection, each
     /// waited for until `until`; a call that does not answer retires the connection.
-    private func listDomains(until: ContinuousClock.Instant, status: inout LibvirtStatus) throws(CollectError) -> (LibvirtConnection, Int, [LibvirtDomain]) {
+    private func listDomains(until: ContinuousClock.Instant, status: inout LibvirtStatus) throws(CollectError) -> (
+        LibvirtConnection, Int, [LibvirtDomain]
+    ) {
         let (conn, generation) = try session.control.connection(until: until)
+        session.forgetStuckAfterLoss()
         state.withLock { s in
             if s.generation != generation {
                 // Caches tied to a connection go; the last complete figures of each domain
@@ -362,7 +393,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         }
         // Liveness and daemon version in one cheap RPC that needs no domain lock.
         do {
-            status.daemonVersion = try LibvirtLane.run("virConnectGetLibVersion", until: until) { () throws(LibvirtError) in try conn.daemonVersion() }
+            status.daemonVersion = try LibvirtLane.run("virConnectGetLibVersion", until: until) { () throws(LibvirtError) in
+                try conn.daemonVersion()
+            }
         } catch {
             // A daemon that does not answer this is stuck or gone: drop the connection.
             session.control.retire(conn, because: error.description)
@@ -441,7 +474,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     }
 
     /// Fetches XML, persistent and autostart for domains that are new, changed or expired.
-    private func refreshMetadata(_ conn: LibvirtConnection, _ domains: [LibvirtDomain], invalidated: Set<String>, deadline: ContinuousClock.Instant) {
+    private func refreshMetadata(
+        _ conn: LibvirtConnection, _ domains: [LibvirtDomain], invalidated: Set<String>, deadline: ContinuousClock.Instant
+    ) {
         let now = Clock.monotonic()
         let current = state.withLock { $0.metadata }
         var updated: [String: Metadata] = [:]
@@ -458,8 +493,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     let persistent = try? d.isPersistent()
                     let autostart = try? d.autostart()
                     let xml = try d.xmlDescription()
-                    return Metadata(domainID: d.id, persistent: persistent, autostart: autostart,
-                                    description: try? DomainDescription.parse(xml), fetchedAt: Clock.monotonic())
+                    return Metadata(
+                        domainID: d.id, persistent: persistent, autostart: autostart,
+                        description: try? DomainDescription.parse(xml), fetchedAt: Clock.monotonic())
                 }
             } catch {
                 fetched = nil
@@ -482,7 +518,8 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         guard let (conn, _) = try? session.statistics.connection(until: deadline) else { return ([:], Set(domains.map(\.uuid))) }
         let out = Mutex<[String: TypedParameters]>([:])
         let marks = Dictionary(uniqueKeysWithValues: domains.map { ($0.uuid, LibvirtSession.CallMark()) })
-        let answered = ParallelCalls.run(domains, workers: Self.statsWorkers, deadline: deadline, key: \.uuid,
+        let answered = ParallelCalls.run(
+            domains, workers: Self.statsWorkers, deadline: deadline, key: \.uuid,
             body: { [session] d in
                 let r = try? conn.domainStats([d], groups: .standard, noWait: true).first?.params
                 if let mark = marks[d.uuid] { session.markAnswered(d.uuid, mark) }

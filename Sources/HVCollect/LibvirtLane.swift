@@ -41,8 +41,10 @@ public final class LibvirtLane: Sendable {
 
     private let state = Mutex(State())
 
-    public init(uri: String, purpose: String, readOnly: Bool = true, logger: Logger,
-                onOpen: (@Sendable (LibvirtConnection) -> Void)? = nil) {
+    public init(
+        uri: String, purpose: String, readOnly: Bool = true, logger: Logger,
+        onOpen: (@Sendable (LibvirtConnection) -> Void)? = nil
+    ) {
         self.uri = uri
         self.purpose = purpose
         self.readOnly = readOnly
@@ -116,15 +118,18 @@ public final class LibvirtLane: Sendable {
             return true
         }
         if changed {
-            logger.info("libvirt connection retired; the next call opens a fresh one",
-                        metadata: ["uri": "\(uri)", "lane": "\(purpose)", "reason": "\(why)"])
+            logger.info(
+                "libvirt connection retired; the next call opens a fresh one",
+                metadata: ["uri": "\(uri)", "lane": "\(purpose)", "reason": "\(why)"])
         }
     }
 
     /// Runs one blocking call on this lane's connection, waiting until `deadline` at most.
     /// A call that outlives the deadline retires the connection (it is clogged now).
-    public func call<T: Sendable>(_ what: String, until deadline: ContinuousClock.Instant,
-                                  _ work: @escaping @Sendable (LibvirtConnection) throws(LibvirtError) -> T) throws(CollectError) -> T {
+    public func call<T: Sendable>(
+        _ what: String, until deadline: ContinuousClock.Instant,
+        _ work: @escaping @Sendable (LibvirtConnection) throws(LibvirtError) -> T
+    ) throws(CollectError) -> T {
         let (conn, _) = try connection(until: deadline)
         do {
             return try LibvirtLane.run(what, until: deadline) { () throws(LibvirtError) in try work(conn) }
@@ -136,8 +141,10 @@ public final class LibvirtLane: Sendable {
 
     /// Runs one blocking libvirt call on a worker thread, waiting until `deadline`; errors
     /// carry the call's message.
-    public static func run<T: Sendable>(_ what: String, until deadline: ContinuousClock.Instant,
-                                        _ work: @escaping @Sendable () throws(LibvirtError) -> T) throws(CollectError) -> T {
+    public static func run<T: Sendable>(
+        _ what: String, until deadline: ContinuousClock.Instant,
+        _ work: @escaping @Sendable () throws(LibvirtError) -> T
+    ) throws(CollectError) -> T {
         let outcome = Deadline.run(until: deadline) { () -> Result<T, LibvirtError> in
             do throws(LibvirtError) { return .success(try work()) } catch { return .failure(error) }
         }

@@ -34,10 +34,7 @@ public final class LibvirtSession: Sendable {
         self.uri = uri
         self.logger = logger
         let fanOut = EventFanOut()
-        let stuckSet = stuck
         control = LibvirtLane(uri: uri, purpose: "domains", logger: logger) { c in
-            // Calls stuck on the old connection say nothing about the new one.
-            stuckSet.set.withLock { $0.removeAll() }
             let ok = c.onDomainEvents { uuid, kind in fanOut.deliver(uuid, kind) }
             if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
         }
@@ -84,13 +81,29 @@ public final class LibvirtSession: Sendable {
         }
     }
 
+    /// Forgets the stuck marks once the control connection was lost (libvirtd restarted or
+    /// died: the calls it had are gone with it). A connection retired by us for a slow call
+    /// keeps them: the stuck calls still hold their domains' jobs.
+    public func forgetStuckAfterLoss() {
+        let losses = control.losses
+        let lost = lossesSeen.withLock { seen -> Bool in
+            defer { seen = losses }
+            return seen != losses
+        }
+        if lost { stuck.set.withLock { $0.removeAll() } }
+    }
+    private let lossesSeen = Mutex(0)
+
     /// Changes whenever a new control connection is installed (caches keyed to it reset).
     public var generation: Int { control.generation }
 
     /// Hypervisor type and version, asked once per control connection.
-    public func hypervisor(_ conn: LibvirtConnection, generation: Int, until deadline: ContinuousClock.Instant) -> (type: String, version: String)? {
+    public func hypervisor(_ conn: LibvirtConnection, generation: Int, until deadline: ContinuousClock.Instant) -> (
+        type: String, version: String
+    )? {
         if let hv = state.withLock({ $0.hypervisorGeneration == generation ? $0.hypervisor : nil }) { return hv }
-        guard let hv = try? LibvirtLane.run("virConnectGetVersion", until: deadline, { () throws(LibvirtError) in try conn.hypervisor() }) else { return nil }
+        guard let hv = try? LibvirtLane.run("virConnectGetVersion", until: deadline, { () throws(LibvirtError) in try conn.hypervisor() })
+        else { return nil }
         state.withLock { s in
             s.hypervisor = hv
             s.hypervisorGeneration = generation

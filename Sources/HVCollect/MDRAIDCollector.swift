@@ -27,16 +27,20 @@ public struct MDRAIDCollector: Collector {
     let paths: PathCheck
 
     /// - Parameter identify: disk identity by kernel name; udev by default, a stub in tests.
-    public init(procfs: String = "/proc", sysfs: String = "/sys", logger: Logger,
-                identify: @escaping @Sendable (String) -> DiskIdentity? = { UdevBlockDevices.identity(kernelName: $0) }) {
+    public init(
+        procfs: String = "/proc", sysfs: String = "/sys", logger: Logger,
+        identify: @escaping @Sendable (String) -> DiskIdentity? = { UdevBlockDevices.identity(kernelName: $0) }
+    ) {
         self.procfs = procfs
         self.sysfs = sysfs
         self.logger = logger
         self.identify = identify
-        self.paths = PathCheck(collector: "mdraid", logger: logger, [
-            .procfs(procfs, alternatives: ["mdstat"]),
-            .sysfs(sysfs, needs: ["block"]),
-        ])
+        self.paths = PathCheck(
+            collector: "mdraid", logger: logger,
+            [
+                .procfs(procfs, alternatives: ["mdstat"]),
+                .sysfs(sysfs, needs: ["block"]),
+            ])
     }
 
     public static var fills: Set<SnapshotPart> { [.mdArrays] }
@@ -88,7 +92,8 @@ public struct MDRAIDCollector: Collector {
                 } catch let e as SystemError {
                     array = stat.map { Self.array($0, identities: &identities) } ?? MDArray(device: device, source: .sysfs)
                     array.error = e.description
-                    logger.error("mdraid: \(device): \(e); reported with hv_md_array_scrape_error=1\(stat == nil ? "" : ", figures from mdstat")")
+                    logger.error(
+                        "mdraid: \(device): \(e); reported with hv_md_array_scrape_error=1\(stat == nil ? "" : ", figures from mdstat")")
                 }
             } else if let stat {
                 array = Self.array(stat, identities: &identities)
@@ -198,10 +203,15 @@ public struct MDRAIDCollector: Collector {
         let rebuilding = s.progress.map { $0.action == "recovery" } ?? false
         a.members = s.members.map { m in
             var states: [String]
-            if m.faulty { states = ["faulty"] }
-            else if m.journal { states = ["journal"] }
-            else if m.spare || (m.replacement && rebuilding) { states = ["spare"] }
-            else { states = ["in_sync"] }
+            if m.faulty {
+                states = ["faulty"]
+            } else if m.journal {
+                states = ["journal"]
+            } else if m.spare || (m.replacement && rebuilding) {
+                states = ["spare"]
+            } else {
+                states = ["in_sync"]
+            }
             if m.writeMostly { states.append("write_mostly") }
             if m.replacement { states.append("replacement") }
             var member = MDMember(device: m.name, states: states)
@@ -215,9 +225,10 @@ public struct MDRAIDCollector: Collector {
     // MARK: - helpers
 
     static func bitmap(_ b: MDStatBitmap) -> MDBitmap {
-        MDBitmap(pagesUsed: b.pagesUsed, pagesTotal: b.pagesTotal,
-                 memoryBytes: b.memoryKiB <= UInt64.max >> 10 ? b.memoryKiB << 10 : UInt64.max,
-                 chunkBytes: b.chunkBytes, file: b.file)
+        MDBitmap(
+            pagesUsed: b.pagesUsed, pagesTotal: b.pagesTotal,
+            memoryBytes: b.memoryKiB <= UInt64.max >> 10 ? b.memoryKiB << 10 : UInt64.max,
+            chunkBytes: b.chunkBytes, file: b.file)
     }
 
     static func waitingState(_ w: MDStatWaiting) -> MDSyncState {
@@ -236,7 +247,7 @@ public struct MDRAIDCollector: Collector {
     /// Slot order, members without slot (spares, faulty, journal) last, then by name.
     static func memberOrder(_ x: MDMember, _ y: MDMember) -> Bool {
         switch (x.slot, y.slot) {
-        case let (a?, b?) where a != b: return a < b
+        case (let a?, let b?) where a != b: return a < b
         case (.some, nil): return true
         case (nil, .some): return false
         default: return naturalOrder(x.device, y.device)

@@ -17,10 +17,12 @@ enum ParallelCalls {
     ///     e.g. to clear an "in flight" mark.
     /// - Returns: keys of the items whose `body` finished before the caller stopped waiting
     ///   (use `runTracked` to also know which were never asked).
-    static func run<Item: Sendable>(_ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
-                                    key: @escaping @Sendable (Item) -> String,
-                                    body: @escaping @Sendable (Item) -> Void,
-                                    finally: @escaping @Sendable (Item) -> Void = { _ in }) -> Set<String> {
+    static func run<Item: Sendable>(
+        _ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
+        key: @escaping @Sendable (Item) -> String,
+        body: @escaping @Sendable (Item) -> Void,
+        finally: @escaping @Sendable (Item) -> Void = { _ in }
+    ) -> Set<String> {
         runTracked(items, workers: workers, deadline: deadline, key: key, body: body, finally: finally).answered
     }
 
@@ -34,10 +36,12 @@ enum ParallelCalls {
     }
 
     /// As `run`, also telling which items were never asked.
-    static func runTracked<Item: Sendable>(_ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
-                                           key: @escaping @Sendable (Item) -> String,
-                                           body: @escaping @Sendable (Item) -> Void,
-                                           finally: @escaping @Sendable (Item) -> Void = { _ in }) -> Outcome {
+    static func runTracked<Item: Sendable>(
+        _ items: [Item], workers: Int, deadline: ContinuousClock.Instant,
+        key: @escaping @Sendable (Item) -> String,
+        body: @escaping @Sendable (Item) -> Void,
+        finally: @escaping @Sendable (Item) -> Void = { _ in }
+    ) -> Outcome {
         guard !items.isEmpty else { return Outcome() }
         let answered = AnsweredSet()
         let begun = AnsweredSet()
@@ -67,7 +71,7 @@ enum ParallelCalls {
 }
 
 /// Items handed out one at a time to worker threads.
-fileprivate final class WorkQueue<Item: Sendable>: Sendable {
+private final class WorkQueue<Item: Sendable>: Sendable {
     private let state: Mutex<(items: [Item], next: Int)>
     init(_ items: [Item]) { state = Mutex((items, 0)) }
     func next() -> Item? {
@@ -80,7 +84,7 @@ fileprivate final class WorkQueue<Item: Sendable>: Sendable {
 }
 
 /// Keys of items answered in time, shared between the waiting caller and its worker threads.
-fileprivate final class AnsweredSet: Sendable {
+private final class AnsweredSet: Sendable {
     private let set = Mutex<Set<String>>([])
     func insert(_ key: String) { set.withLock { _ = $0.insert(key) } }
     func snapshot() -> Set<String> { set.withLock { $0 } }

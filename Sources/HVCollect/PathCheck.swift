@@ -76,8 +76,9 @@ public final class PathCheck: Sendable {
             if let text {
                 // One line per problem: collectors reading the same broken root say it once.
                 if Self.warned.withLock({ $0.insert(text).inserted }) {
-                    log?.warning("path unusable: the collectors reading it fail until it is fixed",
-                                 metadata: ["collector": "\(collector)", "error": "\(text)"])
+                    log?.warning(
+                        "path unusable: the collectors reading it fail until it is fixed",
+                        metadata: ["collector": "\(collector)", "error": "\(text)"])
                 }
             } else if let before, Self.warned.withLock({ $0.remove(before) != nil }) {
                 log?.info("path usable again", metadata: ["collector": "\(collector)", "was": "\(before)"])

@@ -13,10 +13,12 @@ public struct ProcessCollector: Collector {
 
     public init(mapper: GuestMapper) {
         self.mapper = mapper
-        self.paths = PathCheck(collector: "processes", [
-            .procfs(mapper.proc.root),
-            .cgroupLayout(mapper.cgroupfs),
-        ])
+        self.paths = PathCheck(
+            collector: "processes",
+            [
+                .procfs(mapper.proc.root),
+                .cgroupLayout(mapper.cgroupfs),
+            ])
     }
 
     /// - Parameters:

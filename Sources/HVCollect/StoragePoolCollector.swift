@@ -92,7 +92,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
                 isolate = true
                 refs = state.withLock { $0.known }.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: nil) }
                 if refs.isEmpty { throw CollectError("virConnectListAllStoragePools did not answer within the deadline") }
-                logger.warning("storage pool list did not answer in time (a pool is locked by a long refresh?); asking the pools of the last list")
+                logger.warning(
+                    "storage pool list did not answer in time (a pool is locked by a long refresh?); asking the pools of the last list")
             }
         } catch {
             // Keep the known pools visible, flagged: an alert on hv_storage_pool_timed_out
@@ -121,7 +122,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             // Phase 1: state, sizes, flags (and the XML of new pools).
             let c = conn
             let uri = session.uri
-            _ = ParallelCalls.run(requests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
+            _ = ParallelCalls.run(
+                requests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
                 body: { r in StoragePoolCollector.ask(r, conn: c, uri: uri, into: box) },
                 finally: { [self] r in
                     state.withLock { s in
@@ -142,7 +144,8 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             for q in r { s.volumesInFlight.insert(q.ref.uuid) }
             return r
         }
-        let counted = ParallelCalls.run(volumeRequests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
+        let counted = ParallelCalls.run(
+            volumeRequests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
             body: { r in
                 guard let h = box.all[r.ref.uuid]?.handle else { return }
                 do { box.setVolumes(r.ref.uuid, try h.volumeCount()) } catch { box.addError(r.ref.uuid, "\(error)") }
@@ -295,7 +298,11 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             p = h
         } else {
             do { p = try conn.storagePool(uuid: uuid) } catch {
-                if error.code == 49 { box.update(uuid) { $0.vanished = true; $0.done.insert("info") }; return }   // VIR_ERR_NO_STORAGE_POOL
+                if error.code == 49 {
+                    box.update(uuid) {
+                        $0.vanished = true; $0.done.insert("info")
+                    }; return
+                }   // VIR_ERR_NO_STORAGE_POOL
                 box.update(uuid) { $0.errors.append(error.description) }
                 return
             }
@@ -304,19 +311,39 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         // Published one by one: a call that gets stuck leaves the earlier answers usable.
         do {
             let info = try p.info()
-            box.update(uuid) { $0.info = info; $0.done.insert("info") }
+            box.update(uuid) {
+                $0.info = info; $0.done.insert("info")
+            }
         } catch {
-            if error.code == 49 { box.update(uuid) { $0.vanished = true; $0.done.insert("info") }; return }   // VIR_ERR_NO_STORAGE_POOL
-            box.update(uuid) { $0.errors.append(error.description); $0.done.insert("info") }
+            if error.code == 49 {
+                box.update(uuid) {
+                    $0.vanished = true; $0.done.insert("info")
+                }; return
+            }   // VIR_ERR_NO_STORAGE_POOL
+            box.update(uuid) {
+                $0.errors.append(error.description); $0.done.insert("info")
+            }
         }
         do {
             let v = try p.autostart()
-            box.update(uuid) { $0.autostart = v; $0.done.insert("autostart") }
-        } catch { box.update(uuid) { $0.errors.append(error.description); $0.done.insert("autostart") } }
+            box.update(uuid) {
+                $0.autostart = v; $0.done.insert("autostart")
+            }
+        } catch {
+            box.update(uuid) {
+                $0.errors.append(error.description); $0.done.insert("autostart")
+            }
+        }
         do {
             let v = try p.isPersistent()
-            box.update(uuid) { $0.persistent = v; $0.done.insert("persistent") }
-        } catch { box.update(uuid) { $0.errors.append(error.description); $0.done.insert("persistent") } }
+            box.update(uuid) {
+                $0.persistent = v; $0.done.insert("persistent")
+            }
+        } catch {
+            box.update(uuid) {
+                $0.errors.append(error.description); $0.done.insert("persistent")
+            }
+        }
         if r.readXML {
             do {
                 let d = try StoragePoolDescription.parse(try p.xmlDescription())

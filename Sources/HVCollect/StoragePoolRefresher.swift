@@ -134,7 +134,9 @@ public final class StoragePoolRefresher: @unchecked Sendable {
             }
             switch outcome {
             case .timedOut:
-                logger.warning("storage pool refresh still running; not waiting for it", metadata: ["pool": "\(p.name)", "seconds": "\(refreshTimeout.seconds)"])
+                logger.warning(
+                    "storage pool refresh still running; not waiting for it",
+                    metadata: ["pool": "\(p.name)", "seconds": "\(refreshTimeout.seconds)"])
             case .refused:
                 state.withLock { _ = $0.running.remove(uuid) }
             case .done: break

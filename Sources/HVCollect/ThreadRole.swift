@@ -50,7 +50,8 @@ public enum ThreadRole {
         guard comm.hasPrefix("CPU ") else { return (false, nil) }
         let rest = comm.dropFirst(4)
         guard let slash = rest.firstIndex(of: "/"),
-              let n = Int(rest[rest.startIndex..<slash]), n >= 0 else { return (false, nil) }
+            let n = Int(rest[rest.startIndex..<slash]), n >= 0
+        else { return (false, nil) }
         return (true, n)
     }
 

@@ -73,12 +73,15 @@ public final class Exporter: Sendable {
         do {
             try server.reload(tls: web.tls, basicAuth: web.basicAuthUsers)
         } catch {
-            logger.error("cannot apply --web.config.file; keeping the previous web config", metadata: ["file": "\(path)", "error": "\(error)"])
+            logger.error(
+                "cannot apply --web.config.file; keeping the previous web config", metadata: ["file": "\(path)", "error": "\(error)"])
             return false
         }
-        logger.info("web config reloaded", metadata: [
-            "file": "\(path)", "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuthUsers != nil)",
-        ])
+        logger.info(
+            "web config reloaded",
+            metadata: [
+                "file": "\(path)", "tls": "\(web.tls != nil)", "basic_auth": "\(web.basicAuthUsers != nil)",
+            ])
         return true
     }
 
@@ -87,8 +90,9 @@ public final class Exporter: Sendable {
     /// collecting after it is abandoned (the caller then exits the process).
     public func shutdown(gracePeriodSeconds: Double, logger: Logger) {
         if !server.shutdown(gracePeriodSeconds: gracePeriodSeconds) {
-            logger.warning("requests still in progress after the grace period (libvirt not answering?); exiting without them",
-                           metadata: ["grace_seconds": "\(gracePeriodSeconds)"])
+            logger.warning(
+                "requests still in progress after the grace period (libvirt not answering?); exiting without them",
+                metadata: ["grace_seconds": "\(gracePeriodSeconds)"])
         }
     }
 

@@ -29,10 +29,12 @@ public struct LogfmtHandler: LogHandler {
         var line = ""
         switch format {
         case .logfmt:
-            line = "ts=\(ts) level=\(event.level) caller=\(Self.caller(event.file, event.line)) msg=\(Self.logfmtValue(event.message.description))"
+            line =
+                "ts=\(ts) level=\(event.level) caller=\(Self.caller(event.file, event.line)) msg=\(Self.logfmtValue(event.message.description))"
             for k in all.keys.sorted() { line += " \(k)=\(Self.logfmtValue(all[k]!.description))" }
         case .json:
-            line = "{\"ts\":\"\(ts)\",\"level\":\"\(event.level)\",\"caller\":\"\(Self.caller(event.file, event.line))\",\"msg\":\(Self.jsonString(event.message.description))"
+            line =
+                "{\"ts\":\"\(ts)\",\"level\":\"\(event.level)\",\"caller\":\"\(Self.caller(event.file, event.line))\",\"msg\":\(Self.jsonString(event.message.description))"
             for k in all.keys.sorted() { line += ",\(Self.jsonString(k)):\(Self.jsonString(all[k]!.description))" }
             line += "}"
         }
@@ -70,8 +72,11 @@ public struct LogfmtHandler: LogHandler {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if ch.value < 0x20 { out += "\\u00" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16) }
-                else { out.unicodeScalars.append(ch) }
+                if ch.value < 0x20 {
+                    out += "\\u00" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(ch)
+                }
             }
         }
         return out + "\""
@@ -85,6 +90,7 @@ public struct LogfmtHandler: LogHandler {
         var tmv = tm()
         gmtime_r(&t, &tmv)
         func pad(_ v: Int32, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(tmv.tm_year + 1900)-\(pad(tmv.tm_mon + 1, 2))-\(pad(tmv.tm_mday, 2))T\(pad(tmv.tm_hour, 2)):\(pad(tmv.tm_min, 2)):\(pad(tmv.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
+        return
+            "\(tmv.tm_year + 1900)-\(pad(tmv.tm_mon + 1, 2))-\(pad(tmv.tm_mday, 2))T\(pad(tmv.tm_hour, 2)):\(pad(tmv.tm_min, 2)):\(pad(tmv.tm_sec, 2)).\(pad(Int32(ts.tv_nsec / 1_000_000), 3))Z"
     }
 }

@@ -26,9 +26,11 @@ public struct WebConfig: Sendable, Equatable {
         public var description: String { line > 0 ? "\(path):\(line): \(reason)" : "\(path): \(reason)" }
     }
 
-    static let tlsKeys: Set<String> = ["cert_file", "key_file", "client_ca_file", "client_auth_type",
-                                       "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites",
-                                       "curve_preferences"]
+    static let tlsKeys: Set<String> = [
+        "cert_file", "key_file", "client_ca_file", "client_auth_type",
+        "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites",
+        "curve_preferences",
+    ]
     static let supportedTLSKeys: Set<String> = ["cert_file", "key_file", "client_ca_file", "client_auth_type"]
 
     /// Reads and parses `path`; relative certificate paths are taken relative to the file's directory.
@@ -74,7 +76,10 @@ public struct WebConfig: Sendable, Equatable {
                 case "tls_server_config": section = key; sawTLS = true
                 case "basic_auth_users": section = key; users = users ?? [:]
                 case "http_server_config": section = key
-                default: throw Error(path: path, line: lineNo, reason: "unknown section '\(key)' (known: tls_server_config, basic_auth_users, http_server_config)")
+                default:
+                    throw Error(
+                        path: path, line: lineNo,
+                        reason: "unknown section '\(key)' (known: tls_server_config, basic_auth_users, http_server_config)")
                 }
                 continue
             }
@@ -83,7 +88,10 @@ public struct WebConfig: Sendable, Equatable {
             switch section {
             case "tls_server_config":
                 guard tlsKeys.contains(key) else { throw Error(path: path, line: lineNo, reason: "unknown tls_server_config key '\(key)'") }
-                guard supportedTLSKeys.contains(key) else { throw Error(path: path, line: lineNo, reason: "'\(key)' is not supported by hv-exporter (TLS 1.2 and 1.3 with GnuTLS defaults)") }
+                guard supportedTLSKeys.contains(key) else {
+                    throw Error(
+                        path: path, line: lineNo, reason: "'\(key)' is not supported by hv-exporter (TLS 1.2 and 1.3 with GnuTLS defaults)")
+                }
                 tlsValues[key] = value
             case "basic_auth_users":
                 guard value.hasPrefix("$2a$") || value.hasPrefix("$2b$") || value.hasPrefix("$2y$") else {
@@ -101,7 +109,8 @@ public struct WebConfig: Sendable, Equatable {
                 throw Error(path: path, line: 0, reason: "tls_server_config needs cert_file and key_file")
             }
             func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : baseDirectory + "/" + p }
-            let authType = tlsValues["client_auth_type"] ?? (tlsValues["client_ca_file"] == nil ? "NoClientCert" : "RequireAndVerifyClientCert")
+            let authType =
+                tlsValues["client_auth_type"] ?? (tlsValues["client_ca_file"] == nil ? "NoClientCert" : "RequireAndVerifyClientCert")
             switch authType {
             case "NoClientCert":
                 config.tls = TLSConfig(certFile: resolve(cert), keyFile: resolve(key))
@@ -111,7 +120,9 @@ public struct WebConfig: Sendable, Equatable {
                 }
                 config.tls = TLSConfig(certFile: resolve(cert), keyFile: resolve(key), clientCAFile: resolve(ca))
             default:
-                throw Error(path: path, line: 0, reason: "client_auth_type '\(authType)' is not supported (NoClientCert or RequireAndVerifyClientCert)")
+                throw Error(
+                    path: path, line: 0,
+                    reason: "client_auth_type '\(authType)' is not supported (NoClientCert or RequireAndVerifyClientCert)")
             }
         }
         if let users, !users.isEmpty { config.basicAuthUsers = users }
@@ -119,7 +130,8 @@ public struct WebConfig: Sendable, Equatable {
     }
 
     static func stripComment(_ s: Substring) -> Substring {
-        var inSingle = false, inDouble = false
+        var inSingle = false
+        var inDouble = false
         var prev: Character = " "
         for i in s.indices {
             let c = s[i]

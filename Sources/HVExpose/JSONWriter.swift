@@ -30,9 +30,13 @@ public struct JSONWriter {
     public mutating func int<I: BinaryInteger>(_ i: I) { separator(); bytes.append(contentsOf: String(i).utf8) }
     public mutating func double(_ d: Double) {
         separator()
-        if !d.isFinite { bytes.append(contentsOf: "null".utf8) }
-        else if d == d.rounded(), abs(d) < 1e15 { bytes.append(contentsOf: String(Int64(d)).utf8) }
-        else { bytes.append(contentsOf: d.description.utf8) }
+        if !d.isFinite {
+            bytes.append(contentsOf: "null".utf8)
+        } else if d == d.rounded(), abs(d) < 1e15 {
+            bytes.append(contentsOf: String(Int64(d)).utf8)
+        } else {
+            bytes.append(contentsOf: d.description.utf8)
+        }
     }
 
     // Keyed conveniences; nil values are skipped entirely.

@@ -92,11 +92,17 @@ public enum PrometheusTextWriter {
         case .int(let i): appendDecimal(&out, Int64(i))
         case .uint(let u): appendDecimal(&out, UInt64(u))
         case .double(let d):
-            if d.isNaN { out.append(contentsOf: "NaN".utf8) }
-            else if d == .infinity { out.append(contentsOf: "+Inf".utf8) }
-            else if d == -.infinity { out.append(contentsOf: "-Inf".utf8) }
-            else if d == d.rounded(), abs(d) < 1e15 { appendDecimal(&out, Int64(d)) }
-            else { out.append(contentsOf: d.description.utf8) }
+            if d.isNaN {
+                out.append(contentsOf: "NaN".utf8)
+            } else if d == .infinity {
+                out.append(contentsOf: "+Inf".utf8)
+            } else if d == -.infinity {
+                out.append(contentsOf: "-Inf".utf8)
+            } else if d == d.rounded(), abs(d) < 1e15 {
+                appendDecimal(&out, Int64(d))
+            } else {
+                out.append(contentsOf: d.description.utf8)
+            }
         }
     }
 }

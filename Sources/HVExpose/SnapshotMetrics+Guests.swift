@@ -6,59 +6,85 @@ import HVModel
 /// pair identifies the guest (see `seriesOwners`); kind and UUID are in `hv_guest_info`.
 /// Guests are written in snapshot order; roles sorted by name.
 extension SnapshotMetrics {
-    static let guestCPUUser = MetricDescriptor("hv_guest_cpu_user_seconds_total", .counter,
+    static let guestCPUUser = MetricDescriptor(
+        "hv_guest_cpu_user_seconds_total", .counter,
         "CPU time the guest's cgroup spent in user mode, seconds.", labels: ["guest", "driver"])
-    static let guestCPUSystem = MetricDescriptor("hv_guest_cpu_system_seconds_total", .counter,
+    static let guestCPUSystem = MetricDescriptor(
+        "hv_guest_cpu_system_seconds_total", .counter,
         "CPU time the guest's cgroup spent in kernel mode, seconds.", labels: ["guest", "driver"])
-    static let guestThrottledPeriods = MetricDescriptor("hv_guest_cpu_throttled_periods_total", .counter,
+    static let guestThrottledPeriods = MetricDescriptor(
+        "hv_guest_cpu_throttled_periods_total", .counter,
         "CFS bandwidth periods in which the guest's cgroup was throttled.", labels: ["guest", "driver"])
-    static let guestThrottledSeconds = MetricDescriptor("hv_guest_cpu_throttled_seconds_total", .counter,
+    static let guestThrottledSeconds = MetricDescriptor(
+        "hv_guest_cpu_throttled_seconds_total", .counter,
         "Time the guest's cgroup was throttled by its CPU quota, seconds.", labels: ["guest", "driver"])
-    static let guestHostCPU = MetricDescriptor("hv_guest_host_cpu_seconds_total", .counter,
+    static let guestHostCPU = MetricDescriptor(
+        "hv_guest_host_cpu_seconds_total", .counter,
         "Host CPU time used by the guest's threads by role (vcpu, emulator, iothread, vhost, worker, kvm, helper, container), seconds. Counted by the exporter from per-thread times; exited threads keep what was last seen.",
         labels: ["guest", "driver", "role"])
-    static let guestMemoryUsage = MetricDescriptor("hv_guest_memory_usage_bytes", .gauge,
+    static let guestMemoryUsage = MetricDescriptor(
+        "hv_guest_memory_usage_bytes", .gauge,
         "Memory charged to the guest's cgroup, bytes.", labels: ["guest", "driver"])
-    static let guestMemoryWorkingSet = MetricDescriptor("hv_guest_memory_working_set_bytes", .gauge,
+    static let guestMemoryWorkingSet = MetricDescriptor(
+        "hv_guest_memory_working_set_bytes", .gauge,
         "Memory charged to the guest's cgroup minus inactive file cache, bytes.", labels: ["guest", "driver"])
-    static let guestMemoryLimit = MetricDescriptor("hv_guest_memory_limit_bytes", .gauge,
+    static let guestMemoryLimit = MetricDescriptor(
+        "hv_guest_memory_limit_bytes", .gauge,
         "Memory limit of the guest's cgroup, bytes (absent when unlimited).", labels: ["guest", "driver"])
-    static let guestMemorySwap = MetricDescriptor("hv_guest_memory_swap_bytes", .gauge,
+    static let guestMemorySwap = MetricDescriptor(
+        "hv_guest_memory_swap_bytes", .gauge,
         "Swap used by the guest's cgroup, bytes.", labels: ["guest", "driver"])
-    static let guestOOMKills = MetricDescriptor("hv_guest_memory_oom_kills_total", .counter,
+    static let guestOOMKills = MetricDescriptor(
+        "hv_guest_memory_oom_kills_total", .counter,
         "Processes the OOM killer killed in the guest's cgroup.", labels: ["guest", "driver"])
-    static let guestBlockReadBytes = MetricDescriptor("hv_guest_block_read_bytes_total", .counter,
+    static let guestBlockReadBytes = MetricDescriptor(
+        "hv_guest_block_read_bytes_total", .counter,
         "Bytes the guest's cgroup read from block devices.", labels: ["guest", "driver"])
-    static let guestBlockWriteBytes = MetricDescriptor("hv_guest_block_write_bytes_total", .counter,
+    static let guestBlockWriteBytes = MetricDescriptor(
+        "hv_guest_block_write_bytes_total", .counter,
         "Bytes the guest's cgroup wrote to block devices.", labels: ["guest", "driver"])
-    static let guestBlockReadOps = MetricDescriptor("hv_guest_block_read_operations_total", .counter,
+    static let guestBlockReadOps = MetricDescriptor(
+        "hv_guest_block_read_operations_total", .counter,
         "Read operations of the guest's cgroup on block devices.", labels: ["guest", "driver"])
-    static let guestBlockWriteOps = MetricDescriptor("hv_guest_block_write_operations_total", .counter,
+    static let guestBlockWriteOps = MetricDescriptor(
+        "hv_guest_block_write_operations_total", .counter,
         "Write operations of the guest's cgroup on block devices.", labels: ["guest", "driver"])
-    static let guestPressureCPUSome = MetricDescriptor("hv_guest_pressure_cpu_some_seconds_total", .counter,
+    static let guestPressureCPUSome = MetricDescriptor(
+        "hv_guest_pressure_cpu_some_seconds_total", .counter,
         "Time at least one task of the guest's cgroup waited for CPU (PSI), seconds.", labels: ["guest", "driver"])
-    static let guestPressureCPUFull = MetricDescriptor("hv_guest_pressure_cpu_full_seconds_total", .counter,
+    static let guestPressureCPUFull = MetricDescriptor(
+        "hv_guest_pressure_cpu_full_seconds_total", .counter,
         "Time all non-idle tasks of the guest's cgroup waited for CPU (PSI), seconds.", labels: ["guest", "driver"])
-    static let guestPressureMemorySome = MetricDescriptor("hv_guest_pressure_memory_some_seconds_total", .counter,
+    static let guestPressureMemorySome = MetricDescriptor(
+        "hv_guest_pressure_memory_some_seconds_total", .counter,
         "Time at least one task of the guest's cgroup stalled on memory (PSI), seconds.", labels: ["guest", "driver"])
-    static let guestPressureMemoryFull = MetricDescriptor("hv_guest_pressure_memory_full_seconds_total", .counter,
+    static let guestPressureMemoryFull = MetricDescriptor(
+        "hv_guest_pressure_memory_full_seconds_total", .counter,
         "Time all non-idle tasks of the guest's cgroup stalled on memory (PSI), seconds.", labels: ["guest", "driver"])
-    static let guestPressureIOSome = MetricDescriptor("hv_guest_pressure_io_some_seconds_total", .counter,
+    static let guestPressureIOSome = MetricDescriptor(
+        "hv_guest_pressure_io_some_seconds_total", .counter,
         "Time at least one task of the guest's cgroup stalled on I/O (PSI), seconds.", labels: ["guest", "driver"])
-    static let guestPressureIOFull = MetricDescriptor("hv_guest_pressure_io_full_seconds_total", .counter,
+    static let guestPressureIOFull = MetricDescriptor(
+        "hv_guest_pressure_io_full_seconds_total", .counter,
         "Time all non-idle tasks of the guest's cgroup stalled on I/O (PSI), seconds.", labels: ["guest", "driver"])
-    static let guestProcesses = MetricDescriptor("hv_guest_processes", .gauge,
+    static let guestProcesses = MetricDescriptor(
+        "hv_guest_processes", .gauge,
         "Host processes of the guest (qemu, helpers, per-VM kernel threads, container processes).", labels: ["guest", "driver"])
-    static let guestThreads = MetricDescriptor("hv_guest_threads", .gauge,
+    static let guestThreads = MetricDescriptor(
+        "hv_guest_threads", .gauge,
         "Host threads of the guest by role (vcpu, emulator, iothread, vhost, worker, kvm, helper, container).",
         labels: ["guest", "driver", "role"])
-    static let guestNetRxBytes = MetricDescriptor("hv_guest_network_receive_bytes_total", .counter,
+    static let guestNetRxBytes = MetricDescriptor(
+        "hv_guest_network_receive_bytes_total", .counter,
         "Bytes received in the container's network namespace (all interfaces but lo).", labels: ["guest", "driver"])
-    static let guestNetTxBytes = MetricDescriptor("hv_guest_network_transmit_bytes_total", .counter,
+    static let guestNetTxBytes = MetricDescriptor(
+        "hv_guest_network_transmit_bytes_total", .counter,
         "Bytes transmitted in the container's network namespace (all interfaces but lo).", labels: ["guest", "driver"])
-    static let guestNetRxPackets = MetricDescriptor("hv_guest_network_receive_packets_total", .counter,
+    static let guestNetRxPackets = MetricDescriptor(
+        "hv_guest_network_receive_packets_total", .counter,
         "Packets received in the container's network namespace (all interfaces but lo).", labels: ["guest", "driver"])
-    static let guestNetTxPackets = MetricDescriptor("hv_guest_network_transmit_packets_total", .counter,
+    static let guestNetTxPackets = MetricDescriptor(
+        "hv_guest_network_transmit_packets_total", .counter,
         "Packets transmitted in the container's network namespace (all interfaces but lo).", labels: ["guest", "driver"])
 
     static func addGuestCgroupFamilies(_ s: Snapshot, _ set: inout MetricSet) {

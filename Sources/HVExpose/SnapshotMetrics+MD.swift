@@ -22,47 +22,63 @@ import HVModel
 ///   `hv_md_member_*` families (with disk model/serial/WWN/by-id) and
 ///   `hv_md_array_scrape_error`.
 extension SnapshotMetrics {
-    static let mdInfo = MetricDescriptor("hv_md_info", .gauge,
+    static let mdInfo = MetricDescriptor(
+        "hv_md_info", .gauge,
         "md array metadata; value 1. metadata_version: 0.90, 1.0, 1.1, 1.2, none, external:imsm|ddf (containers), external:/<container>/<n> (their members).",
         labels: ["device", "level", "metadata_version"])
-    static let mdState = MetricDescriptor("hv_md_state", .gauge,
+    static let mdState = MetricDescriptor(
+        "hv_md_state", .gauge,
         "1 for the array's current md/array_state, 0 for the other states (clear, inactive, suspended, readonly, read-auto, clean, active, write-pending, active-idle, broken).",
         labels: ["device", "state"])
-    static let mdDisks = MetricDescriptor("hv_md_disks", .gauge,
+    static let mdDisks = MetricDescriptor(
+        "hv_md_disks", .gauge,
         "Member devices by role: active (in sync), recovering (holding a slot, being rebuilt), spare, faulty, journal.",
         labels: ["device", "state"])
-    static let mdDisksRequired = MetricDescriptor("hv_md_disks_required", .gauge,
+    static let mdDisksRequired = MetricDescriptor(
+        "hv_md_disks_required", .gauge,
         "Members a fully functional array has (md/raid_disks; during a reshape the new count).", labels: ["device"])
-    static let mdDegraded = MetricDescriptor("hv_md_degraded", .gauge,
+    static let mdDegraded = MetricDescriptor(
+        "hv_md_degraded", .gauge,
         "Members missing or failed (md/degraded); 0 for an optimal array.", labels: ["device"])
-    static let mdSyncAction = MetricDescriptor("hv_md_sync_action", .gauge,
+    static let mdSyncAction = MetricDescriptor(
+        "hv_md_sync_action", .gauge,
         "1 for the array's current md/sync_action (idle, resync, recover, check, repair, reshape, frozen), 0 for the others.",
         labels: ["device", "action"])
-    static let mdSyncWaiting = MetricDescriptor("hv_md_sync_waiting", .gauge,
+    static let mdSyncWaiting = MetricDescriptor(
+        "hv_md_sync_waiting", .gauge,
         "1 when a sync operation waits: delayed (behind another array on the same disks, resync=DELAYED), pending (until the array is written, resync=PENDING).",
         labels: ["device", "reason"])
-    static let mdSyncCompleted = MetricDescriptor("hv_md_sync_completed_ratio", .gauge,
+    static let mdSyncCompleted = MetricDescriptor(
+        "hv_md_sync_completed_ratio", .gauge,
         "Fraction done of the running resync/recover/check/repair/reshape (md/sync_completed), 0..1; absent when none runs.",
         labels: ["device"])
-    static let mdSyncSpeed = MetricDescriptor("hv_md_sync_speed_bytes_per_second", .gauge,
+    static let mdSyncSpeed = MetricDescriptor(
+        "hv_md_sync_speed_bytes_per_second", .gauge,
         "Speed of the running sync operation (md/sync_speed, averaged over 30 s), bytes per second.", labels: ["device"])
-    static let mdSyncRemaining = MetricDescriptor("hv_md_sync_remaining_seconds", .gauge,
+    static let mdSyncRemaining = MetricDescriptor(
+        "hv_md_sync_remaining_seconds", .gauge,
         "Estimated time until the running sync operation finishes (/proc/mdstat finish=), seconds.", labels: ["device"])
-    static let mdMismatch = MetricDescriptor("hv_md_mismatch_sectors", .gauge,
+    static let mdMismatch = MetricDescriptor(
+        "hv_md_mismatch_sectors", .gauge,
         "512-byte sectors found inconsistent by the last check, repaired by the last repair (md/mismatch_cnt); reset when a check or repair starts.",
         labels: ["device"])
-    static let mdSize = MetricDescriptor("hv_md_size_bytes", .gauge,
+    static let mdSize = MetricDescriptor(
+        "hv_md_size_bytes", .gauge,
         "Size of the array, bytes.", labels: ["device"])
-    static let mdMemberInfo = MetricDescriptor("hv_md_member_info", .gauge,
+    static let mdMemberInfo = MetricDescriptor(
+        "hv_md_member_info", .gauge,
         "md member device and the disk holding it; value 1. slot: number, none (spare, failed), journal, or empty when unknown (array seen only in /proc/mdstat); model, serial, wwn, by_id from udev (empty when unknown).",
         labels: ["device", "member", "slot", "model", "serial", "wwn", "by_id"])
-    static let mdMemberState = MetricDescriptor("hv_md_member_state", .gauge,
+    static let mdMemberState = MetricDescriptor(
+        "hv_md_member_state", .gauge,
         "md member flags (dev-*/state): in_sync, faulty, spare, write_mostly, journal, replacement, want_replacement, blocked, write_error...; one series per flag the member has, value 1.",
         labels: ["device", "member", "state"])
-    static let mdMemberErrors = MetricDescriptor("hv_md_member_errors", .gauge,
+    static let mdMemberErrors = MetricDescriptor(
+        "hv_md_member_errors", .gauge,
         "Approximate count of read errors corrected on the member (dev-*/errors); a count kept in the superblock, not a counter (it survives restarts and can be set at assembly).",
         labels: ["device", "member"])
-    static let mdScrapeError = MetricDescriptor("hv_md_array_scrape_error", .gauge,
+    static let mdScrapeError = MetricDescriptor(
+        "hv_md_array_scrape_error", .gauge,
         "1 if this array's sysfs or /proc/mdstat entry could not be read or parsed in this scrape (see the exporter log), else 0.",
         labels: ["device"])
 
@@ -100,10 +116,16 @@ extension SnapshotMetrics {
             set.add(mdSize, d, ifPresent: a.sizeBytes)
             for m in a.members {
                 let slot: String
-                if let n = m.slot { slot = String(n) }
-                else if m.states.contains("journal") { slot = "journal" }
-                else if a.source == .mdstat, m.role == .active || m.role == .recovering { slot = "" }  // mdstat has no slots
-                else { slot = "none" }
+                if let n = m.slot {
+                    slot = String(n)
+                } else if m.states.contains("journal") {
+                    slot = "journal"
+                } else if a.source == .mdstat, m.role == .active || m.role == .recovering {
+                    slot = ""
+                }   // mdstat has no slots
+                else {
+                    slot = "none"
+                }
                 set.add(mdMemberInfo, [a.device, m.device, slot, m.model ?? "", m.serial ?? "", m.wwn ?? "", m.byIdPath ?? ""], 1)
                 for flag in m.states { set.add(mdMemberState, [a.device, m.device, flag], 1) }
                 set.add(mdMemberErrors, [a.device, m.device], ifPresent: m.errors)

@@ -1,5 +1,6 @@
 import CHVShims
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,14 +51,17 @@ final class Acceptor: @unchecked Sendable {
     func start() throws(HTTPServerError) {
         var handle = pthread_t()
         let box = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(&handle, nil, { argument in
-            let acceptor = Unmanaged<Acceptor>.fromOpaque(argument!).takeRetainedValue()
-            acceptor.run()
-            return nil
-        }, box)
+        let status = pthread_create(
+            &handle, nil,
+            { argument in
+                let acceptor = Unmanaged<Acceptor>.fromOpaque(argument!).takeRetainedValue()
+                acceptor.run()
+                return nil
+            }, box)
         guard status == 0 else {
             Unmanaged<Acceptor>.fromOpaque(box).release()
-            throw HTTPServerError(kind: .socketFailed, subject: "accept loop", call: "pthread_create", errno: status, message: "cannot start")
+            throw HTTPServerError(
+                kind: .socketFailed, subject: "accept loop", call: "pthread_create", errno: status, message: "cannot start")
         }
         thread = handle
     }
@@ -101,8 +105,10 @@ final class Acceptor: @unchecked Sendable {
         var lastTick: UInt64 = 0
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         while !stopping.load(ordering: .acquiring) {
-            var fds = [pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
             for entry in lingering { fds.append(pollfd(fd: entry.descriptor, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), Int32(Self.tickNanoseconds / 1_000_000))
             if ready < 0 && errno != EINTR {
@@ -144,11 +150,15 @@ final class Acceptor: @unchecked Sendable {
     private func tick(now: UInt64) {
         let closed = table.sweep(now: now)
         if closed > 0 {
-            throttle.log("closed \(closed) connection(s) that did not send a complete request within \(Double(table.limits.requestDeadline) / 1e9) s")
+            throttle.log(
+                "closed \(closed) connection(s) that did not send a complete request within \(Double(table.limits.requestDeadline) / 1e9) s"
+            )
         }
         let evicted = table.counts.evictedForRoom
         if evicted > lastEvictedForRoom {
-            throttle.log("all \(table.limits.capacity) connections taken: closed \(evicted - lastEvictedForRoom) waiting longest for a request to make room")
+            throttle.log(
+                "all \(table.limits.capacity) connections taken: closed \(evicted - lastEvictedForRoom) waiting longest for a request to make room"
+            )
             lastEvictedForRoom = evicted
         }
         throttle.flush(now: now)
@@ -194,7 +204,8 @@ final class Acceptor: @unchecked Sendable {
         switch decision {
         case .serve(let id), .serveBusy(let id):
             if case .serveBusy = decision {
-                throttle.log("answering 503 to \(client): \(table.limits.capacity) connections open or \(table.limits.perClient) from this address")
+                throttle.log(
+                    "answering 503 to \(client): \(table.limits.capacity) connections open or \(table.limits.perClient) from this address")
             }
             let added = address.withSockaddr { pointer, length in
                 hv_mhd_add_connection(daemon.pointer, descriptor, pointer, UInt32(length))
@@ -206,7 +217,8 @@ final class Acceptor: @unchecked Sendable {
         case .refuse(let reason):
             switch reason {
             case .capacity:
-                throttle.log("refusing a connection from \(client): \(table.limits.capacity) connections open, none idle long enough to close")
+                throttle.log(
+                    "refusing a connection from \(client): \(table.limits.capacity) connections open, none idle long enough to close")
             case .perClient:
                 throttle.log("refusing a connection from \(client): \(table.limits.perClient) connections open from this address")
             case .descriptor:

@@ -1,4 +1,5 @@
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -128,8 +129,11 @@ final class ConnectionTable: Sendable {
             func busyOrRefuse(_ refusal: Refusal) -> Admission {
                 if refusal == .capacity { state.totals.refusedCapacity += 1 } else { state.totals.refusedPerClient += 1 }
                 guard busyAllowed, state.busy < limits.overflow else { return .refuse(refusal) }
-                guard let id = Self.insert(descriptor: descriptor, client: client, generation: generation, busy: true,
-                                           plain: !tls, deadline: now + limits.requestDeadline, now: now, into: &state) else {
+                guard
+                    let id = Self.insert(
+                        descriptor: descriptor, client: client, generation: generation, busy: true,
+                        plain: !tls, deadline: now + limits.requestDeadline, now: now, into: &state)
+                else {
                     return .refuse(.descriptor)
                 }
                 state.totals.busyAnswers += 1
@@ -143,8 +147,11 @@ final class ConnectionTable: Sendable {
                     return busyOrRefuse(.capacity)
                 }
             }
-            guard let id = Self.insert(descriptor: descriptor, client: client, generation: generation, busy: false,
-                                       plain: !tls, deadline: now + limits.requestDeadline, now: now, into: &state) else {
+            guard
+                let id = Self.insert(
+                    descriptor: descriptor, client: client, generation: generation, busy: false,
+                    plain: !tls, deadline: now + limits.requestDeadline, now: now, into: &state)
+            else {
                 return .refuse(.descriptor)
             }
             return .serve(id: id)

@@ -1,4 +1,5 @@
 import CHVShims
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -28,7 +28,8 @@ extension Array where Element == HTTPField {
 
 /// ASCII case-insensitive comparison (header names are ASCII tokens; no locale rules).
 func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
-    let a = lhs.utf8, b = rhs.utf8
+    let a = lhs.utf8
+    let b = rhs.utf8
     guard a.count == b.count else { return false }
     for (x, y) in zip(a, b) where asciiLowercase(x) != asciiLowercase(y) {
         return false

@@ -1,5 +1,6 @@
 import CHVShims
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -44,7 +44,7 @@ struct ListenAddress: Sendable, Equatable {
             throw invalid("the host contains a space, control character or bracket")
         }
         guard !portBytes.isEmpty, portBytes.count <= 5,
-              portBytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+            portBytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         else {
             throw invalid("the port must be a number from 0 to 65535")
         }

@@ -20,7 +20,7 @@ struct ListeningSocket {
         if address.host.isEmpty {
             do {
                 return try bind(SocketAddress.ipv6Any(port: address.port), dualStack: true, label: label)
-            } catch where error.errno == EAFNOSUPPORT {
+            } catch  where error.errno == EAFNOSUPPORT {
                 return try bind(SocketAddress.ipv4Any(port: address.port), dualStack: false, label: label)
             }
         }

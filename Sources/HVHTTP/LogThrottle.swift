@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Rate-limits the server's warnings: per kind of message, at most one line per `interval`;
 /// the lines held back are counted and reported with the next line of that kind, or by `flush`
@@ -38,7 +39,9 @@ final class LogThrottle: Sendable {
                 return line
             }
             if now &- bucket.lastEmitted >= interval {
-                let text = bucket.suppressed > 0 ? "\(line) (and \(bucket.suppressed) similar in the last \(Self.seconds(now &- bucket.lastEmitted)))" : line
+                let text =
+                    bucket.suppressed > 0
+                    ? "\(line) (and \(bucket.suppressed) similar in the last \(Self.seconds(now &- bucket.lastEmitted)))" : line
                 bucket = Bucket(lastEmitted: now)
                 buckets[key] = bucket
                 return text
@@ -57,7 +60,9 @@ final class LogThrottle: Sendable {
             var lines: [String] = []
             for (key, bucket) in buckets where now &- bucket.lastEmitted >= interval {
                 if bucket.suppressed > 0 {
-                    let text = bucket.suppressed == 1 ? bucket.lastSuppressedLine
+                    let text =
+                        bucket.suppressed == 1
+                        ? bucket.lastSuppressedLine
                         : "\(bucket.lastSuppressedLine) (and \(bucket.suppressed - 1) similar in the last \(Self.seconds(now &- bucket.lastEmitted)))"
                     lines.append(text)
                     buckets[key] = Bucket(lastEmitted: now)

@@ -1,5 +1,6 @@
 import CHVShims
 import CMicroHTTPD
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,7 +41,9 @@ extension ServerContext {
         if uploadDataSize.pointee > 0 {
             let dropped = (state >> 1) + uploadDataSize.pointee
             guard dropped <= requestBodyDiscardLimit else {
-                log("closing connection: request body over \(requestBodyDiscardLimit) bytes on a \(method.map { String(cString: $0) } ?? "?") request")
+                log(
+                    "closing connection: request body over \(requestBodyDiscardLimit) bytes on a \(method.map { String(cString: $0) } ?? "?") request"
+                )
                 return 0
             }
             requestState.pointee = UnsafeMutableRawPointer(bitPattern: (dropped << 1) | 1)
@@ -63,7 +66,8 @@ extension ServerContext {
             guard admitted.proceed else { return 0 }
             if admitted.busy {
                 table.answering(id: id)
-                return queue(Self.busy("too many connections"), for: readRequest(connection: connection, url: url, method: method), on: connection)
+                return queue(
+                    Self.busy("too many connections"), for: readRequest(connection: connection, url: url, method: method), on: connection)
             }
         }
         let request = readRequest(connection: connection, url: url, method: method)
@@ -170,14 +174,16 @@ extension ServerContext {
     private static func values(of kind: MHD_ValueKind, on connection: OpaquePointer) -> [HTTPField] {
         var fields: [HTTPField] = []
         withUnsafeMutablePointer(to: &fields) { pointer in
-            _ = MHD_get_connection_values_n(connection, kind, { cls, _, key, keySize, value, valueSize in
-                guard let cls, let key else { return .YES }
-                let fields = cls.assumingMemoryBound(to: [HTTPField].self)
-                let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
-                let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
-                fields.pointee.append(HTTPField(name: name, value: text))
-                return .YES
-            }, pointer)
+            _ = MHD_get_connection_values_n(
+                connection, kind,
+                { cls, _, key, keySize, value, valueSize in
+                    guard let cls, let key else { return .YES }
+                    let fields = cls.assumingMemoryBound(to: [HTTPField].self)
+                    let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
+                    let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
+                    fields.pointee.append(HTTPField(name: name, value: text))
+                    return .YES
+                }, pointer)
         }
         return fields
     }
@@ -199,7 +205,8 @@ extension ServerContext {
         if requiresClientCertificate {
             let status = hv_mhd_client_certificate(connection)
             guard status == Int32(HV_MHD_CLIENT_CERT_VERIFIED.rawValue) else {
-                let why = status == Int32(HV_MHD_CLIENT_CERT_MISSING.rawValue)
+                let why =
+                    status == Int32(HV_MHD_CLIENT_CERT_MISSING.rawValue)
                     ? "a client certificate is required" : "the client certificate is not trusted"
                 return .text("Forbidden: \(why)\n", status: 403)
             }
@@ -241,10 +248,12 @@ extension ServerContext {
             response = .text("Internal Server Error\n", status: 500)
         }
         if let minimum = gzipMinimumBytes, response.body.count >= minimum,
-           response.header("Content-Encoding") == nil {
+            response.header("Content-Encoding") == nil
+        {
             response.headers.append(HTTPField("Vary", "Accept-Encoding"))
             if let accept = request.header("Accept-Encoding"), GzipEncoding.isAccepted(by: accept),
-               let compressed = GzipEncoding.compress(response.body) {
+                let compressed = GzipEncoding.compress(response.body)
+            {
                 response.body = compressed
                 response.headers.append(HTTPField("Content-Encoding", "gzip"))
             }
@@ -278,15 +287,16 @@ extension ServerContext {
 
     /// RFC 9110 token: the characters allowed in a header name.
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"):
-                return true
-            default:
-                return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    return true
+                default:
+                    return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+                }
             }
-        }
     }
 
     /// A header value must not smuggle a line break or NUL into the response.

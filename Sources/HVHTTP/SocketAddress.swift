@@ -112,8 +112,9 @@ struct SocketAddress {
         var entry: UnsafeMutablePointer<addrinfo>? = list
         while let current = entry {
             let info = current.pointee
-            if let raw = info.ai_addr, (info.ai_family == AF_INET || info.ai_family == AF_INET6),
-               Int(info.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size {
+            if let raw = info.ai_addr, info.ai_family == AF_INET || info.ai_family == AF_INET6,
+                Int(info.ai_addrlen) <= MemoryLayout<sockaddr_storage>.size
+            {
                 var storage = sockaddr_storage()
                 withUnsafeMutableBytes(of: &storage) { destination in
                     destination.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: Int(info.ai_addrlen)))

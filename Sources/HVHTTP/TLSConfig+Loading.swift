@@ -34,7 +34,8 @@ extension TLSConfig {
             }
         }
         let marker = Array("-----BEGIN ".utf8)
-        let hasMarker = contents.count >= marker.count
+        let hasMarker =
+            contents.count >= marker.count
             && (0...(contents.count - marker.count)).contains { contents[$0..<($0 + marker.count)].elementsEqual(marker) }
         guard !contents.contains(0), hasMarker else {
             throw failure("read", nil, "not a PEM file (expected -----BEGIN ...-----)")

@@ -47,7 +47,7 @@ public struct DomainDescription: Sendable, Equatable {
         var hostdevAddr: [String: String] = [:]
         try XMLScanner.scan(Array(xml.utf8)) { ev in
             switch ev {
-            case let .start(name, attrs, _):
+            case .start(let name, let attrs, _):
                 func a(_ k: String) -> String { attrs.first { $0.0 == k }?.1 ?? "" }
                 let parent = path.last ?? ""
                 path.append(name)
@@ -63,11 +63,17 @@ public struct DomainDescription: Sendable, Equatable {
                     case "readonly": disk!.readOnly = true
                     case "serial": inSerial = true
                     case "source":
-                        if !a("file").isEmpty { disk!.source = a("file") }
-                        else if !a("dev").isEmpty { disk!.source = a("dev") }
-                        else if !a("volume").isEmpty { disk!.source = a("pool") + "/" + a("volume") }
-                        else if !a("name").isEmpty { disk!.source = (a("protocol").isEmpty ? "" : a("protocol") + ":") + a("name") }
-                        else if !a("dir").isEmpty { disk!.source = a("dir") }
+                        if !a("file").isEmpty {
+                            disk!.source = a("file")
+                        } else if !a("dev").isEmpty {
+                            disk!.source = a("dev")
+                        } else if !a("volume").isEmpty {
+                            disk!.source = a("pool") + "/" + a("volume")
+                        } else if !a("name").isEmpty {
+                            disk!.source = (a("protocol").isEmpty ? "" : a("protocol") + ":") + a("name")
+                        } else if !a("dir").isEmpty {
+                            disk!.source = a("dir")
+                        }
                     default: break
                     }
                 }
@@ -85,7 +91,7 @@ public struct DomainDescription: Sendable, Equatable {
                     // hostdev interface: <source><address type='pci' domain= bus= slot= function=/></source>
                     for k in ["domain", "bus", "slot", "function"] { hostdevAddr[k] = a(k) }
                 }
-            case let .end(name):
+            case .end(let name):
                 if name == "disk" && path.count == 3, let x = disk { d.disks.append(x); disk = nil }
                 if name == "interface" && path.count == 3, var x = iface {
                     if x.source.isEmpty, let bus = hostdevAddr["bus"] {
@@ -94,14 +100,15 @@ public struct DomainDescription: Sendable, Equatable {
                             let h = String(v, radix: 16)
                             return String(repeating: "0", count: max(0, w - h.count)) + h
                         }
-                        x.source = "\(hex(hostdevAddr["domain"], 4)):\(hex(bus, 2)):\(hex(hostdevAddr["slot"], 2)).\(hex(hostdevAddr["function"], 1))"
+                        x.source =
+                            "\(hex(hostdevAddr["domain"], 4)):\(hex(bus, 2)):\(hex(hostdevAddr["slot"], 2)).\(hex(hostdevAddr["function"], 1))"
                     }
                     d.interfaces.append(x)
                     iface = nil
                 }
                 if name == "serial" { inSerial = false }
                 if !path.isEmpty { path.removeLast() }
-            case let .text(t):
+            case .text(let t):
                 if inSerial && disk != nil { disk!.serial += t }
             }
         }

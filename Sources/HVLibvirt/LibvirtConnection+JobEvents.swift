@@ -28,7 +28,9 @@ extension LibvirtConnection {
     /// event thread (keep it short). Needs the event loop (started by `init`). nil when the
     /// driver supports none of them. Local bookkeeping plus one RPC per event type: call it
     /// under a deadline.
-    public func onJobEvents(_ handler: @escaping @Sendable (_ uuid: String, _ name: String, _ event: DomainJobEvent) -> Void) -> JobEventRegistration? {
+    public func onJobEvents(_ handler: @escaping @Sendable (_ uuid: String, _ name: String, _ event: DomainJobEvent) -> Void)
+        -> JobEventRegistration?
+    {
         var ids: [Int32] = []
         func register(_ eventID: virDomainEventID, _ cb: virConnectDomainEventGenericCallback) {
             // One retained box per registration; libvirt releases it through the free callback.
@@ -43,11 +45,13 @@ extension LibvirtConnection {
                 ids.append(id)
             }
         }
-        let lifecycle: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = { _, dom, event, detail, opaque in
+        let lifecycle: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, dom, event, detail, opaque in
             JobEventBox.fire(dom, opaque, .lifecycle(event: Int(event), detail: Int(detail)))
         }
         register(VIR_DOMAIN_EVENT_ID_LIFECYCLE, unsafeBitCast(lifecycle, to: virConnectDomainEventGenericCallback.self))
-        let completed: @convention(c) (virConnectPtr?, virDomainPtr?, virTypedParameterPtr?, Int32, UnsafeMutableRawPointer?) -> Void = { _, dom, params, n, opaque in
+        let completed: @convention(c) (virConnectPtr?, virDomainPtr?, virTypedParameterPtr?, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, dom, params, n, opaque in
             JobEventBox.fire(dom, opaque, .jobCompleted(TypedParameters.copy(params, count: n)))
         }
         register(VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, unsafeBitCast(completed, to: virConnectDomainEventGenericCallback.self))
@@ -55,7 +59,8 @@ extension LibvirtConnection {
             JobEventBox.fire(dom, opaque, .migrationIteration(Int(n)))
         }
         register(VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION, unsafeBitCast(iteration, to: virConnectDomainEventGenericCallback.self))
-        let block: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = { _, dom, disk, type, status, opaque in
+        let block: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+            _, dom, disk, type, status, opaque in
             JobEventBox.fire(dom, opaque, .blockJob(disk: disk.map { String(cString: $0) } ?? "", type: Int(type), status: Int(status)))
         }
         register(VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2, unsafeBitCast(block, to: virConnectDomainEventGenericCallback.self))

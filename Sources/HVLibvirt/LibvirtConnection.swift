@@ -27,8 +27,10 @@ public final class LibvirtConnection: @unchecked Sendable {
         _ = virConnectSetKeepAlive(p, 5, 3)
         virResetLastError()
         let box = Unmanaged.passRetained(closed)
-        if virConnectRegisterCloseCallback(p, LibvirtConnection.closeCallback, box.toOpaque(),
-                                           LibvirtConnection.closeFree) < 0 {
+        if virConnectRegisterCloseCallback(
+            p, LibvirtConnection.closeCallback, box.toOpaque(),
+            LibvirtConnection.closeFree) < 0
+        {
             box.release()   // not registered: libvirt will never call the free callback
         }
         virResetLastError()
@@ -100,7 +102,9 @@ public final class LibvirtConnection: @unchecked Sendable {
     /// Bulk statistics in one RPC. `domains` nil: every domain (`virConnectGetAllDomainStats`);
     /// otherwise just those (`virDomainListGetStats`). `noWait` asks libvirt to skip what needs
     /// a domain job it cannot get at once (`VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT`).
-    public func domainStats(_ domains: [LibvirtDomain]?, groups: DomainStatsGroups, noWait: Bool) throws(LibvirtError) -> [DomainStatsRecord] {
+    public func domainStats(_ domains: [LibvirtDomain]?, groups: DomainStatsGroups, noWait: Bool) throws(LibvirtError)
+        -> [DomainStatsRecord]
+    {
         var records: UnsafeMutablePointer<virDomainStatsRecordPtr?>? = nil
         let flags: UInt32 = noWait ? VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT.rawValue : 0
         let n: Int32
@@ -121,8 +125,10 @@ public final class LibvirtConnection: @unchecked Sendable {
         for i in 0..<Int(n) {
             guard let rec = records?[i], let dom = rec.pointee.dom else { continue }
             virDomainRef(dom)
-            out.append(DomainStatsRecord(domain: LibvirtDomain(owning: dom),
-                                         params: TypedParameters.copy(rec.pointee.params, count: rec.pointee.nparams)))
+            out.append(
+                DomainStatsRecord(
+                    domain: LibvirtDomain(owning: dom),
+                    params: TypedParameters.copy(rec.pointee.params, count: rec.pointee.nparams)))
         }
         return out
     }
@@ -137,17 +143,20 @@ public final class LibvirtConnection: @unchecked Sendable {
             let cb: virConnectDomainEventGenericCallback
             switch kind {
             case .lifecycle:
-                let f: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = { _, dom, _, _, opaque in
+                let f: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
+                    _, dom, _, _, opaque in
                     EventHandlerBox.fire(dom, opaque, .lifecycle)
                 }
                 cb = unsafeBitCast(f, to: virConnectDomainEventGenericCallback.self)
             case .deviceAdded, .deviceRemoved:
-                let f: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = { _, dom, _, opaque in
+                let f: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+                    _, dom, _, opaque in
                     EventHandlerBox.fire(dom, opaque, .device)
                 }
                 cb = unsafeBitCast(f, to: virConnectDomainEventGenericCallback.self)
             case .jobCompleted:
-                let f: @convention(c) (virConnectPtr?, virDomainPtr?, virTypedParameterPtr?, Int32, UnsafeMutableRawPointer?) -> Void = { _, dom, _, _, opaque in
+                let f: @convention(c) (virConnectPtr?, virDomainPtr?, virTypedParameterPtr?, Int32, UnsafeMutableRawPointer?) -> Void = {
+                    _, dom, _, _, opaque in
                     EventHandlerBox.fire(dom, opaque, .jobCompleted)
                 }
                 cb = unsafeBitCast(f, to: virConnectDomainEventGenericCallback.self)
@@ -157,9 +166,11 @@ public final class LibvirtConnection: @unchecked Sendable {
                 }
                 cb = unsafeBitCast(f, to: virConnectDomainEventGenericCallback.self)
             case .blockJob:
-                let f: @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = { _, dom, _, _, _, opaque in
-                    EventHandlerBox.fire(dom, opaque, .blockJob)
-                }
+                let f:
+                    @convention(c) (virConnectPtr?, virDomainPtr?, UnsafePointer<CChar>?, Int32, Int32, UnsafeMutableRawPointer?) -> Void =
+                        { _, dom, _, _, _, opaque in
+                            EventHandlerBox.fire(dom, opaque, .blockJob)
+                        }
                 cb = unsafeBitCast(f, to: virConnectDomainEventGenericCallback.self)
             case .device:
                 continue

@@ -37,7 +37,8 @@ extension LibvirtDomain {
         let r = virDomainGetBlockJobInfo(ptr, target, &info, VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES.rawValue)
         if r < 0 { throw LibvirtError.last("virDomainGetBlockJobInfo") }
         if r == 0 { return nil }
-        return BlockJobInfo(type: Int(info.type), bandwidthBytesPerSecond: UInt64(info.bandwidth),
-                            current: UInt64(info.cur), end: UInt64(info.end))
+        return BlockJobInfo(
+            type: Int(info.type), bandwidthBytesPerSecond: UInt64(info.bandwidth),
+            current: UInt64(info.cur), end: UInt64(info.end))
     }
 }

@@ -45,7 +45,8 @@ public final class LibvirtDomain: @unchecked Sendable {
 
     /// `virDomainGetState`: (state, reason). Needs no job on the QEMU driver.
     public func state() throws(LibvirtError) -> (state: Int, reason: Int) {
-        var st: Int32 = 0, reason: Int32 = 0
+        var st: Int32 = 0
+        var reason: Int32 = 0
         if virDomainGetState(ptr, &st, &reason, 0) < 0 { throw LibvirtError.last("virDomainGetState") }
         return (Int(st), Int(reason))
     }

@@ -1,5 +1,6 @@
 import CLibvirt
 import Glibc
+import HVRuntime
 import Synchronization
 
 /// libvirt's default event loop (`virEventRegisterDefaultImpl` + a thread running
@@ -17,17 +18,14 @@ public final class LibvirtEventLoop: Sendable {
             // errors itself (logs, libvirt_up, per-domain flags), so keep libvirt quiet.
             virSetErrorFunc(nil) { _, _ in }
             if virEventRegisterDefaultImpl() < 0 { virResetLastError(); return }
-            var thread = pthread_t()
-            var attr = pthread_attr_t()
-            pthread_attr_init(&attr)
-            pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-            pthread_attr_setstacksize(&attr, 256 * 1024)
-            _ = pthread_create(&thread, &attr, { _ in
+            BackgroundThread.start {
                 while true {
-                    if virEventRunDefaultImpl() < 0 { virResetLastError(); usleep(100_000) }
+                    if virEventRunDefaultImpl() < 0 {
+                        virResetLastError()
+                        BackgroundThread.sleep(for: .milliseconds(100))
+                    }
                 }
-            }, nil)
-            pthread_attr_destroy(&attr)
+            }
         }
     }
 }

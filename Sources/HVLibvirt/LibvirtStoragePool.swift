@@ -49,8 +49,9 @@ public final class LibvirtStoragePool: @unchecked Sendable {
     public func info() throws(LibvirtError) -> Info {
         var raw = virStoragePoolInfo()
         if virStoragePoolGetInfo(ptr, &raw) < 0 { throw LibvirtError.last("virStoragePoolGetInfo") }
-        return Info(state: Int(raw.state), capacityBytes: UInt64(raw.capacity),
-                    allocationBytes: UInt64(raw.allocation), availableBytes: UInt64(raw.available))
+        return Info(
+            state: Int(raw.state), capacityBytes: UInt64(raw.capacity),
+            allocationBytes: UInt64(raw.allocation), availableBytes: UInt64(raw.available))
     }
 
     /// `virStoragePoolGetAutostart`: true if libvirtd starts the pool when it starts.

@@ -32,7 +32,7 @@ public struct StoragePoolDescription: Sendable, Equatable {
         var text = ""
         try XMLScanner.scan(Array(xml.utf8)) { ev in
             switch ev {
-            case let .start(name, attrs, _):
+            case .start(let name, let attrs, _):
                 func a(_ k: String) -> String { attrs.first { $0.0 == k }?.1 ?? "" }
                 path.append(name)
                 text = ""
@@ -52,9 +52,9 @@ public struct StoragePoolDescription: Sendable, Equatable {
                     default: break
                     }
                 }
-            case let .text(t):
+            case .text(let t):
                 text += t
-            case let .end(name):
+            case .end(let name):
                 let trimmed = text.trimmingSpaces()
                 switch path.count {
                 case 2 where name == "name": d.name = trimmed

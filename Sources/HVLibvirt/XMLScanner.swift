@@ -12,10 +12,10 @@ public struct XMLScanner {
 
         public static func == (a: Event, b: Event) -> Bool {
             switch (a, b) {
-            case let (.start(n1, a1, s1), .start(n2, a2, s2)):
+            case (.start(let n1, let a1, let s1), .start(let n2, let a2, let s2)):
                 n1 == n2 && s1 == s2 && a1.count == a2.count && zip(a1, a2).allSatisfy { $0 == $1 }
-            case let (.end(n1), .end(n2)): n1 == n2
-            case let (.text(t1), .text(t2)): t1 == t2
+            case (.end(let n1), .end(let n2)): n1 == n2
+            case (.text(let t1), .text(let t2)): t1 == t2
             default: false
             }
         }
@@ -35,7 +35,7 @@ public struct XMLScanner {
         func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         func isNameByte(_ b: UInt8) -> Bool {
             !(isSpace(b) || b == UInt8(ascii: "=") || b == UInt8(ascii: ">") || b == UInt8(ascii: "/")
-              || b == UInt8(ascii: "<") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'"))
+                || b == UInt8(ascii: "<") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'"))
         }
         func starts(_ s: String, at k: Int) -> Bool {
             var j = k
@@ -136,8 +136,11 @@ public struct XMLScanner {
                 case "quot": scalar = "\""
                 case "apos": scalar = "'"
                 default:
-                    if name.hasPrefix("#x") || name.hasPrefix("#X"), let v = UInt32(name.dropFirst(2), radix: 16) { scalar = Unicode.Scalar(v) }
-                    else if name.hasPrefix("#"), let v = UInt32(name.dropFirst()) { scalar = Unicode.Scalar(v) }
+                    if name.hasPrefix("#x") || name.hasPrefix("#X"), let v = UInt32(name.dropFirst(2), radix: 16) {
+                        scalar = Unicode.Scalar(v)
+                    } else if name.hasPrefix("#"), let v = UInt32(name.dropFirst()) {
+                        scalar = Unicode.Scalar(v)
+                    }
                 }
                 if let scalar {
                     out.append(contentsOf: String(Character(scalar)).utf8)

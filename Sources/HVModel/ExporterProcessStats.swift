@@ -10,8 +10,10 @@ public struct ExporterProcessStats: Sendable, Equatable {
     public var maxFDs: Int
     public var threads: Int
 
-    public init(cpuSeconds: Double, residentBytes: UInt64, virtualBytes: UInt64, startTimeSeconds: Double,
-                openFDs: Int, maxFDs: Int, threads: Int) {
+    public init(
+        cpuSeconds: Double, residentBytes: UInt64, virtualBytes: UInt64, startTimeSeconds: Double,
+        openFDs: Int, maxFDs: Int, threads: Int
+    ) {
         self.cpuSeconds = cpuSeconds
         self.residentBytes = residentBytes
         self.virtualBytes = virtualBytes

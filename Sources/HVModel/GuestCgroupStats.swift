@@ -81,8 +81,10 @@ public struct ProcessEntry: Sendable, Equatable {
     /// How the owner was found: "pidfile", "cgroup", "cmdline-uuid", "vhost", "pidns", ...
     public var evidence: String
 
-    public init(pid: Int, tid: Int, comm: String, role: String, vcpu: Int? = nil, guestKey: String?,
-                cpuSeconds: Double, rssBytes: UInt64, evidence: String) {
+    public init(
+        pid: Int, tid: Int, comm: String, role: String, vcpu: Int? = nil, guestKey: String?,
+        cpuSeconds: Double, rssBytes: UInt64, evidence: String
+    ) {
         self.pid = pid
         self.tid = tid
         self.comm = comm

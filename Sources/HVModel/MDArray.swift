@@ -83,7 +83,7 @@ public struct MDArray: Sendable, Equatable {
     public var container: String? {
         guard let v = metadataVersion, v.hasPrefix("external:") else { return nil }
         var rest = Substring(v.dropFirst("external:".count))
-        if rest.first == "-" { rest = rest.dropFirst() }  // mdmon marks a blocked member "external:-md127/0"
+        if rest.first == "-" { rest = rest.dropFirst() }   // mdmon marks a blocked member "external:-md127/0"
         guard rest.first == "/" else { return nil }
         let name = rest.dropFirst().prefix { $0 != "/" }
         return name.isEmpty ? nil : String(name)

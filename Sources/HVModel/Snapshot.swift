@@ -79,9 +79,11 @@ public struct LibvirtStatus: Sendable, Equatable {
     /// Wall-clock duration of the libvirt part of the scrape, seconds.
     public var durationSeconds: Double
 
-    public init(uri: String, up: Bool, error: String? = nil, libraryVersion: String? = nil,
-                daemonVersion: String? = nil, hypervisorType: String? = nil,
-                hypervisorVersion: String? = nil, durationSeconds: Double = 0) {
+    public init(
+        uri: String, up: Bool, error: String? = nil, libraryVersion: String? = nil,
+        daemonVersion: String? = nil, hypervisorType: String? = nil,
+        hypervisorVersion: String? = nil, durationSeconds: Double = 0
+    ) {
         self.uri = uri
         self.up = up
         self.error = error

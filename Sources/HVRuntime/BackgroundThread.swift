@@ -18,10 +18,12 @@ public enum BackgroundThread {
         pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
         pthread_attr_setstacksize(&attr, stackBytes)
         var thread = pthread_t()
-        let rc = pthread_create(&thread, &attr, { raw in
-            Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box.toOpaque())
+        let rc = pthread_create(
+            &thread, &attr,
+            { raw in
+                Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, box.toOpaque())
         pthread_attr_destroy(&attr)
         if rc != 0 { box.release() }
         return rc == 0

@@ -36,39 +36,60 @@ public enum CollectorCatalog {
     }
 
     public static let entries: [Entry] = [
-        Entry(name: "libvirt", enabledByDefault: true, type: LibvirtCollector.self,
-              help: "libvirt domains: state, CPU, vCPUs, balloon, block devices, interfaces, device metadata.") { ctx in
+        Entry(
+            name: "libvirt", enabledByDefault: true, type: LibvirtCollector.self,
+            help: "libvirt domains: state, CPU, vCPUs, balloon, block devices, interfaces, device metadata."
+        ) { ctx in
             LibvirtCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
-        Entry(name: "processes", enabledByDefault: true, type: ProcessCollector.self,
-              help: "Guest mapper: every process and thread to its guest (QEMU vCPU/emulator/iothread/vhost, containers); process and thread counts, host CPU by role.") { ctx in
+        Entry(
+            name: "processes", enabledByDefault: true, type: ProcessCollector.self,
+            help:
+                "Guest mapper: every process and thread to its guest (QEMU vCPU/emulator/iothread/vhost, containers); process and thread counts, host CPU by role."
+        ) { ctx in
             ProcessCollector(procfs: ctx.settings.procfs, cgroupfs: ctx.settings.cgroupfs, runDir: ctx.settings.runDir)
         },
-        Entry(name: "cgroup", enabledByDefault: true, type: CgroupCollector.self,
-              help: "Per-guest cgroup v1/v2 figures: CPU, throttling, memory, swap, OOM kills, block I/O, pressure; container network counters.") { ctx in
+        Entry(
+            name: "cgroup", enabledByDefault: true, type: CgroupCollector.self,
+            help:
+                "Per-guest cgroup v1/v2 figures: CPU, throttling, memory, swap, OOM kills, block I/O, pressure; container network counters."
+        ) { ctx in
             CgroupCollector(cgroupfs: ctx.settings.cgroupfs, procfs: ctx.settings.procfs)
         },
-        Entry(name: "host", enabledByDefault: true, type: HostCollector.self,
-              help: "Host capacity against guests: vCPU and memory overcommit, KSM sharing, hugepages.") { ctx in
+        Entry(
+            name: "host", enabledByDefault: true, type: HostCollector.self,
+            help: "Host capacity against guests: vCPU and memory overcommit, KSM sharing, hugepages."
+        ) { ctx in
             HostCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs)
         },
-        Entry(name: "pools", enabledByDefault: true, type: StoragePoolCollector.self,
-              help: "libvirt storage pools: state, type, capacity/allocation/available, volumes, autostart; refreshed only with --libvirt.pool-refresh-interval.") { ctx in
+        Entry(
+            name: "pools", enabledByDefault: true, type: StoragePoolCollector.self,
+            help:
+                "libvirt storage pools: state, type, capacity/allocation/available, volumes, autostart; refreshed only with --libvirt.pool-refresh-interval."
+        ) { ctx in
             let interval = ctx.settings.poolRefreshInterval
-            let refresher = interval > 0
+            let refresher =
+                interval > 0
                 ? StoragePoolRefresher(uri: ctx.settings.libvirtURI, interval: interval, logger: ctx.logger) : nil
             return StoragePoolCollector(session: ctx.libvirt, refresher: refresher, logger: ctx.logger)
         },
-        Entry(name: "jobs", enabledByDefault: true, type: JobsCollector.self,
-              help: "Domain jobs (migration, save, dump...) with progress and the last finished job; block jobs (copy, commit, pull). Running jobs are sampled every second.") { ctx in
+        Entry(
+            name: "jobs", enabledByDefault: true, type: JobsCollector.self,
+            help:
+                "Domain jobs (migration, save, dump...) with progress and the last finished job; block jobs (copy, commit, pull). Running jobs are sampled every second."
+        ) { ctx in
             JobsCollector(session: ctx.libvirt, timeout: ctx.settings.libvirtTimeout, logger: ctx.logger)
         },
-        Entry(name: "exporter", enabledByDefault: true, type: ExporterProcessCollector.self,
-              help: "hv-exporter's own process: process_cpu_seconds_total, process_resident_memory_bytes, file descriptors.") { ctx in
+        Entry(
+            name: "exporter", enabledByDefault: true, type: ExporterProcessCollector.self,
+            help: "hv-exporter's own process: process_cpu_seconds_total, process_resident_memory_bytes, file descriptors."
+        ) { ctx in
             ExporterProcessCollector(procfs: ctx.settings.procfs)
         },
-        Entry(name: "mdraid", enabledByDefault: true, type: MDRAIDCollector.self,
-              help: "Linux md RAID arrays (sysfs, /proc/mdstat): state, sync progress, members and their disks (udev).") { ctx in
+        Entry(
+            name: "mdraid", enabledByDefault: true, type: MDRAIDCollector.self,
+            help: "Linux md RAID arrays (sysfs, /proc/mdstat): state, sync progress, members and their disks (udev)."
+        ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
     ]
@@ -99,8 +120,9 @@ public enum CollectorCatalog {
 
     /// The coordinator of the enabled collectors, sharing one libvirt budget per scrape.
     public static func coordinator(enabled: Set<String>, settings: Settings, logger: Logger) -> ScrapeCoordinator {
-        ScrapeCoordinator(collectors: build(enabled: enabled, settings: settings, logger: logger),
-                          libvirtTimeout: settings.libvirtTimeout, logger: logger)
+        ScrapeCoordinator(
+            collectors: build(enabled: enabled, settings: settings, logger: logger),
+            libvirtTimeout: settings.libvirtTimeout, logger: logger)
     }
 
     /// Refuses a set of collectors in which one needs an input that no enabled collector
@@ -112,7 +134,11 @@ public enum CollectorCatalog {
                 let fillers = entries.filter { $0.type.fills.contains(input.part) }
                 guard !fillers.contains(where: { enabled.contains($0.name) }) else { continue }
                 let names = fillers.map(\.name)
-                throw CollectorFlagError(name: e.name, problem: "collector '\(e.name)' reads \(input.part.rawValue), which collector \(names.map { "'\($0)'" }.joined(separator: " or ")) fills; enable it (\(names.map { "--collector.\($0)" }.joined(separator: ", "))) or disable '\(e.name)' (--no-collector.\(e.name))")
+                throw CollectorFlagError(
+                    name: e.name,
+                    problem:
+                        "collector '\(e.name)' reads \(input.part.rawValue), which collector \(names.map { "'\($0)'" }.joined(separator: " or ")) fills; enable it (\(names.map { "--collector.\($0)" }.joined(separator: ", "))) or disable '\(e.name)' (--no-collector.\(e.name))"
+                )
             }
         }
     }

@@ -26,7 +26,9 @@ public struct CollectorPlan: Sendable {
                 pipeline.append(c)
             }
         }
-        let fillers = Dictionary(grouping: collectors.flatMap { c in type(of: c).fills.map { ($0, c.name) } }, by: \.0).mapValues { $0.map(\.1) }
+        let fillers = Dictionary(grouping: collectors.flatMap { c in type(of: c).fills.map { ($0, c.name) } }, by: \.0).mapValues {
+            $0.map(\.1)
+        }
         var missing: [String: String] = [:]
         for c in collectors {
             for input in type(of: c).reads where input.required && fillers[input.part] == nil {
@@ -39,11 +41,12 @@ public struct CollectorPlan: Sendable {
         var placed: Set<String> = []
         var rest = pipeline
         while !rest.isEmpty {
-            let i = rest.firstIndex { c in
-                type(of: c).reads.allSatisfy { input in
-                    (fillers[input.part] ?? []).allSatisfy { $0 == c.name || placed.contains($0) }
-                }
-            } ?? 0   // a cycle: keep the given order
+            let i =
+                rest.firstIndex { c in
+                    type(of: c).reads.allSatisfy { input in
+                        (fillers[input.part] ?? []).allSatisfy { $0 == c.name || placed.contains($0) }
+                    }
+                } ?? 0   // a cycle: keep the given order
             let c = rest.remove(at: i)
             ordered.append(c)
             placed.insert(c.name)

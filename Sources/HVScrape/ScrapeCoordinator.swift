@@ -49,7 +49,11 @@ public final class ScrapeCoordinator: Sendable {
 
     /// A snapshot no older than `maxAge`, collecting one if needed (or joining one in flight).
     public func snapshot() -> Snapshot {
-        enum Step { case use(Snapshot), wait(Int), collect }
+        enum Step {
+            case use(Snapshot)
+            case wait(Int)
+            case collect
+        }
         let step: Step = state.withLock { s in
             if let last = s.last, let t = s.lastFinished, ContinuousClock.now - t <= maxAge, !s.running { return .use(last) }
             if s.running { return .wait(s.generation) }
@@ -112,8 +116,12 @@ public final class ScrapeCoordinator: Sendable {
             case .done(let r): outcome = r
             case .refused: outcome = Self.run(c, scrape, into: Snapshot(timestampSeconds: scrape.timestampSeconds))
             case .timedOut:
-                outcome = (Snapshot(), CollectorStatus(name: c.name, success: false, durationSeconds: (ContinuousClock.now - scrape.started).seconds,
-                                                        error: "did not finish within the scrape's deadline"))
+                outcome = (
+                    Snapshot(),
+                    CollectorStatus(
+                        name: c.name, success: false, durationSeconds: (ContinuousClock.now - scrape.started).seconds,
+                        error: "did not finish within the scrape's deadline")
+                )
             }
             for part in type(of: c).fills { snap.take(part, from: outcome.0) }
             statuses[c.name] = outcome.1
@@ -131,7 +139,8 @@ public final class ScrapeCoordinator: Sendable {
         let t0 = ContinuousClock.now
         var failure: String?
         do { try c.collect(scrape, into: &snap) } catch { failure = "\(error)" }
-        let status = CollectorStatus(name: c.name, success: failure == nil, durationSeconds: (ContinuousClock.now - t0).seconds, error: failure)
+        let status = CollectorStatus(
+            name: c.name, success: failure == nil, durationSeconds: (ContinuousClock.now - t0).seconds, error: failure)
         return (snap, status)
     }
 }

@@ -34,10 +34,15 @@ public struct BlockIOTotals: Sendable, Equatable {
                 guard let v = parseUInt(kv[(eq + 1)...]) else {
                     throw SystemError.malformed("line \(lineNo): bad value for \(key.string)")
                 }
-                if key.equals("rbytes") { t.readBytes &+= v }
-                else if key.equals("wbytes") { t.writeBytes &+= v }
-                else if key.equals("rios") { t.readOps &+= v }
-                else if key.equals("wios") { t.writeOps &+= v }
+                if key.equals("rbytes") {
+                    t.readBytes &+= v
+                } else if key.equals("wbytes") {
+                    t.writeBytes &+= v
+                } else if key.equals("rios") {
+                    t.readOps &+= v
+                } else if key.equals("wios") {
+                    t.writeOps &+= v
+                }
             }
         }
         return t

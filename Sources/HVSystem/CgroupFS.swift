@@ -93,8 +93,10 @@ public struct CgroupFS: Sendable {
         for name in (try? DirectoryReader.subdirectories(root)) ?? [] {
             let mount = root + "/" + name
             if mount == unifiedMount { continue }
-            out.append(CgroupHierarchy(mount: mount, isUnified: false,
-                                       controllers: CgroupHierarchy.controllers(fromDirectoryName: name)))
+            out.append(
+                CgroupHierarchy(
+                    mount: mount, isUnified: false,
+                    controllers: CgroupHierarchy.controllers(fromDirectoryName: name)))
         }
         return out
     }

@@ -21,8 +21,10 @@ public struct CgroupHierarchy: Sendable, Equatable {
     /// cgroupfs-mount name them: "cpu,cpuacct" -> ["cpu", "cpuacct"]; named hierarchies
     /// ("systemd") -> ["name=systemd"].
     public static func controllers(fromDirectoryName name: String) -> [String] {
-        let known: Set<String> = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
-                                  "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc"]
+        let known: Set<String> = [
+            "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
+            "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc",
+        ]
         return name.split(separator: ",").map { known.contains(String($0)) ? String($0) : "name=" + $0 }
     }
 }

@@ -63,21 +63,24 @@ public struct CgroupPlacement: Sendable, Equatable {
 
             if comp.hasSuffix(".libvirt-qemu") {
                 let (id, name) = splitMachineName(comp.dropLast(".libvirt-qemu".count), driver: "qemu")
-                return CgroupPlacement(owner: .libvirtQEMU(domainID: id, name: name), guestPath: prefix,
-                                       part: libvirtPart(comps, after: i))
+                return CgroupPlacement(
+                    owner: .libvirtQEMU(domainID: id, name: name), guestPath: prefix,
+                    part: libvirtPart(comps, after: i))
             }
             if comp.hasSuffix(".libvirt-lxc") {
                 let (id, name) = splitMachineName(comp.dropLast(".libvirt-lxc".count), driver: "lxc")
-                return CgroupPlacement(owner: .libvirtLXC(domainID: id, name: name), guestPath: prefix,
-                                       part: .guest)
+                return CgroupPlacement(
+                    owner: .libvirtLXC(domainID: id, name: name), guestPath: prefix,
+                    part: .guest)
             }
             if comp.hasPrefix("machine-"), comp.hasSuffix(".scope"), comp.count > "machine-.scope".count {
                 let machine = systemdUnescape(comp.dropFirst("machine-".count).dropLast(".scope".count))
                 if machine.hasPrefix("qemu-") {
                     let (id, name) = splitMachineName(Substring(machine), driver: "qemu")
                     if id != nil {
-                        return CgroupPlacement(owner: .libvirtQEMU(domainID: id, name: name), guestPath: prefix,
-                                               part: libvirtPart(comps, after: i))
+                        return CgroupPlacement(
+                            owner: .libvirtQEMU(domainID: id, name: name), guestPath: prefix,
+                            part: libvirtPart(comps, after: i))
                     }
                 }
                 if machine.hasPrefix("lxc-") {
@@ -86,21 +89,25 @@ public struct CgroupPlacement: Sendable, Equatable {
                         return CgroupPlacement(owner: .libvirtLXC(domainID: id, name: name), guestPath: prefix)
                     }
                 }
-                return CgroupPlacement(owner: .nspawn(name: machine), guestPath: prefix,
-                                       part: next == "supervisor" ? .supervisor : .guest)
+                return CgroupPlacement(
+                    owner: .nspawn(name: machine), guestPath: prefix,
+                    part: next == "supervisor" ? .supervisor : .guest)
             }
             if comp.hasPrefix("systemd-nspawn@"), comp.hasSuffix(".service"),
-               comp.count > "systemd-nspawn@.service".count {
+                comp.count > "systemd-nspawn@.service".count
+            {
                 let name = systemdUnescape(comp.dropFirst("systemd-nspawn@".count).dropLast(".service".count))
-                return CgroupPlacement(owner: .nspawn(name: name), guestPath: prefix,
-                                       part: next == "supervisor" ? .supervisor : .guest)
+                return CgroupPlacement(
+                    owner: .nspawn(name: name), guestPath: prefix,
+                    part: next == "supervisor" ? .supervisor : .guest)
             }
             if comp.hasPrefix("lxc.payload."), comp.count > "lxc.payload.".count {
                 return CgroupPlacement(owner: .lxc(name: String(comp.dropFirst("lxc.payload.".count))), guestPath: prefix)
             }
             if comp.hasPrefix("lxc.monitor."), comp.count > "lxc.monitor.".count {
-                return CgroupPlacement(owner: .lxcMonitor(name: String(comp.dropFirst("lxc.monitor.".count))),
-                                       guestPath: prefix)
+                return CgroupPlacement(
+                    owner: .lxcMonitor(name: String(comp.dropFirst("lxc.monitor.".count))),
+                    guestPath: prefix)
             }
             if comp == "lxc.payload" || comp == "lxc", let next {
                 return CgroupPlacement(owner: .lxc(name: String(next)), guestPath: prefix + "/" + next)
@@ -120,7 +127,8 @@ public struct CgroupPlacement: Sendable, Equatable {
         guard let dash = rest.firstIndex(of: "-") else { return (nil, String(s)) }
         let digits = rest[rest.startIndex..<dash]
         guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let id = Int(digits) else { return (nil, String(s)) }
+            let id = Int(digits)
+        else { return (nil, String(s)) }
         return (id, String(rest[rest.index(after: dash)...]))
     }
 
@@ -144,7 +152,8 @@ public struct CgroupPlacement: Sendable, Equatable {
         var i = 0
         while i < b.count {
             if b[i] == UInt8(ascii: "\\"), i + 3 < b.count, b[i + 1] == UInt8(ascii: "x"),
-               let hi = hexValue(b[i + 2]), let lo = hexValue(b[i + 3]) {
+                let hi = hexValue(b[i + 2]), let lo = hexValue(b[i + 3])
+            {
                 out.append(hi << 4 | lo)
                 i += 4
             } else {

@@ -48,7 +48,9 @@ public enum FileReader {
 
     /// Reads the whole file `name` in the directory open as `dirFD` (`openat(2)`), like
     /// `read(_:into:maxBytes:)`; `path` names it in errors.
-    public static func read(at dirFD: Int32, _ name: String, path: String, into buffer: inout [UInt8], maxBytes: Int = defaultMaxBytes) throws {
+    public static func read(at dirFD: Int32, _ name: String, path: String, into buffer: inout [UInt8], maxBytes: Int = defaultMaxBytes)
+        throws
+    {
         var fd: Int32
         while true {
             fd = Glibc.openat(dirFD, name, O_RDONLY | O_CLOEXEC)

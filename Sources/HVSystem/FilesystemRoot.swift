@@ -17,18 +17,22 @@ public enum FilesystemRoot {
     public static func checkSysfs(_ root: String, flag: String = "--path.sysfs", needs: [String]) throws(SystemError) {
         try requireDirectory(root, kind: "sysfs", flag: flag)
         for entry in needs where !present(join(root, entry)) {
-            throw SystemError(.malformed, path: root,
-                              reason: "not a sysfs: it has no '\(entry)' (check \(flag))")
+            throw SystemError(
+                .malformed, path: root,
+                reason: "not a sysfs: it has no '\(entry)' (check \(flag))")
         }
     }
 
     /// A cgroup filesystem: v2 (`cgroup.controllers` at the root, or under `unified/` on a
     /// hybrid host) or v1 (a controller hierarchy such as `cpu`, `cpuacct` or `memory`).
     public static func checkCgroupfs(_ root: String, flag: String = "--path.cgroupfs") throws(SystemError) {
-        try check(root, kind: "cgroup filesystem", flag: flag,
-                  anyOf: ["cgroup.controllers", "unified/cgroup.controllers", "cpu", "cpuacct", "cpu,cpuacct",
-                          "memory", "pids", "blkio", "systemd"],
-                  lacking: "no cgroup controllers")
+        try check(
+            root, kind: "cgroup filesystem", flag: flag,
+            anyOf: [
+                "cgroup.controllers", "unified/cgroup.controllers", "cpu", "cpuacct", "cpu,cpuacct",
+                "memory", "pids", "blkio", "systemd",
+            ],
+            lacking: "no cgroup controllers")
     }
 
     /// The layout `fs` detected when it was made (pure v2, hybrid, v1) is still the one at its
@@ -40,13 +44,18 @@ public enum FilesystemRoot {
         func name(_ pure: Bool, _ hybrid: Bool) -> String { pure ? "cgroup v2" : hybrid ? "hybrid (v2 at unified/)" : "cgroup v1" }
         let wasHybrid = !fs.isPureUnified && fs.unifiedMount != nil
         guard pure == fs.isPureUnified, hybrid == wasHybrid else {
-            throw SystemError(.malformed, path: fs.root,
-                              reason: "cgroup layout is \(name(pure, hybrid)) now, \(name(fs.isPureUnified, wasHybrid)) when the exporter started: restart it (check \(flag))")
+            throw SystemError(
+                .malformed, path: fs.root,
+                reason:
+                    "cgroup layout is \(name(pure, hybrid)) now, \(name(fs.isPureUnified, wasHybrid)) when the exporter started: restart it (check \(flag))"
+            )
         }
     }
 
-    private static func check(_ root: String, kind: String, flag: String, anyOf entries: [String],
-                              lacking: String? = nil) throws(SystemError) {
+    private static func check(
+        _ root: String, kind: String, flag: String, anyOf entries: [String],
+        lacking: String? = nil
+    ) throws(SystemError) {
         try requireDirectory(root, kind: kind, flag: flag)
         guard entries.contains(where: { present(join(root, $0)) }) else {
             let what = lacking ?? "it has no '\(entries[0])'"
@@ -58,8 +67,9 @@ public enum FilesystemRoot {
         var st = stat()
         if stat(root, &st) != 0 {
             let e = errno
-            throw SystemError(e == ENOENT || e == ENOTDIR ? .notFound : .io, path: root,
-                              reason: "\(kind) root: \(String(cString: strerror(e))) (check \(flag))", errno: e)
+            throw SystemError(
+                e == ENOENT || e == ENOTDIR ? .notFound : .io, path: root,
+                reason: "\(kind) root: \(String(cString: strerror(e))) (check \(flag))", errno: e)
         }
         guard st.st_mode & S_IFMT == S_IFDIR else {
             throw SystemError(.malformed, path: root, reason: "\(kind) root is not a directory (check \(flag))")

@@ -150,8 +150,10 @@ public final class KernelFiles: @unchecked Sendable {
 
     /// `dir/file` handed to `body` (the cache's buffer, as in `read(_:maxBytes:_:)`), or nil
     /// when the file (or the directory) does not exist or is remembered missing.
-    public func read<T>(_ dir: String, _ file: String, maxBytes: Int = FileReader.defaultMaxBytes,
-                        _ body: ([UInt8]) throws -> T) throws -> T? {
+    public func read<T>(
+        _ dir: String, _ file: String, maxBytes: Int = FileReader.defaultMaxBytes,
+        _ body: ([UInt8]) throws -> T
+    ) throws -> T? {
         var result: T?
         try state.withLock { s in
             var buffer = s.scratch
@@ -199,7 +201,9 @@ public final class KernelFiles: @unchecked Sendable {
                 return try readIn(&s, dir, file, into: &buffer, maxBytes: maxBytes)
             }
             // No handle (over capacity): by path.
-            do { try readPath(&s, path, into: &buffer, maxBytes: maxBytes) } catch let e as SystemError where e.kind == .notFound { return false }
+            do { try readPath(&s, path, into: &buffer, maxBytes: maxBytes) } catch let e as SystemError where e.kind == .notFound {
+                return false
+            }
             return true
         }
         d.used = true
@@ -280,7 +284,8 @@ public final class KernelFiles: @unchecked Sendable {
 
     /// Whether two descriptors name the same inode (`fstat` works on `O_PATH` descriptors).
     static func sameInode(_ a: Int32, _ b: Int32) -> Bool {
-        var x = stat(), y = stat()
+        var x = stat()
+        var y = stat()
         guard fstat(a, &x) == 0, fstat(b, &y) == 0 else { return false }
         return x.st_ino == y.st_ino && x.st_dev == y.st_dev
     }

@@ -31,7 +31,7 @@ extension MDStat {
                 i += 1
                 continue
             }
-            if MDText.hasPrefix(line, "read_ahead") {  // 2.4 kernels
+            if MDText.hasPrefix(line, "read_ahead") {   // 2.4 kernels
                 i += 1
                 continue
             }
@@ -92,8 +92,11 @@ extension MDStat {
         }
         var j = 1
         if a.active {
-            if j < t.count, MDText.equals(t[j], "(read-only)") { a.access = .readOnly; j += 1 }
-            else if j < t.count, MDText.equals(t[j], "(auto-read-only)") { a.access = .autoReadOnly; j += 1 }
+            if j < t.count, MDText.equals(t[j], "(read-only)") {
+                a.access = .readOnly; j += 1
+            } else if j < t.count, MDText.equals(t[j], "(auto-read-only)") {
+                a.access = .autoReadOnly; j += 1
+            }
             guard j < t.count, MDText.isPrintableWord(t[j]), !t[j].contains(UInt8(ascii: "[")) else {
                 throw SystemError.malformed("active array without a personality")
             }
@@ -133,8 +136,9 @@ extension MDStat {
     /// "sdb1[1](W)(F)"
     static func parseMember(_ t: ArraySlice<UInt8>) throws -> MDStatMember {
         guard let open = t.firstIndex(of: UInt8(ascii: "[")), open > t.startIndex,
-              let close = t[open...].firstIndex(of: UInt8(ascii: "]")),
-              let desc = MDText.int(t[(open + 1)..<close]) else {
+            let close = t[open...].firstIndex(of: UInt8(ascii: "]")),
+            let desc = MDText.int(t[(open + 1)..<close])
+        else {
             throw SystemError.malformed("member \(MDText.excerpt(t)) is not name[number]")
         }
         let name = t[t.startIndex..<open]
@@ -205,7 +209,8 @@ extension MDStat {
                 }
                 j += 1
             } else if let unit = tok.last, unit == UInt8(ascii: "k") || unit == UInt8(ascii: "K"), j + 1 < t.count,
-                      let n = MDText.signed(tok.dropLast()) {
+                let n = MDText.signed(tok.dropLast())
+            {
                 let what = t[j + 1]
                 if MDText.hasPrefix(what, "chunk") {
                     guard n >= 0 else { throw SystemError.malformed("negative chunk size") }
@@ -223,7 +228,7 @@ extension MDStat {
                     a.copiesLayout = MDText.string(what.prefix { $0 != UInt8(ascii: "-") })
                     j += 2
                 } else if MDText.equals(what, "devices"), j + 3 < t.count {
-                    j += 4  // raid10 far layout: "N devices per set"
+                    j += 4   // raid10 far layout: "N devices per set"
                 } else {
                     throw SystemError.malformed("unexpected \(MDText.excerpt(what)) after a number")
                 }
@@ -250,14 +255,16 @@ extension MDStat {
             pct = p
         }
         guard pct.last == UInt8(ascii: "%"), let dot = pct.firstIndex(of: UInt8(ascii: ".")),
-              let whole = MDText.int(pct[pct.startIndex..<dot]), let tenth = MDText.int(pct[(dot + 1)..<(pct.endIndex - 1)]),
-              tenth < 10, whole <= 100 else {
+            let whole = MDText.int(pct[pct.startIndex..<dot]), let tenth = MDText.int(pct[(dot + 1)..<(pct.endIndex - 1)]),
+            tenth < 10, whole <= 100
+        else {
             throw SystemError.malformed("bad percentage \(MDText.excerpt(pct))")
         }
         guard let counts = t.popFirst(), counts.first == UInt8(ascii: "("), counts.last == UInt8(ascii: ")"),
-              let slash = counts.firstIndex(of: UInt8(ascii: "/")),
-              let done = MDText.uint(counts[(counts.startIndex + 1)..<slash]),
-              let total = MDText.uint(counts[(slash + 1)..<(counts.endIndex - 1)]) else {
+            let slash = counts.firstIndex(of: UInt8(ascii: "/")),
+            let done = MDText.uint(counts[(counts.startIndex + 1)..<slash]),
+            let total = MDText.uint(counts[(slash + 1)..<(counts.endIndex - 1)])
+        else {
             throw SystemError.malformed("bad (done/total) in progress line")
         }
         var p = MDStatProgress(action: MDText.string(action), permille: whole * 10 + tenth, doneKiB: done, totalKiB: total)
@@ -281,7 +288,8 @@ extension MDStat {
         let action = s[s.startIndex..<eq]
         let reason = s[(eq + 1)...]
         guard action.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }),
-              reason.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return nil }
+            reason.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") })
+        else { return nil }
         return MDStatWaiting(action: MDText.string(action), reason: MDText.string(reason))
     }
 
@@ -289,13 +297,15 @@ extension MDStat {
     static func parseBitmap(_ s: ArraySlice<UInt8>) throws -> MDStatBitmap {
         let t = MDText.tokens(s)
         guard t.count >= 5, MDText.equals(t[2], "pages"), let slash = t[1].firstIndex(of: UInt8(ascii: "/")),
-              let used = MDText.uint(t[1][t[1].startIndex..<slash]), let total = MDText.uint(t[1][(slash + 1)...]) else {
+            let used = MDText.uint(t[1][t[1].startIndex..<slash]), let total = MDText.uint(t[1][(slash + 1)...])
+        else {
             throw SystemError.malformed("bad bitmap line \(MDText.excerpt(s))")
         }
         var mem = t[3]
         if mem.last == UInt8(ascii: ",") { mem = mem.dropLast() }
         guard mem.count > 4, mem.first == UInt8(ascii: "["), MDText.equals(mem.suffix(3), "KB]"),
-              let memKiB = MDText.uint(mem.dropFirst().dropLast(3)) else {
+            let memKiB = MDText.uint(mem.dropFirst().dropLast(3))
+        else {
             throw SystemError.malformed("bad bitmap memory \(MDText.excerpt(mem))")
         }
         let chunk = t[4]

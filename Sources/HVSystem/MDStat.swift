@@ -20,8 +20,10 @@ public struct MDStat: Sendable, Equatable {
     /// Devices on the "unused devices:" line ("<none>" gives an empty list).
     public var unusedDevices: [String]
 
-    public init(personalities: [String] = [], arrays: [MDStatArray] = [], malformed: [MDStatMalformed] = [],
-                unusedDevices: [String] = []) {
+    public init(
+        personalities: [String] = [], arrays: [MDStatArray] = [], malformed: [MDStatMalformed] = [],
+        unusedDevices: [String] = []
+    ) {
         self.personalities = personalities
         self.arrays = arrays
         self.malformed = malformed

@@ -70,8 +70,10 @@ public struct MDStatMember: Sendable, Equatable {
     public var spare: Bool
     public var replacement: Bool
 
-    public init(name: String, descriptorIndex: Int, writeMostly: Bool = false, journal: Bool = false,
-                faulty: Bool = false, spare: Bool = false, replacement: Bool = false) {
+    public init(
+        name: String, descriptorIndex: Int, writeMostly: Bool = false, journal: Bool = false,
+        faulty: Bool = false, spare: Bool = false, replacement: Bool = false
+    ) {
         self.name = name
         self.descriptorIndex = descriptorIndex
         self.writeMostly = writeMostly
@@ -96,8 +98,10 @@ public struct MDStatProgress: Sendable, Equatable {
     /// Speed, KiB per second (`speed=31706K/sec`).
     public var speedKiBPerSecond: UInt64?
 
-    public init(action: String, permille: Int, doneKiB: UInt64, totalKiB: UInt64,
-                finishSeconds: Double? = nil, speedKiBPerSecond: UInt64? = nil) {
+    public init(
+        action: String, permille: Int, doneKiB: UInt64, totalKiB: UInt64,
+        finishSeconds: Double? = nil, speedKiBPerSecond: UInt64? = nil
+    ) {
         self.action = action
         self.permille = permille
         self.doneKiB = doneKiB

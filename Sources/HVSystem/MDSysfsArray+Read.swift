@@ -70,7 +70,7 @@ extension MDSysfsArray {
         var m = MDSysfsMember(name: name, states: states)
         m.slot = try readOptional("\(dir)/slot", MDSysfsAttribute.slot)
         m.errors = try readOptional("\(dir)/errors", MDSysfsAttribute.unsigned)
-        do {  // EINVAL from readlink(2): `block` is not a link
+        do {   // EINVAL from readlink(2): `block` is not a link
             m.blockLink = String(decoding: try FileReader.readLink("\(dir)/block"), as: UTF8.self)
         } catch let e as SystemError where e.kind == .notFound || e.errno == EINVAL {
             m.blockLink = nil

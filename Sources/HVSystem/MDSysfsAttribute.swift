@@ -26,7 +26,8 @@ public enum MDSysfsAttribute {
         let s = try value(bytes)
         guard !s.isEmpty else { throw SystemError.malformed("empty value") }
         for b in s {
-            let ok = (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+            let ok =
+                (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
                 || b == UInt8(ascii: "-") || b == UInt8(ascii: "_")
             guard ok else { throw SystemError.malformed("expected one word, got \(MDText.excerpt(s))") }
         }
@@ -69,7 +70,8 @@ public enum MDSysfsAttribute {
         let t = MDText.tokens(s)
         if t.count == 1, let n = MDText.uint(t[0]) { return (n, nil) }
         if t.count == 2, let n = MDText.uint(t[0]), t[1].count >= 3, t[1].first == UInt8(ascii: "("),
-           t[1].last == UInt8(ascii: ")"), let m = MDText.uint(t[1].dropFirst().dropLast()) {
+            t[1].last == UInt8(ascii: ")"), let m = MDText.uint(t[1].dropFirst().dropLast())
+        {
             return (n, m)
         }
         throw SystemError.malformed("expected \"N\" or \"N (M)\", got \(MDText.excerpt(s))")
@@ -92,7 +94,9 @@ public enum MDSysfsAttribute {
         let s = try value(bytes)
         if MDText.equals(s, "none") { return .none }
         if MDText.equals(s, "journal") { return .journal }
-        guard let n = MDText.int(s) else { throw SystemError.malformed("expected \"none\", \"journal\" or a slot number, got \(MDText.excerpt(s))") }
+        guard let n = MDText.int(s) else {
+            throw SystemError.malformed("expected \"none\", \"journal\" or a slot number, got \(MDText.excerpt(s))")
+        }
         return .number(n)
     }
 
@@ -120,7 +124,8 @@ public enum MDSysfsAttribute {
             return MDText.string(s)
         }
         guard let dot = s.firstIndex(of: UInt8(ascii: ".")), MDText.uint(s[s.startIndex..<dot]) != nil,
-              MDText.uint(s[(dot + 1)...]) != nil else {
+            MDText.uint(s[(dot + 1)...]) != nil
+        else {
             throw SystemError.malformed("expected \"major.minor\", \"none\" or \"external:...\", got \(MDText.excerpt(s))")
         }
         return MDText.string(s)

@@ -6,8 +6,10 @@ public struct NetDevCounters: Sendable, Equatable {
     public var transmitBytes: UInt64
     public var transmitPackets: UInt64
 
-    public init(interface: String, receiveBytes: UInt64, receivePackets: UInt64,
-                transmitBytes: UInt64, transmitPackets: UInt64) {
+    public init(
+        interface: String, receiveBytes: UInt64, receivePackets: UInt64,
+        transmitBytes: UInt64, transmitPackets: UInt64
+    ) {
         self.interface = interface
         self.receiveBytes = receiveBytes
         self.receivePackets = receivePackets
@@ -39,8 +41,10 @@ public enum NetDev {
             guard fields.count >= 10, !name.isEmpty else {
                 throw SystemError.malformed("line \(lineNo): expected 16 counters, got \(fields.count)")
             }
-            out.append(NetDevCounters(interface: name.string, receiveBytes: fields[0], receivePackets: fields[1],
-                                      transmitBytes: fields[8], transmitPackets: fields[9]))
+            out.append(
+                NetDevCounters(
+                    interface: name.string, receiveBytes: fields[0], receivePackets: fields[1],
+                    transmitBytes: fields[8], transmitPackets: fields[9]))
         }
         guard lineNo >= 2 else { throw SystemError.malformed("missing header lines") }
         return out

@@ -28,9 +28,13 @@ public struct PressureTotals: Sendable, Equatable {
                 }
             }
             guard let total else { throw SystemError.malformed("line without total=") }
-            if kind.equals("some") { out.someMicroseconds = total; sawLine = true }
-            else if kind.equals("full") { out.fullMicroseconds = total; sawLine = true }
-            else { throw SystemError.malformed("unknown line '\(kind.string)'") }
+            if kind.equals("some") {
+                out.someMicroseconds = total; sawLine = true
+            } else if kind.equals("full") {
+                out.fullMicroseconds = total; sawLine = true
+            } else {
+                throw SystemError.malformed("unknown line '\(kind.string)'")
+            }
         }
         guard sawLine else { throw SystemError.malformed("no some/full line") }
         return out

@@ -34,9 +34,11 @@ public struct ProcStat: Sendable, Equatable {
 
     public var isKernelThread: Bool { flags & ProcStat.kernelThreadFlag != 0 }
 
-    public init(pid: Int, comm: String, state: UInt8, ppid: Int, flags: UInt64, utimeTicks: UInt64,
-                stimeTicks: UInt64, numThreads: Int, startTimeTicks: UInt64, vsizeBytes: UInt64,
-                rssPages: UInt64, processor: Int? = nil) {
+    public init(
+        pid: Int, comm: String, state: UInt8, ppid: Int, flags: UInt64, utimeTicks: UInt64,
+        stimeTicks: UInt64, numThreads: Int, startTimeTicks: UInt64, vsizeBytes: UInt64,
+        rssPages: UInt64, processor: Int? = nil
+    ) {
         self.pid = pid
         self.comm = comm
         self.state = state
@@ -82,8 +84,9 @@ public struct ProcStat: Sendable, Equatable {
         guard let rssSigned = sc.int() else { throw SystemError.malformed("bad rss (field 24)") }
         var processor: Int?
         if sc.skipFields(14), let p = sc.int(), p >= 0, p < Int64(Int32.max) { processor = Int(p) }
-        return ProcStat(pid: Int(pid), comm: comm, state: st.first!, ppid: Int(clamping: ppid), flags: flags,
-                        utimeTicks: utime, stimeTicks: stime, numThreads: Int(threads), startTimeTicks: start,
-                        vsizeBytes: vsize, rssPages: UInt64(max(0, rssSigned)), processor: processor)
+        return ProcStat(
+            pid: Int(pid), comm: comm, state: st.first!, ppid: Int(clamping: ppid), flags: flags,
+            utimeTicks: utime, stimeTicks: stime, numThreads: Int(threads), startTimeTicks: start,
+            vsizeBytes: vsize, rssPages: UInt64(max(0, rssSigned)), processor: processor)
     }
 }

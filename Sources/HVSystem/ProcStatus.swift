@@ -14,8 +14,10 @@ public struct ProcStatus: Sendable, Equatable {
     /// `VmRSS:` resident set size, bytes (absent for kernel threads).
     public var vmRSSBytes: UInt64?
 
-    public init(name: String? = nil, tgid: Int? = nil, ppid: Int? = nil, nsPIDs: [Int] = [],
-                kernelThread: Bool? = nil, vmRSSBytes: UInt64? = nil) {
+    public init(
+        name: String? = nil, tgid: Int? = nil, ppid: Int? = nil, nsPIDs: [Int] = [],
+        kernelThread: Bool? = nil, vmRSSBytes: UInt64? = nil
+    ) {
         self.name = name
         self.tgid = tgid
         self.ppid = ppid

@@ -14,8 +14,9 @@ public struct SysFS: Sendable {
             guard let b = try? FileReader.read(dir + name, maxBytes: 64) else { return nil }
             return (try? CgroupKeyedFile.parseSingle(b)) ?? nil
         }
-        return KSMStats(pagesShared: value("pages_shared"), pagesSharing: value("pages_sharing"),
-                        fullScans: value("full_scans"), run: value("run"))
+        return KSMStats(
+            pagesShared: value("pages_shared"), pagesSharing: value("pages_sharing"),
+            fullScans: value("full_scans"), run: value("run"))
     }
 }
 

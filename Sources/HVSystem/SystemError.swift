@@ -44,9 +44,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let where_ = path.isEmpty ? "" : "\(path): "
-        if let errno { return "\(where_)\(reason) (errno \(errno))" }
-        return "\(where_)\(reason)"
+        let prefix = path.isEmpty ? "" : "\(path): "
+        if let errno { return "\(prefix)\(reason) (errno \(errno))" }
+        return "\(prefix)\(reason)"
     }
 }
 

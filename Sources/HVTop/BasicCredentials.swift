@@ -21,8 +21,10 @@ public struct BasicCredentials: Sendable, Equatable {
     /// (`$HVTOP_PASSWORD`), the URL. Nil when there is neither a user nor a password.
     /// A user without a password, or a password without a user, is an error, not a silent
     /// unauthenticated request.
-    public static func resolve(url: DaemonURL, user: String?, passwordFile: String?,
-                               environmentUser: String?, environmentPassword: String?) throws(CredentialsError) -> BasicCredentials? {
+    public static func resolve(
+        url: DaemonURL, user: String?, passwordFile: String?,
+        environmentUser: String?, environmentPassword: String?
+    ) throws(CredentialsError) -> BasicCredentials? {
         let name = nonEmpty(user) ?? nonEmpty(environmentUser) ?? url.user
         var password: String?
         var passwordSource = ""

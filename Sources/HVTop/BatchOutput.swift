@@ -16,10 +16,12 @@ public struct BatchOutput: Sendable {
     }
 
     /// CSV columns, in order.
-    public static let csvHeader = ["timestamp_seconds", "name", "uuid", "kind", "driver", "state", "vcpus", "cpu_percent",
-                                   "steal_percent", "memory_bytes", "rss_bytes", "disk_read_bytes_per_second",
-                                   "disk_write_bytes_per_second", "net_rx_bytes_per_second", "net_tx_bytes_per_second",
-                                   "job", "job_progress_ratio"]
+    public static let csvHeader = [
+        "timestamp_seconds", "name", "uuid", "kind", "driver", "state", "vcpus", "cpu_percent",
+        "steal_percent", "memory_bytes", "rss_bytes", "disk_read_bytes_per_second",
+        "disk_write_bytes_per_second", "net_rx_bytes_per_second", "net_tx_bytes_per_second",
+        "job", "job_progress_ratio",
+    ]
 
     /// The output of one iteration (`iteration` counts from 1).
     public func render(_ current: Sample, previous: Sample?, iteration: Int) -> String {

@@ -36,8 +36,10 @@ public struct PerfDatum: Sendable, Equatable {
     public var min: Double?
     public var max: Double?
 
-    public init(_ label: String, _ value: Double, unit: String = "", warning: NagiosRange? = nil, critical: NagiosRange? = nil,
-                min: Double? = nil, max: Double? = nil) {
+    public init(
+        _ label: String, _ value: Double, unit: String = "", warning: NagiosRange? = nil, critical: NagiosRange? = nil,
+        min: Double? = nil, max: Double? = nil
+    ) {
         self.label = label
         self.value = value
         self.unit = unit

@@ -76,7 +76,8 @@ public struct DaemonClient: Sendable {
         }
         let body = Array(raw[(headerEnd + 4)...])
         if let length = contentLength(lower), body.count < length {
-            throw DaemonError(url: url.description, kind: .badResponse, detail: "the connection closed after \(body.count) of \(length) body bytes")
+            throw DaemonError(
+                url: url.description, kind: .badResponse, detail: "the connection closed after \(body.count) of \(length) body bytes")
         }
         return Response(status: status, body: body)
     }
@@ -119,14 +120,17 @@ public struct DaemonClient: Sendable {
         var res: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(url.host, String(url.port), &hints, &res)
         guard rc == 0, let first = res else {
-            throw DaemonError(url: url.description, kind: .unreachable, detail: "cannot resolve \(url.host): \(String(cString: gai_strerror(rc)))")
+            throw DaemonError(
+                url: url.description, kind: .unreachable, detail: "cannot resolve \(url.host): \(String(cString: gai_strerror(rc)))")
         }
         defer { freeaddrinfo(res) }
         var lastError = "no address"
         var ai: UnsafeMutablePointer<addrinfo>? = first
         while let a = ai {
             defer { ai = a.pointee.ai_next }
-            let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), a.pointee.ai_protocol)
+            let fd = socket(
+                a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+                a.pointee.ai_protocol)
             if fd < 0 { lastError = errnoText(); continue }
             if Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) == 0 { return fd }
             if errno != EINPROGRESS { lastError = errnoText(); close(fd); continue }

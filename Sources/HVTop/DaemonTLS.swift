@@ -57,8 +57,12 @@ final class DaemonTLSSession {
         var message = [CChar](repeating: 0, count: 512)
         var off = 0
         while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { hv_tls_client_send(handle, $0.baseAddress, $0.count, Self.milliseconds(until: deadline), &message, message.count) }
-            guard n > 0 else { throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message).trimmingSpaces()) }
+            let n = bytes[off...].withUnsafeBytes {
+                hv_tls_client_send(handle, $0.baseAddress, $0.count, Self.milliseconds(until: deadline), &message, message.count)
+            }
+            guard n > 0 else {
+                throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message).trimmingSpaces())
+            }
             off += n
         }
     }
@@ -66,8 +70,12 @@ final class DaemonTLSSession {
     /// Receives into `buffer`: the count, 0 at the end of the stream.
     func receive(into buffer: inout [UInt8], deadline: Double, url: DaemonURL) throws(DaemonError) -> Int {
         var message = [CChar](repeating: 0, count: 512)
-        let n = buffer.withUnsafeMutableBytes { hv_tls_client_recv(handle, $0.baseAddress, $0.count, Self.milliseconds(until: deadline), &message, message.count) }
-        guard n >= 0 else { throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message).trimmingSpaces()) }
+        let n = buffer.withUnsafeMutableBytes {
+            hv_tls_client_recv(handle, $0.baseAddress, $0.count, Self.milliseconds(until: deadline), &message, message.count)
+        }
+        guard n >= 0 else {
+            throw DaemonError(url: url.description, kind: Self.kind(Int32(n)), detail: String(cString: message).trimmingSpaces())
+        }
         return n
     }
 

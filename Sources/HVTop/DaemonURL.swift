@@ -62,7 +62,9 @@ public struct DaemonURL: Sendable, Equatable, CustomStringConvertible {
             guard let close = hostPort.firstIndex(of: "]") else { throw DaemonURLError(text: text, reason: "unclosed '[' in IPv6 address") }
             h = hostPort[hostPort.index(after: hostPort.startIndex)..<close]
             let after = hostPort[hostPort.index(after: close)...]
-            if after.hasPrefix(":") { p = after.dropFirst() } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                p = after.dropFirst()
+            } else if !after.isEmpty {
                 throw DaemonURLError(text: text, reason: "junk after IPv6 address")
             }
         } else if let colon = hostPort.lastIndex(of: ":") {
@@ -116,7 +118,9 @@ func base64(_ bytes: [UInt8]) -> String {
     var out: [UInt8] = []
     var i = 0
     while i < bytes.count {
-        let b0 = bytes[i], b1 = i + 1 < bytes.count ? bytes[i + 1] : 0, b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
+        let b0 = bytes[i]
+        let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
+        let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
         out.append(table[Int(b0 >> 2)])
         out.append(table[Int((b0 & 3) << 4 | b1 >> 4)])
         out.append(i + 1 < bytes.count ? table[Int((b1 & 15) << 2 | b2 >> 6)] : UInt8(ascii: "="))

@@ -17,10 +17,12 @@ public enum DeviceTables {
             for b in g.blockDevices {
                 let p = before[g.key + "\u{0}" + b.target]
                 func r(_ f: (BlockDevice) -> UInt64?) -> Double? { dt.flatMap { RateMath.perSecond(p.flatMap(f), f(b), seconds: $0) } }
-                rows.append([Format.printable(g.name), b.target, b.bus ?? "-",
-                             Format.rate(r(\.readBytes)), Format.rate(r(\.writeBytes)),
-                             Format.percent(r(\.readRequests)), Format.percent(r(\.writeRequests)),
-                             Format.bytes(b.capacityBytes), Format.bytes(b.allocationBytes), Format.printable(b.source)])
+                rows.append([
+                    Format.printable(g.name), b.target, b.bus ?? "-",
+                    Format.rate(r(\.readBytes)), Format.rate(r(\.writeBytes)),
+                    Format.percent(r(\.readRequests)), Format.percent(r(\.writeRequests)),
+                    Format.bytes(b.capacityBytes), Format.bytes(b.allocationBytes), Format.printable(b.source),
+                ])
             }
         }
         return TextTable(columns: cols, rows: rows)
@@ -43,10 +45,12 @@ public enum DeviceTables {
                 func r(_ f: (NetInterface) -> UInt64?) -> Double? { dt.flatMap { RateMath.perSecond(p.flatMap(f), f(n), seconds: $0) } }
                 let errors = RateMath.sum([n.rxErrors, n.txErrors])
                 let drops = RateMath.sum([n.rxDrops, n.txDrops])
-                rows.append([Format.printable(g.name), n.target.isEmpty ? "-" : n.target, n.type ?? "-", Format.printable(n.source ?? "-"),
-                             n.mac ?? "-", Format.rate(r(\.rxBytes)), Format.rate(r(\.txBytes)),
-                             Format.percent(r(\.rxPackets)), Format.percent(r(\.txPackets)),
-                             errors.map(String.init) ?? "-", drops.map(String.init) ?? "-"])
+                rows.append([
+                    Format.printable(g.name), n.target.isEmpty ? "-" : n.target, n.type ?? "-", Format.printable(n.source ?? "-"),
+                    n.mac ?? "-", Format.rate(r(\.rxBytes)), Format.rate(r(\.txBytes)),
+                    Format.percent(r(\.rxPackets)), Format.percent(r(\.txPackets)),
+                    errors.map(String.init) ?? "-", drops.map(String.init) ?? "-",
+                ])
             }
         }
         return TextTable(columns: cols, rows: rows)

@@ -1,5 +1,5 @@
-import HVScrape
 import HVModel
+import HVScrape
 import Logging
 
 /// Collects in-process with exactly the daemon's code: the collectors from

@@ -47,12 +47,16 @@ public struct GuestReport {
         kv("cpu time", g.cpuTimeSeconds.map { Format.fixed($0, 2) + " s" })
         kv("user / system", g.cpuUserSeconds.map { u in Format.fixed(u, 2) + " / " + Format.fixed(g.cpuSystemSeconds ?? 0, 2) + " s" })
         if !g.vcpus.isEmpty {
-            let t = TextTable(columns: [.init("VCPU"), .init("STATE", .left), .init("TIME s"), .init("WAIT s"), .init("DELAY s"), .init("TID")],
-                              rows: g.vcpus.map { v in
-                                  [String(v.index), v.state.map(vcpuState) ?? "-", v.timeSeconds.map { Format.fixed($0, 2) } ?? "-",
-                                   v.waitSeconds.map { Format.fixed($0, 2) } ?? "-", v.delaySeconds.map { Format.fixed($0, 2) } ?? "-",
-                                   v.threadID.map(String.init) ?? "-"]
-                              }).render()
+            let t = TextTable(
+                columns: [.init("VCPU"), .init("STATE", .left), .init("TIME s"), .init("WAIT s"), .init("DELAY s"), .init("TID")],
+                rows: g.vcpus.map { v in
+                    [
+                        String(v.index), v.state.map(vcpuState) ?? "-", v.timeSeconds.map { Format.fixed($0, 2) } ?? "-",
+                        v.waitSeconds.map { Format.fixed($0, 2) } ?? "-", v.delaySeconds.map { Format.fixed($0, 2) } ?? "-",
+                        v.threadID.map(String.init) ?? "-",
+                    ]
+                }
+            ).render()
             out.append("    " + t.header)
             out.append(contentsOf: t.lines.map { "    " + $0 })
         }
@@ -73,26 +77,38 @@ public struct GuestReport {
 
         if !g.blockDevices.isEmpty {
             out.append("Block devices")
-            let t = TextTable(columns: [.init("DEV", .left), .init("BUS", .left), .init("FORMAT", .left), .init("READ"), .init("R-REQ"),
-                                        .init("WRITTEN"), .init("W-REQ"), .init("CAPACITY"), .init("ALLOC"), .init("SOURCE", .left)],
-                              rows: g.blockDevices.map { b in
-                                  [b.target, b.bus ?? "-", b.format ?? "-", Format.bytes(b.readBytes), b.readRequests.map(String.init) ?? "-",
-                                   Format.bytes(b.writeBytes), b.writeRequests.map(String.init) ?? "-", Format.bytes(b.capacityBytes),
-                                   Format.bytes(b.allocationBytes), Format.printable(b.source) + (b.readOnly ? " (ro)" : "")]
-                              }).render()
+            let t = TextTable(
+                columns: [
+                    .init("DEV", .left), .init("BUS", .left), .init("FORMAT", .left), .init("READ"), .init("R-REQ"),
+                    .init("WRITTEN"), .init("W-REQ"), .init("CAPACITY"), .init("ALLOC"), .init("SOURCE", .left),
+                ],
+                rows: g.blockDevices.map { b in
+                    [
+                        b.target, b.bus ?? "-", b.format ?? "-", Format.bytes(b.readBytes), b.readRequests.map(String.init) ?? "-",
+                        Format.bytes(b.writeBytes), b.writeRequests.map(String.init) ?? "-", Format.bytes(b.capacityBytes),
+                        Format.bytes(b.allocationBytes), Format.printable(b.source) + (b.readOnly ? " (ro)" : ""),
+                    ]
+                }
+            ).render()
             out.append("    " + t.header)
             out.append(contentsOf: t.lines.map { "    " + $0 })
         }
         if !g.interfaces.isEmpty {
             out.append("Interfaces")
-            let t = TextTable(columns: [.init("DEV", .left), .init("TYPE", .left), .init("SOURCE", .left), .init("MODEL", .left), .init("MAC", .left),
-                                        .init("RX"), .init("TX"), .init("RX-PK"), .init("TX-PK"), .init("ERRS"), .init("DROPS")],
-                              rows: g.interfaces.map { n in
-                                  [n.target.isEmpty ? "-" : n.target, n.type ?? "-", Format.printable(n.source ?? "-"), n.model ?? "-", n.mac ?? "-",
-                                   Format.bytes(n.rxBytes), Format.bytes(n.txBytes), n.rxPackets.map(String.init) ?? "-",
-                                   n.txPackets.map(String.init) ?? "-", RateMath.sum([n.rxErrors, n.txErrors]).map(String.init) ?? "-",
-                                   RateMath.sum([n.rxDrops, n.txDrops]).map(String.init) ?? "-"]
-                              }).render()
+            let t = TextTable(
+                columns: [
+                    .init("DEV", .left), .init("TYPE", .left), .init("SOURCE", .left), .init("MODEL", .left), .init("MAC", .left),
+                    .init("RX"), .init("TX"), .init("RX-PK"), .init("TX-PK"), .init("ERRS"), .init("DROPS"),
+                ],
+                rows: g.interfaces.map { n in
+                    [
+                        n.target.isEmpty ? "-" : n.target, n.type ?? "-", Format.printable(n.source ?? "-"), n.model ?? "-", n.mac ?? "-",
+                        Format.bytes(n.rxBytes), Format.bytes(n.txBytes), n.rxPackets.map(String.init) ?? "-",
+                        n.txPackets.map(String.init) ?? "-", RateMath.sum([n.rxErrors, n.txErrors]).map(String.init) ?? "-",
+                        RateMath.sum([n.rxDrops, n.txDrops]).map(String.init) ?? "-",
+                    ]
+                }
+            ).render()
             out.append("    " + t.header)
             out.append(contentsOf: t.lines.map { "    " + $0 })
         }
@@ -115,7 +131,9 @@ public struct GuestReport {
                 kv("threads", c.threadsByRole.keys.sorted().map { "\(c.threadsByRole[$0]!) \($0)" }.joined(separator: ", "))
             }
             if !c.cpuSecondsByRole.isEmpty {
-                kv("cpu by role", c.cpuSecondsByRole.keys.sorted().map { "\($0) \(Format.fixed(c.cpuSecondsByRole[$0]!, 1))s" }.joined(separator: ", "))
+                kv(
+                    "cpu by role",
+                    c.cpuSecondsByRole.keys.sorted().map { "\($0) \(Format.fixed(c.cpuSecondsByRole[$0]!, 1))s" }.joined(separator: ", "))
             }
         } else {
             out.append("  " + (CollectorNames.noData(snapshot, CollectorNames.cgroup) ?? "no cgroup found for this guest"))
@@ -124,8 +142,9 @@ public struct GuestReport {
         out.append("Jobs")
         if let j = g.job, j.type == 1 || j.type == 2 { out.append("  running: " + jobText(j)) }
         for b in g.blockJobs {
-            out.append("  block job: \(b.typeName) \(b.disk) \(Format.bytes(b.currentBytes))/\(Format.bytes(b.endBytes))"
-                + (b.progressRatio.map { " (\(Format.percent($0 * 100))%)" } ?? ""))
+            out.append(
+                "  block job: \(b.typeName) \(b.disk) \(Format.bytes(b.currentBytes))/\(Format.bytes(b.endBytes))"
+                    + (b.progressRatio.map { " (\(Format.percent($0 * 100))%)" } ?? ""))
         }
         if let j = g.lastJob { out.append("  last: " + j.typeName + " " + jobText(j)) }
         if g.job == nil && g.blockJobs.isEmpty && g.lastJob == nil {

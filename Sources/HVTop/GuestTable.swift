@@ -3,8 +3,10 @@ import HVModel
 /// The guest table (TUI main view and batch mode).
 public enum GuestTable {
     /// Column titles, in order. Tests and scripts find columns by these.
-    public static let titles = ["NAME", "KIND", "STATE", "VCPU", "CPU%", "STEAL%", "MEM", "RSS",
-                                "DISK-R/s", "DISK-W/s", "NET-RX/s", "NET-TX/s", "JOB"]
+    public static let titles = [
+        "NAME", "KIND", "STATE", "VCPU", "CPU%", "STEAL%", "MEM", "RSS",
+        "DISK-R/s", "DISK-W/s", "NET-RX/s", "NET-TX/s", "JOB",
+    ]
 
     /// The table for `rows` (already sorted), marking the sort column with "*".
     public static func table(_ rows: [GuestRow], sort: SortKey?) -> TextTable {
@@ -16,13 +18,14 @@ public enum GuestTable {
             .init("JOB", .left, flexible: true, minWidth: 3, maxWidth: 24),
         ]
         if let sort {
-            let marked: Int = switch sort {
-            case .name: 0
-            case .cpu: 4
-            case .memory: 7
-            case .disk: 8
-            case .network: 10
-            }
+            let marked: Int =
+                switch sort {
+                case .name: 0
+                case .cpu: 4
+                case .memory: 7
+                case .disk: 8
+                case .network: 10
+                }
             cols[marked].title += "*"
             cols[marked].minWidth = max(cols[marked].minWidth, cols[marked].title.count)
         }

@@ -9,7 +9,10 @@ extension HostCheck {
             return CheckResult(service: kind.service, status: .unknown, summary: missing)
         }
         let count = { (st: GuestState) in s.guests.filter { $0.state == st }.count }
-        let running = count(.running), paused = count(.paused), crashed = count(.crashed), shutoff = count(.shutoff)
+        let running = count(.running)
+        let paused = count(.paused)
+        let crashed = count(.crashed)
+        let shutoff = count(.shutoff)
         let timedOut = s.guests.filter(\.timedOut).count
         let transient = s.guests.filter { $0.persistent == false }.count
         var status = CheckStatus.ok
@@ -38,10 +41,12 @@ extension HostCheck {
             case .ambiguous(let candidates):
                 // Which one must run is the operator's call: UNKNOWN until --running names it.
                 status = max(status, .unknown)
-                problems.append("\(want) is ambiguous, name it by UUID or driver:name ("
-                    + candidates.map { "\(GuestLookup.candidateLine($0)): \(GuestLookup.selector($0))" }.joined(separator: ", ") + ")")
-                details.append("UNKNOWN: \(want) names \(candidates.count) guests: "
-                    + candidates.map(GuestLookup.candidateLine).joined(separator: ", "))
+                problems.append(
+                    "\(want) is ambiguous, name it by UUID or driver:name ("
+                        + candidates.map { "\(GuestLookup.candidateLine($0)): \(GuestLookup.selector($0))" }.joined(separator: ", ") + ")")
+                details.append(
+                    "UNKNOWN: \(want) names \(candidates.count) guests: "
+                        + candidates.map(GuestLookup.candidateLine).joined(separator: ", "))
             case .none:
                 status = .critical
                 problems.append("\(want) not found, expected running")
@@ -49,7 +54,9 @@ extension HostCheck {
             }
         }
         for g in s.guests.sorted(by: { $0.name < $1.name }) where !named.contains(g.key) {
-            details.append("\(g.name): \(g.kind.rawValue) \(g.state.rawValue)" + (g.persistent == false ? ", transient" : "") + (g.timedOut ? ", timed out" : ""))
+            details.append(
+                "\(g.name): \(g.kind.rawValue) \(g.state.rawValue)" + (g.persistent == false ? ", transient" : "")
+                    + (g.timedOut ? ", timed out" : ""))
         }
         let perf = [
             PerfDatum("guests", Double(s.guests.count), min: 0), PerfDatum("running", Double(running), min: 0),
@@ -59,7 +66,8 @@ extension HostCheck {
             PerfDatum("timed_out", Double(timedOut), warning: options.timedOutWarning, min: 0),
             PerfDatum("transient", Double(transient), warning: options.transientWarning, min: 0),
         ]
-        let summary = problems.isEmpty
+        let summary =
+            problems.isEmpty
             ? "\(s.guests.count) guests: \(running) running, \(paused) paused, \(shutoff) shut off, \(crashed) crashed"
             : problems.joined(separator: "; ")
         return CheckResult(service: kind.service, status: status, summary: summary, perfdata: perf, details: details)
@@ -71,32 +79,41 @@ extension HostCheck {
     func libvirt(_ sample: Sample) -> CheckResult {
         let s = sample.snapshot
         guard let l = s.libvirt else {
-            return CheckResult(service: kind.service, status: .unknown, summary: CollectorNames.noData(s, CollectorNames.libvirt) ?? "no libvirt status")
+            return CheckResult(
+                service: kind.service, status: .unknown, summary: CollectorNames.noData(s, CollectorNames.libvirt) ?? "no libvirt status")
         }
         let timedOut = s.guests.filter(\.timedOut)
         let perf = [
             PerfDatum("up", l.up ? 1 : 0, min: 0, max: 1),
-            PerfDatum("domains", Double(s.guests.filter { $0.driver != "lxc-tools" && $0.driver != "lxd" && $0.driver != "nspawn" }.count), min: 0),
+            PerfDatum(
+                "domains", Double(s.guests.filter { $0.driver != "lxc-tools" && $0.driver != "lxd" && $0.driver != "nspawn" }.count), min: 0
+            ),
             PerfDatum("timed_out", Double(timedOut.count), min: 0),
-            PerfDatum("duration", (l.durationSeconds * 10000).rounded() / 10000, unit: "s", warning: options.warning, critical: options.critical, min: 0),
+            PerfDatum(
+                "duration", (l.durationSeconds * 10000).rounded() / 10000, unit: "s", warning: options.warning, critical: options.critical,
+                min: 0),
         ]
         guard l.up else {
             let err = l.error ?? "not connected"
             let denied = err.lowercased().contains("permission denied") || err.lowercased().contains("authentication")
             if !sample.source.isDaemon && geteuid() != 0 && denied {
-                return CheckResult(service: kind.service, status: .unknown, summary: "cannot open \(l.uri) as uid \(geteuid()): \(err) (run as root or start hv-exporter)", perfdata: perf)
+                return CheckResult(
+                    service: kind.service, status: .unknown,
+                    summary: "cannot open \(l.uri) as uid \(geteuid()): \(err) (run as root or start hv-exporter)", perfdata: perf)
             }
             return CheckResult(service: kind.service, status: .critical, summary: "libvirt at \(l.uri) is down: \(err)", perfdata: perf)
         }
         var status = CheckStatus.evaluate(l.durationSeconds, warning: options.warning, critical: options.critical)
-        var summary = "libvirt \(l.daemonVersion ?? l.libraryVersion ?? "") up at \(l.uri), \(perf[1].value.formatted) domains, answered in \(Format.fixed(l.durationSeconds, 3))s"
+        var summary =
+            "libvirt \(l.daemonVersion ?? l.libraryVersion ?? "") up at \(l.uri), \(perf[1].value.formatted) domains, answered in \(Format.fixed(l.durationSeconds, 3))s"
         if !timedOut.isEmpty {
             status = max(status, .warning)
             summary = "\(timedOut.count) domain(s) not answering: \(timedOut.map(\.name).sorted().joined(separator: ", ")); " + summary
         }
         if status != .ok && timedOut.isEmpty { summary = "slow: " + summary }
-        return CheckResult(service: kind.service, status: status, summary: summary, perfdata: perf,
-                           details: [l.hypervisorType.map { "hypervisor \($0) \(l.hypervisorVersion ?? "")" }].compactMap { $0 })
+        return CheckResult(
+            service: kind.service, status: status, summary: summary, perfdata: perf,
+            details: [l.hypervisorType.map { "hypervisor \($0) \(l.hypervisorVersion ?? "")" }].compactMap { $0 })
     }
 }
 

@@ -31,14 +31,17 @@ extension HostCheck {
                 }
             }
             if let it = j.memoryIteration, it > UInt64(options.maxIterations),
-               let dirty = j.memoryDirtyRateBytesPerSecond, let bw = j.memoryBandwidthBytesPerSecond, dirty >= bw {
+                let dirty = j.memoryDirtyRateBytesPerSecond, let bw = j.memoryBandwidthBytesPerSecond, dirty >= bw
+            {
                 st = max(st, .warning)
                 text += ", not converging (iteration \(it), dirty \(Format.bytes(dirty))/s >= bandwidth \(Format.bytes(bw))/s)"
             }
             status = max(status, st)
             if st != .ok { problems.append(text) }
             details.append("\(st): \(text)")
-            if let p = j.progressRatio { perf.append(PerfDatum("\(g.name)_progress", (p * 1000).rounded() / 10, unit: "%", min: 0, max: 100)) }
+            if let p = j.progressRatio {
+                perf.append(PerfDatum("\(g.name)_progress", (p * 1000).rounded() / 10, unit: "%", min: 0, max: 100))
+            }
         }
         var failed: [String] = []
         let finished = s.guests.compactMap { g in g.lastJob.map { (g.name, $0) } } + s.departedJobs.map { ($0.name, $0.job) }
@@ -51,18 +54,23 @@ extension HostCheck {
             status = max(status, .warning)
             problems.append("migration failed recently: \(failed.sorted().joined(separator: ", "))")
         }
-        perf.insert(contentsOf: [PerfDatum("migrations", Double(running.count), min: 0), PerfDatum("stalled", Double(stalled), min: 0),
-                                 PerfDatum("max_elapsed", maxElapsed, unit: "s", warning: options.warning, critical: options.critical, min: 0),
-                                 PerfDatum("failed", Double(failed.count), min: 0)], at: 0)
+        perf.insert(
+            contentsOf: [
+                PerfDatum("migrations", Double(running.count), min: 0), PerfDatum("stalled", Double(stalled), min: 0),
+                PerfDatum("max_elapsed", maxElapsed, unit: "s", warning: options.warning, critical: options.critical, min: 0),
+                PerfDatum("failed", Double(failed.count), min: 0),
+            ], at: 0)
         let summary: String
         if !problems.isEmpty {
             summary = problems.joined(separator: "; ")
         } else if running.isEmpty {
             summary = "no migration running"
         } else {
-            summary = "\(running.count) migration\(running.count == 1 ? "" : "s") progressing: " + running.map { g in
-                "\(g.name) \(Format.percent(g.job!.progressRatio.map { $0 * 100 }))%"
-            }.joined(separator: ", ")
+            summary =
+                "\(running.count) migration\(running.count == 1 ? "" : "s") progressing: "
+                + running.map { g in
+                    "\(g.name) \(Format.percent(g.job!.progressRatio.map { $0 * 100 }))%"
+                }.joined(separator: ", ")
         }
         return CheckResult(service: kind.service, status: status, summary: summary, perfdata: perf, details: details)
     }
@@ -72,7 +80,9 @@ extension HostCheck {
     static func progressed(from a: DomainJob, to b: DomainJob) -> Bool? {
         if let p0 = a.dataProcessedBytes ?? a.memoryProcessedBytes, let p1 = b.dataProcessedBytes ?? b.memoryProcessedBytes {
             if p1 > p0 { return true }
-            if let r0 = a.dataRemainingBytes ?? a.memoryRemainingBytes, let r1 = b.dataRemainingBytes ?? b.memoryRemainingBytes, r1 < r0 { return true }
+            if let r0 = a.dataRemainingBytes ?? a.memoryRemainingBytes, let r1 = b.dataRemainingBytes ?? b.memoryRemainingBytes, r1 < r0 {
+                return true
+            }
             return false
         }
         if let r0 = a.dataRemainingBytes, let r1 = b.dataRemainingBytes { return r1 < r0 }

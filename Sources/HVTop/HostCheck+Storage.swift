@@ -9,8 +9,9 @@ extension HostCheck {
             let want = Set(options.only.map { $0.hasPrefix("/dev/") ? String($0.dropFirst(5)) : $0 })
             let missing = want.subtracting(arrays.map(\.device))
             if !missing.isEmpty {
-                return CheckResult(service: kind.service, status: .critical, summary: "array not found: \(missing.sorted().joined(separator: ", "))",
-                                   perfdata: [PerfDatum("arrays", Double(arrays.count))])
+                return CheckResult(
+                    service: kind.service, status: .critical, summary: "array not found: \(missing.sorted().joined(separator: ", "))",
+                    perfdata: [PerfDatum("arrays", Double(arrays.count))])
             }
             arrays = arrays.filter { want.contains($0.device) }
         }
@@ -18,8 +19,9 @@ extension HostCheck {
             if let missing = CollectorNames.noData(s, CollectorNames.mdraid) {
                 return CheckResult(service: kind.service, status: .unknown, summary: missing)
             }
-            return CheckResult(service: kind.service, status: .ok, summary: "no md arrays",
-                               perfdata: [PerfDatum("arrays", 0), PerfDatum("degraded", 0)])
+            return CheckResult(
+                service: kind.service, status: .ok, summary: "no md arrays",
+                perfdata: [PerfDatum("arrays", 0), PerfDatum("degraded", 0)])
         }
         let crit = options.critical ?? ArrayHealth.anyMissing
         var status = CheckStatus.ok
@@ -41,7 +43,9 @@ extension HostCheck {
             let h = ArrayHealth(a)
             perf.append(PerfDatum("\(a.device)_missing", Double(h.degraded), warning: options.warning, critical: crit, min: 0))
             if let p = h.syncProgress { perf.append(PerfDatum("\(a.device)_sync", p * 100, unit: "%", min: 0, max: 100)) }
-            if let m = a.mismatchSectors { perf.append(PerfDatum("\(a.device)_mismatch", Double(m), warning: options.mismatchWarning, min: 0)) }
+            if let m = a.mismatchSectors {
+                perf.append(PerfDatum("\(a.device)_mismatch", Double(m), warning: options.mismatchWarning, min: 0))
+            }
         }
         let summary: String
         if problems.isEmpty {
@@ -62,7 +66,8 @@ extension HostCheck {
             let want = Set(options.only)
             let missing = want.filter { w in !pools.contains { $0.name == w || $0.uuid == w.lowercased() } }
             if !missing.isEmpty {
-                return CheckResult(service: kind.service, status: .critical, summary: "pool not found: \(missing.sorted().joined(separator: ", "))")
+                return CheckResult(
+                    service: kind.service, status: .critical, summary: "pool not found: \(missing.sorted().joined(separator: ", "))")
             }
             pools = pools.filter { want.contains($0.name) || want.contains($0.uuid ?? "\u{0}") }
         }
@@ -91,8 +96,11 @@ extension HostCheck {
             } else if let used = PoolHealth.usedPercent(p) {
                 st = CheckStatus.evaluate(used, warning: warn, critical: crit)
                 text += ", \(Format.percent(used))% used, \(Format.bytes(p.availableBytes)) free of \(Format.bytes(p.capacityBytes))"
-                perf.append(PerfDatum("\(p.name)_used", (used * 100).rounded() / 100, unit: "%", warning: warn, critical: crit, min: 0, max: 100))
-                if let a = p.availableBytes { perf.append(PerfDatum("\(p.name)_available", Double(a), unit: "B", min: 0, max: p.capacityBytes.map { Double($0) })) }
+                perf.append(
+                    PerfDatum("\(p.name)_used", (used * 100).rounded() / 100, unit: "%", warning: warn, critical: crit, min: 0, max: 100))
+                if let a = p.availableBytes {
+                    perf.append(PerfDatum("\(p.name)_available", Double(a), unit: "B", min: 0, max: p.capacityBytes.map { Double($0) }))
+                }
             }
             status = max(status, st)
             if st != .ok { problems.append(text) }

@@ -35,7 +35,8 @@ public struct HostSummary: Sendable, Equatable {
         guestVCPUs = h?.guestVCPUs ?? (running.isEmpty ? nil : running.reduce(0) { $0 + ($1.vcpuCurrent ?? $1.vcpus.count) })
         memoryTotalBytes = h?.memoryTotalBytes
         memoryAvailableBytes = h?.memoryAvailableBytes
-        guestMemoryBytes = h?.guestMemoryBytes ?? (running.isEmpty ? nil : running.reduce(UInt64(0)) { $0 &+ ($1.memoryBytes ?? $1.maxMemoryBytes ?? 0) })
+        guestMemoryBytes =
+            h?.guestMemoryBytes ?? (running.isEmpty ? nil : running.reduce(UInt64(0)) { $0 &+ ($1.memoryBytes ?? $1.maxMemoryBytes ?? 0) })
         if let c = cpus, c > 0, let v = guestVCPUs { vcpuOvercommit = Double(v) / Double(c) }
         if let t = memoryTotalBytes, t > 0, let g = guestMemoryBytes { memoryOvercommit = Double(g) / Double(t) }
         if let sharing = h?.ksmPagesSharing { ksmSavedBytes = sharing &* 4096 }

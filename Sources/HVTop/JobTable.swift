@@ -14,10 +14,13 @@ public enum JobTable {
             let name = Format.printable(g.name)
             if let j = g.job, j.type == 1 || j.type == 2 { rows.append(row(name, j, status: "running")) }
             for b in g.blockJobs {
-                rows.append([name, "\(b.typeName) \(b.disk)", "running", "-",
-                             Format.percent(b.progressRatio.map { $0 * 100 }), Format.bytes(b.endBytes >= b.currentBytes ? b.endBytes - b.currentBytes : 0),
-                             Format.bytes(b.endBytes), b.bandwidthBytesPerSecond > 0 ? Format.bytes(b.bandwidthBytesPerSecond) + "/s" : "unlimited",
-                             "-", "-", "-"])
+                rows.append([
+                    name, "\(b.typeName) \(b.disk)", "running", "-",
+                    Format.percent(b.progressRatio.map { $0 * 100 }),
+                    Format.bytes(b.endBytes >= b.currentBytes ? b.endBytes - b.currentBytes : 0),
+                    Format.bytes(b.endBytes), b.bandwidthBytesPerSecond > 0 ? Format.bytes(b.bandwidthBytesPerSecond) + "/s" : "unlimited",
+                    "-", "-", "-",
+                ])
             }
             if includeLast, let j = g.lastJob { rows.append(row(name, j, status: "last: " + outcome(j))) }
         }
@@ -38,12 +41,14 @@ public enum JobTable {
     }
 
     static func row(_ name: String, _ j: DomainJob, status: String) -> [String] {
-        [name, j.operationName, status, Format.duration(j.elapsedSeconds),
-         Format.percent(j.progressRatio.map { $0 * 100 }), Format.bytes(j.dataRemainingBytes ?? j.memoryRemainingBytes),
-         Format.bytes(j.dataTotalBytes ?? j.memoryTotalBytes),
-         j.memoryBandwidthBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-",
-         j.memoryDirtyRateBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-",
-         j.memoryIteration.map(String.init) ?? "-",
-         j.downtimeSeconds.map { Format.fixed($0 * 1000, 0) + "ms" } ?? "-"]
+        [
+            name, j.operationName, status, Format.duration(j.elapsedSeconds),
+            Format.percent(j.progressRatio.map { $0 * 100 }), Format.bytes(j.dataRemainingBytes ?? j.memoryRemainingBytes),
+            Format.bytes(j.dataTotalBytes ?? j.memoryTotalBytes),
+            j.memoryBandwidthBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-",
+            j.memoryDirtyRateBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-",
+            j.memoryIteration.map(String.init) ?? "-",
+            j.downtimeSeconds.map { Format.fixed($0 * 1000, 0) + "ms" } ?? "-",
+        ]
     }
 }

@@ -17,17 +17,20 @@ extension PIDLookup {
         if let e = o.string("error") { throw SnapshotDecodeError(reason: e) }
         var owner: Owner?
         if let g = o.object("guest") {
-            owner = Owner(name: g.string("name") ?? "", uuid: g.string("uuid"), key: g.string("key") ?? "",
-                          kind: g.string("kind") ?? "", driver: g.string("driver") ?? "", state: g.string("state") ?? "")
+            owner = Owner(
+                name: g.string("name") ?? "", uuid: g.string("uuid"), key: g.string("key") ?? "",
+                kind: g.string("kind") ?? "", driver: g.string("driver") ?? "", state: g.string("state") ?? "")
         }
         let entries = o.objects("entries").map { e in
             let p = e.int("pid") ?? 0
-            return ProcessEntry(pid: p, tid: e.int("tid") ?? p, comm: e.string("comm") ?? "", role: e.string("role") ?? "",
-                                vcpu: e.int("vcpu"), guestKey: owner?.key, cpuSeconds: e.double("cpu_seconds") ?? 0,
-                                rssBytes: e.uint("rss_bytes") ?? 0, evidence: e.string("evidence") ?? "")
+            return ProcessEntry(
+                pid: p, tid: e.int("tid") ?? p, comm: e.string("comm") ?? "", role: e.string("role") ?? "",
+                vcpu: e.int("vcpu"), guestKey: owner?.key, cpuSeconds: e.double("cpu_seconds") ?? 0,
+                rssBytes: e.uint("rss_bytes") ?? 0, evidence: e.string("evidence") ?? "")
         }
-        self.init(pid: o.int("pid") ?? pid, found: o.bool("found") ?? false, host: o.bool("host") ?? false,
-                  owner: owner, entries: entries)
+        self.init(
+            pid: o.int("pid") ?? pid, found: o.bool("found") ?? false, host: o.bool("host") ?? false,
+            owner: owner, entries: entries)
     }
 
     /// 0 when N belongs to a guest; 1 when it is a host process or not found.

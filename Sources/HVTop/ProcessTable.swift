@@ -21,7 +21,8 @@ public enum ProcessTable {
             Row(entry: p, cpuPercent: dt.flatMap { RateMath.cpuPercent(before[p.tid], p.cpuSeconds, seconds: $0) })
         }
         return rows.sorted { a, b in
-            let ca = a.cpuPercent ?? -1, cb = b.cpuPercent ?? -1
+            let ca = a.cpuPercent ?? -1
+            let cb = b.cpuPercent ?? -1
             if ca != cb { return ca > cb }
             if (a.entry.vcpu ?? Int.max) != (b.entry.vcpu ?? Int.max) { return (a.entry.vcpu ?? Int.max) < (b.entry.vcpu ?? Int.max) }
             return a.entry.tid < b.entry.tid
@@ -34,11 +35,15 @@ public enum ProcessTable {
             .init("TIME", minWidth: 7), .init("RSS", minWidth: 5), .init("EVIDENCE", .left, minWidth: 8),
             .init("COMM", .left, flexible: true, minWidth: 8, maxWidth: 32),
         ]
-        return TextTable(columns: cols, rows: rows.map { r in
-            let p = r.entry
-            return [String(p.pid), String(p.tid), p.role, p.vcpu.map(String.init) ?? "-", Format.percent(r.cpuPercent),
-                    Format.duration(p.cpuSeconds), p.pid == p.tid ? Format.bytes(p.rssBytes) : "", p.evidence, Format.printable(p.comm)]
-        })
+        return TextTable(
+            columns: cols,
+            rows: rows.map { r in
+                let p = r.entry
+                return [
+                    String(p.pid), String(p.tid), p.role, p.vcpu.map(String.init) ?? "-", Format.percent(r.cpuPercent),
+                    Format.duration(p.cpuSeconds), p.pid == p.tid ? Format.bytes(p.rssBytes) : "", p.evidence, Format.printable(p.comm),
+                ]
+            })
     }
 
     /// "12 threads in 3 processes: 2 vcpu, 1 emulator, 9 worker".

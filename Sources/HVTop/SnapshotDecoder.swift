@@ -9,21 +9,24 @@ public enum SnapshotDecoder {
     public static func decode(_ bytes: [UInt8]) throws(SnapshotDecodeError) -> Snapshot {
         let root = try object(bytes)
         guard root.string("schema") == "hvexporter.snapshot" else {
-            throw SnapshotDecodeError(reason: "not an hv-exporter snapshot (schema field is \(root.string("schema").map { "'\($0)'" } ?? "missing"))")
+            throw SnapshotDecodeError(
+                reason: "not an hv-exporter snapshot (schema field is \(root.string("schema").map { "'\($0)'" } ?? "missing"))")
         }
         if let v = root.int("schema_version"), v > 1 {
             throw SnapshotDecodeError(reason: "snapshot schema version \(v) is newer than this hvtop understands (1); update hvtop")
         }
         var s = Snapshot(timestampSeconds: root.double("timestamp_seconds") ?? 0, hostname: root.string("hostname") ?? "")
         s.collectors = root.objects("collectors").map {
-            CollectorStatus(name: $0.string("name") ?? "", success: $0.bool("success") ?? false,
-                            durationSeconds: $0.double("duration_seconds") ?? 0, error: $0.string("error"))
+            CollectorStatus(
+                name: $0.string("name") ?? "", success: $0.bool("success") ?? false,
+                durationSeconds: $0.double("duration_seconds") ?? 0, error: $0.string("error"))
         }
         if let l = root.object("libvirt") {
-            s.libvirt = LibvirtStatus(uri: l.string("uri") ?? "", up: l.bool("up") ?? false, error: l.string("error"),
-                                      libraryVersion: l.string("library_version"), daemonVersion: l.string("daemon_version"),
-                                      hypervisorType: l.string("hypervisor_type"), hypervisorVersion: l.string("hypervisor_version"),
-                                      durationSeconds: l.double("duration_seconds") ?? 0)
+            s.libvirt = LibvirtStatus(
+                uri: l.string("uri") ?? "", up: l.bool("up") ?? false, error: l.string("error"),
+                libraryVersion: l.string("library_version"), daemonVersion: l.string("daemon_version"),
+                hypervisorType: l.string("hypervisor_type"), hypervisorVersion: l.string("hypervisor_version"),
+                durationSeconds: l.double("duration_seconds") ?? 0)
         }
         if let h = root.object("host") { s.host = host(h) }
         s.guests = root.objects("guests").map(guest)
@@ -32,8 +35,9 @@ public enum SnapshotDecoder {
         s.storagePools = root.objects("storage_pools").map(pool)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in
             guard let j = d.object("job") else { return nil }
-            return DepartedDomainJob(name: d.string("name") ?? "", uuid: d.string("uuid") ?? "", job: job(j),
-                                     departedAtSeconds: d.double("departed_at_seconds") ?? 0)
+            return DepartedDomainJob(
+                name: d.string("name") ?? "", uuid: d.string("uuid") ?? "", job: job(j),
+                departedAtSeconds: d.double("departed_at_seconds") ?? 0)
         }
         return s
     }
@@ -51,9 +55,11 @@ public enum SnapshotDecoder {
     }
 
     static func guest(_ o: JSONObject) -> Guest {
-        var g = Guest(name: o.string("name") ?? "", uuid: o.string("uuid"),
-                      kind: GuestKind(rawValue: o.string("kind") ?? "") ?? .vm,
-                      driver: o.string("driver") ?? "", state: GuestState(rawValue: o.string("state") ?? "") ?? GuestState(code: o.int("state_code") ?? 0))
+        var g = Guest(
+            name: o.string("name") ?? "", uuid: o.string("uuid"),
+            kind: GuestKind(rawValue: o.string("kind") ?? "") ?? .vm,
+            driver: o.string("driver") ?? "",
+            state: GuestState(rawValue: o.string("state") ?? "") ?? GuestState(code: o.int("state_code") ?? 0))
         g.domainID = o.int("domain_id")
         g.stateReason = o.int("state_reason") ?? 0
         g.persistent = o.bool("persistent")
@@ -90,25 +96,30 @@ public enum SnapshotDecoder {
             d.diskType = b.string("type"); d.device = b.string("device"); d.bus = b.string("bus"); d.cache = b.string("cache")
             d.format = b.string("format"); d.serial = b.string("serial"); d.readOnly = b.bool("read_only") ?? false
             d.readBytes = b.uint("read_bytes"); d.readRequests = b.uint("read_requests"); d.readTimeSeconds = b.double("read_time_seconds")
-            d.writeBytes = b.uint("write_bytes"); d.writeRequests = b.uint("write_requests"); d.writeTimeSeconds = b.double("write_time_seconds")
+            d.writeBytes = b.uint("write_bytes"); d.writeRequests = b.uint("write_requests");
+            d.writeTimeSeconds = b.double("write_time_seconds")
             d.flushRequests = b.uint("flush_requests"); d.flushTimeSeconds = b.double("flush_time_seconds")
             d.errors = b.uint("errors")
-            d.capacityBytes = b.uint("capacity_bytes"); d.allocationBytes = b.uint("allocation_bytes"); d.physicalBytes = b.uint("physical_bytes")
+            d.capacityBytes = b.uint("capacity_bytes"); d.allocationBytes = b.uint("allocation_bytes");
+            d.physicalBytes = b.uint("physical_bytes")
             return d
         }
         g.interfaces = o.objects("interfaces").map { n in
             var i = NetInterface(target: n.string("target") ?? "")
             i.type = n.string("type"); i.source = n.string("source"); i.mac = n.string("mac"); i.model = n.string("model")
-            i.rxBytes = n.uint("rx_bytes"); i.rxPackets = n.uint("rx_packets"); i.rxErrors = n.uint("rx_errors"); i.rxDrops = n.uint("rx_drops")
-            i.txBytes = n.uint("tx_bytes"); i.txPackets = n.uint("tx_packets"); i.txErrors = n.uint("tx_errors"); i.txDrops = n.uint("tx_drops")
+            i.rxBytes = n.uint("rx_bytes"); i.rxPackets = n.uint("rx_packets"); i.rxErrors = n.uint("rx_errors");
+            i.rxDrops = n.uint("rx_drops")
+            i.txBytes = n.uint("tx_bytes"); i.txPackets = n.uint("tx_packets"); i.txErrors = n.uint("tx_errors");
+            i.txDrops = n.uint("tx_drops")
             return i
         }
         if let c = o.object("cgroup") { g.cgroup = cgroup(c) }
         if let j = o.object("job") { g.job = job(j) }
         if let j = o.object("last_job") { g.lastJob = job(j) }
         g.blockJobs = o.objects("block_jobs").map { j in
-            BlockJob(disk: j.string("disk") ?? "", type: j.int("type") ?? 0, currentBytes: j.uint("current_bytes") ?? 0,
-                     endBytes: j.uint("end_bytes") ?? 0, bandwidthBytesPerSecond: j.uint("bandwidth_bytes_per_second") ?? 0)
+            BlockJob(
+                disk: j.string("disk") ?? "", type: j.int("type") ?? 0, currentBytes: j.uint("current_bytes") ?? 0,
+                endBytes: j.uint("end_bytes") ?? 0, bandwidthBytesPerSecond: j.uint("bandwidth_bytes_per_second") ?? 0)
         }
         return g
     }
@@ -124,7 +135,8 @@ public enum SnapshotDecoder {
         s.blockReadBytes = c.uint("block_read_bytes"); s.blockWriteBytes = c.uint("block_write_bytes")
         s.blockReadOps = c.uint("block_read_ops"); s.blockWriteOps = c.uint("block_write_ops")
         s.cpuPressureSomeSeconds = c.double("cpu_pressure_some_seconds"); s.cpuPressureFullSeconds = c.double("cpu_pressure_full_seconds")
-        s.memoryPressureSomeSeconds = c.double("memory_pressure_some_seconds"); s.memoryPressureFullSeconds = c.double("memory_pressure_full_seconds")
+        s.memoryPressureSomeSeconds = c.double("memory_pressure_some_seconds");
+        s.memoryPressureFullSeconds = c.double("memory_pressure_full_seconds")
         s.ioPressureSomeSeconds = c.double("io_pressure_some_seconds"); s.ioPressureFullSeconds = c.double("io_pressure_full_seconds")
         s.processes = c.int("processes")
         if let t = c.object("threads_by_role") { for k in t.keys { if let v = t.int(k) { s.threadsByRole[k] = v } } }
@@ -160,17 +172,20 @@ public enum SnapshotDecoder {
 
     static func process(_ o: JSONObject) -> ProcessEntry {
         let pid = o.int("pid") ?? 0
-        return ProcessEntry(pid: pid, tid: o.int("tid") ?? pid, comm: o.string("comm") ?? "", role: o.string("role") ?? "",
-                            vcpu: o.int("vcpu"), guestKey: o.string("guest"), cpuSeconds: o.double("cpu_seconds") ?? 0,
-                            rssBytes: o.uint("rss_bytes") ?? 0, evidence: o.string("evidence") ?? "")
+        return ProcessEntry(
+            pid: pid, tid: o.int("tid") ?? pid, comm: o.string("comm") ?? "", role: o.string("role") ?? "",
+            vcpu: o.int("vcpu"), guestKey: o.string("guest"), cpuSeconds: o.double("cpu_seconds") ?? 0,
+            rssBytes: o.uint("rss_bytes") ?? 0, evidence: o.string("evidence") ?? "")
     }
 
     static func host(_ o: JSONObject) -> HostFacts {
         var h = HostFacts()
         h.cpus = o.int("cpus"); h.memoryTotalBytes = o.uint("memory_total_bytes"); h.memoryAvailableBytes = o.uint("memory_available_bytes")
         h.guestVCPUs = o.int("guest_vcpus"); h.guestMemoryBytes = o.uint("guest_memory_bytes")
-        h.ksmPagesShared = o.uint("ksm_pages_shared"); h.ksmPagesSharing = o.uint("ksm_pages_sharing"); h.ksmFullScans = o.uint("ksm_full_scans")
-        h.hugepagesTotal = o.uint("hugepages_total"); h.hugepagesFree = o.uint("hugepages_free"); h.hugepageSizeBytes = o.uint("hugepage_size_bytes")
+        h.ksmPagesShared = o.uint("ksm_pages_shared"); h.ksmPagesSharing = o.uint("ksm_pages_sharing");
+        h.ksmFullScans = o.uint("ksm_full_scans")
+        h.hugepagesTotal = o.uint("hugepages_total"); h.hugepagesFree = o.uint("hugepages_free");
+        h.hugepageSizeBytes = o.uint("hugepage_size_bytes")
         return h
     }
 
@@ -186,8 +201,9 @@ public enum SnapshotDecoder {
         a.metadataVersion = o.string("metadata_version"); a.chunkSizeBytes = o.uint("chunk_size_bytes")
         a.chunkSizeBytesBefore = o.uint("chunk_size_bytes_before"); a.reshapePositionSectors = o.uint("reshape_position_sectors")
         if let b = o.object("bitmap") {
-            a.bitmap = MDBitmap(pagesUsed: b.uint("pages_used") ?? 0, pagesTotal: b.uint("pages_total") ?? 0,
-                                memoryBytes: b.uint("memory_bytes") ?? 0, chunkBytes: b.uint("chunk_bytes") ?? 0, file: b.string("file"))
+            a.bitmap = MDBitmap(
+                pagesUsed: b.uint("pages_used") ?? 0, pagesTotal: b.uint("pages_total") ?? 0,
+                memoryBytes: b.uint("memory_bytes") ?? 0, chunkBytes: b.uint("chunk_bytes") ?? 0, file: b.string("file"))
         }
         a.componentSizeBytes = o.uint("component_size_bytes"); a.sizeBytes = o.uint("size_bytes")
         a.consistencyPolicy = o.string("consistency_policy"); a.uuid = o.string("uuid")
@@ -204,7 +220,8 @@ public enum SnapshotDecoder {
     static func pool(_ o: JSONObject) -> StoragePool {
         var p = StoragePool(name: o.string("name") ?? "", state: o.int("state") ?? 0)
         p.uuid = o.string("uuid"); p.type = o.string("type")
-        p.capacityBytes = o.uint("capacity_bytes"); p.allocationBytes = o.uint("allocation_bytes"); p.availableBytes = o.uint("available_bytes")
+        p.capacityBytes = o.uint("capacity_bytes"); p.allocationBytes = o.uint("allocation_bytes");
+        p.availableBytes = o.uint("available_bytes")
         p.volumes = o.int("volumes"); p.autostart = o.bool("autostart"); p.persistent = o.bool("persistent")
         p.timedOut = o.bool("timed_out") ?? false
         p.error = o.string("error"); p.targetPath = o.string("target_path"); p.source = o.string("source")

@@ -34,8 +34,10 @@ public final class SnapshotSource: Sendable {
     ///   - tls: trust and client certificate for an `https://` URL.
     ///   - credentials: basic auth for the daemon (see `BasicCredentials.resolve`).
     ///   - makeDirect: builds the in-process collectors when they are first needed.
-    public init(url: DaemonURL, mode: Mode, timeout: Double, tls: DaemonTLSOptions = DaemonTLSOptions(),
-                credentials: BasicCredentials? = nil, makeDirect: @escaping @Sendable () -> DirectCollection) {
+    public init(
+        url: DaemonURL, mode: Mode, timeout: Double, tls: DaemonTLSOptions = DaemonTLSOptions(),
+        credentials: BasicCredentials? = nil, makeDirect: @escaping @Sendable () -> DirectCollection
+    ) {
         self.url = url
         self.mode = mode
         self.client = DaemonClient(url: url, timeout: timeout, tls: tls, credentials: credentials)

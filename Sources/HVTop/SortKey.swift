@@ -37,9 +37,10 @@ public enum SortKey: String, Sendable, CaseIterable {
                 if a.name != b.name { return (a.name < b.name) != reversed }
                 return a.key < b.key
             }
-            let va = value(a), vb = value(b)
+            let va = value(a)
+            let vb = value(b)
             switch (va, vb) {
-            case let (x?, y?) where x != y: return (x > y) != reversed
+            case (let x?, let y?) where x != y: return (x > y) != reversed
             case (_?, nil): return true
             case (nil, _?): return false
             default: return a.name != b.name ? a.name < b.name : a.key < b.key

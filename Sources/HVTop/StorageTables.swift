@@ -11,11 +11,13 @@ public enum StorageTables {
         let rows = s.mdArrays.map { a -> [String] in
             let h = ArrayHealth(a)
             let members = a.members.map { m in m.device + (m.role == .active ? "" : "(\(m.role.rawValue))") }.joined(separator: " ")
-            return [a.device, a.level ?? "-", a.arrayState ?? "-", h.status.description,
-                    a.raidDisks.map { "\(h.activeDisks)/\($0)" } ?? String(a.members.count), String(h.degraded),
-                    a.syncAction ?? "-", Format.percent(h.syncProgress.map { $0 * 100 }),
-                    a.syncSpeedBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-", Format.duration(a.syncRemainingSeconds),
-                    a.mismatchSectors.map(String.init) ?? "-", members]
+            return [
+                a.device, a.level ?? "-", a.arrayState ?? "-", h.status.description,
+                a.raidDisks.map { "\(h.activeDisks)/\($0)" } ?? String(a.members.count), String(h.degraded),
+                a.syncAction ?? "-", Format.percent(h.syncProgress.map { $0 * 100 }),
+                a.syncSpeedBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "-", Format.duration(a.syncRemainingSeconds),
+                a.mismatchSectors.map(String.init) ?? "-", members,
+            ]
         }
         return TextTable(columns: cols, rows: rows)
     }
@@ -26,10 +28,12 @@ public enum StorageTables {
             .init("CAPACITY"), .init("ALLOC"), .init("AVAIL"), .init("USED%"), .init("VOLUMES"), .init("AUTOSTART", .left),
         ]
         let rows = s.storagePools.map { p -> [String] in
-            [Format.printable(p.name), p.type ?? "-", p.timedOut ? "timeout" : p.stateName,
-             Format.bytes(p.capacityBytes), Format.bytes(p.allocationBytes), Format.bytes(p.availableBytes),
-             Format.percent(PoolHealth.usedPercent(p)), p.volumes.map(String.init) ?? "-",
-             p.autostart.map { $0 ? "yes" : "no" } ?? "-"]
+            [
+                Format.printable(p.name), p.type ?? "-", p.timedOut ? "timeout" : p.stateName,
+                Format.bytes(p.capacityBytes), Format.bytes(p.allocationBytes), Format.bytes(p.availableBytes),
+                Format.percent(PoolHealth.usedPercent(p)), p.volumes.map(String.init) ?? "-",
+                p.autostart.map { $0 ? "yes" : "no" } ?? "-",
+            ]
         }
         return TextTable(columns: cols, rows: rows)
     }

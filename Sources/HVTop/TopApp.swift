@@ -28,8 +28,10 @@ public final class TopApp {
         var dirty = true
         while true {
             if dirty { draw(size); dirty = false }
-            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: sampler.notifyFD, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: sampler.notifyFD, events: Int16(POLLIN), revents: 0),
+            ]
             _ = poll(&fds, 2, 200)
             if terminal.takeResized() { dirty = true }
             let now = terminal.size()
@@ -38,7 +40,9 @@ public final class TopApp {
                 for r in sampler.take() {
                     switch r {
                     case .success(let s):
-                        if let c = current, s.snapshot.timestampSeconds == c.snapshot.timestampSeconds, s.snapshot.timestampSeconds > 0 { continue }
+                        if let c = current, s.snapshot.timestampSeconds == c.snapshot.timestampSeconds, s.snapshot.timestampSeconds > 0 {
+                            continue
+                        }
                         previous = current
                         current = s
                         error = nil
@@ -70,8 +74,9 @@ public final class TopApp {
             state.selectedKey = rows[i].key
             state.keepVisible(i, page: TopScreen.pageSize(size) - 1)
         }
-        let screen = TopScreen(state: state, current: current, previous: previous, error: error, warnings: current.map { warningsFor($0.source) } ?? [],
-                               delay: sampler.delay, size: size)
+        let screen = TopScreen(
+            state: state, current: current, previous: previous, error: error, warnings: current.map { warningsFor($0.source) } ?? [],
+            delay: sampler.delay, size: size)
         var out = "\u{1B}[H"
         for (n, line) in screen.lines().enumerated() {
             if n > 0 { out += "\r\n" }

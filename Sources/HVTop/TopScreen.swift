@@ -24,7 +24,9 @@ public struct TopScreen {
     public var delay: Double
     public var size: Terminal.Size
 
-    public init(state: TopState, current: Sample?, previous: Sample?, error: String?, warnings: [String], delay: Double, size: Terminal.Size) {
+    public init(
+        state: TopState, current: Sample?, previous: Sample?, error: String?, warnings: [String], delay: Double, size: Terminal.Size
+    ) {
         self.state = state
         self.current = current
         self.previous = previous
@@ -116,7 +118,11 @@ public struct TopScreen {
                 out.append(Line(l, i == sel ? .selected : .plain))
             }
             if lines.isEmpty {
-                out.append(Line(rows.isEmpty ? "no guests" + (CollectorNames.noData(c.snapshot, CollectorNames.libvirt).map { " - " + $0 } ?? "") : "no guest matches the filter"))
+                out.append(
+                    Line(
+                        rows.isEmpty
+                            ? "no guests" + (CollectorNames.noData(c.snapshot, CollectorNames.libvirt).map { " - " + $0 } ?? "")
+                            : "no guest matches the filter"))
             }
             return out
         case .processes(let key, let name):
@@ -131,18 +137,23 @@ public struct TopScreen {
             let prows = ProcessTable.rows(c, previous: previous, guestKey: key)
             out.append(Line(title + ": " + ProcessTable.summary(prows), .header))
             if prows.isEmpty {
-                out.append(Line(g.state == .running || g.state == .paused ? "no processes attributed to this guest" : "no processes: the guest is \(g.state.rawValue)"))
+                out.append(
+                    Line(
+                        g.state == .running || g.state == .paused
+                            ? "no processes attributed to this guest" : "no processes: the guest is \(g.state.rawValue)"))
                 return out
             }
             let (header, lines) = ProcessTable.table(prows).render(width: width)
             out.append(Line(header, .header))
             return out + scrolled(lines.map { Line($0) }, height: height - 2)
         case .block:
-            return section("Block devices", DeviceTables.block(c, previous: previous, guests: guests), height: height, width: width,
-                           empty: "no block devices" + (CollectorNames.noData(c.snapshot, CollectorNames.libvirt).map { " - " + $0 } ?? ""))
+            return section(
+                "Block devices", DeviceTables.block(c, previous: previous, guests: guests), height: height, width: width,
+                empty: "no block devices" + (CollectorNames.noData(c.snapshot, CollectorNames.libvirt).map { " - " + $0 } ?? ""))
         case .interfaces:
-            return section("Interfaces", DeviceTables.interfaces(c, previous: previous, guests: guests), height: height, width: width,
-                           empty: "no interfaces" + (CollectorNames.noData(c.snapshot, CollectorNames.libvirt).map { " - " + $0 } ?? ""))
+            return section(
+                "Interfaces", DeviceTables.interfaces(c, previous: previous, guests: guests), height: height, width: width,
+                empty: "no interfaces" + (CollectorNames.noData(c.snapshot, CollectorNames.libvirt).map { " - " + $0 } ?? ""))
         case .storage:
             var lines: [Line] = []
             lines.append(Line("RAID arrays (\(c.snapshot.mdArrays.count))", .header))
@@ -173,8 +184,9 @@ public struct TopScreen {
             var t = JobTable.table(guests)
             t.rows += JobTable.departed(c.snapshot.departedJobs).rows
             let noData = CollectorNames.noData(c.snapshot, CollectorNames.jobs)
-            return section("Jobs (running, block jobs, last finished)", t, height: height, width: width,
-                           empty: noData ?? "no running or finished jobs")
+            return section(
+                "Jobs (running, block jobs, last finished)", t, height: height, width: width,
+                empty: noData ?? "no running or finished jobs")
         case .help:
             return []
         }

@@ -27,15 +27,19 @@ public enum ZabbixDiscovery: String, Sendable, CaseIterable {
         case .disks:
             return s.guests.flatMap { g in
                 g.blockDevices.map { b in
-                    [("{#GUEST}", g.name), ("{#UUID}", g.uuid ?? ""), ("{#KEY}", g.key), ("{#DISK}", b.target),
-                     ("{#DEVICE}", b.device ?? "disk"), ("{#BUS}", b.bus ?? ""), ("{#SOURCE}", b.source)]
+                    [
+                        ("{#GUEST}", g.name), ("{#UUID}", g.uuid ?? ""), ("{#KEY}", g.key), ("{#DISK}", b.target),
+                        ("{#DEVICE}", b.device ?? "disk"), ("{#BUS}", b.bus ?? ""), ("{#SOURCE}", b.source),
+                    ]
                 }
             }
         case .interfaces:
             return s.guests.flatMap { g in
                 g.interfaces.filter { !$0.target.isEmpty }.map { n in
-                    [("{#GUEST}", g.name), ("{#UUID}", g.uuid ?? ""), ("{#KEY}", g.key), ("{#IFNAME}", n.target),
-                     ("{#MAC}", n.mac ?? ""), ("{#IFTYPE}", n.type ?? ""), ("{#IFSOURCE}", n.source ?? "")]
+                    [
+                        ("{#GUEST}", g.name), ("{#UUID}", g.uuid ?? ""), ("{#KEY}", g.key), ("{#IFNAME}", n.target),
+                        ("{#MAC}", n.mac ?? ""), ("{#IFTYPE}", n.type ?? ""), ("{#IFSOURCE}", n.source ?? ""),
+                    ]
                 }
             }
         case .arrays:

@@ -30,7 +30,9 @@ public struct ZabbixItem: Sendable {
     /// Checks the parameter count of a parsed key.
     func validate(_ key: ZabbixKey) throws(ZabbixError) {
         guard key.params.count >= requiredParams, key.params.count <= params.count else {
-            throw ZabbixError("\(name) takes \(params.isEmpty ? "no parameters" : "parameters [\(params.joined(separator: ","))]"), got \(key.params.count)")
+            throw ZabbixError(
+                "\(name) takes \(params.isEmpty ? "no parameters" : "parameters [\(params.joined(separator: ","))]"), got \(key.params.count)"
+            )
         }
     }
 

@@ -62,10 +62,11 @@ public struct ZabbixKey: Sendable, Equatable, CustomStringConvertible {
     /// The key in Zabbix syntax, quoting parameters that need it.
     public var description: String {
         guard !params.isEmpty else { return name }
-        return name + "[" + params.map { p in
-            let needs = p.contains(",") || p.contains("]") || p.contains("\"") || p.hasPrefix(" ") || p.hasPrefix("[")
-            return needs ? "\"" + p.replacingOccurrences("\"", with: "\\\"") + "\"" : p
-        }.joined(separator: ",") + "]"
+        return name + "["
+            + params.map { p in
+                let needs = p.contains(",") || p.contains("]") || p.contains("\"") || p.hasPrefix(" ") || p.hasPrefix("[")
+                return needs ? "\"" + p.replacingOccurrences("\"", with: "\\\"") + "\"" : p
+            }.joined(separator: ",") + "]"
     }
 }
 

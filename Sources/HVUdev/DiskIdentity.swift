@@ -14,8 +14,10 @@ public struct DiskIdentity: Sendable, Equatable {
     /// the fields above are nil.
     public var initialized: Bool
 
-    public init(model: String? = nil, serial: String? = nil, wwn: String? = nil, byIdPath: String? = nil,
-                initialized: Bool = true) {
+    public init(
+        model: String? = nil, serial: String? = nil, wwn: String? = nil, byIdPath: String? = nil,
+        initialized: Bool = true
+    ) {
         self.model = model
         self.serial = serial
         self.wwn = wwn

@@ -27,58 +27,78 @@ struct HVExporterCommand: ParsableCommand {
         commandName: "hv-exporter",
         abstract: "Prometheus exporter for KVM/QEMU and LXC hypervisor hosts.",
         discussion: """
-        Serves every guest on this host (libvirt domains, running or not) with CPU, vCPU, \
-        memory, block and network figures, as Prometheus text on the telemetry path and as \
-        JSON on /json. libvirt is opened read-only. When libvirtd does not answer, libvirt_up \
-        is 0 and the rest is still served; the connection comes back by itself.
+            Serves every guest on this host (libvirt domains, running or not) with CPU, vCPU, \
+            memory, block and network figures, as Prometheus text on the telemetry path and as \
+            JSON on /json. libvirt is opened read-only. When libvirtd does not answer, libvirt_up \
+            is 0 and the rest is still served; the connection comes back by itself.
 
-        Examples:
-          hv-exporter                                   # qemu:///system, listen on :9974
-          hv-exporter --web.listen-address=127.0.0.1:9974 --log.level=debug
-          hv-exporter --libvirt.uri=test:///default     # libvirt's built-in test hypervisor
-          curl -s localhost:9974/metrics | grep libvirt_up
+            Examples:
+              hv-exporter                                   # qemu:///system, listen on :9974
+              hv-exporter --web.listen-address=127.0.0.1:9974 --log.level=debug
+              hv-exporter --libvirt.uri=test:///default     # libvirt's built-in test hypervisor
+              curl -s localhost:9974/metrics | grep libvirt_up
 
-        Signals: SIGHUP re-reads --web.config.file (TLS certificate, key and client CAs, \
-        basic-auth users) for new connections; an invalid file is logged and the previous \
-        settings stay. SIGTERM and SIGINT stop within about a second, whatever libvirtd does.
+            Signals: SIGHUP re-reads --web.config.file (TLS certificate, key and client CAs, \
+            basic-auth users) for new connections; an invalid file is logged and the previous \
+            settings stay. SIGTERM and SIGINT stop within about a second, whatever libvirtd does.
 
-        Slow or idle clients: each connection must deliver its whole request within \
-        --web.request-timeout of connecting; one address holds at most \
-        --web.max-connections-per-client connections; when all --web.max-connections are \
-        taken the one waiting longest for its request is closed, and clients beyond get 503 \
-        with Retry-After.
+            Slow or idle clients: each connection must deliver its whole request within \
+            --web.request-timeout of connecting; one address holds at most \
+            --web.max-connections-per-client connections; when all --web.max-connections are \
+            taken the one waiting longest for its request is closed, and clients beyond get 503 \
+            with Retry-After.
 
-        Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
-        \(CollectorCatalog.helpText)
-        """,
+            Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
+            \(CollectorCatalog.helpText)
+            """,
         version: version
     )
 
-    @Option(name: .customLong("web.listen-address"), help: ArgumentHelp("Address to listen on: ':9974' (all), '127.0.0.1:9974', '[::1]:9974'.", valueName: "addr"))
+    @Option(
+        name: .customLong("web.listen-address"),
+        help: ArgumentHelp("Address to listen on: ':9974' (all), '127.0.0.1:9974', '[::1]:9974'.", valueName: "addr"))
     var listenAddress = ":9974"
 
     @Option(name: .customLong("web.telemetry-path"), help: ArgumentHelp("Path under which to expose metrics.", valueName: "path"))
     var telemetryPath = "/metrics"
 
-    @Option(name: .customLong("web.config.file"), help: ArgumentHelp("File enabling TLS and/or basic auth, in the Prometheus exporter-toolkit format (tls_server_config, basic_auth_users with bcrypt hashes).", valueName: "file"))
+    @Option(
+        name: .customLong("web.config.file"),
+        help: ArgumentHelp(
+            "File enabling TLS and/or basic auth, in the Prometheus exporter-toolkit format (tls_server_config, basic_auth_users with bcrypt hashes).",
+            valueName: "file"))
     var webConfigFile: String?
 
     @Option(name: .customLong("web.max-connections"), help: ArgumentHelp("Connections served at once.", valueName: "n"))
     var maxConnections = 512
 
-    @Option(name: .customLong("web.max-connections-per-client"), help: ArgumentHelp("Connections served at once from one client IP address (raise it behind a proxy).", valueName: "n"))
+    @Option(
+        name: .customLong("web.max-connections-per-client"),
+        help: ArgumentHelp("Connections served at once from one client IP address (raise it behind a proxy).", valueName: "n"))
     var maxConnectionsPerClient = 32
 
-    @Option(name: .customLong("web.request-timeout"), help: ArgumentHelp("Time a client has from connecting to send its whole request, TLS handshake included ('10s'); on a kept-alive connection the next request must be in within 30s of the previous response.", valueName: "duration"))
+    @Option(
+        name: .customLong("web.request-timeout"),
+        help: ArgumentHelp(
+            "Time a client has from connecting to send its whole request, TLS handshake included ('10s'); on a kept-alive connection the next request must be in within 30s of the previous response.",
+            valueName: "duration"))
     var requestTimeout = "10s"
 
     @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("libvirt connection URI (opened read-only).", valueName: "uri"))
     var libvirtURI = "qemu:///system"
 
-    @Option(name: .customLong("libvirt.timeout"), help: ArgumentHelp("Deadline for all libvirt calls of one scrape ('5s', '1500ms'). Keep it below Prometheus' scrape_timeout.", valueName: "duration"))
+    @Option(
+        name: .customLong("libvirt.timeout"),
+        help: ArgumentHelp(
+            "The libvirt budget of one scrape ('5s', '1500ms'): domain, pool and job calls all wait until the same instant, so a scrape never waits on libvirt longer than this. A domain busy for this long in a row is reported timed out. Keep it below Prometheus' scrape_timeout.",
+            valueName: "duration"))
     var libvirtTimeout = "5s"
 
-    @Option(name: .customLong("libvirt.pool-refresh-interval"), help: ArgumentHelp("Refresh each active storage pool at most this often, in the background ('10m'; '0' = never: the figures are then those of the pool's last start or refresh). Needs a read-write libvirt connection; a failing refresh makes libvirt stop the pool.", valueName: "duration"))
+    @Option(
+        name: .customLong("libvirt.pool-refresh-interval"),
+        help: ArgumentHelp(
+            "Refresh each active storage pool at most this often, in the background ('10m'; '0' = never: the figures are then those of the pool's last start or refresh). Needs a read-write libvirt connection; a failing refresh makes libvirt stop the pool.",
+            valueName: "duration"))
     var poolRefreshInterval = "0"
 
     @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint.", valueName: "path"))
@@ -90,23 +110,41 @@ struct HVExporterCommand: ParsableCommand {
     @Option(name: .customLong("path.cgroupfs"), help: ArgumentHelp("cgroup filesystem mountpoint.", valueName: "path"))
     var cgroupfs = "/sys/fs/cgroup"
 
-    @Option(name: .customLong("path.rundir"), help: ArgumentHelp("Run-state directory; libvirt's QEMU pidfiles are read from <path>/libvirt/qemu.", valueName: "path"))
+    @Option(
+        name: .customLong("path.rundir"),
+        help: ArgumentHelp("Run-state directory; libvirt's QEMU pidfiles are read from <path>/libvirt/qemu.", valueName: "path"))
     var runDir = "/run"
 
-    @Option(name: .customLong("log.level"), help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
+    @Option(
+        name: .customLong("log.level"),
+        help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
     var logLevel = "info"
 
     @Option(name: .customLong("log.format"), help: ArgumentHelp("Log format: logfmt or json.", valueName: "format"))
     var logFormat = "logfmt"
 
     func validate() throws {
-        guard levels[logLevel] != nil else { throw ValidationError("--log.level must be one of debug, info, warn, error; got '\(logLevel)'") }
-        guard LogfmtHandler.Format(rawValue: logFormat) != nil else { throw ValidationError("--log.format must be logfmt or json; got '\(logFormat)'") }
-        guard let t = parseDuration(libvirtTimeout), t > 0 else { throw ValidationError("--libvirt.timeout must be a duration like 5s or 1500ms; got '\(libvirtTimeout)'") }
-        guard let r = parseDuration(poolRefreshInterval), r >= 0 else { throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'") }
-        guard (1...65_536).contains(maxConnections) else { throw ValidationError("--web.max-connections must be between 1 and 65536; got \(maxConnections)") }
-        guard (1...65_536).contains(maxConnectionsPerClient) else { throw ValidationError("--web.max-connections-per-client must be between 1 and 65536; got \(maxConnectionsPerClient)") }
-        guard let q = parseDuration(requestTimeout), q >= 0.01, q <= 3600 else { throw ValidationError("--web.request-timeout must be a duration between 10ms and 1h like 10s; got '\(requestTimeout)'") }
+        guard levels[logLevel] != nil else {
+            throw ValidationError("--log.level must be one of debug, info, warn, error; got '\(logLevel)'")
+        }
+        guard LogfmtHandler.Format(rawValue: logFormat) != nil else {
+            throw ValidationError("--log.format must be logfmt or json; got '\(logFormat)'")
+        }
+        guard let t = parseDuration(libvirtTimeout), t > 0 else {
+            throw ValidationError("--libvirt.timeout must be a duration like 5s or 1500ms; got '\(libvirtTimeout)'")
+        }
+        guard let r = parseDuration(poolRefreshInterval), r >= 0 else {
+            throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'")
+        }
+        guard (1...65_536).contains(maxConnections) else {
+            throw ValidationError("--web.max-connections must be between 1 and 65536; got \(maxConnections)")
+        }
+        guard (1...65_536).contains(maxConnectionsPerClient) else {
+            throw ValidationError("--web.max-connections-per-client must be between 1 and 65536; got \(maxConnectionsPerClient)")
+        }
+        guard let q = parseDuration(requestTimeout), q >= 0.01, q <= 3600 else {
+            throw ValidationError("--web.request-timeout must be a duration between 10ms and 1h like 10s; got '\(requestTimeout)'")
+        }
         guard telemetryPath.hasPrefix("/"), telemetryPath != "/", telemetryPath != "/json" else {
             throw ValidationError("--web.telemetry-path must start with '/' and not be '/' or '/json'; got '\(telemetryPath)'")
         }
@@ -158,10 +196,13 @@ struct HVExporterCommand: ParsableCommand {
             logger.error("cannot start HTTP server", metadata: ["address": "\(listenAddress)", "error": "\(error)"])
             throw ExitCode(1)
         }
-        logger.info("hv-exporter listening", metadata: [
-            "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
-            "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)", "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
-        ])
+        logger.info(
+            "hv-exporter listening",
+            metadata: [
+                "address": "\(listenAddress)", "port": "\(exporter.server.boundPort)", "telemetry_path": "\(telemetryPath)",
+                "libvirt_uri": "\(libvirtURI)", "tls": "\(config.tls != nil)", "basic_auth": "\(config.basicAuth != nil)",
+                "collectors": "\(enabled.sorted().joined(separator: ","))", "version": "\(Self.version)",
+            ])
         while true {
             switch Exporter.waitForSignal() {
             case .reload:

@@ -27,13 +27,16 @@ struct Check: ParsableCommand {
     struct Raid: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "md RAID arrays: CRITICAL degraded/inactive, WARNING rebuilding or faulty member kept.",
-            discussion: "--warning/--critical: missing members per array (default critical 0: any missing member; a rebuild under way is WARNING)."
+            discussion:
+                "--warning/--critical: missing members per array (default critical 0: any missing member; a rebuild under way is WARNING)."
         )
         @OptionGroup var source: SourceOptions
         @OptionGroup var thresholds: Thresholds
         @Option(name: .long, help: ArgumentHelp("Only these arrays (comma-separated, e.g. md0,md1).", valueName: "list"))
         var array: String?
-        @Option(name: .customLong("mismatch-warning"), help: ArgumentHelp("Warning range for mismatched sectors found by the last check.", valueName: "range"))
+        @Option(
+            name: .customLong("mismatch-warning"),
+            help: ArgumentHelp("Warning range for mismatched sectors found by the last check.", valueName: "range"))
         var mismatchWarning: NagiosRange?
 
         func run() throws {
@@ -71,7 +74,9 @@ struct Check: ParsableCommand {
             discussion: "Defaults: any crashed guest is CRITICAL, any guest libvirt did not answer for is WARNING."
         )
         @OptionGroup var source: SourceOptions
-        @Option(name: .long, help: ArgumentHelp("Guests that must be running (comma-separated names or UUIDs); CRITICAL otherwise.", valueName: "list"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp("Guests that must be running (comma-separated names or UUIDs); CRITICAL otherwise.", valueName: "list"))
         var running: String?
         @Option(name: .customLong("paused-warning"), help: ArgumentHelp("Range for the paused count.", valueName: "range"))
         var pausedWarning: NagiosRange?
@@ -81,9 +86,13 @@ struct Check: ParsableCommand {
         var crashedWarning: NagiosRange?
         @Option(name: .customLong("crashed-critical"), help: ArgumentHelp("Range for the crashed count (default 0).", valueName: "range"))
         var crashedCritical: NagiosRange?
-        @Option(name: .customLong("timed-out-warning"), help: ArgumentHelp("Range for guests libvirt did not answer for (default 0).", valueName: "range"))
+        @Option(
+            name: .customLong("timed-out-warning"),
+            help: ArgumentHelp("Range for guests libvirt did not answer for (default 0).", valueName: "range"))
         var timedOutWarning: NagiosRange?
-        @Option(name: .customLong("transient-warning"), help: ArgumentHelp("Range for transient (undefined) guests, e.g. 0 after migrations without --persistent.", valueName: "range"))
+        @Option(
+            name: .customLong("transient-warning"),
+            help: ArgumentHelp("Range for transient (undefined) guests, e.g. 0 after migrations without --persistent.", valueName: "range"))
         var transientWarning: NagiosRange?
 
         func run() throws {
@@ -118,15 +127,20 @@ struct Check: ParsableCommand {
     struct Migrations: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Running migrations: CRITICAL stalled, WARNING not converging or failed recently.",
-            discussion: "--warning/--critical: elapsed seconds of a running migration. With a migration running, a second sample is taken after --interval seconds to see progress."
+            discussion:
+                "--warning/--critical: elapsed seconds of a running migration. With a migration running, a second sample is taken after --interval seconds to see progress."
         )
         @OptionGroup var source: SourceOptions
         @OptionGroup var thresholds: Thresholds
         @Option(name: .long, help: ArgumentHelp("Seconds between the two samples that show progress.", valueName: "seconds"))
         var interval: Double = 2
-        @Option(name: .customLong("max-iterations"), help: ArgumentHelp("Pre-copy iterations after which dirty rate >= bandwidth means not converging.", valueName: "n"))
+        @Option(
+            name: .customLong("max-iterations"),
+            help: ArgumentHelp("Pre-copy iterations after which dirty rate >= bandwidth means not converging.", valueName: "n"))
         var maxIterations: Int = 30
-        @Option(name: .customLong("failed-window"), help: ArgumentHelp("Seconds a failed migration keeps the check in WARNING.", valueName: "seconds"))
+        @Option(
+            name: .customLong("failed-window"),
+            help: ArgumentHelp("Seconds a failed migration keeps the check in WARNING.", valueName: "seconds"))
         var failedWindow: Double = 3600
 
         func run() throws {

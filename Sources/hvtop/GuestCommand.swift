@@ -7,11 +7,11 @@ struct GuestCommand: ParsableCommand {
         commandName: "guest",
         abstract: "Everything about one guest: identity, CPU and vCPUs, memory, disks, interfaces, cgroup, jobs, processes.",
         discussion: """
-        NAME is the guest's name, UUID, key or driver:name (qemu:web, lxc-tools:web). A VM and a \
-        container may share a name: then hvtop lists the candidates (kind, driver, UUID) and asks \
-        for a UUID or driver:name. Exit status: 0 found, 1 no such guest, 2 no data source, \
-        3 the name is ambiguous (UNKNOWN to a Nagios-style caller).
-        """
+            NAME is the guest's name, UUID, key or driver:name (qemu:web, lxc-tools:web). A VM and a \
+            container may share a name: then hvtop lists the candidates (kind, driver, UUID) and asks \
+            for a UUID or driver:name. Exit status: 0 found, 1 no such guest, 2 no data source, \
+            3 the name is ambiguous (UNKNOWN to a Nagios-style caller).
+            """
     )
 
     @OptionGroup var source: SourceOptions
@@ -54,8 +54,10 @@ struct GuestCommand: ParsableCommand {
 
 /// `word` quoted for a POSIX shell when it holds anything but letters, digits and `-_.:/@`.
 private func shellWord(_ word: String) -> String {
-    let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
-        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:/@".unicodeScalars.contains($0))
-    }
+    let plain =
+        !word.isEmpty
+        && word.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.:/@".unicodeScalars.contains($0))
+        }
     return plain ? word : "'" + word.replacing("'", with: "'\\''") + "'"
 }

@@ -11,24 +11,25 @@ struct HVTopCommand: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "hvtop",
-        abstract: "Which guest is burning this CPU, this PID, this disk: a top for KVM/QEMU and LXC hosts, and checks for Zabbix and Nagios.",
+        abstract:
+            "Which guest is burning this CPU, this PID, this disk: a top for KVM/QEMU and LXC hosts, and checks for Zabbix and Nagios.",
         discussion: """
-        Reads the local hv-exporter's /json (--url, default \(DaemonURL.defaultText)); when nothing \
-        listens there, collects directly with the exporter's own collectors (as root, to see everything). \
-        A daemon serving TLS and basic auth (--web.config.file): an https:// --url, --tls.ca-file, \
-        --user, and the password from $HVTOP_PASSWORD or --password-file.
+            Reads the local hv-exporter's /json (--url, default \(DaemonURL.defaultText)); when nothing \
+            listens there, collects directly with the exporter's own collectors (as root, to see everything). \
+            A daemon serving TLS and basic auth (--web.config.file): an https:// --url, --tls.ca-file, \
+            --user, and the password from $HVTOP_PASSWORD or --password-file.
 
-        Examples:
-          hvtop                          interactive view (? for keys)
-          hvtop -b -n 3 -d 1             the guest table three times, rates over 1 s
-          hvtop -b --csv -n 10           CSV rows for a spreadsheet
-          hvtop pid 14757                which guest owns this PID or thread
-          hvtop guest vm1                everything about one guest
-          hvtop zabbix get 'hv.guest.cpu.util[vm1]'
-          hvtop zabbix discovery guests
-          hvtop check raid               Nagios plugin output and exit code
-          hvtop --url https://hv1:9974 --tls.ca-file ca.crt --user prom   (HVTOP_PASSWORD set)
-        """,
+            Examples:
+              hvtop                          interactive view (? for keys)
+              hvtop -b -n 3 -d 1             the guest table three times, rates over 1 s
+              hvtop -b --csv -n 10           CSV rows for a spreadsheet
+              hvtop pid 14757                which guest owns this PID or thread
+              hvtop guest vm1                everything about one guest
+              hvtop zabbix get 'hv.guest.cpu.util[vm1]'
+              hvtop zabbix discovery guests
+              hvtop check raid               Nagios plugin output and exit code
+              hvtop --url https://hv1:9974 --tls.ca-file ca.crt --user prom   (HVTOP_PASSWORD set)
+            """,
         version: HVTopVersion.text,
         subcommands: [Top.self, Pid.self, GuestCommand.self, Zabbix.self, Check.self],
         defaultSubcommand: Top.self
@@ -60,31 +61,58 @@ struct HVTopCommand: ParsableCommand {
 
 /// Where snapshots come from; shared by every subcommand.
 struct SourceOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("hv-exporter to read (/json): http:// or https://. Default: $HVTOP_URL, else \(DaemonURL.defaultText).", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "hv-exporter to read (/json): http:// or https://. Default: $HVTOP_URL, else \(DaemonURL.defaultText).", valueName: "url"))
     var url = SourceOptions.defaultURL
 
     /// $HVTOP_URL (set in a Zabbix agent's environment), else the local daemon.
     static var defaultURL: String { environment("HVTOP_URL") ?? DaemonURL.defaultText }
 
-    @Option(name: .long, help: ArgumentHelp("Basic auth user for the daemon (default: $HVTOP_USER). The password comes from --password-file or $HVTOP_PASSWORD, never from a flag.", valueName: "name"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Basic auth user for the daemon (default: $HVTOP_USER). The password comes from --password-file or $HVTOP_PASSWORD, never from a flag.",
+            valueName: "name"))
     var user: String?
 
-    @Option(name: .long, help: ArgumentHelp("File whose first line is the basic auth password (default: $HVTOP_PASSWORD_FILE; else the password is $HVTOP_PASSWORD).", valueName: "path"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "File whose first line is the basic auth password (default: $HVTOP_PASSWORD_FILE; else the password is $HVTOP_PASSWORD).",
+            valueName: "path"))
     var passwordFile: String?
 
-    @Option(name: .customLong("tls.ca-file"), help: ArgumentHelp("https: PEM file of the CA (or self-signed certificate) to trust instead of the system store (default: $HVTOP_TLS_CA_FILE).", valueName: "path"))
+    @Option(
+        name: .customLong("tls.ca-file"),
+        help: ArgumentHelp(
+            "https: PEM file of the CA (or self-signed certificate) to trust instead of the system store (default: $HVTOP_TLS_CA_FILE).",
+            valueName: "path"))
     var tlsCAFile: String?
 
-    @Option(name: .customLong("tls.cert-file"), help: ArgumentHelp("https: PEM client certificate, for a daemon that requires one (client_ca_file) (default: $HVTOP_TLS_CERT_FILE).", valueName: "path"))
+    @Option(
+        name: .customLong("tls.cert-file"),
+        help: ArgumentHelp(
+            "https: PEM client certificate, for a daemon that requires one (client_ca_file) (default: $HVTOP_TLS_CERT_FILE).",
+            valueName: "path"))
     var tlsCertFile: String?
 
-    @Option(name: .customLong("tls.key-file"), help: ArgumentHelp("https: PEM key of --tls.cert-file (default: $HVTOP_TLS_KEY_FILE).", valueName: "path"))
+    @Option(
+        name: .customLong("tls.key-file"),
+        help: ArgumentHelp("https: PEM key of --tls.cert-file (default: $HVTOP_TLS_KEY_FILE).", valueName: "path"))
     var tlsKeyFile: String?
 
-    @Option(name: .customLong("tls.server-name"), help: ArgumentHelp("https: name the server certificate must carry (default: the --url host).", valueName: "name"))
+    @Option(
+        name: .customLong("tls.server-name"),
+        help: ArgumentHelp("https: name the server certificate must carry (default: the --url host).", valueName: "name"))
     var tlsServerName: String?
 
-    @Option(name: .long, help: ArgumentHelp("auto: the daemon, or a direct collection when nothing listens at a local --url; daemon: only the daemon; direct: only in-process collection.", valueName: "auto|daemon|direct"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "auto: the daemon, or a direct collection when nothing listens at a local --url; daemon: only the daemon; direct: only in-process collection.",
+            valueName: "auto|daemon|direct"))
     var source: String = "auto"
 
     @Option(name: .long, help: ArgumentHelp("Seconds to wait for the daemon.", valueName: "seconds"))
@@ -93,7 +121,9 @@ struct SourceOptions: ParsableArguments {
     @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("Direct collection: libvirt URI (opened read-only).", valueName: "uri"))
     var libvirtURI = "qemu:///system"
 
-    @Option(name: .customLong("libvirt.timeout"), help: ArgumentHelp("Direct collection: deadline for libvirt calls, seconds.", valueName: "seconds"))
+    @Option(
+        name: .customLong("libvirt.timeout"),
+        help: ArgumentHelp("Direct collection: deadline for libvirt calls, seconds.", valueName: "seconds"))
     var libvirtTimeout: Double = 5
 
     @Option(name: .customLong("path.procfs"), help: ArgumentHelp("Direct collection: procfs mountpoint.", valueName: "path"))
@@ -109,7 +139,9 @@ struct SourceOptions: ParsableArguments {
     var verbose = false
 
     func validate() throws {
-        guard SnapshotSource.Mode(rawValue: source) != nil else { throw ValidationError("--source must be auto, daemon or direct; got '\(source)'") }
+        guard SnapshotSource.Mode(rawValue: source) != nil else {
+            throw ValidationError("--source must be auto, daemon or direct; got '\(source)'")
+        }
         let parsed: DaemonURL
         do { parsed = try DaemonURL(url) } catch { throw ValidationError(error.description) }
         let tlsFlags = [tlsCAFile, tlsCertFile, tlsKeyFile, tlsServerName].contains { $0 != nil }
@@ -137,8 +169,10 @@ struct SourceOptions: ParsableArguments {
         let verbose = self.verbose
         // validate() checked all three (credentials too; a file gone since then sends none and gets a 401).
         let daemonURL = try! DaemonURL(url)
-        return SnapshotSource(url: daemonURL, mode: SnapshotSource.Mode(rawValue: source)!, timeout: timeout,
-                              tls: tlsOptions, credentials: try? credentials(daemonURL)) {
+        return SnapshotSource(
+            url: daemonURL, mode: SnapshotSource.Mode(rawValue: source)!, timeout: timeout,
+            tls: tlsOptions, credentials: try? credentials(daemonURL)
+        ) {
             DirectCollection(enabled: enabled, settings: settings, logger: HVTopLogging.logger(verbose: verbose))
         }
     }
@@ -146,16 +180,18 @@ struct SourceOptions: ParsableArguments {
     /// The --tls.* flags, else $HVTOP_TLS_CA_FILE, $HVTOP_TLS_CERT_FILE, $HVTOP_TLS_KEY_FILE
     /// (for a Zabbix agent's environment; used only with an https URL).
     var tlsOptions: DaemonTLSOptions {
-        DaemonTLSOptions(caFile: tlsCAFile ?? environment("HVTOP_TLS_CA_FILE"),
-                         certFile: tlsCertFile ?? environment("HVTOP_TLS_CERT_FILE"),
-                         keyFile: tlsKeyFile ?? environment("HVTOP_TLS_KEY_FILE"), serverName: tlsServerName)
+        DaemonTLSOptions(
+            caFile: tlsCAFile ?? environment("HVTOP_TLS_CA_FILE"),
+            certFile: tlsCertFile ?? environment("HVTOP_TLS_CERT_FILE"),
+            keyFile: tlsKeyFile ?? environment("HVTOP_TLS_KEY_FILE"), serverName: tlsServerName)
     }
 
     /// --user / $HVTOP_USER / the URL's user with --password-file / $HVTOP_PASSWORD_FILE /
     /// $HVTOP_PASSWORD / the URL's password.
     func credentials(_ url: DaemonURL) throws(CredentialsError) -> BasicCredentials? {
-        try BasicCredentials.resolve(url: url, user: user, passwordFile: passwordFile ?? environment("HVTOP_PASSWORD_FILE"),
-                                     environmentUser: environment("HVTOP_USER"), environmentPassword: environment("HVTOP_PASSWORD"))
+        try BasicCredentials.resolve(
+            url: url, user: user, passwordFile: passwordFile ?? environment("HVTOP_PASSWORD_FILE"),
+            environmentUser: environment("HVTOP_USER"), environmentPassword: environment("HVTOP_PASSWORD"))
     }
 
     /// Privilege warnings for a direct collection (none through the daemon).

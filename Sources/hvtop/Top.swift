@@ -7,7 +7,8 @@ struct Top: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "top",
         abstract: "Guests with CPU, steal, memory, disk and network rates (the default).",
-        discussion: "Interactive keys: c/m/d/n/a sort, / filter, Enter or p processes, b blocks, i interfaces, s storage, j jobs, ? help, q quit."
+        discussion:
+            "Interactive keys: c/m/d/n/a sort, / filter, Enter or p processes, b blocks, i interfaces, s storage, j jobs, ? help, q quit."
     )
 
     @OptionGroup var source: SourceOptions
@@ -18,7 +19,9 @@ struct Top: ParsableCommand {
     @Flag(name: [.short, .customLong("batch")], help: "Batch mode: print the guest table instead of the interactive view.")
     var batch = false
 
-    @Option(name: [.customShort("n"), .customLong("iterations")], help: ArgumentHelp("Batch mode: number of tables to print (each with rates from the previous sample).", valueName: "count"))
+    @Option(
+        name: [.customShort("n"), .customLong("iterations")],
+        help: ArgumentHelp("Batch mode: number of tables to print (each with rates from the previous sample).", valueName: "count"))
     var count: Int = 1
 
     @Flag(name: .long, help: "Batch mode: one JSON object per line.")
@@ -36,7 +39,9 @@ struct Top: ParsableCommand {
     func validate() throws {
         guard delay >= 0.1 else { throw ValidationError("--delay must be at least 0.1 seconds") }
         guard count >= 1 else { throw ValidationError("-n must be at least 1") }
-        guard SortKey(rawValue: sort) != nil else { throw ValidationError("--sort must be one of \(SortKey.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard SortKey(rawValue: sort) != nil else {
+            throw ValidationError("--sort must be one of \(SortKey.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard !(json && csv) else { throw ValidationError("choose one of --json and --csv") }
         if (json || csv) && !batch { throw ValidationError("--json and --csv are batch output: add -b") }
     }
@@ -47,8 +52,9 @@ struct Top: ParsableCommand {
         if batch { return try runBatch(src, sortKey) }
         let app: TopApp
         do {
-            app = try TopApp(sampler: Sampler(source: src, delay: delay), state: TopState(sort: sortKey, filter: filter),
-                             warnings: { [source] in source.warnings(for: $0) })
+            app = try TopApp(
+                sampler: Sampler(source: src, delay: delay), state: TopState(sort: sortKey, filter: filter),
+                warnings: { [source] in source.warnings(for: $0) })
         } catch {
             printError("hvtop: \(error)")
             throw ExitCode(2)

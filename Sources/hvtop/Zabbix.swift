@@ -9,7 +9,8 @@ struct Zabbix: ParsableCommand {
     )
 
     struct Discovery: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Low-level discovery JSON (plain array) for guests, disks, interfaces, arrays or pools.")
+        static let configuration = CommandConfiguration(
+            abstract: "Low-level discovery JSON (plain array) for guests, disks, interfaces, arrays or pools.")
 
         @OptionGroup var source: SourceOptions
 

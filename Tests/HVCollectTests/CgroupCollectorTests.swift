@@ -2,6 +2,7 @@ import Foundation
 import HVModel
 import HVSystem
 import Testing
+
 @testable import HVCollect
 
 /// The cgroup collector on cgroup trees assembled from the HVSystemTests fixture files
@@ -73,7 +74,8 @@ import Testing
         try t.put("/memory" + g, "memory.memsw.usage_in_bytes", fixture: "v1/written-memory.memsw.usage_in_bytes")
         try t.put("/memory" + g, "memory.stat", fixture: "v1/qemu-memory.stat")
         try t.put("/memory" + g, "memory.oom_control", fixture: "v1/written-memory.oom_control")
-        try t.put("/blkio" + g, "blkio.throttle.io_service_bytes_recursive", fixture: "v1/written-blkio.throttle.io_service_bytes_recursive")
+        try t.put(
+            "/blkio" + g, "blkio.throttle.io_service_bytes_recursive", fixture: "v1/written-blkio.throttle.io_service_bytes_recursive")
         try t.put("/blkio" + g, "blkio.throttle.io_serviced_recursive", fixture: "v1/written-blkio.throttle.io_serviced_recursive")
         var cg = GuestCgroupStats(path: g)
         cg.controllerPaths = ["cpu": g, "cpuacct": g, "memory": g, "blkio": g]
@@ -104,7 +106,8 @@ import Testing
         cg.unifiedPath = "/g"
         g.cgroup = cg
         snap.guests = [g, Guest(name: "other", uuid: nil, kind: .container, driver: "lxc-tools", state: .running)]
-        try CgroupCollector(cgroupfs: t.root).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)   // one figure failed, not the collector
+        // One figure failed, not the collector.
+        try CgroupCollector(cgroupfs: t.root).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)
         #expect(snap.guests[0].cgroup?.memoryUsageBytes == 4096)
         #expect(snap.guests[0].cgroup?.cpuUsageSeconds == nil)
     }

@@ -1,6 +1,7 @@
 import HVLibvirt
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// Job statistics from real libvirt output (Fixtures/jobs) onto `DomainJob`: units
@@ -12,7 +13,7 @@ struct DomainJobMappingTests {
         #expect(j.type == 2 && j.isActive)
         #expect(j.operation == 5 && j.operationName == "migration_out")
         #expect(j.elapsedSeconds == 9.485)
-        #expect(j.downtimeSeconds == 0.3)          // expected downtime while it runs
+        #expect(j.downtimeSeconds == 0.3)   // expected downtime while it runs
         #expect(j.setupTimeSeconds == 0.001)
         #expect(j.dataTotalBytes == 201_719_808)
         #expect(j.dataProcessedBytes == 71_507_010)
@@ -62,10 +63,12 @@ struct DomainJobMappingTests {
         #expect(DomainJobMapping.job(type: 2, TypedParameters([("memory_dirty_rate", .uint(2500))])).memoryDirtyRateBytesPerSecond == nil)
     }
 
-    @Test("outcome from type and success", arguments: [
-        (3, nil, DomainJob.Outcome.completed), (4, nil, .failed), (5, nil, .cancelled),
-        (3, false, .failed), (5, false, .cancelled), (3, true, .completed),
-    ] as [(Int, Bool?, DomainJob.Outcome)])
+    @Test(
+        "outcome from type and success",
+        arguments: [
+            (3, nil, DomainJob.Outcome.completed), (4, nil, .failed), (5, nil, .cancelled),
+            (3, false, .failed), (5, false, .cancelled), (3, true, .completed),
+        ] as [(Int, Bool?, DomainJob.Outcome)])
     func outcome(_ type: Int, _ success: Bool?, _ want: DomainJob.Outcome) {
         var items: [(key: String, value: TypedValue)] = [("operation", .int(5))]
         if let success { items.append(("success", .bool(success))) }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import HVLibvirt
 import HVModel
+import Testing
+
 @testable import HVCollect
 
 /// Bulk statistics of a real guest (Fixtures/domstats, `virsh domstats` of a running
@@ -16,10 +17,15 @@ struct DomainStatsMappingTests {
         for raw in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             guard let eq = line.firstIndex(of: "="), !line.hasPrefix("Domain:") else { continue }
-            let key = String(line[..<eq]), value = String(line[line.index(after: eq)...])
-            if key.hasPrefix("state.") || key.hasSuffix(".state"), let v = Int64(value) { items.append((key, .int(v))) }
-            else if let v = UInt64(value) { items.append((key, .uint(v))) }
-            else { items.append((key, .string(value))) }
+            let key = String(line[..<eq])
+            let value = String(line[line.index(after: eq)...])
+            if key.hasPrefix("state.") || key.hasSuffix(".state"), let v = Int64(value) {
+                items.append((key, .int(v)))
+            } else if let v = UInt64(value) {
+                items.append((key, .uint(v)))
+            } else {
+                items.append((key, .string(value)))
+            }
         }
         return TypedParameters(items)
     }
@@ -38,7 +44,7 @@ struct DomainStatsMappingTests {
         #expect(g.vcpus[0].state == 1 && g.vcpus[0].waitSeconds == 0)
         #expect(g.balloon?.currentBytes == 131072 * 1024)
         #expect(g.balloon?.minorFaults == 175452)
-        #expect(g.balloon?.lastUpdateSeconds == 1796409695)
+        #expect(g.balloon?.lastUpdateSeconds == 1_796_409_695)
         #expect(g.balloon?.rssBytes == 238620 * 1024)
         #expect(g.memoryBytes == 131072 * 1024 && g.maxMemoryBytes == 131072 * 1024)
         #expect(g.interfaces.count == 1)
@@ -48,26 +54,30 @@ struct DomainStatsMappingTests {
         #expect(g.blockDevices.count == 1)
         let d = g.blockDevices[0]
         #expect(d.target == "vda" && d.source.hasSuffix("/hv-run2.qcow2"))
-        #expect(d.readBytes == 994054656 && d.readRequests == 950 && d.writeRequests == 948)
+        #expect(d.readBytes == 994_054_656 && d.readRequests == 950 && d.writeRequests == 948)
         #expect(d.readTimeSeconds == 0.219174426)
         #expect(d.flushRequests == 0)
-        #expect(d.allocationBytes == 33882112 && d.capacityBytes == 67108864 && d.physicalBytes == 33824768)
+        #expect(d.allocationBytes == 33_882_112 && d.capacityBytes == 67_108_864 && d.physicalBytes == 33_824_768)
     }
 
     @Test func oddKeysChangeNothing() {
         var g = Guest(name: "x", uuid: "u", kind: .vm, driver: "qemu", state: .running)
         let before = g
-        DomainStatsMapping.apply(TypedParameters([
-            ("state", .int(3)), ("", .uint(1)), ("vcpu.x.time", .uint(5)), ("block.-1.rd.bytes", .uint(1)),
-            ("block.99999999999999999999.rd.bytes", .uint(1)), ("net.0", .uint(1)), ("nosuch.group", .uint(1)),
-            ("cpu.time", .string("not a number")), ("vcpu.1000000.time", .uint(1)),
-        ]), to: &g)
+        DomainStatsMapping.apply(
+            TypedParameters([
+                ("state", .int(3)), ("", .uint(1)), ("vcpu.x.time", .uint(5)), ("block.-1.rd.bytes", .uint(1)),
+                ("block.99999999999999999999.rd.bytes", .uint(1)), ("net.0", .uint(1)), ("nosuch.group", .uint(1)),
+                ("cpu.time", .string("not a number")), ("vcpu.1000000.time", .uint(1)),
+            ]), to: &g)
         #expect(g == before)
         // A disk without a name is dropped; its index alone makes no device.
         DomainStatsMapping.apply(TypedParameters([("block.3.rd.bytes", .uint(7))]), to: &g)
         #expect(g.blockDevices.isEmpty)
-        DomainStatsMapping.apply(TypedParameters([("block.3.name", .string("vdd")), ("block.3.rd.bytes", .uint(7)),
-                                                   ("block.0.name", .string("vda"))]), to: &g)
+        DomainStatsMapping.apply(
+            TypedParameters([
+                ("block.3.name", .string("vdd")), ("block.3.rd.bytes", .uint(7)),
+                ("block.0.name", .string("vda")),
+            ]), to: &g)
         #expect(g.blockDevices.map(\.target) == ["vda", "vdd"])
         #expect(g.blockDevices[1].readBytes == 7)
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import HVModel
+import Testing
+
 @testable import HVCollect
 
 /// The exporter's own process figures, read from the real /proc.

@@ -54,9 +54,11 @@ final class FakeHost {
     }
 
     /// Writes /proc/<pid> with stat, cgroup, cmdline, status, ns/pid, and task/<tid>/{stat,comm,cgroup}.
-    func process(_ pid: Int, comm: String, ppid: Int = 1, start: UInt64 = 1000, kernelThread: Bool = false,
-                 cgroup: Cgroup? = nil, cmdline: [String] = [], pidNamespace: UInt64 = FakeHost.hostNamespace,
-                 nsPIDs: [Int]? = nil, threads: [Thread] = [], ticks: UInt64 = 10) throws {
+    func process(
+        _ pid: Int, comm: String, ppid: Int = 1, start: UInt64 = 1000, kernelThread: Bool = false,
+        cgroup: Cgroup? = nil, cmdline: [String] = [], pidNamespace: UInt64 = FakeHost.hostNamespace,
+        nsPIDs: [Int]? = nil, threads: [Thread] = [], ticks: UInt64 = 10
+    ) throws {
         // Built aside, then moved in place: the old directory still exists while the new one
         // is made, so the new one cannot get its inode number.
         let final = proc + "/\(pid)"
@@ -65,19 +67,27 @@ final class FakeHost {
         try FileManager.default.createDirectory(atPath: dir + "/ns", withIntermediateDirectories: true)
         let all = threads.isEmpty ? [Thread(tid: pid, comm: comm, cgroup: cgroup, ticks: ticks)] : threads
         let total = all.reduce(0) { $0 + $1.ticks }
-        try write(dir + "/stat", FakeHost.statLine(pid: pid, comm: comm, ppid: ppid, kernelThread: kernelThread,
-                                                    ticks: total, threads: all.count, start: start))
+        try write(
+            dir + "/stat",
+            FakeHost.statLine(
+                pid: pid, comm: comm, ppid: ppid, kernelThread: kernelThread,
+                ticks: total, threads: all.count, start: start))
         try write(dir + "/cmdline", cmdline.map { $0 + "\0" }.joined())
         let cg = cgroup.map(FakeHost.text) ?? "0::/\n"
         if !kernelThread { try write(dir + "/cgroup", cg) }
         let nspid = (nsPIDs ?? [pid]).map(String.init).joined(separator: "\t")
-        try write(dir + "/status", "Name:\t\(comm)\nTgid:\t\(pid)\nPid:\t\(pid)\nPPid:\t\(ppid)\nNSpid:\t\(nspid)\nKthread:\t\(kernelThread ? 1 : 0)\n")
+        try write(
+            dir + "/status",
+            "Name:\t\(comm)\nTgid:\t\(pid)\nPid:\t\(pid)\nPPid:\t\(ppid)\nNSpid:\t\(nspid)\nKthread:\t\(kernelThread ? 1 : 0)\n")
         try FileManager.default.createSymbolicLink(atPath: dir + "/ns/pid", withDestinationPath: "pid:[\(pidNamespace)]")
         for t in all {
             let td = dir + "/task/\(t.tid)"
             try FileManager.default.createDirectory(atPath: td, withIntermediateDirectories: true)
-            try write(td + "/stat", FakeHost.statLine(pid: t.tid, comm: t.comm, ppid: ppid, kernelThread: kernelThread,
-                                                       ticks: t.ticks, threads: all.count, start: t.start ?? start))
+            try write(
+                td + "/stat",
+                FakeHost.statLine(
+                    pid: t.tid, comm: t.comm, ppid: ppid, kernelThread: kernelThread,
+                    ticks: t.ticks, threads: all.count, start: t.start ?? start))
             try write(td + "/comm", t.comm + "\n")
             try write(td + "/cgroup", (t.cgroup ?? cgroup).map(FakeHost.text) ?? cg)
         }
@@ -126,7 +136,8 @@ final class FakeHost {
     private func cgroupDirectory(_ m: Membership, threaded: Bool) throws -> String {
         var path = m.path == "/" ? "" : m.path
         if m.v2 && !threaded, let last = path.split(separator: "/").last,
-           last == "emulator" || ((last.hasPrefix("vcpu") || last.hasPrefix("iothread")) && last.last?.isNumber == true) {
+            last == "emulator" || ((last.hasPrefix("vcpu") || last.hasPrefix("iothread")) && last.last?.isNumber == true)
+        {
             path = String(path[..<path.lastIndex(of: "/")!])
         }
         let dir = cgroup + "/" + m.hierarchy + path
@@ -175,7 +186,8 @@ final class FakeHost {
         let flags = kernelThread ? 2_129_984 : 4_194_560
         let utime = ticks * 3 / 4
         let stime = ticks - utime
-        return "\(pid) (\(comm)) S \(ppid) \(pid) \(pid) 0 -1 \(flags) 120 0 0 0 \(utime) \(stime) 0 0 20 0 \(threads) 0 \(start) 5394231296 2000 18446744073709551615 1 1 0 0 0 0 0 4096 16451 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+        return
+            "\(pid) (\(comm)) S \(ppid) \(pid) \(pid) 0 -1 \(flags) 120 0 0 0 \(utime) \(stime) 0 0 20 0 \(threads) 0 \(start) 5394231296 2000 18446744073709551615 1 1 0 0 0 0 0 4096 16451 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
     }
 
     private func write(_ path: String, _ s: String) throws {

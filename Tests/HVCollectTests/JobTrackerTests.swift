@@ -1,6 +1,7 @@
 import HVLibvirt
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// The jobs collector's memory between samples, on the sequences libvirt really produces
@@ -11,14 +12,16 @@ struct JobTrackerTests {
 
     /// A running sample at `elapsedMs` with `remaining` of 200 MB left.
     func running(op: Int = 2, elapsedMs: UInt64, remaining: UInt64) -> TypedParameters {
-        TypedParameters([("operation", .int(Int64(op))), ("time_elapsed", .uint(elapsedMs)),
-                         ("data_total", .uint(200_000_000)), ("data_remaining", .uint(remaining)),
-                         ("data_processed", .uint(200_000_000 - remaining))])
+        TypedParameters([
+            ("operation", .int(Int64(op))), ("time_elapsed", .uint(elapsedMs)),
+            ("data_total", .uint(200_000_000)), ("data_remaining", .uint(remaining)),
+            ("data_processed", .uint(200_000_000 - remaining)),
+        ])
     }
 
     @Test func saveBetweenTwoScrapesLeavesItsRecordEndAndPeak() throws {
         var t = JobTracker()
-        t.observeCompleted(uuid, name: "hv-job1", type: 0, params: nil, stateReason: 1, running: true, wall: 100)  // start-up: no record
+        t.observeCompleted(uuid, name: "hv-job1", type: 0, params: nil, stateReason: 1, running: true, wall: 100)   // start-up: no record
         #expect(t[uuid]?.last == nil)
         t.observeCurrent(uuid, name: "hv-job1", type: 2, params: running(elapsedMs: 1000, remaining: 150_000_000), wall: 101)
         t.observeCurrent(uuid, name: "hv-job1", type: 2, params: running(elapsedMs: 2000, remaining: 50_000_000), wall: 102)
@@ -33,8 +36,8 @@ struct JobTrackerTests {
         #expect(last.outcome == .completed)
         #expect(last.operationName == "save")
         #expect(last.elapsedSeconds == 9.356)
-        #expect(last.endedAtSeconds == 103)          // when it was first seen gone
-        #expect(last.peakProgressRatio == 1)         // the record's own progress is the highest
+        #expect(last.endedAtSeconds == 103)   // when it was first seen gone
+        #expect(last.peakProgressRatio == 1)   // the record's own progress is the highest
         #expect(t[uuid]?.current == nil)
         #expect(t.hot(monotonic: 0).isEmpty)
         // Reading the same record again later is not a new job.
@@ -83,7 +86,7 @@ struct JobTrackerTests {
         t.observeCurrent(uuid, name: "g", type: 0, params: TypedParameters(), wall: 20)
         t.observeCompleted(uuid, name: "g", type: 0, params: nil, stateReason: 4, running: false, wall: 20)
         #expect(t[uuid]?.last?.outcome == .unknown)
-        #expect(t.hot(monotonic: 0) == [uuid])              // the record is asked for again
+        #expect(t.hot(monotonic: 0) == [uuid])   // the record is asked for again
         let (type, record) = try JobFixtures.load("save-completed.txt")
         t.observeCompleted(uuid, name: "g", type: type, params: record, stateReason: 4, running: false, wall: 21)
         let last = try #require(t[uuid]?.last)
@@ -190,7 +193,7 @@ struct JobTrackerTests {
         t.markHot(uuid, name: "g", until: 0, block: true)
         #expect(t.hot(monotonic: 50) == [uuid])
         t.observeBlockJobs(uuid, name: "g", [BlockJob(disk: "vda", type: 2, currentBytes: 1, endBytes: 4, bandwidthBytesPerSecond: 0)])
-        #expect(t.hot(monotonic: 50) == [uuid])       // a block job runs
+        #expect(t.hot(monotonic: 50) == [uuid])   // a block job runs
         t.observeBlockJobs(uuid, name: "g", [])
         #expect(t.hot(monotonic: 50).isEmpty)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import LabSupport
 import HVCollect
+import LabSupport
 import Logging
 
 /// Helpers for the storage pool and job tests that run against the real lab
@@ -132,35 +132,35 @@ enum JobsLab {
         let img = run(["qemu-img", "create", "-q", "-f", "qcow2", dir + "/disk.qcow2", "64M"])
         guard img.status == 0 else { throw CommandError(description: "qemu-img: \(img.output)") }
         let xml = """
-        <domain type='qemu'>
-          <name>\(name)</name>
-          <title>hvexporter jobs test guest</title>
-          <memory unit='MiB'>192</memory>
-          <currentMemory unit='MiB'>192</currentMemory>
-          <vcpu placement='static'>1</vcpu>
-          <os>
-            <type arch='x86_64' machine='pc'>hvm</type>
-            <kernel>\(dir)/vmlinuz</kernel>
-            <initrd>\(dir)/initrd.img</initrd>
-            <cmdline>console=ttyS0 loglevel=4 panic=-1 hv.name=\(name) hv.sleep=1</cmdline>
-          </os>
-          <clock offset='utc'/>
-          <on_poweroff>destroy</on_poweroff>
-          <on_reboot>restart</on_reboot>
-          <on_crash>destroy</on_crash>
-          <devices>
-            <emulator>/usr/bin/qemu-system-x86_64</emulator>
-            <disk type='file' device='disk'>
-              <driver name='qemu' type='qcow2'/>
-              <source file='\(dir)/disk.qcow2'/>
-              <target dev='vda' bus='virtio'/>
-            </disk>
-            <serial type='file'><source path='\(dir)/console.log'/><target port='0'/></serial>
-            <console type='file'><source path='\(dir)/console.log'/><target type='serial' port='0'/></console>
-            <memballoon model='virtio'/>
-          </devices>
-        </domain>
-        """
+            <domain type='qemu'>
+              <name>\(name)</name>
+              <title>hvexporter jobs test guest</title>
+              <memory unit='MiB'>192</memory>
+              <currentMemory unit='MiB'>192</currentMemory>
+              <vcpu placement='static'>1</vcpu>
+              <os>
+                <type arch='x86_64' machine='pc'>hvm</type>
+                <kernel>\(dir)/vmlinuz</kernel>
+                <initrd>\(dir)/initrd.img</initrd>
+                <cmdline>console=ttyS0 loglevel=4 panic=-1 hv.name=\(name) hv.sleep=1</cmdline>
+              </os>
+              <clock offset='utc'/>
+              <on_poweroff>destroy</on_poweroff>
+              <on_reboot>restart</on_reboot>
+              <on_crash>destroy</on_crash>
+              <devices>
+                <emulator>/usr/bin/qemu-system-x86_64</emulator>
+                <disk type='file' device='disk'>
+                  <driver name='qemu' type='qcow2'/>
+                  <source file='\(dir)/disk.qcow2'/>
+                  <target dev='vda' bus='virtio'/>
+                </disk>
+                <serial type='file'><source path='\(dir)/console.log'/><target port='0'/></serial>
+                <console type='file'><source path='\(dir)/console.log'/><target type='serial' port='0'/></console>
+                <memballoon model='virtio'/>
+              </devices>
+            </domain>
+            """
         try xml.write(toFile: dir + "/domain.xml", atomically: true, encoding: .utf8)
         try mustVirsh("define", dir + "/domain.xml")
         try mustVirsh("start", name)

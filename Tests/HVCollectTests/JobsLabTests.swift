@@ -4,6 +4,7 @@ import HVModel
 import HVSystem
 import LabSupport
 import Testing
+
 @testable import HVCollect
 
 /// The jobs collector on real jobs, each on a guest made for the test (`hv-job-*`):
@@ -71,10 +72,13 @@ struct JobsLabTests {
             if let j = exporter.guest(g.name, in: s)?.job, j.operation == 2 { samples.append(j) }
         }
         save.waitUntilExit()
-        try #require(save.terminationStatus == 0, "virsh save: \((try? String(contentsOfFile: g.dir + "/save1.log", encoding: .utf8)) ?? "")")
+        try #require(
+            save.terminationStatus == 0, "virsh save: \((try? String(contentsOfFile: g.dir + "/save1.log", encoding: .utf8)) ?? "")")
         let t1 = Date().timeIntervalSince1970
         for j in samples {
-            print("jobs: save running: elapsed \(j.elapsedSeconds ?? -1) s, processed \(j.dataProcessedBytes ?? 0), remaining \(j.dataRemainingBytes ?? 0), progress \(j.progressRatio ?? -1)")
+            print(
+                "jobs: save running: elapsed \(j.elapsedSeconds ?? -1) s, processed \(j.dataProcessedBytes ?? 0), remaining \(j.dataRemainingBytes ?? 0), progress \(j.progressRatio ?? -1)"
+            )
         }
         // Running, with progress that rises.
         try #require(samples.count >= 2, "saw the save running in \(samples.count) scrapes")
@@ -94,7 +98,9 @@ struct JobsLabTests {
         let after = try #require(exporter.guest(g.name, in: s))
         #expect(after.state == .shutoff && after.job == nil)
         let last = try #require(after.lastJob)
-        print("jobs: save completed: type \(last.type), outcome \(last.outcome?.rawValue ?? "-"), \(last.elapsedSeconds ?? -1) s, downtime \(last.downtimeSeconds ?? -1) s, data \(last.dataTotalBytes ?? 0) bytes, peak progress \(last.peakProgressRatio ?? -1), ended \(last.endedAtSeconds.map { $0 - t0 } ?? -1) s after the start")
+        print(
+            "jobs: save completed: type \(last.type), outcome \(last.outcome?.rawValue ?? "-"), \(last.elapsedSeconds ?? -1) s, downtime \(last.downtimeSeconds ?? -1) s, data \(last.dataTotalBytes ?? 0) bytes, peak progress \(last.peakProgressRatio ?? -1), ended \(last.endedAtSeconds.map { $0 - t0 } ?? -1) s after the start"
+        )
         #expect(last.operationName == "save" && last.outcome == .completed && last.type == 3)
         #expect(last.elapsedSeconds! >= samples.last!.elapsedSeconds!)
         #expect(last.endedAtSeconds! > t0 && last.endedAtSeconds! <= t1 + 2)
@@ -113,7 +119,8 @@ struct JobsLabTests {
         let t2 = Date().timeIntervalSince1970
         let save2 = try JobsLab.startSlowSave(g, to: g.dir + "/save2.img", log: g.dir + "/save2.log")
         save2.waitUntilExit()
-        try #require(save2.terminationStatus == 0, "virsh save: \((try? String(contentsOfFile: g.dir + "/save2.log", encoding: .utf8)) ?? "")")
+        try #require(
+            save2.terminationStatus == 0, "virsh save: \((try? String(contentsOfFile: g.dir + "/save2.log", encoding: .utf8)) ?? "")")
         // Its completed record may come a moment after virsh returns: wait (bounded) for a
         // last job other than the first save's.
         _ = Poll.until(timeout: .seconds(15), every: .milliseconds(500)) {
@@ -123,7 +130,9 @@ struct JobsLabTests {
         }
         let second = try #require(exporter.guest(g.name, in: s)?.lastJob)
         let sampled = exporter.jobs.state.withLock { $0.tracker[g.uuid]?.samples ?? 0 }
-        print("jobs: save between scrapes: \(second.elapsedSeconds ?? -1) s, ended \(second.endedAtSeconds.map { $0 - t2 } ?? -1) s after its start, \(sampled) background samples, peak \(second.peakProgressRatio ?? -1)")
+        print(
+            "jobs: save between scrapes: \(second.elapsedSeconds ?? -1) s, ended \(second.endedAtSeconds.map { $0 - t2 } ?? -1) s after its start, \(sampled) background samples, peak \(second.peakProgressRatio ?? -1)"
+        )
         #expect(second.operationName == "save" && second.outcome == .completed)
         #expect(second.endedAtSeconds! > t2)
         #expect(second.endedAtSeconds! != last.endedAtSeconds!)
@@ -165,7 +174,8 @@ struct JobsLabTests {
             for line in JobsLab.virsh("list", "--uuid", "--name").output.split(separator: "\n") {
                 let parts = line.split(separator: " ", maxSplits: 1)
                 guard parts.count == 2 else { continue }
-                s.guests.append(Guest(name: String(parts[1]), uuid: String(parts[0]).lowercased(), kind: .vm, driver: "qemu", state: .running))
+                s.guests.append(
+                    Guest(name: String(parts[1]), uuid: String(parts[0]).lowercased(), kind: .vm, driver: "qemu", state: .running))
             }
             try jobs.collect(ScrapeContext(libvirtTimeout: .milliseconds(1500)), into: &s)
             return s
@@ -182,14 +192,17 @@ struct JobsLabTests {
         kill(pid, SIGCONT)
         let snapshot = try #require(s)
         let others = snapshot.guests.filter { $0.name != g.name }
-        print("jobs: scrape with \(g.name)'s QEMU stopped took \(took) s; timed out: \(snapshot.guests.filter(\.timedOut).map(\.name)); served: \(others.filter { !$0.timedOut }.map(\.name))")
+        print(
+            "jobs: scrape with \(g.name)'s QEMU stopped took \(took) s; timed out: \(snapshot.guests.filter(\.timedOut).map(\.name)); served: \(others.filter { !$0.timedOut }.map(\.name))"
+        )
         #expect(snapshot.guests.first { $0.name == g.name }?.timedOut == true)
         #expect(!others.isEmpty && others.allSatisfy { !$0.timedOut })
         #expect(took < 2.5)
         // Once QEMU runs again the call returns and the domain is asked again.
-        #expect(JobsLab.waitUntil(20, interval: 1) {
-            (try? scrape()).flatMap { $0.guests.first { $0.name == g.name }?.timedOut } == false
-        })
+        #expect(
+            JobsLab.waitUntil(20, interval: 1) {
+                (try? scrape()).flatMap { $0.guests.first { $0.name == g.name }?.timedOut } == false
+            })
     }
 
     @Test func throttledBlockCopyProgressRises() throws {
@@ -203,8 +216,9 @@ struct JobsLabTests {
         let exporter = Exporter()
         _ = try exporter.scrape()
         // 4 MiB/s: QEMU's mirror copies 16 MiB chunks, one every ~4 s here.
-        try JobsLab.mustVirsh("blockcopy", g.name, "vda", g.dir + "/copy.qcow2", "--format", "qcow2",
-                              "--bandwidth", "4", "--transient-job")
+        try JobsLab.mustVirsh(
+            "blockcopy", g.name, "vda", g.dir + "/copy.qcow2", "--format", "qcow2",
+            "--bandwidth", "4", "--transient-job")
         var seen: [BlockJob] = []
         let t0 = Date()
         while Date().timeIntervalSince(t0) < 30 {
@@ -213,19 +227,26 @@ struct JobsLabTests {
             if let b = exporter.guest(g.name, in: s)?.blockJobs.first(where: { $0.disk == "vda" }) { seen.append(b) }
             if Set(seen.map(\.currentBytes)).count >= 3 { break }
         }
-        for b in seen { print("jobs: blockcopy \(b.typeName) \(b.disk): \(b.currentBytes)/\(b.endBytes) bytes, limit \(b.bandwidthBytesPerSecond) B/s, progress \(b.progressRatio ?? -1)") }
+        for b in seen {
+            print(
+                "jobs: blockcopy \(b.typeName) \(b.disk): \(b.currentBytes)/\(b.endBytes) bytes, limit \(b.bandwidthBytesPerSecond) B/s, progress \(b.progressRatio ?? -1)"
+            )
+        }
         try #require(!seen.isEmpty, "no block job seen")
         #expect(seen.allSatisfy { $0.type == 2 && $0.typeName == "copy" && $0.bandwidthBytesPerSecond == 4 << 20 && $0.endBytes > 0 })
         let currents = seen.map(\.currentBytes)
         #expect(Set(currents).count >= 2)
-        #expect(currents == currents.sorted())                      // never goes back
+        #expect(currents == currents.sorted())   // never goes back
         #expect(seen.last!.progressRatio! > seen.first!.progressRatio!)
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(try exporter.scrape())), as: UTF8.self)
         #expect(text.contains("libvirt_domain_block_job_current_bytes{domain=\"\(g.name)\",target_device=\"vda\",type=\"copy\"}"))
 
         // Abort: the block job is gone at the next scrape.
         try JobsLab.mustVirsh("blockjob", g.name, "vda", "--abort")
-        #expect(JobsLab.waitUntil(10, interval: 1) { (try? exporter.scrape()).flatMap { exporter.guest(g.name, in: $0)?.blockJobs.isEmpty } == true })
+        #expect(
+            JobsLab.waitUntil(10, interval: 1) {
+                (try? exporter.scrape()).flatMap { exporter.guest(g.name, in: $0)?.blockJobs.isEmpty } == true
+            })
     }
 
     @Test func liveMigrationToASecondDaemon() throws {
@@ -237,9 +258,12 @@ struct JobsLabTests {
         try FileManager.default.createDirectory(atPath: JobsLab.workDir, withIntermediateDirectories: true)
         let up = try JobsLab.start(["timeout", "120", JobsLab.root + "/scripts/lab/peer-up.sh"], log: upLog)
         up.waitUntilExit()
-        try #require(up.terminationStatus == 0, "scripts/lab/peer-up.sh failed: \((try? String(contentsOfFile: upLog, encoding: .utf8)) ?? "")")
+        try #require(
+            up.terminationStatus == 0, "scripts/lab/peer-up.sh failed: \((try? String(contentsOfFile: upLog, encoding: .utf8)) ?? "")")
         defer {
-            if let down = try? JobsLab.start(["timeout", "120", JobsLab.root + "/scripts/lab/peer-down.sh"], log: JobsLab.workDir + "/peer-down.log") {
+            if let down = try? JobsLab.start(
+                ["timeout", "120", JobsLab.root + "/scripts/lab/peer-down.sh"], log: JobsLab.workDir + "/peer-down.log")
+            {
                 down.waitUntilExit()
             }
         }
@@ -249,9 +273,12 @@ struct JobsLabTests {
         let source = Exporter()
         var s = try source.scrape()
         #expect(source.guest(g.name, in: s)?.state == .running)
-        let migrate = try JobsLab.start(["virsh", "-c", JobsLab.uri, "migrate", "--live", "--persistent", "--undefinesource",
-                                         "--unsafe", "--bandwidth", "8", g.name, JobsLab.peerURI,
-                                         "--migrateuri", "tcp://10.98.0.2"], log: g.dir + "/migrate.log")
+        let migrate = try JobsLab.start(
+            [
+                "virsh", "-c", JobsLab.uri, "migrate", "--live", "--persistent", "--undefinesource",
+                "--unsafe", "--bandwidth", "8", g.name, JobsLab.peerURI,
+                "--migrateuri", "tcp://10.98.0.2",
+            ], log: g.dir + "/migrate.log")
         let t0 = Date().timeIntervalSince1970
         var samples: [DomainJob] = []
         while migrate.isRunning && Date().timeIntervalSince1970 - t0 < 180 {
@@ -264,7 +291,9 @@ struct JobsLabTests {
         try #require(migrate.terminationStatus == 0, "virsh migrate failed: \(log)")
         let took = Date().timeIntervalSince1970 - t0
         for j in samples {
-            print("jobs: migration running: elapsed \(j.elapsedSeconds ?? -1) s, processed \(j.dataProcessedBytes ?? 0)/\(j.dataTotalBytes ?? 0), remaining \(j.dataRemainingBytes ?? 0), \(j.memoryBandwidthBytesPerSecond ?? 0) B/s, iteration \(j.memoryIteration ?? 0), progress \(j.progressRatio ?? -1)")
+            print(
+                "jobs: migration running: elapsed \(j.elapsedSeconds ?? -1) s, processed \(j.dataProcessedBytes ?? 0)/\(j.dataTotalBytes ?? 0), remaining \(j.dataRemainingBytes ?? 0), \(j.memoryBandwidthBytesPerSecond ?? 0) B/s, iteration \(j.memoryIteration ?? 0), progress \(j.progressRatio ?? -1)"
+            )
         }
         // Progress rises while it runs.
         try #require(samples.count >= 3, "saw the migration running in \(samples.count) scrapes (it took \(took) s)")
@@ -289,7 +318,9 @@ struct JobsLabTests {
         #expect(source.guest(g.name, in: s) == nil)
         let departed = try #require(s.departedJobs.first { $0.uuid == g.uuid })
         let out = departed.job
-        print("jobs: source kept: \(out.operationName) \(out.outcome?.rawValue ?? "-"), \(out.elapsedSeconds ?? -1) s, downtime \(out.downtimeSeconds ?? -1) s, data \(out.dataTotalBytes ?? 0) bytes, iterations \(out.memoryIteration ?? 0), peak \(out.peakProgressRatio ?? -1); virsh migrate took \(took) s")
+        print(
+            "jobs: source kept: \(out.operationName) \(out.outcome?.rawValue ?? "-"), \(out.elapsedSeconds ?? -1) s, downtime \(out.downtimeSeconds ?? -1) s, data \(out.dataTotalBytes ?? 0) bytes, iterations \(out.memoryIteration ?? 0), peak \(out.peakProgressRatio ?? -1); virsh migrate took \(took) s"
+        )
         #expect(out.operationName == "migration_out" && out.outcome == .completed)
         #expect(out.elapsedSeconds! >= samples.last!.elapsedSeconds!)
         #expect(out.downtimeSeconds! < 5)
@@ -308,7 +339,9 @@ struct JobsLabTests {
         let moved = try #require(destination.guest(g.name, in: d))
         #expect(moved.state == .running && moved.uuid == g.uuid && moved.persistent == true)
         let incoming = try #require(moved.lastJob)
-        print("jobs: destination record: \(incoming.operationName) \(incoming.outcome?.rawValue ?? "-"), \(incoming.elapsedSeconds ?? -1) s, downtime \(incoming.downtimeSeconds ?? -1) s, data \(incoming.dataTotalBytes ?? 0) bytes")
+        print(
+            "jobs: destination record: \(incoming.operationName) \(incoming.outcome?.rawValue ?? "-"), \(incoming.elapsedSeconds ?? -1) s, downtime \(incoming.downtimeSeconds ?? -1) s, data \(incoming.dataTotalBytes ?? 0) bytes"
+        )
         #expect(incoming.operationName == "migration_in" && incoming.outcome == .completed)
         #expect(incoming.dataTotalBytes == out.dataTotalBytes)
         #expect(incoming.elapsedSeconds! > 1)
@@ -317,9 +350,10 @@ struct JobsLabTests {
         // the peer daemon, in its namespaces and cgroup placement) and every thread of it, by
         // the -uuid of its cmdline, with the source's guest list that no longer holds it.
         let proc = ProcFS()
-        let qemu = try #require(try proc.pids().first { pid in
-            (try? proc.stat(pid))?.comm.hasPrefix("qemu-system") == true && (try? proc.cmdline(pid))?.qemuUUID == g.uuid
-        }, "no qemu process with -uuid \(g.uuid) after the migration")
+        let qemu = try #require(
+            try proc.pids().first { pid in
+                (try? proc.stat(pid))?.comm.hasPrefix("qemu-system") == true && (try? proc.cmdline(pid))?.qemuUUID == g.uuid
+            }, "no qemu process with -uuid \(g.uuid) after the migration")
         var mapped = Snapshot()
         mapped.guests = s.guests
         try GuestMapper().attribute(into: &mapped)

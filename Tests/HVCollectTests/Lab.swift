@@ -1,6 +1,6 @@
 import Foundation
-import LabSupport
 import HVModel
+import LabSupport
 
 /// The real lab of `scripts/lab/up.sh` (state: `LabState.current`, see LabSupport). Tests
 /// that need it use `@Test(.lab(...))` with what they need of it.
@@ -64,8 +64,9 @@ enum Lab {
     /// Guests as the libvirt collector would report them (from libvirt, not from our code).
     static func snapshotGuests() -> [Guest] {
         guests.map { lg in
-            var g = Guest(name: lg.name, uuid: lg.uuid, kind: .vm, driver: "qemu",
-                          state: lg.wanted == "shutoff" ? .shutoff : (lg.wanted == "paused" ? .paused : .running))
+            var g = Guest(
+                name: lg.name, uuid: lg.uuid, kind: .vm, driver: "qemu",
+                state: lg.wanted == "shutoff" ? .shutoff : (lg.wanted == "paused" ? .paused : .running))
             g.domainID = domainID(lg.name)
             g.vcpuCurrent = Int(state["LAB_VCPUS_\(lg.key)"] ?? "")
             g.maxMemoryBytes = 128 << 20

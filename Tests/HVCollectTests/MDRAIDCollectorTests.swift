@@ -27,12 +27,15 @@ enum MDFixtureTrees {
     /// Disk identities udev would report on the hosts of the fixtures (test data: the reports
     /// do not show them). Other disks: udev knows the device but has no ID_* properties.
     static let identities: [String: DiskIdentity] = [
-        "sda": DiskIdentity(model: "Samsung_SSD_860_EVO_1TB", serial: "S3Z9NB0K123456A", wwn: "0x5002538e40a1b2c3",
-                            byIdPath: "/dev/disk/by-id/ata-Samsung_SSD_860_EVO_1TB_S3Z9NB0K123456A"),
-        "sdb": DiskIdentity(model: "WDC_WD40EFRX-68N32N0", serial: "WD-WCC7K1234567", wwn: "0x50014ee2b5a6c7d8",
-                            byIdPath: "/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567"),
-        "nvme0n1": DiskIdentity(model: "Samsung SSD 980 PRO 2TB", serial: "S6B0NL0T123456", wwn: "eui.002538b111b22c33",
-                                byIdPath: "/dev/disk/by-id/nvme-Samsung_SSD_980_PRO_2TB_S6B0NL0T123456"),
+        "sda": DiskIdentity(
+            model: "Samsung_SSD_860_EVO_1TB", serial: "S3Z9NB0K123456A", wwn: "0x5002538e40a1b2c3",
+            byIdPath: "/dev/disk/by-id/ata-Samsung_SSD_860_EVO_1TB_S3Z9NB0K123456A"),
+        "sdb": DiskIdentity(
+            model: "WDC_WD40EFRX-68N32N0", serial: "WD-WCC7K1234567", wwn: "0x50014ee2b5a6c7d8",
+            byIdPath: "/dev/disk/by-id/ata-WDC_WD40EFRX-68N32N0_WD-WCC7K1234567"),
+        "nvme0n1": DiskIdentity(
+            model: "Samsung SSD 980 PRO 2TB", serial: "S6B0NL0T123456", wwn: "eui.002538b111b22c33",
+            byIdPath: "/dev/disk/by-id/nvme-Samsung_SSD_980_PRO_2TB_S6B0NL0T123456"),
     ]
 
     /// Roots of a host whose procfs has no `mdstat` (no md module) and whose sysfs has no md
@@ -45,13 +48,17 @@ enum MDFixtureTrees {
         return (dir + "/proc", dir + "/sys")
     }()
 
-    static func collector(_ state: String, logger: Logger = Logger(label: "test"),
-                          identify: (@Sendable (String) -> DiskIdentity?)? = nil) -> MDRAIDCollector {
-        let proc = "\(root)/\(state)/proc", sys = "\(root)/\(state)/sys"
+    static func collector(
+        _ state: String, logger: Logger = Logger(label: "test"),
+        identify: (@Sendable (String) -> DiskIdentity?)? = nil
+    ) -> MDRAIDCollector {
+        let proc = "\(root)/\(state)/proc"
+        let sys = "\(root)/\(state)/sys"
         let fm = FileManager.default
-        return MDRAIDCollector(procfs: fm.fileExists(atPath: proc) ? proc : bareRoots.proc,
-                               sysfs: fm.fileExists(atPath: sys) ? sys : bareRoots.sys, logger: logger,
-                        identify: identify ?? { identities[$0] ?? DiskIdentity(initialized: false) })
+        return MDRAIDCollector(
+            procfs: fm.fileExists(atPath: proc) ? proc : bareRoots.proc,
+            sysfs: fm.fileExists(atPath: sys) ? sys : bareRoots.sys, logger: logger,
+            identify: identify ?? { identities[$0] ?? DiskIdentity(initialized: false) })
     }
 
     static func collect(_ state: String, logger: Logger = Logger(label: "test")) throws -> Snapshot {
@@ -110,58 +117,79 @@ struct MDArrayExpectation: Sendable, CustomTestStringConvertible {
 }
 
 let mdArrayExpectations: [MDArrayExpectation] = [
-    .init(state: "clean-raid1", device: "md1", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
-          roles: [.active: 2], raidDisks: 2, mismatch: 0),
-    .init(state: "active-raid5", device: "md0", arrayState: "active", syncAction: "idle", syncState: .idle, degraded: 0,
-          roles: [.active: 4], raidDisks: 4),
-    .init(state: "reshape", device: "md0", arrayState: "active", syncAction: "reshape", syncState: .running,
-          ratio: 54768616.0 / 5859218432, degraded: 1, roles: [.active: 4], raidDisks: 5, raidDisksBefore: 4,
-          remaining: 1760.9 * 60),
-    .init(state: "degraded-removed", device: "md126", arrayState: "clean", syncAction: "idle", syncState: .idle,
-          degraded: 1, roles: [.active: 1], raidDisks: 2),
+    .init(
+        state: "clean-raid1", device: "md1", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
+        roles: [.active: 2], raidDisks: 2, mismatch: 0),
+    .init(
+        state: "active-raid5", device: "md0", arrayState: "active", syncAction: "idle", syncState: .idle, degraded: 0,
+        roles: [.active: 4], raidDisks: 4),
+    .init(
+        state: "reshape", device: "md0", arrayState: "active", syncAction: "reshape", syncState: .running,
+        ratio: 54768616.0 / 5_859_218_432, degraded: 1, roles: [.active: 4], raidDisks: 5, raidDisksBefore: 4,
+        remaining: 1760.9 * 60),
+    .init(
+        state: "degraded-removed", device: "md126", arrayState: "clean", syncAction: "idle", syncState: .idle,
+        degraded: 1, roles: [.active: 1], raidDisks: 2),
     .init(state: "degraded-removed", device: "md127", arrayState: "inactive", roles: [.spare: 2]),
     .init(state: "imsm", device: "md126", arrayState: "clean", roles: [.active: 2], raidDisks: 2),
-    .init(state: "degraded-faulty", device: "md0", arrayState: "readonly", syncAction: "idle", syncState: .idle,
-          degraded: 1, roles: [.active: 1], raidDisks: 2),
-    .init(state: "degraded-faulty", device: "md1", arrayState: "clean", syncAction: "recover", syncState: .running,
-          ratio: 859592.0 / 995712, degraded: 1, roles: [.active: 2, .recovering: 1, .faulty: 1, .spare: 1], raidDisks: 3,
-          remaining: 0),
-    .init(state: "recovering", device: "md0", arrayState: "clean", syncAction: "recover", syncState: .running,
-          ratio: 576763080.0 / 2930271872, degraded: 2, roles: [.active: 4, .recovering: 2], raidDisks: 6,
-          remaining: 1420.1 * 60),
-    .init(state: "resync", device: "md2", arrayState: "active", syncAction: "resync", syncState: .running,
-          ratio: 1998680064.0 / 3884996480, degraded: 0, roles: [.active: 2], raidDisks: 2, remaining: 299.8 * 60),
-    .init(state: "raid10-resync-pending", device: "md2", arrayState: "read-auto", syncAction: "idle", syncState: .pending,
-          degraded: 0, roles: [.active: 8], raidDisks: 8),
-    .init(state: "frozen", device: "md3", arrayState: "active", syncAction: "frozen", syncState: .pending, degraded: 0,
-          roles: [.active: 8], raidDisks: 8),
-    .init(state: "resync-delayed", device: "md1", arrayState: "clean", syncAction: "check", syncState: .delayed,
-          degraded: 0, roles: [.active: 2], raidDisks: 2),
-    .init(state: "check", device: "md127", arrayState: "clean", syncAction: "check", syncState: .running,
-          ratio: 3159583488.0 / 7813754880, degraded: 0, roles: [.active: 10], raidDisks: 10, remaining: 2589.7 * 60),
-    .init(state: "check-mismatch", device: "md2", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
-          roles: [.active: 2], raidDisks: 2, mismatch: 128),
-    .init(state: "repair", device: "md2", arrayState: "active", syncAction: "repair", syncState: .running,
-          ratio: 1793921792.0 / 7813772928, degraded: 0, roles: [.active: 2], raidDisks: 2, remaining: 2628.5 * 60),
-    .init(state: "read-only", device: "md0", arrayState: "readonly", syncAction: "idle", syncState: .idle, degraded: 0,
-          roles: [.active: 15], raidDisks: 15),
+    .init(
+        state: "degraded-faulty", device: "md0", arrayState: "readonly", syncAction: "idle", syncState: .idle,
+        degraded: 1, roles: [.active: 1], raidDisks: 2),
+    .init(
+        state: "degraded-faulty", device: "md1", arrayState: "clean", syncAction: "recover", syncState: .running,
+        ratio: 859592.0 / 995712, degraded: 1, roles: [.active: 2, .recovering: 1, .faulty: 1, .spare: 1], raidDisks: 3,
+        remaining: 0),
+    .init(
+        state: "recovering", device: "md0", arrayState: "clean", syncAction: "recover", syncState: .running,
+        ratio: 576763080.0 / 2_930_271_872, degraded: 2, roles: [.active: 4, .recovering: 2], raidDisks: 6,
+        remaining: 1420.1 * 60),
+    .init(
+        state: "resync", device: "md2", arrayState: "active", syncAction: "resync", syncState: .running,
+        ratio: 1998680064.0 / 3_884_996_480, degraded: 0, roles: [.active: 2], raidDisks: 2, remaining: 299.8 * 60),
+    .init(
+        state: "raid10-resync-pending", device: "md2", arrayState: "read-auto", syncAction: "idle", syncState: .pending,
+        degraded: 0, roles: [.active: 8], raidDisks: 8),
+    .init(
+        state: "frozen", device: "md3", arrayState: "active", syncAction: "frozen", syncState: .pending, degraded: 0,
+        roles: [.active: 8], raidDisks: 8),
+    .init(
+        state: "resync-delayed", device: "md1", arrayState: "clean", syncAction: "check", syncState: .delayed,
+        degraded: 0, roles: [.active: 2], raidDisks: 2),
+    .init(
+        state: "check", device: "md127", arrayState: "clean", syncAction: "check", syncState: .running,
+        ratio: 3159583488.0 / 7_813_754_880, degraded: 0, roles: [.active: 10], raidDisks: 10, remaining: 2589.7 * 60),
+    .init(
+        state: "check-mismatch", device: "md2", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
+        roles: [.active: 2], raidDisks: 2, mismatch: 128),
+    .init(
+        state: "repair", device: "md2", arrayState: "active", syncAction: "repair", syncState: .running,
+        ratio: 1793921792.0 / 7_813_772_928, degraded: 0, roles: [.active: 2], raidDisks: 2, remaining: 2628.5 * 60),
+    .init(
+        state: "read-only", device: "md0", arrayState: "readonly", syncAction: "idle", syncState: .idle, degraded: 0,
+        roles: [.active: 15], raidDisks: 15),
     .init(state: "inactive", device: "md127", arrayState: "inactive", roles: [.spare: 1], raidDisks: 2),
     .init(state: "raid0", device: "md2", arrayState: "clean", roles: [.active: 2], raidDisks: 2),
     .init(state: "linear", device: "md3", arrayState: "clean", roles: [.active: 4], raidDisks: 4),
-    .init(state: "spares", device: "md256", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
-          roles: [.active: 2, .spare: 3], raidDisks: 2),
-    .init(state: "spares", device: "md13", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 19,
-          roles: [.active: 5], raidDisks: 24),
-    .init(state: "write-mostly", device: "md1", arrayState: "active", syncAction: "resync", syncState: .running,
-          ratio: 8593408.0 / 16766848, degraded: 0, roles: [.active: 2], raidDisks: 2, remaining: 18),
-    .init(state: "journal", device: "md0", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
-          roles: [.active: 3, .journal: 1], raidDisks: 3),
-    .init(state: "replacement", device: "md0", arrayState: "clean", syncAction: "recover", syncState: .running,
-          ratio: 145389496.0 / 9767145472, degraded: 0, roles: [.active: 4, .recovering: 1, .spare: 1], raidDisks: 4,
-          remaining: 1601.3 * 60),
-    .init(state: "mdstat-only-reshape-0.91", device: "md0", source: .mdstat, arrayState: "active", syncAction: "reshape",
-          syncState: .running, ratio: 709745748.0 / 1465135936, degraded: 2, roles: [.active: 4, .spare: 2], raidDisks: 6,
-          remaining: 1271.8 * 60),
+    .init(
+        state: "spares", device: "md256", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
+        roles: [.active: 2, .spare: 3], raidDisks: 2),
+    .init(
+        state: "spares", device: "md13", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 19,
+        roles: [.active: 5], raidDisks: 24),
+    .init(
+        state: "write-mostly", device: "md1", arrayState: "active", syncAction: "resync", syncState: .running,
+        ratio: 8593408.0 / 16_766_848, degraded: 0, roles: [.active: 2], raidDisks: 2, remaining: 18),
+    .init(
+        state: "journal", device: "md0", arrayState: "clean", syncAction: "idle", syncState: .idle, degraded: 0,
+        roles: [.active: 3, .journal: 1], raidDisks: 3),
+    .init(
+        state: "replacement", device: "md0", arrayState: "clean", syncAction: "recover", syncState: .running,
+        ratio: 145389496.0 / 9_767_145_472, degraded: 0, roles: [.active: 4, .recovering: 1, .spare: 1], raidDisks: 4,
+        remaining: 1601.3 * 60),
+    .init(
+        state: "mdstat-only-reshape-0.91", device: "md0", source: .mdstat, arrayState: "active", syncAction: "reshape",
+        syncState: .running, ratio: 709745748.0 / 1_465_135_936, degraded: 2, roles: [.active: 4, .spare: 2], raidDisks: 6,
+        remaining: 1271.8 * 60),
 ]
 
 @Suite("mdraid collector on fixture trees")
@@ -192,8 +220,8 @@ struct MDRAIDCollectorTests {
         let md3 = try #require(s.mdArrays.first { $0.device == "md3" })
         #expect(md3.members.map(\.slot) == (0..<8).map(Optional.some))
         #expect(md3.bitmap == MDBitmap(pagesUsed: 70, pagesTotal: 111, memoryBytes: 280 << 10, chunkBytes: 64 << 20))
-        #expect(md3.sizeBytes == 14887084032 << 10)
-        #expect(md3.componentSizeBytes == 3721771008 << 10)
+        #expect(md3.sizeBytes == 14_887_084_032 << 10)
+        #expect(md3.componentSizeBytes == 3_721_771_008 << 10)
     }
 
     @Test func memberIdentityComesFromTheWholeDisk() throws {
@@ -226,8 +254,10 @@ struct MDRAIDCollectorTests {
     @Test func hostWithoutMDIsSuccessWithNoArrays() throws {
         #expect(try MDFixtureTrees.collect("no-md").mdArrays.isEmpty)
         var s = Snapshot()
-        try MDRAIDCollector(procfs: MDFixtureTrees.bareRoots.proc, sysfs: MDFixtureTrees.bareRoots.sys, logger: Logger(label: "t"),
-                            identify: { _ in nil }).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
+        try MDRAIDCollector(
+            procfs: MDFixtureTrees.bareRoots.proc, sysfs: MDFixtureTrees.bareRoots.sys, logger: Logger(label: "t"),
+            identify: { _ in nil }
+        ).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.mdArrays.isEmpty)
     }
 
@@ -236,8 +266,9 @@ struct MDRAIDCollectorTests {
     @Test func nonexistentPathsFailTheCollectorAndWarnOnce() throws {
         let log = LogCapture()
         let missing = "/nonexistent-md-\(getpid())"
-        let c = MDRAIDCollector(procfs: missing + "/proc", sysfs: MDFixtureTrees.bareRoots.sys, logger: log.logger,
-                                identify: { _ in nil })
+        let c = MDRAIDCollector(
+            procfs: missing + "/proc", sysfs: MDFixtureTrees.bareRoots.sys, logger: log.logger,
+            identify: { _ in nil })
         for _ in 0..<3 {
             var s = Snapshot()
             #expect {
@@ -248,10 +279,13 @@ struct MDRAIDCollectorTests {
         }
         #expect(log.lines.filter { $0.0 == .warning }.count == 1)
         // A sysfs without block/ is not one either.
-        let noBlock = MDRAIDCollector(procfs: MDFixtureTrees.bareRoots.proc, sysfs: MDFixtureTrees.bareRoots.proc,
-                                      logger: Logger(label: "t"), identify: { _ in nil })
+        let noBlock = MDRAIDCollector(
+            procfs: MDFixtureTrees.bareRoots.proc, sysfs: MDFixtureTrees.bareRoots.proc,
+            logger: Logger(label: "t"), identify: { _ in nil })
         var s = Snapshot()
-        #expect { try noBlock.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("no 'block'") && "\($0)".contains("--path.sysfs") }
+        #expect { try noBlock.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("no 'block'") && "\($0)".contains("--path.sysfs")
+        }
     }
 
     @Test func oneBrokenArrayIsMarkedAndLoggedTheOthersStay() throws {
@@ -271,8 +305,10 @@ struct MDRAIDCollectorTests {
 
     @Test func sysfsWithoutMDFallsBackToMDStat() throws {
         var s = Snapshot()
-        try MDRAIDCollector(procfs: MDFixtureTrees.root + "/degraded-faulty/proc", sysfs: MDFixtureTrees.bareRoots.sys,
-                            logger: Logger(label: "t"), identify: { _ in nil }).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
+        try MDRAIDCollector(
+            procfs: MDFixtureTrees.root + "/degraded-faulty/proc", sysfs: MDFixtureTrees.bareRoots.sys,
+            logger: Logger(label: "t"), identify: { _ in nil }
+        ).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         #expect(s.mdArrays.map(\.device) == ["md0", "md1"])
         let md1 = s.mdArrays[1]
         #expect(md1.source == .mdstat && md1.syncAction == "recover" && md1.degraded == 1)

@@ -1,6 +1,7 @@
 import Foundation
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// The guest mapper on fake /proc trees with the cgroup layouts of real hosts this machine
@@ -31,28 +32,37 @@ import Testing
     @Test func systemdV2Libvirt71WithHelpers() throws {
         let h = try FakeHost()
         let emu = FakeHost.Cgroup.fixture("written-libvirt71-systemd-v2-emulator.cgroup")
-        try h.process(100, comm: "qemu-system-x86", cgroup: emu,
-                      cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=rootdefault,debug-threads=on", "-uuid", Self.u1],
-                      threads: [.init(tid: 100, comm: "qemu-system-x86", cgroup: emu, ticks: 50),
-                                .init(tid: 101, comm: "CPU 0/KVM", cgroup: .fixture("written-libvirt71-systemd-v2-vcpu0.cgroup"), ticks: 400),
-                                .init(tid: 102, comm: "CPU 1/KVM", cgroup: .text("0::/machine.slice/machine-qemu\\x2d3\\x2drootdefault.scope/libvirt/vcpu1\n"), ticks: 300),
-                                .init(tid: 103, comm: "IO iothread1", cgroup: .fixture("written-libvirt71-systemd-v2-iothread1.cgroup"), ticks: 20),
-                                .init(tid: 104, comm: "worker", cgroup: emu, ticks: 5),
-                                .init(tid: 105, comm: "vhost-100", cgroup: emu, ticks: 7)])
+        try h.process(
+            100, comm: "qemu-system-x86", cgroup: emu,
+            cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=rootdefault,debug-threads=on", "-uuid", Self.u1],
+            threads: [
+                .init(tid: 100, comm: "qemu-system-x86", cgroup: emu, ticks: 50),
+                .init(tid: 101, comm: "CPU 0/KVM", cgroup: .fixture("written-libvirt71-systemd-v2-vcpu0.cgroup"), ticks: 400),
+                .init(
+                    tid: 102, comm: "CPU 1/KVM",
+                    cgroup: .text("0::/machine.slice/machine-qemu\\x2d3\\x2drootdefault.scope/libvirt/vcpu1\n"), ticks: 300),
+                .init(tid: 103, comm: "IO iothread1", cgroup: .fixture("written-libvirt71-systemd-v2-iothread1.cgroup"), ticks: 20),
+                .init(tid: 104, comm: "worker", cgroup: emu, ticks: 5),
+                .init(tid: 105, comm: "vhost-100", cgroup: emu, ticks: 7),
+            ])
         try h.process(150, comm: "vhost-100", ppid: 2, kernelThread: true, ticks: 30)
         try h.process(151, comm: "kvm-pit/100", ppid: 2, kernelThread: true, ticks: 1)
         try h.process(152, comm: "vhost-999", ppid: 2, kernelThread: true, ticks: 1)   // owner unknown: host
-        try h.process(160, comm: "swtpm", cgroup: .text("0::/system.slice/libvirtd.service\n"),
-                      cmdline: ["/usr/bin/swtpm", "socket", "--tpmstate", "dir=/var/lib/libvirt/swtpm/\(Self.u1)/tpm2,mode=0600"])
-        try h.process(170, comm: "virtiofsd", cgroup: .text("0::/machine.slice/machine-qemu\\x2d3\\x2drootdefault.scope/libvirt\n"),
-                      cmdline: ["/usr/libexec/virtiofsd", "--fd=25", "--shared-dir", "/srv"])
+        try h.process(
+            160, comm: "swtpm", cgroup: .text("0::/system.slice/libvirtd.service\n"),
+            cmdline: ["/usr/bin/swtpm", "socket", "--tpmstate", "dir=/var/lib/libvirt/swtpm/\(Self.u1)/tpm2,mode=0600"])
+        try h.process(
+            170, comm: "virtiofsd", cgroup: .text("0::/machine.slice/machine-qemu\\x2d3\\x2drootdefault.scope/libvirt\n"),
+            cmdline: ["/usr/libexec/virtiofsd", "--fd=25", "--shared-dir", "/srv"])
         try h.process(200, comm: "bash", cgroup: .fixture("written-host-user-session-v2.cgroup"))
         try h.pidfile("rootdefault", 100)
 
         let s = try run(h, [vm("rootdefault", Self.u1, id: 3)])
-        let expected: [(Int, String, Int?)] = [(100, "emulator", nil), (101, "vcpu", 0), (102, "vcpu", 1), (103, "iothread", nil),
-                                               (104, "worker", nil), (105, "vhost", nil), (150, "vhost", nil), (151, "kvm", nil),
-                                               (160, "helper", nil), (170, "helper", nil)]
+        let expected: [(Int, String, Int?)] = [
+            (100, "emulator", nil), (101, "vcpu", 0), (102, "vcpu", 1), (103, "iothread", nil),
+            (104, "worker", nil), (105, "vhost", nil), (150, "vhost", nil), (151, "kvm", nil),
+            (160, "helper", nil), (170, "helper", nil),
+        ]
         for (tid, role, vcpu) in expected {
             let e = try entry(s, tid: tid)
             #expect(e.guestKey == Self.u1, "tid \(tid)")
@@ -83,14 +93,23 @@ import Testing
     /// scope; guests vm1 (ID 1) and vm10 (ID 10) never get each other's processes.
     @Test func systemdV1ByDomainIDNotByName() throws {
         let h = try FakeHost()
-        try h.process(300, comm: "qemu-kvm", cgroup: .fixture("written-libvirt-systemd-v1-vcpu0.cgroup"),
-                      cmdline: ["/usr/libexec/qemu-kvm", "-name", "rhel8"],
-                      threads: [.init(tid: 300, comm: "qemu-kvm", cgroup: .text("2:cpu,cpuacct:/machine.slice/machine-qemu\\x2d1\\x2drhel8.scope/emulator\n9:memory:/machine.slice/machine-qemu\\x2d1\\x2drhel8.scope\n")),
-                                .init(tid: 301, comm: "qemu-kvm", cgroup: .fixture("written-libvirt-systemd-v1-vcpu0.cgroup"))])
-        try h.process(310, comm: "qemu-kvm", cgroup: .text("2:cpu,cpuacct:/machine.slice/machine-qemu\\x2d10\\x2dvm10.scope/emulator\n"),
-                      cmdline: ["/usr/libexec/qemu-kvm", "-name", "vm10"])
-        try h.process(320, comm: "qemu-kvm", cgroup: .text("2:cpu,cpuacct:/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope/emulator\n"),
-                      cmdline: ["/usr/libexec/qemu-kvm", "-name", "vm1"])
+        try h.process(
+            300, comm: "qemu-kvm", cgroup: .fixture("written-libvirt-systemd-v1-vcpu0.cgroup"),
+            cmdline: ["/usr/libexec/qemu-kvm", "-name", "rhel8"],
+            threads: [
+                .init(
+                    tid: 300, comm: "qemu-kvm",
+                    cgroup: .text(
+                        "2:cpu,cpuacct:/machine.slice/machine-qemu\\x2d1\\x2drhel8.scope/emulator\n9:memory:/machine.slice/machine-qemu\\x2d1\\x2drhel8.scope\n"
+                    )),
+                .init(tid: 301, comm: "qemu-kvm", cgroup: .fixture("written-libvirt-systemd-v1-vcpu0.cgroup")),
+            ])
+        try h.process(
+            310, comm: "qemu-kvm", cgroup: .text("2:cpu,cpuacct:/machine.slice/machine-qemu\\x2d10\\x2dvm10.scope/emulator\n"),
+            cmdline: ["/usr/libexec/qemu-kvm", "-name", "vm10"])
+        try h.process(
+            320, comm: "qemu-kvm", cgroup: .text("2:cpu,cpuacct:/machine.slice/machine-qemu\\x2d1\\x2dvm1.scope/emulator\n"),
+            cmdline: ["/usr/libexec/qemu-kvm", "-name", "vm1"])
         let s = try run(h, [vm("rhel8", Self.u1, id: 1), vm("vm10", "00000000-0000-0000-0000-00000000000a", id: 10)])
         #expect(try entry(s, tid: 300).guestKey == Self.u1)
         #expect(try entry(s, tid: 300).evidence == "cgroup")
@@ -110,9 +129,10 @@ import Testing
     /// this libvirt's list, so it becomes a guest of its own, named from `-name guest=`.
     @Test func qemuOfAnotherLibvirtd() throws {
         let h = try FakeHost()
-        try h.process(400, comm: "qemu-system-x86", cgroup: .fixture("written-libvirt-nosystemd-v2-vcpu3.cgroup"),
-                      cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=moved,,vm,debug-threads=on", "-uuid", Self.u2.uppercased()],
-                      threads: [.init(tid: 400, comm: "qemu-system-x86"), .init(tid: 401, comm: "CPU 0/TCG")])
+        try h.process(
+            400, comm: "qemu-system-x86", cgroup: .fixture("written-libvirt-nosystemd-v2-vcpu3.cgroup"),
+            cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=moved,,vm,debug-threads=on", "-uuid", Self.u2.uppercased()],
+            threads: [.init(tid: 400, comm: "qemu-system-x86"), .init(tid: 401, comm: "CPU 0/TCG")])
         // Same domain ID 4 as a local guest: the UUID wins, the ID is not used.
         let s = try run(h, [vm("win10", Self.u1, id: 4)])
         let g = try #require(s.guests.first { $0.uuid == Self.u2 })
@@ -124,8 +144,9 @@ import Testing
     /// libvirt escapes XML characters in pidfile names: `we&quot;ird.pid` is `we"ird`'s.
     @Test func escapedPidfileName() throws {
         let h = try FakeHost()
-        try h.process(450, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-5-weird.libvirt-qemu/emulator\n"),
-                      cmdline: ["/usr/bin/qemu-system-x86_64"])
+        try h.process(
+            450, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-5-weird.libvirt-qemu/emulator\n"),
+            cmdline: ["/usr/bin/qemu-system-x86_64"])
         try h.pidfile("we&quot;ird", 450)
         try h.pidfile("driver", 1)   // libvirtd's own lock file, not a domain
         let s = try run(h, [vm("we\"ird", Self.u1, id: 99)])
@@ -140,12 +161,14 @@ import Testing
         let h = try FakeHost()
         let ns: UInt64 = 4_026_532_262
         let payload = FakeHost.Cgroup.fixture("real-lxc-payload-hybrid.cgroup")
-        try h.process(500, comm: "lxc-start", cgroup: .fixture("real-lxc-monitor-hybrid.cgroup"),
-                      cmdline: ["[lxc monitor] /var/lib/lxc hv-ct1"])
+        try h.process(
+            500, comm: "lxc-start", cgroup: .fixture("real-lxc-monitor-hybrid.cgroup"),
+            cmdline: ["[lxc monitor] /var/lib/lxc hv-ct1"])
         try h.process(501, comm: "init", ppid: 500, cgroup: payload, pidNamespace: ns, nsPIDs: [501, 1])
         try h.process(502, comm: "syslogd", ppid: 501, cgroup: payload, pidNamespace: ns, nsPIDs: [502, 5])
-        try h.process(503, comm: "java", ppid: 501, cgroup: payload, pidNamespace: ns, nsPIDs: [503, 6],
-                      threads: [.init(tid: 503, comm: "java"), .init(tid: 504, comm: "GC Thread#0"), .init(tid: 505, comm: "C2 CompilerThre")])
+        try h.process(
+            503, comm: "java", ppid: 501, cgroup: payload, pidNamespace: ns, nsPIDs: [503, 6],
+            threads: [.init(tid: 503, comm: "java"), .init(tid: 504, comm: "GC Thread#0"), .init(tid: 505, comm: "C2 CompilerThre")])
         try h.process(510, comm: "sleep", ppid: 0, cgroup: .text("0::/\n"), pidNamespace: ns, nsPIDs: [510, 9])
         try h.process(520, comm: "sleep", cgroup: .text("0::/\n"), pidNamespace: 4_026_539_999, nsPIDs: [520, 1])
         let s = try run(h, [])
@@ -175,13 +198,16 @@ import Testing
     @Test func lxcRenamedCgroupFollowsTheMonitor() throws {
         let h = try FakeHost()
         let payload = FakeHost.Cgroup.fixture("real-lxc-payload-hybrid-renamed.cgroup")
-        try h.process(700, comm: "lxc-start", cgroup: .fixture("real-lxc-monitor-hybrid-renamed.cgroup"),
-                      cmdline: ["[lxc monitor] /var/lib/lxc hv-ct1"])
+        try h.process(
+            700, comm: "lxc-start", cgroup: .fixture("real-lxc-monitor-hybrid-renamed.cgroup"),
+            cmdline: ["[lxc monitor] /var/lib/lxc hv-ct1"])
         try h.process(701, comm: "init", ppid: 700, cgroup: payload, pidNamespace: 4_026_532_300, nsPIDs: [701, 1])
         try h.process(702, comm: "hvload.sh", ppid: 701, cgroup: payload, pidNamespace: 4_026_532_300, nsPIDs: [702, 4])
-        try h.process(710, comm: "lxc-start", cgroup: .text("0::/lxc.monitor.web-2\n"),
-                      cmdline: ["[lxc monitor] /var/lib/lxc web-2"])
-        try h.process(711, comm: "init", ppid: 710, cgroup: .text("0::/lxc.payload.web-2\n"), pidNamespace: 4_026_532_301, nsPIDs: [711, 1])
+        try h.process(
+            710, comm: "lxc-start", cgroup: .text("0::/lxc.monitor.web-2\n"),
+            cmdline: ["[lxc monitor] /var/lib/lxc web-2"])
+        try h.process(
+            711, comm: "init", ppid: 710, cgroup: .text("0::/lxc.payload.web-2\n"), pidNamespace: 4_026_532_301, nsPIDs: [711, 1])
         // No monitor in sight: the cgroup name is all there is.
         try h.process(721, comm: "init", cgroup: .text("0::/lxc.payload.db-3\n"), pidNamespace: 4_026_532_302, nsPIDs: [721, 1])
         let s = try run(h, [])
@@ -199,11 +225,13 @@ import Testing
     /// LXD: default project `lxc.payload.web1`, project `lxc.payload.prod_db1`, monitors with LXD's lxcpath.
     @Test func lxdProjects() throws {
         let h = try FakeHost()
-        try h.process(600, comm: "lxd", cgroup: .fixture("written-lxd-monitor-v2.cgroup"),
-                      cmdline: ["[lxc monitor] /var/snap/lxd/common/lxd/containers prod_db1"])
+        try h.process(
+            600, comm: "lxd", cgroup: .fixture("written-lxd-monitor-v2.cgroup"),
+            cmdline: ["[lxc monitor] /var/snap/lxd/common/lxd/containers prod_db1"])
         try h.process(601, comm: "systemd", cgroup: .fixture("written-lxd-project-v2.cgroup"), pidNamespace: 7, nsPIDs: [601, 1])
-        try h.process(610, comm: "lxd", cgroup: .text("0::/lxc.monitor.web1\n"),
-                      cmdline: ["[lxc monitor] /var/lib/lxd/containers web1"])
+        try h.process(
+            610, comm: "lxd", cgroup: .text("0::/lxc.monitor.web1\n"),
+            cmdline: ["[lxc monitor] /var/lib/lxd/containers web1"])
         try h.process(611, comm: "nginx", cgroup: .fixture("written-lxd-default-v2.cgroup"), pidNamespace: 8, nsPIDs: [611, 80])
         let s = try run(h, [])
         #expect(try entry(s, tid: 601).guestKey == "lxd:prod/db1")
@@ -263,11 +291,14 @@ import Testing
     @Test func incrementalAndMonotonic() throws {
         let h = try FakeHost()
         func qemu(_ threads: [FakeHost.Thread]) throws {
-            try h.process(800, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n"),
-                          cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1], threads: threads)
+            try h.process(
+                800, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n"),
+                cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1], threads: threads)
         }
-        try qemu([.init(tid: 800, comm: "qemu-system-x86", ticks: 100), .init(tid: 801, comm: "CPU 0/TCG", ticks: 1000),
-                  .init(tid: 802, comm: "worker", ticks: 200)])
+        try qemu([
+            .init(tid: 800, comm: "qemu-system-x86", ticks: 100), .init(tid: 801, comm: "CPU 0/TCG", ticks: 1000),
+            .init(tid: 802, comm: "worker", ticks: 200),
+        ])
         try h.process(900, comm: "sleep", cgroup: .text("0::/\n"))
         let m = GuestMapper(procfs: h.proc, cgroupfs: h.cgroup, libvirtRunDirectories: [h.runDir])
         var s1 = Snapshot()
@@ -282,7 +313,7 @@ import Testing
         var s2 = Snapshot()
         s2.guests = [vm("a", Self.u1, id: 1)]
         let st2 = try m.attribute(into: &s2)
-        #expect(st2.classified == 1)           // only PID 900 (new start time)
+        #expect(st2.classified == 1)   // only PID 900 (new start time)
         #expect(st2.reused == st2.processes - 1)
         let c1 = try #require(s1.guests[0].cgroup?.cpuSecondsByRole)
         let c2 = try #require(s2.guests[0].cgroup?.cpuSecondsByRole)
@@ -297,9 +328,10 @@ import Testing
     @Test func preparedScanIsUsedOnce() throws {
         let h = try FakeHost()
         func qemu(vcpuTicks: UInt64) throws {
-            try h.process(800, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n"),
-                          cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1],
-                          threads: [.init(tid: 800, comm: "qemu-system-x86", ticks: 100), .init(tid: 801, comm: "CPU 0/TCG", ticks: vcpuTicks)])
+            try h.process(
+                800, comm: "qemu-system-x86", cgroup: .text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n"),
+                cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1],
+                threads: [.init(tid: 800, comm: "qemu-system-x86", ticks: 100), .init(tid: 801, comm: "CPU 0/TCG", ticks: vcpuTicks)])
         }
         try qemu(vcpuTicks: 1000)
         let m = GuestMapper(procfs: h.proc, cgroupfs: h.cgroup, libvirtRunDirectories: [h.runDir])
@@ -310,7 +342,7 @@ import Testing
             return s
         }
         m.prepareScan()
-        try qemu(vcpuTicks: 1500)            // after the prepared scan: not seen by the next attribute
+        try qemu(vcpuTicks: 1500)   // after the prepared scan: not seen by the next attribute
         let s1 = try attribute()
         #expect(s1.guests[0].cgroup?.cpuSecondsByRole["vcpu"] == 10.0)
         #expect(try entry(s1, tid: 801).role == "vcpu")

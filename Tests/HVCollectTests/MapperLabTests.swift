@@ -3,6 +3,7 @@ import HVModel
 import HVSystem
 import LabSupport
 import Testing
+
 @testable import HVCollect
 
 /// The guest mapper against the real lab (libvirtd, TCG guests, an LXC container).
@@ -43,8 +44,9 @@ import Testing
         let vmKeys = Set(Lab.guests.map(\.uuid))
         let vmPIDs = Set(Lab.guests.compactMap { Lab.pidfilePID($0.name) })
         for e in snap.processes where e.guestKey.map(vmKeys.contains) == true {
-            #expect(vmPIDs.contains(e.pid) || e.role == ThreadRole.vhost || e.role == ThreadRole.helper,
-                    "pid \(e.pid) \(e.comm) wrongly attributed")
+            #expect(
+                vmPIDs.contains(e.pid) || e.role == ThreadRole.vhost || e.role == ThreadRole.helper,
+                "pid \(e.pid) \(e.comm) wrongly attributed")
         }
     }
 
@@ -57,7 +59,8 @@ import Testing
         var seen = 0
         for pid in try proc.pids() {
             guard let st = try? proc.stat(pid), st.comm.hasPrefix("qemu-system"),
-                  let uuid = try? proc.cmdline(pid).qemuUUID else { continue }
+                let uuid = try? proc.cmdline(pid).qemuUUID
+            else { continue }
             let e = try #require(snap.processes.first { $0.tid == pid })
             #expect(e.guestKey == uuid, "qemu \(pid) -> \(e.guestKey ?? "host")")
             #expect(snap.guests.contains { $0.uuid == uuid })
@@ -143,7 +146,9 @@ import Testing
         var sleeper: Int?
         for _ in 0..<50 where sleeper == nil {
             usleep(100_000)
-            let kids = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/task/\(child.processIdentifier)/children", encoding: .utf8)) ?? ""
+            let kids =
+                (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/task/\(child.processIdentifier)/children", encoding: .utf8))
+                ?? ""
             sleeper = kids.split(separator: " ").compactMap { Int($0) }.first
         }
         let pid = try #require(sleeper)

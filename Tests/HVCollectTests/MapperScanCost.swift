@@ -1,6 +1,7 @@
 import Foundation
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// Scan-cost harness (not a timed test): with HV_MAPPER_BENCH=1 it spawns 5,000 extra `sleep`
@@ -45,10 +46,12 @@ import Testing
             wall.append(last.durationSeconds)
         }
         cpu.sort(); wall.sort()
-        let line = String(format: "%@: processes=%d guest=%d threads=%d classified=%d reused=%d hostStatReads=%d pending=%d nsReads=%d cgroupReads=%d  cpu median %.1f ms (min %.1f)  wall median %.1f ms",
-                          label, last.processes, last.guestCandidates, last.threads, last.classified, last.reused,
-                          last.hostDetailsRead, last.hostDetailsPending, last.namespaceReads, last.cgroupReads,
-                          cpu[cpu.count / 2] * 1000, cpu[0] * 1000, wall[wall.count / 2] * 1000)
+        let line = String(
+            format:
+                "%@: processes=%d guest=%d threads=%d classified=%d reused=%d hostStatReads=%d pending=%d nsReads=%d cgroupReads=%d  cpu median %.1f ms (min %.1f)  wall median %.1f ms",
+            label, last.processes, last.guestCandidates, last.threads, last.classified, last.reused,
+            last.hostDetailsRead, last.hostDetailsPending, last.namespaceReads, last.cgroupReads,
+            cpu[cpu.count / 2] * 1000, cpu[0] * 1000, wall[wall.count / 2] * 1000)
         print(line)
         return line
     }
@@ -82,11 +85,12 @@ import Testing
         try a.attribute(into: &warm)
         let guests = Lab.state.isPresent ? Lab.snapshotGuests() : []
         for _ in 0..<200 where try a.scan().hostDetailsPending > 0 {}
-        lines.append(try Self.measure("incremental attribute (collector), steady state", rounds: 9) {
-            var s = Snapshot()
-            s.guests = guests
-            return try a.attribute(into: &s)
-        })
+        lines.append(
+            try Self.measure("incremental attribute (collector), steady state", rounds: 9) {
+                var s = Snapshot()
+                s.guests = guests
+                return try a.attribute(into: &s)
+            })
         let out = Lab.root + "/.build-mapper/scan-cost.txt"
         try? lines.joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
     }

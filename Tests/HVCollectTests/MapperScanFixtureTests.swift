@@ -1,6 +1,7 @@
 import Foundation
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// How the guest mapper finds guests from the guest side (cgroups, pidfiles, containers' own
@@ -9,8 +10,9 @@ import Testing
     static let u1 = "6b504d33-9941-4ffd-b4fc-6dae3161c2c9"
 
     func mapper(_ h: FakeHost, hostDetailsPerScan: Int = 128) -> GuestMapper {
-        GuestMapper(procfs: h.proc, cgroupfs: h.cgroup, libvirtRunDirectories: [h.runDir],
-                    hostDetailsPerScan: hostDetailsPerScan)
+        GuestMapper(
+            procfs: h.proc, cgroupfs: h.cgroup, libvirtRunDirectories: [h.runDir],
+            hostDetailsPerScan: hostDetailsPerScan)
     }
 
     func entry(_ s: Snapshot, tid: Int) throws -> ProcessEntry {
@@ -89,9 +91,10 @@ import Testing
     /// fallback reads every waiting host process's stat and finds it by its -uuid.
     @Test func qemuOutsideEveryCgroupIsFoundByTheFallback() throws {
         let h = try FakeHost()
-        try h.process(700, comm: "qemu-system-x86", cgroup: .text("0::/system.slice/custom.service\n"),
-                      cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=lost", "-uuid", Self.u1],
-                      threads: [.init(tid: 700, comm: "qemu-system-x86"), .init(tid: 701, comm: "CPU 0/KVM", ticks: 300)])
+        try h.process(
+            700, comm: "qemu-system-x86", cgroup: .text("0::/system.slice/custom.service\n"),
+            cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=lost", "-uuid", Self.u1],
+            threads: [.init(tid: 700, comm: "qemu-system-x86"), .init(tid: 701, comm: "CPU 0/KVM", ticks: 300)])
         for pid in 300..<305 { try h.process(pid, comm: "host\(pid)") }
         var g = Guest(name: "lost", uuid: Self.u1, kind: .vm, driver: "qemu", state: .running)
         g.domainID = 7
@@ -116,12 +119,15 @@ import Testing
     @Test func unnamedVCPUThreadsTakeTheirPartFromV2ThreadLists() throws {
         let h = try FakeHost()
         let base = "0::/machine.slice/machine-qemu\\x2d2\\x2dplain.scope/libvirt"
-        try h.process(900, comm: "qemu-system-x86", cgroup: .text(base + "/emulator\n"),
-                      cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1],
-                      threads: [.init(tid: 900, comm: "qemu-system-x86"),
-                                .init(tid: 901, comm: "qemu-system-x86", cgroup: .text(base + "/vcpu0\n")),
-                                .init(tid: 902, comm: "qemu-system-x86", cgroup: .text(base + "/vcpu1\n")),
-                                .init(tid: 903, comm: "qemu-system-x86")])
+        try h.process(
+            900, comm: "qemu-system-x86", cgroup: .text(base + "/emulator\n"),
+            cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1],
+            threads: [
+                .init(tid: 900, comm: "qemu-system-x86"),
+                .init(tid: 901, comm: "qemu-system-x86", cgroup: .text(base + "/vcpu0\n")),
+                .init(tid: 902, comm: "qemu-system-x86", cgroup: .text(base + "/vcpu1\n")),
+                .init(tid: 903, comm: "qemu-system-x86"),
+            ])
         var g = Guest(name: "plain", uuid: Self.u1, kind: .vm, driver: "qemu", state: .running)
         g.domainID = 2
         var s = Snapshot()

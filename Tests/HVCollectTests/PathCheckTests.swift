@@ -12,9 +12,11 @@ struct PathCheckTests {
         let dir = NSTemporaryDirectory() + "hv-pathcheck-\(getpid())-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let log = LogCapture()
-        let check = PathCheck(collector: "t", logger: log.logger, [
-            .procfs(dir),
-        ])
+        let check = PathCheck(
+            collector: "t", logger: log.logger,
+            [
+                .procfs(dir)
+            ])
         for _ in 0..<5 {
             #expect(throws: SystemError.self) { try check.verify() }
         }
@@ -34,13 +36,27 @@ struct PathCheckTests {
     @Test func collectorsFailOnAMissingRoot() throws {
         let missing = "/nonexistent-\(getpid())"
         var s = Snapshot()
-        #expect { try ProcessCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.procfs") }
-        #expect { try ProcessCollector(cgroupfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.cgroupfs") }
-        #expect { try CgroupCollector(cgroupfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.cgroupfs") }
-        #expect { try CgroupCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.procfs") }
-        #expect { try HostCollector(sysfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.sysfs") }
-        #expect { try HostCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.procfs") }
-        #expect { try ExporterProcessCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: { "\($0)".contains("--path.procfs") }
+        #expect { try ProcessCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.procfs")
+        }
+        #expect { try ProcessCollector(cgroupfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.cgroupfs")
+        }
+        #expect { try CgroupCollector(cgroupfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.cgroupfs")
+        }
+        #expect { try CgroupCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.procfs")
+        }
+        #expect { try HostCollector(sysfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.sysfs")
+        }
+        #expect { try HostCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.procfs")
+        }
+        #expect { try ExporterProcessCollector(procfs: missing).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s) } throws: {
+            "\($0)".contains("--path.procfs")
+        }
         // The live roots still work.
         try HostCollector().collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
         try ExporterProcessCollector().collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)

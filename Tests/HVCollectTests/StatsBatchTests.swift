@@ -2,6 +2,7 @@ import Foundation
 import HVLibvirt
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// The domain collector's bulk statistics dealt over parallel calls, on libvirt's test driver
@@ -12,11 +13,11 @@ struct StatsBatchTests {
         var xml = "<node>\n"
         for i in 0..<10 {
             xml += """
-            <domain type='test'><name>batch-\(i)</name><uuid>00000000-0000-4000-8000-\(String(format: "%012d", i))</uuid>
-            <memory>262144</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-            <devices><disk type='file' device='disk'><source file='/var/lib/libvirt/images/b\(i).img'/><target dev='vda' bus='virtio'/></disk></devices>
-            </domain>\n
-            """
+                <domain type='test'><name>batch-\(i)</name><uuid>00000000-0000-4000-8000-\(String(format: "%012d", i))</uuid>
+                <memory>262144</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+                <devices><disk type='file' device='disk'><source file='/var/lib/libvirt/images/b\(i).img'/><target dev='vda' bus='virtio'/></disk></devices>
+                </domain>\n
+                """
         }
         xml += "</node>\n"
         let path = NSTemporaryDirectory() + "hv-stats-batch-\(getpid()).xml"

@@ -3,6 +3,7 @@ import HVExpose
 import HVModel
 import LabSupport
 import Testing
+
 @testable import HVCollect
 
 /// The pools collector on the lab's libvirtd (qemu:///system) with dir pools made here
@@ -89,7 +90,9 @@ struct StoragePoolLabTests {
         pools = try Self.collect(collector)
         let filled = try #require(pools[Self.n("hvp-fill")])
         let after = try #require(filled.availableBytes)
-        print("pools: hvp-fill available \(before) -> \(after) bytes, allocation \(allocatedBefore) -> \(filled.allocationBytes ?? 0), volumes \(filled.volumes ?? -1)")
+        print(
+            "pools: hvp-fill available \(before) -> \(after) bytes, allocation \(allocatedBefore) -> \(filled.allocationBytes ?? 0), volumes \(filled.volumes ?? -1)"
+        )
         #expect(filled.volumes == 2)
         // libvirt accounts the new volumes at once (other writers on this filesystem may move it a little).
         #expect(before - after >= 1_000 << 20)
@@ -138,11 +141,14 @@ struct StoragePoolLabTests {
         let refresher = StoragePoolRefresher(uri: JobsLab.uri, interval: 3600, refreshTimeout: .seconds(30), logger: JobsLab.logger)
         defer { refresher.stop() }
         let collector = StoragePoolCollector(session: JobsLab.session(), refresher: refresher, logger: JobsLab.logger)
-        #expect(JobsLab.waitUntil(30) { refresher.status(pools[Self.n("hvp-gone")]!.uuid!) != nil && refresher.status(pools[Self.n("hvp-fill")]!.uuid!) != nil })
+        #expect(
+            JobsLab.waitUntil(30) {
+                refresher.status(pools[Self.n("hvp-gone")]!.uuid!) != nil && refresher.status(pools[Self.n("hvp-fill")]!.uuid!) != nil
+            })
         pools = try Self.collect(collector)
         let gone = try #require(pools[Self.n("hvp-gone")])
         print("pools: vanished directory after refresh: state \(gone.state), refresh error: \(gone.refreshError ?? "-")")
-        #expect(gone.state == 0)                        // libvirt stopped it
+        #expect(gone.state == 0)   // libvirt stopped it
         #expect(gone.lastRefreshSucceeded == false)
         #expect(gone.refreshError?.contains("cannot open directory") == true)
         #expect(gone.capacityBytes == nil)
@@ -183,7 +189,7 @@ struct StoragePoolLabTests {
 
         let collector = StoragePoolCollector(session: JobsLab.session(), logger: JobsLab.logger)
         t = Date()
-        _ = try Self.collect(collector)                      // connection, XML cache
+        _ = try Self.collect(collector)   // connection, XML cache
         print("pools: first scrape took \(Date().timeIntervalSince(t)) s")
         let refresh = try JobsLab.start(["virsh", "-c", JobsLab.uri, "pool-refresh", Self.n("hvp-slow")], log: Self.dir + "/refresh.log")
         Thread.sleep(forTimeInterval: 0.5)
@@ -191,7 +197,9 @@ struct StoragePoolLabTests {
         let pools = try Self.collect(collector, timeout: .milliseconds(1500))
         let took = Date().timeIntervalSince(t0)
         let stillRefreshing = refresh.isRunning
-        print("pools: scrape during a refresh took \(took) s; hvp-slow timedOut=\(pools[Self.n("hvp-slow")]?.timedOut ?? false), refresh still running: \(stillRefreshing)")
+        print(
+            "pools: scrape during a refresh took \(took) s; hvp-slow timedOut=\(pools[Self.n("hvp-slow")]?.timedOut ?? false), refresh still running: \(stillRefreshing)"
+        )
         try #require(stillRefreshing, "the refresh finished too early to test the deadline")
         #expect(pools[Self.n("hvp-slow")]?.timedOut == true)
         #expect(pools[Self.n("hvp-slow")]?.capacityBytes == nil)
@@ -199,7 +207,9 @@ struct StoragePoolLabTests {
         #expect(fill.timedOut == false && fill.state == 2 && fill.capacityBytes != nil, "hvp-fill: \(fill)")
         // libvirt 9.0 makes every NumOfVolumes wait while any pool refreshes: the count is
         // left out for this scrape, the rest is served.
-        print("pools: hvp-fill during the refresh: state \(fill.state), volumes \(fill.volumes.map(String.init) ?? "missing"), error: \(fill.error ?? "-")")
+        print(
+            "pools: hvp-fill during the refresh: state \(fill.state), volumes \(fill.volumes.map(String.init) ?? "missing"), error: \(fill.error ?? "-")"
+        )
         if fill.volumes == nil { #expect(fill.error?.contains("virStoragePoolNumOfVolumes") == true) }
         #expect(took < 3)
         refresh.waitUntilExit()

@@ -1,5 +1,6 @@
 import Logging
 import Testing
+
 @testable import HVCollect
 
 /// The stuck-domain marks: a call that returns just before its waiter gives up (the waiter
@@ -9,8 +10,8 @@ struct StuckMarkTests {
 
     @Test func answeredBeforeTheWaiterGaveUpIsNotStuck() {
         let mark = LibvirtSession.CallMark()
-        session.markAnswered("a", mark)                 // the call returned...
-        session.markStuck("a", unlessAnswered: mark)    // ...as its waiter timed out
+        session.markAnswered("a", mark)   // the call returned...
+        session.markStuck("a", unlessAnswered: mark)   // ...as its waiter timed out
         #expect(!session.stuckDomains.contains("a"))
     }
 

@@ -1,6 +1,7 @@
 import HVLibvirt
 import HVModel
 import Testing
+
 @testable import HVCollect
 
 /// The pools and jobs collectors on libvirt's built-in test driver (`test:///default`, in
@@ -39,11 +40,15 @@ struct TestDriverPoolsJobsTests {
     /// A paused domain's cached record gets this scrape's state and interfaces, and keeps
     /// its CPU, balloon and block figures.
     @Test func pausedRecordMergesFreshStateAndInterfaces() {
-        let cached = TypedParameters([("state.state", .int(3)), ("state.reason", .int(1)), ("cpu.time", .uint(5_000_000_000)),
-                                      ("block.count", .uint(1)), ("block.0.rd.bytes", .uint(4096)),
-                                      ("net.count", .uint(1)), ("net.0.rx.bytes", .uint(10))])
-        let fresh = TypedParameters([("state.state", .int(1)), ("state.reason", .int(3)),
-                                     ("net.count", .uint(1)), ("net.0.rx.bytes", .uint(99))])
+        let cached = TypedParameters([
+            ("state.state", .int(3)), ("state.reason", .int(1)), ("cpu.time", .uint(5_000_000_000)),
+            ("block.count", .uint(1)), ("block.0.rd.bytes", .uint(4096)),
+            ("net.count", .uint(1)), ("net.0.rx.bytes", .uint(10)),
+        ])
+        let fresh = TypedParameters([
+            ("state.state", .int(1)), ("state.reason", .int(3)),
+            ("net.count", .uint(1)), ("net.0.rx.bytes", .uint(99)),
+        ])
         let m = LibvirtCollector.merge(cached: cached, fresh: fresh)
         #expect(m["state.state"] == .int(1) && m["state.reason"] == .int(3))
         #expect(m["net.0.rx.bytes"] == .uint(99))

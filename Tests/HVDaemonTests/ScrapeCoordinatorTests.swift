@@ -2,12 +2,13 @@ import Foundation
 import HVCollect
 import HVHTTP
 import HVModel
+import HVRuntime
 import Logging
 import Synchronization
 import Testing
+
 @testable import HVDaemon
 @testable import HVScrape
-import HVRuntime
 
 /// A collector that counts its runs and takes a while, to observe single flight.
 final class SlowCollector: Collector, Sendable {
@@ -18,7 +19,8 @@ final class SlowCollector: Collector, Sendable {
     func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         runs.add(1, ordering: .relaxed)
         Thread.sleep(forTimeInterval: delay)
-        snapshot.guests.append(Guest(name: "g\(runs.load(ordering: .relaxed))", uuid: nil, kind: .container, driver: "lxc-tools", state: .running))
+        snapshot.guests.append(
+            Guest(name: "g\(runs.load(ordering: .relaxed))", uuid: nil, kind: .container, driver: "lxc-tools", state: .running))
     }
 }
 
@@ -60,8 +62,10 @@ struct ScrapeCoordinatorTests {
         #expect(s.collectors[0].error?.contains("ENOENT") == true)
         #expect(s.collectors[1].success)
         #expect(s.guests.count == 1)
-        let text = String(decoding: Routes(coordinator: c, version: "t").handle(
-            HTTPRequest(method: "GET", path: "/metrics", query: [], headers: [], remoteAddress: "")).body, as: UTF8.self)
+        let text = String(
+            decoding: Routes(coordinator: c, version: "t").handle(
+                HTTPRequest(method: "GET", path: "/metrics", query: [], headers: [], remoteAddress: "")
+            ).body, as: UTF8.self)
         #expect(text.contains("hv_scrape_collector_success{collector=\"broken\"} 0"))
         #expect(text.contains("hv_scrape_collector_success{collector=\"slow\"} 1"))
     }
@@ -87,8 +91,14 @@ struct ScrapeCoordinatorTests {
             let name = "mapped"
             func collect(_ scrape: ScrapeContext, into s: inout Snapshot) throws {
                 s.guests.append(Guest(name: "vm1", uuid: "u-1", kind: .vm, driver: "qemu", state: .running))
-                s.processes = [ProcessEntry(pid: 100, tid: 100, comm: "qemu-system-x86", role: "main", guestKey: "u-1", cpuSeconds: 1, rssBytes: 1, evidence: "pidfile"),
-                               ProcessEntry(pid: 100, tid: 102, comm: "CPU 0/TCG", role: "vcpu", vcpu: 0, guestKey: "u-1", cpuSeconds: 1, rssBytes: 1, evidence: "pidfile")]
+                s.processes = [
+                    ProcessEntry(
+                        pid: 100, tid: 100, comm: "qemu-system-x86", role: "main", guestKey: "u-1", cpuSeconds: 1, rssBytes: 1,
+                        evidence: "pidfile"),
+                    ProcessEntry(
+                        pid: 100, tid: 102, comm: "CPU 0/TCG", role: "vcpu", vcpu: 0, guestKey: "u-1", cpuSeconds: 1, rssBytes: 1,
+                        evidence: "pidfile"),
+                ]
             }
         }
         let r = Routes(coordinator: ScrapeCoordinator(collectors: [Mapped()], logger: logger), version: "t")
@@ -258,8 +268,9 @@ struct CollectorPlanTests {
     /// One scrape, one budget: three collectors each stuck on libvirt wait together no longer
     /// than the libvirt timeout (before, each later one got half the timeout again).
     @Test func libvirtWaitingOfAScrapeNeverExceedsTheTimeout() {
-        let c = ScrapeCoordinator(collectors: [StuckLibvirtLike(name: "a"), StuckLibvirtLike(name: "b"), StuckLibvirtLike(name: "c")],
-                                  libvirtTimeout: .milliseconds(600), logger: logger)
+        let c = ScrapeCoordinator(
+            collectors: [StuckLibvirtLike(name: "a"), StuckLibvirtLike(name: "b"), StuckLibvirtLike(name: "c")],
+            libvirtTimeout: .milliseconds(600), logger: logger)
         let t0 = ContinuousClock.now
         let s = c.collectNow()
         let took = ContinuousClock.now - t0

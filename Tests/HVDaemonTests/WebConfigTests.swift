@@ -1,18 +1,20 @@
 import Testing
+
 @testable import HVDaemon
 
 struct WebConfigTests {
     @Test func fullExporterToolkitFile() throws {
-        let c = try WebConfig.parse("""
-        # TLS and basic auth
-        tls_server_config:
-          cert_file: server.crt
-          key_file: "/etc/hv/server.key"   # absolute
-          client_ca_file: 'ca.crt'
-          client_auth_type: RequireAndVerifyClientCert
-        basic_auth_users:
-          prometheus: $2y$10$abcdefghijklmnopqrstuu5jZ1b1VYmMQ2wA7qS8m4P2a1m0r4oHK
-        """, baseDirectory: "/etc/hv")
+        let c = try WebConfig.parse(
+            """
+            # TLS and basic auth
+            tls_server_config:
+              cert_file: server.crt
+              key_file: "/etc/hv/server.key"   # absolute
+              client_ca_file: 'ca.crt'
+              client_auth_type: RequireAndVerifyClientCert
+            basic_auth_users:
+              prometheus: $2y$10$abcdefghijklmnopqrstuu5jZ1b1VYmMQ2wA7qS8m4P2a1m0r4oHK
+            """, baseDirectory: "/etc/hv")
         #expect(c.tls?.certFile == "/etc/hv/server.crt")
         #expect(c.tls?.keyFile == "/etc/hv/server.key")
         #expect(c.tls?.clientCAFile == "/etc/hv/ca.crt")

@@ -2,6 +2,7 @@ import Foundation
 import HVModel
 import LabSupport
 import Testing
+
 @testable import HVExpose
 
 /// `hv_guest_*` (cgroup / mapper) and `hv_host_*` families.
@@ -45,7 +46,8 @@ import Testing
         let vm = "we\"ird\\ name ü"
         #expect(set.samples("hv_guest_cpu_user_seconds_total").map(\.value) == [.double(12.5)])
         #expect(set.samples("hv_guest_host_cpu_seconds_total").map { $0.labels["role"]! } == ["emulator", "vcpu", "vhost", "worker"])
-        #expect(set.samples("hv_guest_threads").map { "\($0.labels["guest"]!)/\($0.labels["role"]!)" }
+        #expect(
+            set.samples("hv_guest_threads").map { "\($0.labels["guest"]!)/\($0.labels["role"]!)" }
                 == ["\(vm)/emulator", "\(vm)/vcpu", "\(vm)/vhost", "\(vm)/worker", "hv-ct1/container", "hv-ct1/helper"])
         #expect(set.samples("hv_guest_processes").map(\.value) == [.int(2), .int(5)])
         #expect(set.samples("hv_guest_network_receive_bytes_total").map { $0.labels["guest"]! } == ["hv-ct1"])

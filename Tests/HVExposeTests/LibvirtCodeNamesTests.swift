@@ -4,10 +4,11 @@ import Testing
 /// One table per libvirt code, the same name for an unknown code everywhere.
 struct LibvirtCodeNamesTests {
     @Test func knownCodes() {
-        #expect((1...10).map { LibvirtCodeNames.jobOperation($0) } == [
-            "start", "save", "restore", "migration_in", "migration_out", "snapshot", "snapshot_revert", "dump",
-            "backup", "snapshot_delete",
-        ])
+        #expect(
+            (1...10).map { LibvirtCodeNames.jobOperation($0) } == [
+                "start", "save", "restore", "migration_in", "migration_out", "snapshot", "snapshot_revert", "dump",
+                "backup", "snapshot_delete",
+            ])
         #expect((0...5).map(LibvirtCodeNames.jobType) == ["none", "bounded", "unbounded", "completed", "failed", "cancelled"])
         #expect((1...5).map(LibvirtCodeNames.blockJobType) == ["pull", "copy", "commit", "active_commit", "backup"])
         #expect((0...4).map(LibvirtCodeNames.poolState) == ["inactive", "building", "running", "degraded", "inaccessible"])

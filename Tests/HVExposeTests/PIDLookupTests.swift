@@ -1,5 +1,6 @@
 import HVModel
 import Testing
+
 @testable import HVExpose
 
 /// The one PID lookup behind `/json?pid=N` and `hvtop pid N`: which entries match, who owns
@@ -9,8 +10,11 @@ struct PIDLookupTests {
         var s = Snapshot(timestampSeconds: 1, hostname: "h")
         s.guests = [Guest(name: "vm1", uuid: "u-1", kind: .vm, driver: "qemu", state: .running)]
         s.processes = [
-            ProcessEntry(pid: 100, tid: 100, comm: "qemu-system-x86", role: "main", guestKey: "u-1", cpuSeconds: 0, rssBytes: 0, evidence: "pidfile"),
-            ProcessEntry(pid: 100, tid: 102, comm: "CPU 0/TCG", role: "vcpu", vcpu: 0, guestKey: "u-1", cpuSeconds: 0, rssBytes: 0, evidence: "pidfile"),
+            ProcessEntry(
+                pid: 100, tid: 100, comm: "qemu-system-x86", role: "main", guestKey: "u-1", cpuSeconds: 0, rssBytes: 0, evidence: "pidfile"),
+            ProcessEntry(
+                pid: 100, tid: 102, comm: "CPU 0/TCG", role: "vcpu", vcpu: 0, guestKey: "u-1", cpuSeconds: 0, rssBytes: 0,
+                evidence: "pidfile"),
             ProcessEntry(pid: 7, tid: 7, comm: "sshd", role: "host", guestKey: nil, cpuSeconds: 0, rssBytes: 0, evidence: ""),
         ]
         return s
@@ -21,7 +25,10 @@ struct PIDLookupTests {
         #expect(l.found && !l.host && l.httpStatus == 200)
         #expect(l.owner == PIDLookup.Owner(name: "vm1", uuid: "u-1", key: "u-1", kind: "vm", driver: "qemu", state: "running"))
         #expect(l.entries.map(\.tid) == [102])
-        #expect(String(decoding: l.json, as: UTF8.self) == #"{"pid":102,"found":true,"host":false,"guest":{"name":"vm1","uuid":"u-1","key":"u-1","kind":"vm","driver":"qemu","state":"running"},"entries":[{"pid":100,"tid":102,"comm":"CPU 0/TCG","role":"vcpu","vcpu":0,"evidence":"pidfile"}]}"#)
+        #expect(
+            String(decoding: l.json, as: UTF8.self)
+                == #"{"pid":102,"found":true,"host":false,"guest":{"name":"vm1","uuid":"u-1","key":"u-1","kind":"vm","driver":"qemu","state":"running"},"entries":[{"pid":100,"tid":102,"comm":"CPU 0/TCG","role":"vcpu","vcpu":0,"evidence":"pidfile"}]}"#
+        )
     }
 
     @Test func processListsEveryThreadAndIsOwnedByItsMainThread() {
@@ -33,7 +40,9 @@ struct PIDLookupTests {
     @Test func hostProcessAndNotFound() {
         let host = PIDLookup(pid: 7, snapshot: Self.snapshot)
         #expect(host.found && host.host && host.owner == nil)
-        #expect(String(decoding: host.json, as: UTF8.self) == #"{"pid":7,"found":true,"host":true,"entries":[{"pid":7,"tid":7,"comm":"sshd","role":"host","evidence":""}]}"#)
+        #expect(
+            String(decoding: host.json, as: UTF8.self)
+                == #"{"pid":7,"found":true,"host":true,"entries":[{"pid":7,"tid":7,"comm":"sshd","role":"host","evidence":""}]}"#)
         let missing = PIDLookup(pid: 4242, snapshot: Self.snapshot)
         #expect(!missing.found && missing.httpStatus == 404 && missing.entries.isEmpty)
         #expect(String(decoding: missing.json, as: UTF8.self) == #"{"pid":4242,"found":false}"#)
@@ -42,7 +51,8 @@ struct PIDLookupTests {
     @Test(arguments: ["abc", "0", "-3", "", "1.5"])
     func invalidQueries(text: String) {
         #expect(PIDLookup.pid(query: text) == nil)
-        #expect(String(decoding: PIDLookup.invalidPIDJSON(text), as: UTF8.self) == #"{"error":"pid must be a positive integer, got \#(text)"}"#)
+        #expect(
+            String(decoding: PIDLookup.invalidPIDJSON(text), as: UTF8.self) == #"{"error":"pid must be a positive integer, got \#(text)"}"#)
     }
 
     @Test func validQuery() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVExpose
 
 struct PrometheusTextWriterTests {
@@ -12,16 +13,17 @@ struct PrometheusTextWriterTests {
         set.add(Self.g, ["x", "vda"], 1)
         set.add(Self.c, [], UInt64(42))
         set.add(Self.g, ["y", "vdb"], 2.5)
-        #expect(text(set) == """
-        # HELP a_counter_total A counter.
-        # TYPE a_counter_total counter
-        a_counter_total 42
-        # HELP test_gauge A gauge.\\nWith \\\\ newline.
-        # TYPE test_gauge gauge
-        test_gauge{name="x",dev="vda"} 1
-        test_gauge{name="y",dev="vdb"} 2.5
+        #expect(
+            text(set) == """
+                # HELP a_counter_total A counter.
+                # TYPE a_counter_total counter
+                a_counter_total 42
+                # HELP test_gauge A gauge.\\nWith \\\\ newline.
+                # TYPE test_gauge gauge
+                test_gauge{name="x",dev="vda"} 1
+                test_gauge{name="y",dev="vdb"} 2.5
 
-        """)
+                """)
     }
 
     @Test(arguments: [

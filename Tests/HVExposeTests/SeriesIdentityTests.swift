@@ -1,5 +1,6 @@
 import HVModel
 import Testing
+
 @testable import HVExpose
 
 /// Finds series that occur more than once in Prometheus text: same metric name and same label
@@ -75,8 +76,9 @@ struct SeriesIdentityTests {
     /// libvirt daemons (different UUIDs), the unlisted one with a job-less cgroup.
     static func twins() -> Snapshot {
         var s = Snapshot(timestampSeconds: 1_700_000_000, hostname: "hv1")
-        s.libvirt = LibvirtStatus(uri: "qemu:///system", up: true, libraryVersion: "9.0.0", daemonVersion: "9.0.0",
-                                  hypervisorType: "QEMU", hypervisorVersion: "7.2.0")
+        s.libvirt = LibvirtStatus(
+            uri: "qemu:///system", up: true, libraryVersion: "9.0.0", daemonVersion: "9.0.0",
+            hypervisorType: "QEMU", hypervisorVersion: "7.2.0")
         var vm = Guest(name: "web", uuid: "11111111-0000-0000-0000-000000000001", kind: .vm, driver: "qemu", state: .paused)
         vm.listedByLibvirt = true; vm.domainID = 7; vm.persistent = true; vm.autostart = false; vm.stateReason = 1
         var bal = BalloonStats(); bal.availableBytes = 1000; bal.usableBytes = 500
@@ -111,14 +113,14 @@ struct SeriesIdentityTests {
 
     @Test func checkerFindsADuplicateWhateverTheLabelOrder() {
         let text = """
-        # HELP m x
-        # TYPE m gauge
-        m{guest="we\\"b",role="vcpu"} 1
-        m{guest="we\\"b",role="emulator"} 1
-        m{role="vcpu",guest="we\\"b"} 2
-        n 1
-        n 2
-        """
+            # HELP m x
+            # TYPE m gauge
+            m{guest="we\\"b",role="vcpu"} 1
+            m{guest="we\\"b",role="emulator"} 1
+            m{role="vcpu",guest="we\\"b"} 2
+            n 1
+            n 2
+            """
         #expect(DuplicateSeries.find(text).map(\.description) == ["m{guest=we\"b,role=vcpu}", "n{}"])
     }
 
@@ -153,8 +155,10 @@ struct SeriesIdentityTests {
     @Test func everyPerGuestFamilyHasGuestAndDriver() {
         let set = SnapshotMetrics.build(Self.twins())
         let perGuest = set.sortedNames.filter { $0.hasPrefix("hv_guest_") }
-        for f in ["hv_guest_info", "hv_guest_persistent", "hv_guest_autostart", "hv_guest_state_reason", "hv_guest_memory_used_ratio",
-                  "hv_guest_processes", "hv_guest_threads", "hv_guest_host_cpu_seconds_total", "hv_guest_cpu_user_seconds_total"] {
+        for f in [
+            "hv_guest_info", "hv_guest_persistent", "hv_guest_autostart", "hv_guest_state_reason", "hv_guest_memory_used_ratio",
+            "hv_guest_processes", "hv_guest_threads", "hv_guest_host_cpu_seconds_total", "hv_guest_cpu_user_seconds_total",
+        ] {
             #expect(perGuest.contains(f), "\(f)")
         }
         for name in perGuest {
@@ -166,12 +170,13 @@ struct SeriesIdentityTests {
     /// The same checker over the snapshots of the other exposition tests.
     @Test(arguments: ["libvirt", "cgroup", "storage-jobs", "empty"])
     func existingExpositionsHaveNoDuplicateSeries(_ which: String) {
-        let s: Snapshot = switch which {
-        case "libvirt": SnapshotExpositionTests.sample()
-        case "cgroup": GuestCgroupFamiliesTests.sample()
-        case "storage-jobs": StorageJobsExpositionTests.sample()
-        default: Snapshot()
-        }
+        let s: Snapshot =
+            switch which {
+            case "libvirt": SnapshotExpositionTests.sample()
+            case "cgroup": GuestCgroupFamiliesTests.sample()
+            case "storage-jobs": StorageJobsExpositionTests.sample()
+            default: Snapshot()
+            }
         let text = Self.text(s)
         #expect(!text.isEmpty)
         #expect(DuplicateSeries.find(text).isEmpty, "duplicates: \(DuplicateSeries.find(text))")

@@ -2,6 +2,7 @@ import Foundation
 import HVModel
 import LabSupport
 import Testing
+
 @testable import HVExpose
 
 /// The libvirt part of the exposition on a hand-built snapshot: every guest state, a timed-out
@@ -9,8 +10,9 @@ import Testing
 struct SnapshotExpositionTests {
     static func sample() -> Snapshot {
         var s = Snapshot(timestampSeconds: 1_700_000_000, hostname: "hv1")
-        s.libvirt = LibvirtStatus(uri: "qemu:///system", up: true, libraryVersion: "9.0.0", daemonVersion: "9.0.0",
-                                  hypervisorType: "QEMU", hypervisorVersion: "7.2.0")
+        s.libvirt = LibvirtStatus(
+            uri: "qemu:///system", up: true, libraryVersion: "9.0.0", daemonVersion: "9.0.0",
+            hypervisorType: "QEMU", hypervisorVersion: "7.2.0")
         s.collectors = [CollectorStatus(name: "libvirt", success: true, durationSeconds: 0.01)]
         var a = Guest(name: "we\"ird\\ name ü", uuid: "0000-a", kind: .vm, driver: "qemu", state: .running)
         a.listedByLibvirt = true; a.domainID = 5

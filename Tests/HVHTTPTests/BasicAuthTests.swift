@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HVHTTP
 
 @Suite("HTTP basic auth against bcrypt hashes")
@@ -19,10 +20,13 @@ struct BasicAuthTests {
         let calls = Counter()
         var configuration = HTTPServer.Configuration(listenAddress: "127.0.0.1:0")
         configuration.basicAuth = Self.users
-        try withServer(configuration, handler: { _ in
-            calls.increment()
-            return .text("secret metrics")
-        }) { server in
+        try withServer(
+            configuration,
+            handler: { _ in
+                calls.increment()
+                return .text("secret metrics")
+            }
+        ) { server in
             try body(server, calls)
         }
     }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import HVHTTP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,7 +51,8 @@ struct ConnectionLimitTests {
             let slow = Self.hold(Self.holders, port: server.boundPort, partial: true)
             defer { slow.forEach { close($0) } }
             let start = Date()
-            var ok = 0, total = 0
+            var ok = 0
+            var total = 0
             // Scrapes from another address while the slow clients send a byte every 0.3 s.
             while Date().timeIntervalSince(start) < 3 {
                 for fd in slow { RawHTTPClient.send(fd, [UInt8(ascii: "a")]) }
@@ -117,10 +120,13 @@ struct ConnectionLimitTests {
         configuration.connectionLimit = 8
         configuration.connectionLimitPerClient = 1000
         let count = max(40, Self.holders)
-        try withServer(configuration, handler: { request in
-            usleep(500_000)
-            return .text("slow \(request.path)")
-        }) { server in
+        try withServer(
+            configuration,
+            handler: { request in
+                usleep(500_000)
+                return .text("slow \(request.path)")
+            }
+        ) { server in
             var sockets: [Int32] = []
             defer { sockets.forEach { close($0) } }
             for index in 0..<count {
@@ -128,7 +134,9 @@ struct ConnectionLimitTests {
                 RawHTTPClient.send(fd, RawHTTPClient.requestBytes(target: "/\(index)"))
                 sockets.append(fd)
             }
-            var ok = 0, busy = 0, other: [String] = []
+            var ok = 0
+            var busy = 0
+            var other: [String] = []
             for fd in sockets {
                 let (bytes, error) = RawHTTPClient.readToEnd(fd)
                 let response = RawHTTPClient.parse(bytes)
@@ -163,11 +171,14 @@ struct ConnectionLimitTests {
         var configuration = HTTPServer.Configuration(listenAddress: "127.0.0.1:0")
         configuration.maxConcurrentRequests = 2
         let running = Counter()
-        try withServer(configuration, handler: { _ in
-            running.increment()
-            usleep(1_000_000)
-            return .text("done")
-        }) { server in
+        try withServer(
+            configuration,
+            handler: { _ in
+                running.increment()
+                usleep(1_000_000)
+                return .text("done")
+            }
+        ) { server in
             let sockets = try (0..<6).map { index -> Int32 in
                 let fd = try RawHTTPClient.connect(port: server.boundPort)
                 RawHTTPClient.send(fd, RawHTTPClient.requestBytes(target: "/\(index)"))
@@ -190,9 +201,12 @@ struct ConnectionLimitTests {
         try withServer(configuration, handler: echoHandler) { server in
             let idle = Self.hold(Self.holders, port: server.boundPort, partial: false)
             defer { idle.forEach { close($0) } }
-            let scrape = try runTool("/usr/bin/curl", [
-                "-sS", "--max-time", "5", "--interface", "127.0.0.2", "--cacert", pki.path("server.pem"),
-                "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(server.boundPort)/tls"])
+            let scrape = try runTool(
+                "/usr/bin/curl",
+                [
+                    "-sS", "--max-time", "5", "--interface", "127.0.0.2", "--cacert", pki.path("server.pem"),
+                    "-o", "/dev/null", "-w", "%{http_code}", "https://127.0.0.1:\(server.boundPort)/tls",
+                ])
             #expect(scrape.stdoutText == "200", "\(scrape.stderr)")
             let open = idle.filter { !Self.closedByServer($0, within: 4) }
             #expect(open.isEmpty, "\(open.count) silent TLS clients still open")
@@ -207,9 +221,12 @@ struct ConnectionLimitTests {
         try withServer(configuration, handler: echoHandler) { server in
             let holder = Self.hold(1, port: server.boundPort, partial: false)
             defer { holder.forEach { close($0) } }
-            let refused = try runTool("/usr/bin/curl", [
-                "-sS", "--max-time", "5", "--cacert", pki.path("server.pem"), "-D", "-", "-o", "/dev/null",
-                "https://127.0.0.1:\(server.boundPort)/tls"])
+            let refused = try runTool(
+                "/usr/bin/curl",
+                [
+                    "-sS", "--max-time", "5", "--cacert", pki.path("server.pem"), "-D", "-", "-o", "/dev/null",
+                    "https://127.0.0.1:\(server.boundPort)/tls",
+                ])
             #expect(refused.stdoutText.hasPrefix("HTTP/1.1 503"), "\(refused.stdoutText) \(refused.stderr)")
             #expect(refused.stdoutText.contains("Retry-After: 1"))
             #expect(server.table.counts.busyAnswers == 1)

@@ -1,5 +1,7 @@
 import Testing
+
 @testable import HVHTTP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,7 +38,11 @@ struct ConnectionTableTests {
     @Test func perClientLimitThenOverflowForTLSOnly() {
         let table = ConnectionTable(limits: Self.limits())
         var pairs: [(Int32, Int32)] = []
-        defer { pairs.forEach { close($0.0); close($0.1) } }
+        defer {
+            pairs.forEach {
+                close($0.0); close($0.1)
+            }
+        }
         func admit(_ client: String, tls: Bool = false, at now: UInt64 = 0) -> ConnectionTable.Admission {
             let p = Self.pair()
             pairs.append(p)
@@ -53,15 +59,23 @@ struct ConnectionTableTests {
 
     @Test func fullTableEvictsTheLongestWaitingOldEnoughConnection() {
         let table = ConnectionTable(limits: Self.limits(capacity: 2, perClient: 10))
-        let first = Self.pair(), second = Self.pair(), third = Self.pair(), fourth = Self.pair()
-        defer { [first, second, third, fourth].forEach { close($0.0); close($0.1) } }
+        let first = Self.pair()
+        let second = Self.pair()
+        let third = Self.pair()
+        let fourth = Self.pair()
+        defer {
+            [first, second, third, fourth].forEach {
+                close($0.0); close($0.1)
+            }
+        }
         guard case .serve(let a) = table.admit(descriptor: first.server, client: "a", tls: false, generation: 1, now: 0),
-              case .serve(let b) = table.admit(descriptor: second.server, client: "b", tls: false, generation: 1, now: Self.second)
+            case .serve(let b) = table.admit(descriptor: second.server, client: "b", tls: false, generation: 1, now: Self.second)
         else { Issue.record("not admitted"); return }
         _ = table.bind(descriptor: first.server)
         _ = table.bind(descriptor: second.server)
         // Too young to evict at 1.5 s: refused.
-        #expect(table.admit(descriptor: third.server, client: "c", tls: false, generation: 1, now: 3 * Self.second / 2) == .refuse(.capacity))
+        #expect(
+            table.admit(descriptor: third.server, client: "c", tls: false, generation: 1, now: 3 * Self.second / 2) == .refuse(.capacity))
         // At 2.5 s the first (waiting 2.5 s) goes, with a 503, and the newcomer gets its slot.
         #expect(table.answering(id: b))
         guard case .serve = table.admit(descriptor: fourth.server, client: "d", tls: false, generation: 1, now: 5 * Self.second / 2)
@@ -80,10 +94,15 @@ struct ConnectionTableTests {
 
     @Test func deadlineIsForTheWholeRequestNotPerByte() {
         let table = ConnectionTable(limits: Self.limits())
-        let slow = Self.pair(), kept = Self.pair()
-        defer { [slow, kept].forEach { close($0.0); close($0.1) } }
+        let slow = Self.pair()
+        let kept = Self.pair()
+        defer {
+            [slow, kept].forEach {
+                close($0.0); close($0.1)
+            }
+        }
         guard case .serve = table.admit(descriptor: slow.server, client: "a", tls: false, generation: 1, now: 0),
-              case .serve(let keptID) = table.admit(descriptor: kept.server, client: "b", tls: false, generation: 1, now: 0)
+            case .serve(let keptID) = table.admit(descriptor: kept.server, client: "b", tls: false, generation: 1, now: 0)
         else { Issue.record("not admitted"); return }
         _ = table.bind(descriptor: slow.server)
         _ = table.bind(descriptor: kept.server)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HVHTTP
 
 @Suite("gzip response compression")
@@ -65,7 +66,8 @@ struct GzipTests {
     @Test func headAnnouncesTheCompressedLength() throws {
         try withServer(handler: Self.handler) { server in
             let get = try RawHTTPClient.request(port: server.boundPort, target: "/metrics", headers: [("Accept-Encoding", "gzip")])
-            let head = try RawHTTPClient.request(port: server.boundPort, method: "HEAD", target: "/metrics", headers: [("Accept-Encoding", "gzip")])
+            let head = try RawHTTPClient.request(
+                port: server.boundPort, method: "HEAD", target: "/metrics", headers: [("Accept-Encoding", "gzip")])
             #expect(head.body.isEmpty)
             #expect(head.header("Content-Encoding") == "gzip")
             #expect(head.header("Content-Length") == "\(get.body.count)")

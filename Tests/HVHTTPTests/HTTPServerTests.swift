@@ -1,7 +1,9 @@
 import Foundation
 import LabSupport
 import Testing
+
 @testable import HVHTTP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -139,12 +141,14 @@ struct HTTPServerTests {
     @Test func stopWaitsForAnInFlightHandler() throws {
         let started = Counter()
         let finished = Counter()
-        let server = try HTTPServer(configuration: .init(listenAddress: "127.0.0.1:0"), handler: { _ in
-            started.increment()
-            usleep(300_000)
-            finished.increment()
-            return .text("late")
-        })
+        let server = try HTTPServer(
+            configuration: .init(listenAddress: "127.0.0.1:0"),
+            handler: { _ in
+                started.increment()
+                usleep(300_000)
+                finished.increment()
+                return .text("late")
+            })
         let fd = try RawHTTPClient.connect(port: server.boundPort)
         defer { close(fd) }
         RawHTTPClient.send(fd, RawHTTPClient.requestBytes())
@@ -272,13 +276,16 @@ struct HTTPServerTests {
         var configuration = HTTPServer.Configuration(listenAddress: "127.0.0.1:0")
         configuration.connectionLimitPerClient = 256
         configuration.maxConcurrentRequests = 256
-        try withServer(configuration, handler: { request in
-            let now = inFlight.increment()
-            peak.raise(to: now)
-            usleep(200_000)
-            inFlight.decrement()
-            return .text("slow \(request.path)")
-        }) { server in
+        try withServer(
+            configuration,
+            handler: { request in
+                let now = inFlight.increment()
+                peak.raise(to: now)
+                usleep(200_000)
+                inFlight.decrement()
+                return .text("slow \(request.path)")
+            }
+        ) { server in
             let start = Date()
             var sockets: [Int32] = []
             defer { sockets.forEach { close($0) } }
@@ -326,10 +333,13 @@ struct HTTPServerTests {
     @Test func handlerSlowerThanTheConnectionTimeoutStillAnswers() throws {
         var configuration = HTTPServer.Configuration(listenAddress: "127.0.0.1:0")
         configuration.connectionTimeoutSeconds = 1
-        try withServer(configuration, handler: { _ in
-            usleep(2_500_000)
-            return .text("done")
-        }) { server in
+        try withServer(
+            configuration,
+            handler: { _ in
+                usleep(2_500_000)
+                return .text("done")
+            }
+        ) { server in
             let response = try RawHTTPClient.request(port: server.boundPort)
             #expect(response.status == 200)
             #expect(response.text == "done")
@@ -389,7 +399,11 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
     var value: Int { lock.withLock { count } }
-    @discardableResult func increment() -> Int { lock.withLock { count += 1; return count } }
+    @discardableResult func increment() -> Int {
+        lock.withLock {
+            count += 1; return count
+        }
+    }
     func decrement() { lock.withLock { count -= 1 } }
     func raise(to candidate: Int) { lock.withLock { count = max(count, candidate) } }
 }

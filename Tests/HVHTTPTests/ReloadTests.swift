@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import HVHTTP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +10,7 @@ import Glibc
 @Suite("Reloading TLS and basic auth on a running server")
 struct ReloadTests {
     static let alice = ["alice": "$2b$04$8TtIdbdTOietnCUwZg33F.9gYNpH.4kRdrcZeOxhYRugLPXQQngtm"]   // s3cret
-    static let bob = ["bob": "$2y$04$N70vE6n8SQJBDiKa751KneLzipZZwbuoVU1BUSAy4BVNdU00.FhEa"]        // hunter2
+    static let bob = ["bob": "$2y$04$N70vE6n8SQJBDiKa751KneLzipZZwbuoVU1BUSAy4BVNdU00.FhEa"]   // hunter2
 
     static func basic(_ user: String, _ password: String) -> (String, String) {
         ("Authorization", "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
@@ -38,7 +40,8 @@ struct ReloadTests {
             let port = server.boundPort
             #expect(try RawHTTPClient.request(port: port, target: "/plain").status == 200)
             try server.reload(tls: TLSConfig(certFile: pki.path("server.pem"), keyFile: pki.path("server.key")), basicAuth: nil)
-            let https = try runTool("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", pki.path("server.pem"), "https://127.0.0.1:\(port)/tls"])
+            let https = try runTool(
+                "/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", pki.path("server.pem"), "https://127.0.0.1:\(port)/tls"])
             #expect(https.stdoutText == "hello from GET /tls\n", "\(https.stderr)")
             try server.reload(tls: nil, basicAuth: nil)
             #expect(try RawHTTPClient.request(port: port, target: "/plain-again").status == 200)
@@ -49,11 +52,14 @@ struct ReloadTests {
         let started = Counter()
         var configuration = HTTPServer.Configuration(listenAddress: "127.0.0.1:0")
         configuration.basicAuth = Self.alice
-        try withServer(configuration, handler: { request in
-            started.increment()
-            if request.path == "/slow" { usleep(700_000) }
-            return .text("done \(request.path)")
-        }) { server in
+        try withServer(
+            configuration,
+            handler: { request in
+                started.increment()
+                if request.path == "/slow" { usleep(700_000) }
+                return .text("done \(request.path)")
+            }
+        ) { server in
             let fd = try RawHTTPClient.connect(port: server.boundPort)
             defer { close(fd) }
             RawHTTPClient.send(fd, RawHTTPClient.requestBytes(target: "/slow", headers: [Self.basic("alice", "s3cret")]))

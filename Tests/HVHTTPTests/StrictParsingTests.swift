@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import HVHTTP
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +18,10 @@ struct StrictParsingTests {
         ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n", "Host"),
         ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello!", "Content-Length"),
         ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 6\r\nConnection: close\r\n\r\nhello!", "Content-Length"),
-        ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n", "Transfer-Encoding"),
+        (
+            "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n",
+            "Transfer-Encoding"
+        ),
         ("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n", "Transfer-Encoding"),
     ])
     func malformedFramingGets400(raw: String, about: String) throws {
@@ -52,7 +57,8 @@ struct StrictParsingTests {
             paths.append(request.path)
             return .text("ok")
         }) { server in
-            let raw = "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n"
+            let raw =
+                "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
             let fd = try RawHTTPClient.connect(port: server.boundPort, timeoutSeconds: 5)
             defer { close(fd) }
@@ -126,10 +132,12 @@ struct StrictParsingTests {
 
     @Test func framingReportsTheBody() throws {
         let length = RequestFraming.check(
-            method: "POST", version: "HTTP/1.1", headers: [HTTPField("Host", "x"), HTTPField("Content-Length", "7, 7")], targetHasNUL: false)
+            method: "POST", version: "HTTP/1.1", headers: [HTTPField("Host", "x"), HTTPField("Content-Length", "7, 7")], targetHasNUL: false
+        )
         #expect(try length.get() == .length(7))
         let chunked = RequestFraming.check(
-            method: "POST", version: "HTTP/1.1", headers: [HTTPField("Host", "x"), HTTPField("Transfer-Encoding", "chunked")], targetHasNUL: false)
+            method: "POST", version: "HTTP/1.1", headers: [HTTPField("Host", "x"), HTTPField("Transfer-Encoding", "chunked")],
+            targetHasNUL: false)
         #expect(try chunked.get() == .chunked)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HVHTTP
 
 /// Certificates made on the fly with `openssl`: a self-signed server certificate, and a CA
@@ -11,16 +12,27 @@ final class TestPKI: @unchecked Sendable {
     init() throws {
         directory = try makeTemporaryDirectory()
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
-        try openssl(["req", "-x509"] + ec + ["-keyout", path("server.key"), "-out", path("server.pem"),
-                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        try openssl(
+            ["req", "-x509"] + ec + [
+                "-keyout", path("server.key"), "-out", path("server.pem"),
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            ])
         for prefix in ["ca", "rogue-ca"] {
-            try openssl(["req", "-x509"] + ec + ["-keyout", path("\(prefix).key"), "-out", path("\(prefix).pem"),
-                         "-subj", "/CN=\(prefix)"])
-            try openssl(["req", "-new"] + ec.dropLast(2) + ["-keyout", path("\(prefix)-client.key"),
-                         "-out", path("\(prefix)-client.csr"), "-subj", "/CN=prometheus"])
-            try openssl(["x509", "-req", "-in", path("\(prefix)-client.csr"), "-CA", path("\(prefix).pem"),
-                         "-CAkey", path("\(prefix).key"), "-CAcreateserial", "-days", "2",
-                         "-out", path("\(prefix)-client.pem")])
+            try openssl(
+                ["req", "-x509"] + ec + [
+                    "-keyout", path("\(prefix).key"), "-out", path("\(prefix).pem"),
+                    "-subj", "/CN=\(prefix)",
+                ])
+            try openssl(
+                ["req", "-new"] + ec.dropLast(2) + [
+                    "-keyout", path("\(prefix)-client.key"),
+                    "-out", path("\(prefix)-client.csr"), "-subj", "/CN=prometheus",
+                ])
+            try openssl([
+                "x509", "-req", "-in", path("\(prefix)-client.csr"), "-CA", path("\(prefix).pem"),
+                "-CAkey", path("\(prefix).key"), "-CAcreateserial", "-days", "2",
+                "-out", path("\(prefix)-client.pem"),
+            ])
         }
     }
 
@@ -60,7 +72,9 @@ struct TLSTests {
             #expect(untrusted.status == 60, "\(untrusted.stderr)")
 
             // gzip works over TLS too.
-            let gzip = try curl(server.boundPort, ["--cacert", pki.path("server.pem"), "--compressed", "-D", "-"], path: "/query?\(String(repeating: "k=v&", count: 400))")
+            let gzip = try curl(
+                server.boundPort, ["--cacert", pki.path("server.pem"), "--compressed", "-D", "-"],
+                path: "/query?\(String(repeating: "k=v&", count: 400))")
             #expect(gzip.status == 0)
             #expect(gzip.stdoutText.lowercased().contains("content-encoding: gzip"))
 
@@ -94,7 +108,8 @@ struct TLSTests {
             let none = try curl(server.boundPort, trust)
             #expect(none.stdoutText.hasSuffix("\n403"), "\(none.stdoutText) \(none.stderr)")
             #expect(none.stdoutText.contains("client certificate is required"))
-            let rogue = try curl(server.boundPort, trust + ["--cert", pki.path("rogue-ca-client.pem"), "--key", pki.path("rogue-ca-client.key")])
+            let rogue = try curl(
+                server.boundPort, trust + ["--cert", pki.path("rogue-ca-client.pem"), "--key", pki.path("rogue-ca-client.key")])
             #expect(rogue.stdoutText.hasSuffix("\n403"), "\(rogue.stdoutText) \(rogue.stderr)")
             #expect(rogue.stdoutText.contains("not trusted"))
         }

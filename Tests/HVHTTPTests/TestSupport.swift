@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import HVHTTP
 
 /// Starts a server on 127.0.0.1 with a kernel-chosen port, runs `body`, stops the server.
@@ -25,7 +26,8 @@ func runTool(_ path: String, _ arguments: [String], stdin: Data? = nil) throws -
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     let input = Pipe()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVLibvirt
 
 /// The libvirt wrapper against the in-process test driver.

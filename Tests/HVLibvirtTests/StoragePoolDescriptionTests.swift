@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVLibvirt
 
 /// Pool XML: pool-dir-real.xml is `virsh pool-dumpxml` of a dir pool made in the lab
@@ -19,7 +20,7 @@ struct StoragePoolDescriptionTests {
         #expect(d.type == "netfs")
         #expect(d.uuid == "8c4e0a55-1f29-4c0b-9b7e-2e1a7a6b4f10")   // lower-cased
         #expect(d.sourceHosts == ["nfs.example.com"])
-        #expect(d.sourceDir == "/export/vm & images")                // entity decoded
+        #expect(d.sourceDir == "/export/vm & images")   // entity decoded
         #expect(d.sourceFormat == "nfs")
         #expect(d.targetPath == "/var/lib/libvirt/images/nfs")
     }
@@ -36,7 +37,7 @@ struct StoragePoolDescriptionTests {
     @Test func rbdPoolHasNoTarget() throws {
         let d = try StoragePoolDescription.parse(try fixture("pool-rbd-written.xml"))
         #expect(d.type == "rbd")
-        #expect(d.name == "ceph")                  // <pool><name>, not <source><name>
+        #expect(d.name == "ceph")   // <pool><name>, not <source><name>
         #expect(d.sourceName == "rbd-vms")
         #expect(d.sourceHosts == ["mon1.example.com:6789", "mon2.example.com:6789"])
         #expect(d.targetPath == "")
@@ -50,10 +51,12 @@ struct StoragePoolDescriptionTests {
         #expect(d.targetPath == "/dev/disk/by-path")
     }
 
-    @Test("malformed or foreign XML throws, never crashes", arguments: [
-        "", "<pool type='dir'><name>x</name>", "<domain type='kvm'><name>x</name></domain>",
-        "<pool type='dir' <name>", "<pool type=dir></pool>", "<!-- only a comment -->",
-    ])
+    @Test(
+        "malformed or foreign XML throws, never crashes",
+        arguments: [
+            "", "<pool type='dir'><name>x</name>", "<domain type='kvm'><name>x</name></domain>",
+            "<pool type='dir' <name>", "<pool type=dir></pool>", "<!-- only a comment -->",
+        ])
     func malformed(_ xml: String) {
         #expect(throws: (any Error).self) { _ = try StoragePoolDescription.parse(xml) }
     }

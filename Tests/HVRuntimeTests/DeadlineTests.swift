@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import Testing
+
 @testable import HVRuntime
 
 struct DeadlineTests {
@@ -15,7 +16,9 @@ struct DeadlineTests {
     @Test func slowCallTimesOutAndIsCountedUntilItReturns() {
         let before = Deadline.abandoned
         let t0 = ContinuousClock.now
-        let r = Deadline.run(until: .now + .milliseconds(200)) { () -> Int in usleep(800_000); return 1 }
+        let r = Deadline.run(until: .now + .milliseconds(200)) { () -> Int in
+            usleep(800_000); return 1
+        }
         let waited = ContinuousClock.now - t0
         guard case .timedOut = r else { Issue.record("expected time-out"); return }
         #expect(waited < .milliseconds(600))
@@ -39,15 +42,21 @@ struct DeadlineTests {
         let first = value(call { threadID() })
         #expect(awaitCondition(within: .seconds(1)) { pool.idleCount == 1 })
         let second = value(call { threadID() })
-        #expect(first != nil && first == second)  // the same thread ran both
+        #expect(first != nil && first == second)   // the same thread ran both
 
-        let stuck = call { usleep(1_500_000); return threadID() }
+        let stuck = call {
+            usleep(1_500_000); return threadID()
+        }
         let t0 = ContinuousClock.now
         let quick = value(call { threadID() })
         #expect(ContinuousClock.now - t0 < .milliseconds(500))
         #expect(quick != nil)
 
-        let many = (0..<6).map { _ in call { usleep(100_000); return threadID() } }
+        let many = (0..<6).map { _ in
+            call {
+                usleep(100_000); return threadID()
+            }
+        }
         #expect(Set(many.compactMap { value($0) }).count == 6)
         #expect(value(stuck, .seconds(3)) != nil)
         #expect(awaitCondition(within: .seconds(1)) { pool.idleCount <= 2 })
@@ -107,11 +116,12 @@ struct DeadlineTests {
         final class Owner: Sendable { let rounds = Atomic<Int>(0) }
         var owner: Owner? = Owner()
         let rounds = Atomic<Int>(0)
-        #expect(BackgroundThread.loop(weak: owner!) { o in
-            o.rounds.add(1, ordering: .relaxed)
-            rounds.add(1, ordering: .relaxed)
-            return .milliseconds(10)
-        })
+        #expect(
+            BackgroundThread.loop(weak: owner!) { o in
+                o.rounds.add(1, ordering: .relaxed)
+                rounds.add(1, ordering: .relaxed)
+                return .milliseconds(10)
+            })
         #expect(awaitCondition(within: .seconds(2)) { rounds.load(ordering: .relaxed) >= 3 })
         owner = nil
         usleep(50_000)

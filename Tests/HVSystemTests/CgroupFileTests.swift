@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVSystem
 
 @Suite struct CgroupFileTests {
@@ -29,8 +30,10 @@ import Testing
     /// The keyed parse (no dictionary) gives what the dictionary gives, and fails where it
     /// fails, on every cgroup fixture and every truncation of it.
     @Test func keyedFlatParseAgreesWithTheDictionary() {
-        let keys: [StaticString] = ["usage_usec", "nr_throttled", "throttled_time", "user", "system",
-                                    "inactive_file", "total_inactive_file", "oom_kill", "rss", "no_such_key"]
+        let keys: [StaticString] = [
+            "usage_usec", "nr_throttled", "throttled_time", "user", "system",
+            "inactive_file", "total_inactive_file", "oom_kill", "rss", "no_such_key",
+        ]
         for f in ["cgroupfs/v1", "cgroupfs/v2"].flatMap({ Fixture.files(in: $0) }) {
             let b = Fixture.bytes(f)
             for n in Set([0, b.count / 3, b.count / 2, b.count - 1, b.count]) where n >= 0 && n <= b.count {
@@ -92,9 +95,11 @@ import Testing
         _ = try BlockIOTotals.parseBlkioThrottle(Fixture.bytes("cgroupfs/v1/lxc-blkio.throttle.io_service_bytes_recursive"))
     }
 
-    @Test(arguments: ["cgroupfs/v2/qemu-hybrid-cpu.pressure", "cgroupfs/v2/qemu-hybrid-memory.pressure",
-                      "cgroupfs/v2/qemu-hybrid-io.pressure", "cgroupfs/v2/proc-pressure-cpu",
-                      "cgroupfs/v2/proc-pressure-memory", "cgroupfs/v2/written-memory.pressure"])
+    @Test(arguments: [
+        "cgroupfs/v2/qemu-hybrid-cpu.pressure", "cgroupfs/v2/qemu-hybrid-memory.pressure",
+        "cgroupfs/v2/qemu-hybrid-io.pressure", "cgroupfs/v2/proc-pressure-cpu",
+        "cgroupfs/v2/proc-pressure-memory", "cgroupfs/v2/written-memory.pressure",
+    ])
     func pressure(_ f: String) throws {
         let p = try PressureTotals.parse(Fixture.bytes(f))
         #expect(p.someMicroseconds != nil)

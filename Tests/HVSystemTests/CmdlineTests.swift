@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVSystem
 
 @Suite struct CmdlineTests {
@@ -51,6 +52,8 @@ import Testing
     @Test(arguments: ["6b504d33-9941-4ffd-b4fc-6dae3161c2c9", "6B504D33-9941-4FFD-B4FC-6DAE3161C2C9"])
     func uuidShapes(_ s: String) { #expect(Cmdline.isUUID(s)) }
 
-    @Test(arguments: ["", "6b504d33-9941-4ffd-b4fc-6dae3161c2c", "6b504d3309941-4ffd-b4fc-6dae3161c2c9", "gb504d33-9941-4ffd-b4fc-6dae3161c2c9"])
+    @Test(arguments: [
+        "", "6b504d33-9941-4ffd-b4fc-6dae3161c2c", "6b504d3309941-4ffd-b4fc-6dae3161c2c9", "gb504d33-9941-4ffd-b4fc-6dae3161c2c9",
+    ])
     func notUUIDs(_ s: String) { #expect(!Cmdline.isUUID(s)) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HVSystem
 
 /// `--path.*` roots that do not exist or are not the filesystem they should be.

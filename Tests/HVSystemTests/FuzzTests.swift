@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVSystem
 
 /// Random, truncated and mutated inputs never crash a parser: each returns a value or
@@ -9,7 +10,12 @@ import Testing
         ("ProcStat", { _ = try ProcStat.parse($0) }),
         ("ProcStatus", { _ = try ProcStatus.parse($0) }),
         ("CgroupMembership", { b in _ = try CgroupMembership.parse(b).placement }),
-        ("Cmdline", { b in let c = Cmdline.parse(b); _ = c.qemuName; _ = c.qemuUUID; _ = c.firstUUID(after: "/swtpm/") }),
+        (
+            "Cmdline",
+            { b in
+                let c = Cmdline.parse(b); _ = c.qemuName; _ = c.qemuUUID; _ = c.firstUUID(after: "/swtpm/")
+            }
+        ),
         ("MemInfo", { _ = try MemInfo.parse($0) }),
         ("CPUStat", { _ = try CPUStat.parseCPUCount($0) }),
         ("NetDev", { _ = try NetDev.parse($0) }),
@@ -26,8 +32,10 @@ import Testing
     ]
 
     static func allFixtures() -> [String] {
-        ["stat", "status", "cgroup", "cmdline", "meminfo", "procstat", "netdev", "ns", "pidfile",
-         "cgroupfs/v1", "cgroupfs/v2"].flatMap { Fixture.files(in: $0) }
+        [
+            "stat", "status", "cgroup", "cmdline", "meminfo", "procstat", "netdev", "ns", "pidfile",
+            "cgroupfs/v1", "cgroupfs/v2",
+        ].flatMap { Fixture.files(in: $0) }
     }
 
     static func run(_ input: [UInt8]) {

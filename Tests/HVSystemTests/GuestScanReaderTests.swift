@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HVSystem
 
 /// Readers and parsers the guest mapper's cgroup-side scan uses: the /proc listing with inodes,
@@ -29,8 +30,10 @@ import Testing
 
     /// Needs kthreadd's `children` file (CONFIG_PROC_CHILDREN, and PID 2 being kthreadd: not
     /// in a PID namespace).
-    @Test(.enabled(if: FileReader.exists("/proc/2/task/2/children") && (try? ProcFS().stat(2).comm) == "kthreadd",
-                   "no /proc/2/task/2/children of kthreadd (kernel without CONFIG_PROC_CHILDREN, or a PID namespace)"))
+    @Test(
+        .enabled(
+            if: FileReader.exists("/proc/2/task/2/children") && (try? ProcFS().stat(2).comm) == "kthreadd",
+            "no /proc/2/task/2/children of kthreadd (kernel without CONFIG_PROC_CHILDREN, or a PID namespace)"))
     func kthreaddChildrenAreKernelThreads() throws {
         let proc = ProcFS()
         let first = try #require(try proc.children(2, tid: 2).first, "kthreadd lists no children")

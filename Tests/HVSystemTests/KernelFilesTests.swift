@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HVSystem
 
 /// The kernel-file cache. By directory, on a real directory tree made here: reads through
@@ -17,7 +18,8 @@ struct KernelFilesTests {
         try "2\n".write(toFile: root + "/b/x", atomically: false, encoding: .utf8)
     }
 
-    static let cgroupBase = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup"
+    static let cgroupBase =
+        FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified/cgroup.procs") ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup"
     /// Making a cgroup needs root and a writable cgroup tree.
     static var canMakeCgroups: Bool {
         getuid() == 0 && FileManager.default.fileExists(atPath: cgroupBase + "/cgroup.procs") && access(cgroupBase, W_OK) == 0
@@ -33,8 +35,8 @@ struct KernelFilesTests {
         let h = KernelFiles(directoryCapacity: 512, absentTTL: .seconds(3600))
         #expect(try read(h, "a", "x") == "1\n")
         #expect(h.directoryCount == 1)
-        #expect(try read(h, "a", "x") == "1\n")          // through the handle
-        #expect(try read(h, "nope", "x") == nil)         // missing directory: no handle
+        #expect(try read(h, "a", "x") == "1\n")   // through the handle
+        #expect(try read(h, "nope", "x") == nil)   // missing directory: no handle
         #expect(h.directoryCount == 1)
 
         // A missing file is remembered: made afterwards, it is not seen before the TTL.
@@ -88,13 +90,13 @@ struct KernelFilesTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let h = KernelFiles(directoryCapacity: 1, absentTTL: .seconds(300))
         #expect(try read(h, "a", "x") == "1\n")
-        #expect(try read(h, "b", "x") == "2\n")          // over capacity: read by path
+        #expect(try read(h, "b", "x") == "2\n")   // over capacity: read by path
         #expect(h.directoryCount == 1)
         #expect(h.directoryExists(root + "/b", holding: "x"))
         #expect(!h.directoryExists(root + "/b", holding: "nothing-here"))
-        h.endRound()                                     // both used in this round
+        h.endRound()   // both used in this round
         #expect(h.directoryCount == 1)
-        h.endRound()                                     // none used since
+        h.endRound()   // none used since
         #expect(h.directoryCount == 0)
         #expect(try read(h, "b", "x") == "2\n")
         #expect(h.directoryCount == 1)

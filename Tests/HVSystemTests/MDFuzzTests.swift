@@ -52,13 +52,13 @@ struct MDFuzzTests {
                 let j = min(b.count, i + Int.random(in: 1...80, using: &rng))
                 b.insert(contentsOf: b[i..<j], at: Int.random(in: 0...b.count, using: &rng))
             default:
-                if let k = b.indices.randomElement(using: &rng) { b.replaceSubrange(k..<b.count, with: [MDText_newline]) }
+                if let k = b.indices.randomElement(using: &rng) { b.replaceSubrange(k..<b.count, with: [newlineByte]) }
             }
         }
         return b
     }
 
-    static let MDText_newline: UInt8 = 0x0A
+    static let newlineByte: UInt8 = 0x0A
 
     /// Runs every md parser on `bytes`; any error other than SystemError fails the test.
     static func runAll(_ bytes: [UInt8]) {
@@ -89,7 +89,7 @@ struct MDFuzzTests {
     }
 
     @Test func mutatedFixtures() throws {
-        var rng = MDRandom(seed: 0x6D64_7374_6174)  // "mdstat"
+        var rng = MDRandom(seed: 0x6D64_7374_6174)   // "mdstat"
         let corpus = try MDFixtures.mdstatStates.map(MDFixtures.mdstatBytes)
         var parsedArrays = 0
         for _ in 0..<6000 {
@@ -102,7 +102,7 @@ struct MDFuzzTests {
     }
 
     @Test func mutatedSysfsValues() {
-        var rng = MDRandom(seed: 0x7379_7366_73)  // "sysfs"
+        var rng = MDRandom(seed: 0x7379_7366_73)   // "sysfs"
         let corpus: [[UInt8]] = [
             "clean\n", "read-auto\n", "4 (3)\n", "524288\n", "3159583488 / 7813754880\n", "delayed\n", "none\n",
             "in_sync,write_mostly\n", "journal\n", "external:/md127/0\n", "1.2\n", "0.90\n", "spare,replacement\n",
@@ -133,9 +133,11 @@ struct MDFuzzTests {
         try? fm.removeItem(atPath: dir)
         try fm.createDirectory(atPath: "\(dir)/block/md0", withIntermediateDirectories: true)
         try fm.copyItem(atPath: MDFixtures.sys("reshape") + "/block/md0/md", toPath: md)
-        let files = ["array_state", "level", "raid_disks", "chunk_size", "component_size", "metadata_version", "degraded",
-                     "sync_action", "sync_completed", "sync_speed", "mismatch_cnt", "reshape_position",
-                     "dev-sda1/state", "dev-sda1/slot", "dev-sda1/errors"]
+        let files = [
+            "array_state", "level", "raid_disks", "chunk_size", "component_size", "metadata_version", "degraded",
+            "sync_action", "sync_completed", "sync_speed", "mismatch_cnt", "reshape_position",
+            "dev-sda1/state", "dev-sda1/slot", "dev-sda1/errors",
+        ]
         var originals: [String: [UInt8]] = [:]
         for f in files { originals[f] = (try? FileReader.read("\(md)/\(f)")) ?? [] }
         for _ in 0..<400 {

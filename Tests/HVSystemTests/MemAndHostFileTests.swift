@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVSystem
 
 @Suite struct MemAndHostFileTests {
@@ -41,8 +42,12 @@ import Testing
     @Test func netDevColonTouchingCounter() throws {
         let text = "Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n  eth0:123456789012 7 0 0 0 0 0 0 55 3 0 0 0 0 0 0\n"
         let n = try NetDev.parse(Array(text.utf8))
-        #expect(n == [NetDevCounters(interface: "eth0", receiveBytes: 123_456_789_012, receivePackets: 7,
-                                     transmitBytes: 55, transmitPackets: 3)])
+        #expect(
+            n == [
+                NetDevCounters(
+                    interface: "eth0", receiveBytes: 123_456_789_012, receivePackets: 7,
+                    transmitBytes: 55, transmitPackets: 3)
+            ])
         #expect(throws: SystemError.self) { try NetDev.parse(Array("a\nb\n eth0: 1 2\n".utf8)) }
     }
 

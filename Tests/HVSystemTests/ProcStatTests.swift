@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVSystem
 
 struct ProcStatCase: Sendable, CustomTestStringConvertible {

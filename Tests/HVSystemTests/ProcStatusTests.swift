@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HVSystem
 
 @Suite struct ProcStatusTests {

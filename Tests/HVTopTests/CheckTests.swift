@@ -1,6 +1,7 @@
-@testable import HVTop
 import HVModel
 import Testing
+
+@testable import HVTop
 
 struct CheckTests {
     @Test func exitCodesFollowThePluginAPI() {
@@ -15,7 +16,8 @@ struct CheckTests {
     }
 
     @Test func evaluateAgainstRanges() throws {
-        let w = try NagiosRange("80"), c = try NagiosRange("90")
+        let w = try NagiosRange("80")
+        let c = try NagiosRange("90")
         #expect(CheckStatus.evaluate(50, warning: w, critical: c) == .ok)
         #expect(CheckStatus.evaluate(85, warning: w, critical: c) == .warning)
         #expect(CheckStatus.evaluate(95, warning: w, critical: c) == .critical)
@@ -23,10 +25,12 @@ struct CheckTests {
     }
 
     @Test func outputHasStatusLinePerfdataAndDetails() throws {
-        let r = CheckResult(service: "HV RAID", status: .ok, summary: "2 arrays clean",
-                            perfdata: [PerfDatum("arrays", 2), PerfDatum("degraded", 0)], details: ["md0 ok", "md1 a|b"])
+        let r = CheckResult(
+            service: "HV RAID", status: .ok, summary: "2 arrays clean",
+            perfdata: [PerfDatum("arrays", 2), PerfDatum("degraded", 0)], details: ["md0 ok", "md1 a|b"])
         #expect(r.output == "HV RAID OK - 2 arrays clean | arrays=2;;; degraded=0;;;\nmd0 ok\nmd1 a/b\n")
-        let p = PerfDatum("my pool_used", 45.25, unit: "%", warning: try NagiosRange("80"), critical: try NagiosRange("90"), min: 0, max: 100)
+        let p = PerfDatum(
+            "my pool_used", 45.25, unit: "%", warning: try NagiosRange("80"), critical: try NagiosRange("90"), min: 0, max: 100)
         #expect(p.text == "'my pool_used'=45.25%;80;90;0;100")
         #expect(PerfDatum("it's", 1).text == "'it''s'=1;;;")
     }
@@ -100,7 +104,9 @@ struct CheckTests {
         var r = run(.pools, s)
         #expect(r.status == .warning)
         #expect(r.perfdata.contains { $0.label == "big_used" && $0.value == 85 && $0.unit == "%" })
-        r = run(.pools, s) { $0.warning = try! NagiosRange("90"); $0.critical = try! NagiosRange("95") }
+        r = run(.pools, s) {
+            $0.warning = try! NagiosRange("90"); $0.critical = try! NagiosRange("95")
+        }
         #expect(r.status == .ok)
         s.storagePools.append(Fixtures.pool("full", capacity: 100, allocation: 99))
         #expect(run(.pools, s).status == .critical)

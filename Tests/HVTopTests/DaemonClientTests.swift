@@ -1,6 +1,7 @@
 import Glibc
-@testable import HVTop
 import Testing
+
+@testable import HVTop
 
 /// The daemon client's URL, credential and response handling, and its TLS session against
 /// local sockets that misbehave (a peer that never answers the handshake, a plain-HTTP peer).
@@ -19,46 +20,63 @@ struct DaemonClientTests {
 
     @Test func credentialsComeFromFlagEnvironmentFileOrURL() throws {
         let plain = try DaemonURL("https://127.0.0.1:9974")
-        #expect(try BasicCredentials.resolve(url: plain, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: nil) == nil)
-        let fromEnv = try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: nil, environmentUser: nil, environmentPassword: "s3cret")
+        #expect(
+            try BasicCredentials.resolve(url: plain, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: nil) == nil)
+        let fromEnv = try BasicCredentials.resolve(
+            url: plain, user: "alice", passwordFile: nil, environmentUser: nil, environmentPassword: "s3cret")
         #expect(fromEnv == BasicCredentials(user: "alice", password: "s3cret"))
         #expect(fromEnv?.headerValue == "Basic YWxpY2U6czNjcmV0")
         // $HVTOP_USER when there is no --user; the URL's user takes a password from the environment.
-        #expect(try BasicCredentials.resolve(url: plain, user: nil, passwordFile: nil, environmentUser: "bob", environmentPassword: "pw")?.user == "bob")
+        #expect(
+            try BasicCredentials.resolve(url: plain, user: nil, passwordFile: nil, environmentUser: "bob", environmentPassword: "pw")?.user
+                == "bob")
         let urlUser = try DaemonURL("https://alice@127.0.0.1:9974")
-        #expect(try BasicCredentials.resolve(url: urlUser, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: "pw")
+        #expect(
+            try BasicCredentials.resolve(url: urlUser, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: "pw")
                 == BasicCredentials(user: "alice", password: "pw"))
         // A URL password still works (old habit), and the environment overrides it.
         let urlBoth = try DaemonURL("http://admin:old@h:1")
-        #expect(try BasicCredentials.resolve(url: urlBoth, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: nil)?.password == "old")
-        #expect(try BasicCredentials.resolve(url: urlBoth, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: "new")?.password == "new")
+        #expect(
+            try BasicCredentials.resolve(url: urlBoth, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: nil)?
+                .password == "old")
+        #expect(
+            try BasicCredentials.resolve(url: urlBoth, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: "new")?
+                .password == "new")
 
         // The file's first line, without its line end (CRLF too).
         let path = "/tmp/hvtop-pw-\(getpid())"
         defer { unlink(path) }
         for content in ["s3cret\n", "s3cret\r\nsecond line\n", "s3cret"] {
             try writeFile(path, content)
-            #expect(try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: path, environmentUser: nil, environmentPassword: "env")?.password == "s3cret")
+            #expect(
+                try BasicCredentials.resolve(
+                    url: plain, user: "alice", passwordFile: path, environmentUser: nil, environmentPassword: "env")?.password == "s3cret")
         }
 
         // Half a credential is an error that says what is missing.
-        #expect { try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: nil, environmentUser: nil, environmentPassword: nil) }
-            throws: { "\($0)".contains("no password for user 'alice'") }
-        #expect { try BasicCredentials.resolve(url: plain, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: "pw") }
-            throws: { "\($0)".contains("no user") }
+        #expect {
+            try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: nil, environmentUser: nil, environmentPassword: nil)
+        } throws: { "\($0)".contains("no password for user 'alice'") }
+        #expect {
+            try BasicCredentials.resolve(url: plain, user: nil, passwordFile: nil, environmentUser: nil, environmentPassword: "pw")
+        } throws: { "\($0)".contains("no user") }
         try writeFile(path, "\n")
-        #expect { try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: path, environmentUser: nil, environmentPassword: nil) }
-            throws: { "\($0)".contains("is empty") }
-        #expect { try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: "/nonexistent/pw", environmentUser: nil, environmentPassword: nil) }
-            throws: { "\($0)".contains("cannot read --password-file /nonexistent/pw") }
+        #expect {
+            try BasicCredentials.resolve(url: plain, user: "alice", passwordFile: path, environmentUser: nil, environmentPassword: nil)
+        } throws: { "\($0)".contains("is empty") }
+        #expect {
+            try BasicCredentials.resolve(
+                url: plain, user: "alice", passwordFile: "/nonexistent/pw", environmentUser: nil, environmentPassword: nil)
+        } throws: { "\($0)".contains("cannot read --password-file /nonexistent/pw") }
     }
 
     @Test func bodyShorterThanContentLengthIsAnError() throws {
         let u = try DaemonURL("https://127.0.0.1:1")
         let full = try DaemonClient.parseResponse(Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".utf8), url: u)
         #expect(full.status == 200 && full.body == Array("{}".utf8))
-        #expect { try DaemonClient.parseResponse(Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}".utf8), url: u) }
-            throws: { "\($0)".contains("closed after 2 of 10 body bytes") }
+        #expect { try DaemonClient.parseResponse(Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}".utf8), url: u) } throws: {
+            "\($0)".contains("closed after 2 of 10 body bytes")
+        }
         #expect(DaemonClient.contentLength("http/1.1 200 ok\r\ncontent-length:  42 \r\nx: y") == 42)
         #expect(DaemonClient.contentLength("http/1.1 200 ok\r\nx: y") == nil)
     }
@@ -136,23 +154,25 @@ private final class Listener: @unchecked Sendable {
         port = Int(UInt16(bigEndian: addr.sin_port))
         let box = Unmanaged.passRetained(ListenerContext(fd: fd, reply: reply.map { Array($0.utf8) }))
         var t = pthread_t()
-        pthread_create(&t, nil, { arg in
-            let ctx = Unmanaged<ListenerContext>.fromOpaque(arg!).takeRetainedValue()
-            var held: [Int32] = []
-            while true {
-                let c = accept(ctx.fd, nil, nil)
-                if c < 0 { break }
-                held.append(c)
-                if let reply = ctx.reply {
-                    var buf = [UInt8](repeating: 0, count: 4096)
-                    _ = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
-                    _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                    shutdown(c, Int32(SHUT_WR))
+        pthread_create(
+            &t, nil,
+            { arg in
+                let ctx = Unmanaged<ListenerContext>.fromOpaque(arg!).takeRetainedValue()
+                var held: [Int32] = []
+                while true {
+                    let c = accept(ctx.fd, nil, nil)
+                    if c < 0 { break }
+                    held.append(c)
+                    if let reply = ctx.reply {
+                        var buf = [UInt8](repeating: 0, count: 4096)
+                        _ = buf.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
+                        _ = reply.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        shutdown(c, Int32(SHUT_WR))
+                    }
                 }
-            }
-            held.forEach { Glibc.close($0) }
-            return nil
-        }, box.toOpaque())
+                held.forEach { Glibc.close($0) }
+                return nil
+            }, box.toOpaque())
         thread = t
     }
 

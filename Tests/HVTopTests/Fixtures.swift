@@ -1,13 +1,16 @@
-@testable import HVTop
 import HVModel
+
+@testable import HVTop
 
 /// Hand-made snapshots: two samples ten seconds apart with a VM, a paused VM, a shut-off VM
 /// and a container, plus md arrays and pools in chosen states.
 enum Fixtures {
     static let t0 = 1_700_000_000.0
 
-    static func vm(_ name: String, uuid: String, state: GuestState = .running, cpu: Double?, delay: [Double] = [],
-                   read: UInt64? = nil, written: UInt64? = nil, rx: UInt64? = nil, tx: UInt64? = nil, rss: UInt64? = nil) -> Guest {
+    static func vm(
+        _ name: String, uuid: String, state: GuestState = .running, cpu: Double?, delay: [Double] = [],
+        read: UInt64? = nil, written: UInt64? = nil, rx: UInt64? = nil, tx: UInt64? = nil, rss: UInt64? = nil
+    ) -> Guest {
         var g = Guest(name: name, uuid: uuid, kind: .vm, driver: "qemu", state: state)
         g.listedByLibvirt = true
         g.cpuTimeSeconds = cpu
@@ -70,27 +73,48 @@ enum Fixtures {
 
     /// Earlier sample (t0) and later sample (t0 + 10 s).
     static var pair: (Sample, Sample) {
-        let a = snapshot(at: t0, [
-            vm("web", uuid: "11111111-1111-1111-1111-111111111111", cpu: 100, delay: [1, 1], read: 1000, written: 5000, rx: 100, tx: 200, rss: 900 << 20),
-            vm("db", uuid: "22222222-2222-2222-2222-222222222222", cpu: 500, delay: [2], read: 0, written: 0, rx: 0, tx: 0, rss: 1500 << 20),
-            vm("idle", uuid: "33333333-3333-3333-3333-333333333333", state: .paused, cpu: 10, delay: [0], read: 7, written: 7, rx: 7, tx: 7, rss: 300 << 20),
-            vm("off", uuid: "44444444-4444-4444-4444-444444444444", state: .shutoff, cpu: 77),
-            container("ct1", cpu: 50, usage: 64 << 20),
-        ])
-        let b = snapshot(at: t0 + 10, [
-            // web: 5 CPU-seconds in 10 s = 50%; delay 1 s per vCPU over 2 vCPUs = 10% steal
-            vm("web", uuid: "11111111-1111-1111-1111-111111111111", cpu: 105, delay: [2, 2], read: 11_000, written: 5000, rx: 10_100, tx: 200, rss: 900 << 20),
-            // db: 15 CPU-seconds = 150%
-            vm("db", uuid: "22222222-2222-2222-2222-222222222222", cpu: 515, delay: [2], read: 1_000_000, written: 2_000_000, rx: 0, tx: 0, rss: 1500 << 20),
-            vm("idle", uuid: "33333333-3333-3333-3333-333333333333", state: .paused, cpu: 10, delay: [0], read: 7, written: 7, rx: 7, tx: 7, rss: 300 << 20),
-            vm("off", uuid: "44444444-4444-4444-4444-444444444444", state: .shutoff, cpu: 99),
-            container("ct1", cpu: 51, usage: 64 << 20),
-        ])
-        return (Sample(snapshot: a, source: .daemon(url: "test"), receivedAt: 0), Sample(snapshot: b, source: .daemon(url: "test"), receivedAt: 10))
+        let a = snapshot(
+            at: t0,
+            [
+                vm(
+                    "web", uuid: "11111111-1111-1111-1111-111111111111", cpu: 100, delay: [1, 1], read: 1000, written: 5000, rx: 100,
+                    tx: 200, rss: 900 << 20),
+                vm(
+                    "db", uuid: "22222222-2222-2222-2222-222222222222", cpu: 500, delay: [2], read: 0, written: 0, rx: 0, tx: 0,
+                    rss: 1500 << 20),
+                vm(
+                    "idle", uuid: "33333333-3333-3333-3333-333333333333", state: .paused, cpu: 10, delay: [0], read: 7, written: 7, rx: 7,
+                    tx: 7, rss: 300 << 20),
+                vm("off", uuid: "44444444-4444-4444-4444-444444444444", state: .shutoff, cpu: 77),
+                container("ct1", cpu: 50, usage: 64 << 20),
+            ])
+        let b = snapshot(
+            at: t0 + 10,
+            [
+                // web: 5 CPU-seconds in 10 s = 50%; delay 1 s per vCPU over 2 vCPUs = 10% steal
+                vm(
+                    "web", uuid: "11111111-1111-1111-1111-111111111111", cpu: 105, delay: [2, 2], read: 11_000, written: 5000, rx: 10_100,
+                    tx: 200, rss: 900 << 20),
+                // db: 15 CPU-seconds = 150%
+                vm(
+                    "db", uuid: "22222222-2222-2222-2222-222222222222", cpu: 515, delay: [2], read: 1_000_000, written: 2_000_000, rx: 0,
+                    tx: 0, rss: 1500 << 20),
+                vm(
+                    "idle", uuid: "33333333-3333-3333-3333-333333333333", state: .paused, cpu: 10, delay: [0], read: 7, written: 7, rx: 7,
+                    tx: 7, rss: 300 << 20),
+                vm("off", uuid: "44444444-4444-4444-4444-444444444444", state: .shutoff, cpu: 99),
+                container("ct1", cpu: 51, usage: 64 << 20),
+            ])
+        return (
+            Sample(snapshot: a, source: .daemon(url: "test"), receivedAt: 0),
+            Sample(snapshot: b, source: .daemon(url: "test"), receivedAt: 10)
+        )
     }
 
-    static func md(_ dev: String, level: String = "raid1", state: String = "clean", raidDisks: Int = 2, degraded: Int? = 0,
-                   action: String = "idle", members: [(String, [String], Int?)]) -> MDArray {
+    static func md(
+        _ dev: String, level: String = "raid1", state: String = "clean", raidDisks: Int = 2, degraded: Int? = 0,
+        action: String = "idle", members: [(String, [String], Int?)]
+    ) -> MDArray {
         var a = MDArray(device: dev)
         a.level = level
         a.arrayState = state
@@ -101,7 +125,8 @@ enum Fixtures {
         return a
     }
 
-    static func pool(_ name: String, state: Int = 2, capacity: UInt64 = 100, allocation: UInt64 = 50, autostart: Bool = true) -> StoragePool {
+    static func pool(_ name: String, state: Int = 2, capacity: UInt64 = 100, allocation: UInt64 = 50, autostart: Bool = true) -> StoragePool
+    {
         var p = StoragePool(name: name, state: state)
         p.uuid = "aaaaaaaa-0000-0000-0000-" + String(repeating: "0", count: 12 - min(12, name.count)) + String(name.prefix(12))
         p.type = "dir"

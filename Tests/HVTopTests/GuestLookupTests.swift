@@ -1,6 +1,7 @@
-@testable import HVTop
 import HVModel
 import Testing
+
+@testable import HVTop
 
 /// A VM and a container may share a name: lookups by name then ask which one, and a UUID or
 /// `driver:name` picks it, in `hvtop guest`, Zabbix keys and `hvtop check guests --running`.

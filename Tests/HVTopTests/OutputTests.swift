@@ -1,8 +1,9 @@
 import Foundation
-@testable import HVTop
 import HVExpose
 import HVModel
 import Testing
+
+@testable import HVTop
 
 struct OutputTests {
     @Test func formats() {
@@ -21,7 +22,8 @@ struct OutputTests {
     }
 
     @Test func tablesFitAndCut() {
-        let t = TextTable(columns: [.init("NAME", .left, flexible: true, minWidth: 4), .init("N")], rows: [["averyveryverylongname", "1"]])
+        let t = TextTable(
+            columns: [.init("NAME", .left, flexible: true, minWidth: 4), .init("N")], rows: [["averyveryverylongname", "1"]])
         let fitted = t.render(width: 10)
         #expect(fitted.header == "NAME     N")
         #expect(fitted.lines == ["averyve~ 1"])
@@ -60,7 +62,11 @@ struct OutputTests {
         j.dataTotalBytes = 10
         j.dataRemainingBytes = 4
         s.guests[0].job = j
-        s.processes = [ProcessEntry(pid: 1, tid: 2, comm: "CPU 0/KVM", role: "vcpu", vcpu: 0, guestKey: s.guests[0].key, cpuSeconds: 1.5, rssBytes: 9, evidence: "pidfile")]
+        s.processes = [
+            ProcessEntry(
+                pid: 1, tid: 2, comm: "CPU 0/KVM", role: "vcpu", vcpu: 0, guestKey: s.guests[0].key, cpuSeconds: 1.5, rssBytes: 9,
+                evidence: "pidfile")
+        ]
         let back = try SnapshotDecoder.decode(Sample(snapshot: s, source: .direct(triedURL: nil, reason: nil)).json)
         #expect(back.hostname == s.hostname)
         #expect(back.timestampSeconds == s.timestampSeconds)
@@ -77,7 +83,9 @@ struct OutputTests {
     @Test func decoderRejectsOtherDocuments() {
         #expect(throws: SnapshotDecodeError.self) { try SnapshotDecoder.decode(Array("{\"a\":1}".utf8)) }
         #expect(throws: SnapshotDecodeError.self) { try SnapshotDecoder.decode(Array("not json".utf8)) }
-        #expect(throws: SnapshotDecodeError.self) { try SnapshotDecoder.decode(Array("{\"schema\":\"hvexporter.snapshot\",\"schema_version\":2}".utf8)) }
+        #expect(throws: SnapshotDecodeError.self) {
+            try SnapshotDecoder.decode(Array("{\"schema\":\"hvexporter.snapshot\",\"schema_version\":2}".utf8))
+        }
     }
 
     @Test func daemonURLs() throws {
@@ -95,7 +103,8 @@ struct OutputTests {
 
     @Test func httpResponsesParse() throws {
         let u = try DaemonURL("http://127.0.0.1:1")
-        let r = try DaemonClient.parseResponse(Array("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{\"found\":false}".utf8), url: u)
+        let r = try DaemonClient.parseResponse(
+            Array("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{\"found\":false}".utf8), url: u)
         #expect(r.status == 404 && String(decoding: r.body, as: UTF8.self) == "{\"found\":false}")
         #expect(throws: DaemonError.self) { try DaemonClient.parseResponse(Array("garbage".utf8), url: u) }
     }
@@ -112,7 +121,8 @@ struct OutputTests {
     }
 
     @Test func pidLookupReadsTheDaemonAnswer() throws {
-        let body = #"{"pid":25992,"found":true,"host":false,"guest":{"name":"hv-run1","uuid":"671f","key":"671f","kind":"vm","driver":"qemu","state":"running"},"entries":[{"pid":25983,"tid":25992,"comm":"CPU 0/TCG","role":"vcpu","vcpu":0,"evidence":"pidfile"}]}"#
+        let body =
+            #"{"pid":25992,"found":true,"host":false,"guest":{"name":"hv-run1","uuid":"671f","key":"671f","kind":"vm","driver":"qemu","state":"running"},"entries":[{"pid":25983,"tid":25992,"comm":"CPU 0/TCG","role":"vcpu","vcpu":0,"evidence":"pidfile"}]}"#
         let l = try PIDLookup(pid: 25992, daemonJSON: Array(body.utf8))
         #expect(l.owner?.name == "hv-run1")
         #expect(l.exitCode == 0)

@@ -1,12 +1,14 @@
-@testable import HVTop
 import HVModel
 import Testing
 
+@testable import HVTop
+
 struct RateTests {
-    @Test(arguments: [
-        // (previous, current, seconds, expected)
-        (100.0, 105.0, 10.0, 0.5), (0.0, 0.0, 1.0, 0.0), (5.0, 4.0, 1.0, nil), (1.0, 2.0, 0.0, nil), (1.0, 2.0, -1.0, nil),
-    ] as [(Double, Double, Double, Double?)])
+    @Test(
+        arguments: [
+            // (previous, current, seconds, expected)
+            (100.0, 105.0, 10.0, 0.5), (0.0, 0.0, 1.0, 0.0), (5.0, 4.0, 1.0, nil), (1.0, 2.0, 0.0, nil), (1.0, 2.0, -1.0, nil),
+        ] as [(Double, Double, Double, Double?)])
     func perSecond(_ p: Double, _ c: Double, _ dt: Double, _ expected: Double?) {
         #expect(RateMath.perSecond(p, c, seconds: dt) == expected)
     }
@@ -88,7 +90,9 @@ struct RateTests {
 
     @Test func rateCacheRoundTripsAndPicksAUsefulAge() {
         let cache = RateCache(directory: "/nonexistent")
-        let e1 = RateCache.Entry(timestamp: 100, guests: ["k1": .init(cpuSeconds: 1.5, stealSeconds: nil), "lxc-tools:we ird": .init(cpuSeconds: 2, stealSeconds: 0.25)])
+        let e1 = RateCache.Entry(
+            timestamp: 100,
+            guests: ["k1": .init(cpuSeconds: 1.5, stealSeconds: nil), "lxc-tools:we ird": .init(cpuSeconds: 2, stealSeconds: 0.25)])
         let e2 = RateCache.Entry(timestamp: 160.5, guests: ["k1": .init(cpuSeconds: 3, stealSeconds: 1)])
         #expect(RateCache.parse(RateCache.format([e1, e2])) == [e1, e2])
         #expect(cache.pick([e1, e2], now: 161) == e1, "e2 is younger than a second")

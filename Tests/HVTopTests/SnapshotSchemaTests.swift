@@ -2,6 +2,7 @@ import Foundation
 import HVExpose
 import HVModel
 import Testing
+
 @testable import HVTop
 
 /// The `/json` schema has two hand-written sides, `SnapshotJSON` (the daemon's writer, kept
@@ -24,11 +25,13 @@ struct SnapshotSchemaTests {
     static var full: Snapshot {
         var s = Snapshot(timestampSeconds: 1_765_000_000.25, hostname: "hv1")
         s.collectors = [CollectorStatus(name: "libvirt", success: true, durationSeconds: 0.5, error: "partial: 1 domain timed out")]
-        s.libvirt = LibvirtStatus(uri: "qemu:///system", up: true, error: "e", libraryVersion: "9.0.0", daemonVersion: "9.0.0",
-                                  hypervisorType: "QEMU", hypervisorVersion: "7.2.0", durationSeconds: 0.125)
+        s.libvirt = LibvirtStatus(
+            uri: "qemu:///system", up: true, error: "e", libraryVersion: "9.0.0", daemonVersion: "9.0.0",
+            hypervisorType: "QEMU", hypervisorVersion: "7.2.0", durationSeconds: 0.125)
         var h = HostFacts()
         h.cpus = 8; h.memoryTotalBytes = 1 << 34; h.memoryAvailableBytes = 1 << 33; h.guestVCPUs = 12; h.guestMemoryBytes = 1 << 32
-        h.ksmPagesShared = 3; h.ksmPagesSharing = 4; h.ksmFullScans = 5; h.hugepagesTotal = 6; h.hugepagesFree = 7; h.hugepageSizeBytes = 2 << 20
+        h.ksmPagesShared = 3; h.ksmPagesSharing = 4; h.ksmFullScans = 5; h.hugepagesTotal = 6; h.hugepagesFree = 7;
+        h.hugepageSizeBytes = 2 << 20
         s.host = h
 
         var g = Guest(name: "web \"1\"", uuid: "11111111-2222-3333-4444-555555555555", kind: .vm, driver: "qemu", state: .paused)
@@ -69,8 +72,11 @@ struct SnapshotSchemaTests {
         g.blockJobs = [BlockJob(disk: "vda", type: 2, currentBytes: 10, endBytes: 40, bandwidthBytesPerSecond: 4 << 20)]
         s.guests = [g]
 
-        s.processes = [ProcessEntry(pid: 100, tid: 102, comm: "CPU 0/KVM", role: "vcpu", vcpu: 1, guestKey: g.key,
-                                    cpuSeconds: 3.25, rssBytes: 4096, evidence: "pidfile")]
+        s.processes = [
+            ProcessEntry(
+                pid: 100, tid: 102, comm: "CPU 0/KVM", role: "vcpu", vcpu: 1, guestKey: g.key,
+                cpuSeconds: 3.25, rssBytes: 4096, evidence: "pidfile")
+        ]
 
         var a = MDArray(device: "md0", source: .mdstat)
         a.level = "raid5"; a.arrayState = "active"; a.raidDisks = 4; a.raidDisksBefore = 3; a.degraded = 1
@@ -92,8 +98,9 @@ struct SnapshotSchemaTests {
         p.source = "host:/dir"; p.lastRefreshSeconds = 1_765_000_000.5; p.lastRefreshSucceeded = true; p.refreshError = "r"
         s.storagePools = [p]
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
-        s.exporterProcess = ExporterProcessStats(cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
-                                                 openFDs: 5, maxFDs: 6, threads: 7)
+        s.exporterProcess = ExporterProcessStats(
+            cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
+            openFDs: 5, maxFDs: 6, threads: 7)
         return s
     }
 
@@ -187,9 +194,10 @@ struct SnapshotSchemaTests {
 
     /// Every key the writer puts out is named (in backquotes, arrays as `name[]`) in docs/json.md.
     @Test func everyKeyIsDocumented() throws {
-        let docs = try String(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/json.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: URL(fileURLWithPath: #filePath)
+                .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("docs/json.md"), encoding: .utf8)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(SnapshotJSON.encode(Self.full))) as? [String: Any])
         var keys = Set<String>()
         func walk(_ v: Any) {

@@ -1,7 +1,8 @@
-@testable import HVTop
 import HVExpose
 import HVModel
 import Testing
+
+@testable import HVTop
 
 struct TopStateTests {
     @Test func keysDecode() {
@@ -79,8 +80,10 @@ struct TopStateTests {
                 #expect(lines.allSatisfy { $0.text.count <= size.columns }, "\(view)")
             }
         }
-        let lines = TopScreen(state: TopState(), current: b, previous: a, error: nil, warnings: [], delay: 2,
-                              size: Terminal.Size(rows: 20, columns: 200)).lines().map(\.text)
+        let lines = TopScreen(
+            state: TopState(), current: b, previous: a, error: nil, warnings: [], delay: 2,
+            size: Terminal.Size(rows: 20, columns: 200)
+        ).lines().map(\.text)
         #expect(lines[0].contains("source: daemon test"))
         #expect(lines.contains { $0.hasPrefix("NAME") && $0.contains("CPU%*") })
         #expect(lines.contains { $0.hasPrefix("db ") && $0.contains("150.0") })
@@ -92,20 +95,29 @@ struct TopStateTests {
         st.view = .processes(key: "11111111-1111-1111-1111-111111111111", name: "web")
         var snap = b.snapshot
         snap.collectors.removeAll { $0.name == "processes" }
-        let lines = TopScreen(state: st, current: Sample(snapshot: snap, source: b.source), previous: a, error: nil, warnings: [], delay: 2,
-                              size: Terminal.Size(rows: 20, columns: 120)).lines().map(\.text)
+        let lines = TopScreen(
+            state: st, current: Sample(snapshot: snap, source: b.source), previous: a, error: nil, warnings: [], delay: 2,
+            size: Terminal.Size(rows: 20, columns: 120)
+        ).lines().map(\.text)
         #expect(lines.contains("no data (collector processes not enabled/available)"))
     }
 
     @Test func processRowsWithCPUPercent() {
         var (a, b) = Fixtures.pair
         let key = "11111111-1111-1111-1111-111111111111"
-        var s0 = a.snapshot, s1 = b.snapshot
-        s0.processes = [ProcessEntry(pid: 10, tid: 10, comm: "qemu", role: "emulator", guestKey: key, cpuSeconds: 1, rssBytes: 5, evidence: "pidfile"),
-                        ProcessEntry(pid: 10, tid: 12, comm: "CPU 0/KVM", role: "vcpu", vcpu: 0, guestKey: key, cpuSeconds: 10, rssBytes: 5, evidence: "pidfile")]
-        s1.processes = [ProcessEntry(pid: 10, tid: 10, comm: "qemu", role: "emulator", guestKey: key, cpuSeconds: 2, rssBytes: 5, evidence: "pidfile"),
-                        ProcessEntry(pid: 10, tid: 12, comm: "CPU 0/KVM", role: "vcpu", vcpu: 0, guestKey: key, cpuSeconds: 19, rssBytes: 5, evidence: "pidfile"),
-                        ProcessEntry(pid: 99, tid: 99, comm: "sshd", role: "main", guestKey: nil, cpuSeconds: 1, rssBytes: 5, evidence: "")]
+        var s0 = a.snapshot
+        var s1 = b.snapshot
+        s0.processes = [
+            ProcessEntry(pid: 10, tid: 10, comm: "qemu", role: "emulator", guestKey: key, cpuSeconds: 1, rssBytes: 5, evidence: "pidfile"),
+            ProcessEntry(
+                pid: 10, tid: 12, comm: "CPU 0/KVM", role: "vcpu", vcpu: 0, guestKey: key, cpuSeconds: 10, rssBytes: 5, evidence: "pidfile"),
+        ]
+        s1.processes = [
+            ProcessEntry(pid: 10, tid: 10, comm: "qemu", role: "emulator", guestKey: key, cpuSeconds: 2, rssBytes: 5, evidence: "pidfile"),
+            ProcessEntry(
+                pid: 10, tid: 12, comm: "CPU 0/KVM", role: "vcpu", vcpu: 0, guestKey: key, cpuSeconds: 19, rssBytes: 5, evidence: "pidfile"),
+            ProcessEntry(pid: 99, tid: 99, comm: "sshd", role: "main", guestKey: nil, cpuSeconds: 1, rssBytes: 5, evidence: ""),
+        ]
         a = Sample(snapshot: s0, source: a.source, receivedAt: 0)
         b = Sample(snapshot: s1, source: b.source, receivedAt: 10)
         let rows = ProcessTable.rows(b, previous: a, guestKey: key)

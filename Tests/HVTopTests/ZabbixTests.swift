@@ -1,7 +1,8 @@
 import Foundation
-@testable import HVTop
 import HVModel
 import Testing
+
+@testable import HVTop
 
 struct ZabbixTests {
     @Test(arguments: [
@@ -53,8 +54,10 @@ struct ZabbixTests {
     @Test func valueKeys() throws {
         let (_, b) = Fixtures.pair
         var s = b.snapshot
-        s.mdArrays = [Fixtures.md("md0", degraded: 1, members: [("sda1", ["in_sync"], 0)]),
-                      Fixtures.md("md1", members: [("sdc1", ["in_sync"], 0), ("sdd1", ["in_sync"], 1)])]
+        s.mdArrays = [
+            Fixtures.md("md0", degraded: 1, members: [("sda1", ["in_sync"], 0)]),
+            Fixtures.md("md1", members: [("sdc1", ["in_sync"], 0), ("sdd1", ["in_sync"], 1)]),
+        ]
         s.storagePools = [Fixtures.pool("default", capacity: 1000, allocation: 250)]
         let cases: [(String, String)] = [
             ("hv.libvirt.up", "1"),
@@ -123,7 +126,8 @@ struct ZabbixTests {
         #expect(Set(names).count == names.count)
         // Every key has a UserParameter line in the shipped agent configuration, and every
         // line calls a known key.
-        let conf = try String(contentsOf: Repo.root.appendingPathComponent("packaging/zabbix/userparameter_hvexporter.conf"), encoding: .utf8)
+        let conf = try String(
+            contentsOf: Repo.root.appendingPathComponent("packaging/zabbix/userparameter_hvexporter.conf"), encoding: .utf8)
         let defined = conf.split(separator: "\n").filter { $0.hasPrefix("UserParameter=") }.map { line in
             String(line.dropFirst("UserParameter=".count).prefix { $0 != "," && $0 != "[" })
         }

@@ -6,16 +6,18 @@ import Testing
 struct DiskIdentityMappingTests {
     @Test func sataDiskPrefersShortSerialAndTheSerialLink() {
         // Properties and links as `udevadm info /dev/sda` lists them for a SATA SSD.
-        let id = DiskIdentity(properties: [
-            "ID_MODEL": "Samsung_SSD_860_EVO_1TB",
-            "ID_SERIAL": "Samsung_SSD_860_EVO_1TB_S3Z9NB0K123456A",
-            "ID_SERIAL_SHORT": "S3Z9NB0K123456A",
-            "ID_WWN": "0x5002538e40a1b2c3",
-        ], devlinks: [
-            "/dev/disk/by-path/pci-0000:00:17.0-ata-1",
-            "/dev/disk/by-id/wwn-0x5002538e40a1b2c3",
-            "/dev/disk/by-id/ata-Samsung_SSD_860_EVO_1TB_S3Z9NB0K123456A",
-        ])
+        let id = DiskIdentity(
+            properties: [
+                "ID_MODEL": "Samsung_SSD_860_EVO_1TB",
+                "ID_SERIAL": "Samsung_SSD_860_EVO_1TB_S3Z9NB0K123456A",
+                "ID_SERIAL_SHORT": "S3Z9NB0K123456A",
+                "ID_WWN": "0x5002538e40a1b2c3",
+            ],
+            devlinks: [
+                "/dev/disk/by-path/pci-0000:00:17.0-ata-1",
+                "/dev/disk/by-id/wwn-0x5002538e40a1b2c3",
+                "/dev/disk/by-id/ata-Samsung_SSD_860_EVO_1TB_S3Z9NB0K123456A",
+            ])
         #expect(id.model == "Samsung_SSD_860_EVO_1TB")
         #expect(id.serial == "S3Z9NB0K123456A")
         #expect(id.wwn == "0x5002538e40a1b2c3")
@@ -24,8 +26,9 @@ struct DiskIdentityMappingTests {
     }
 
     @Test func serialFallsBackToIDSerialAndLinkAvoidsAliases() {
-        let id = DiskIdentity(properties: ["ID_SERIAL": "QEMU_HARDDISK_drive-scsi0", "ID_SERIAL_SHORT": ""],
-                              devlinks: ["/dev/disk/by-id/wwn-0x6000", "/dev/disk/by-id/nvme-eui.0025", "/dev/disk/by-id/scsi-0QEMU_x"])
+        let id = DiskIdentity(
+            properties: ["ID_SERIAL": "QEMU_HARDDISK_drive-scsi0", "ID_SERIAL_SHORT": ""],
+            devlinks: ["/dev/disk/by-id/wwn-0x6000", "/dev/disk/by-id/nvme-eui.0025", "/dev/disk/by-id/scsi-0QEMU_x"])
         #expect(id.serial == "QEMU_HARDDISK_drive-scsi0")
         #expect(id.byIdPath == "/dev/disk/by-id/scsi-0QEMU_x")
         #expect(id.model == nil && id.wwn == nil)

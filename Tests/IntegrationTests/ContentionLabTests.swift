@@ -47,15 +47,18 @@ struct ContentionLabTests {
             #expect(m.value("libvirt_up") == 1, "round \(round)")
             for g in running {
                 if m.value("libvirt_domain_timed_out", ["domain": g]) != 0 { timedOut.append("\(g) in round \(round)") }
-                #expect(m.value("libvirt_domain_block_stats_read_bytes_total", ["domain": g, "target_device": "vda"]) != nil,
-                        "\(g): block figures missing in round \(round)")
+                #expect(
+                    m.value("libvirt_domain_block_stats_read_bytes_total", ["domain": g, "target_device": "vda"]) != nil,
+                    "\(g): block figures missing in round \(round)")
                 if (m.value("hv_domain_stats_age_seconds", ["domain": g]) ?? 0) > 0 { stale += 1 }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
         stop.store(true, ordering: .relaxed)
         _ = pollers.wait(timeout: .now() + 30)
-        print("contention: other exporter \(otherScrapes.load(ordering: .relaxed)) scrapes, virsh \(virshRuns.load(ordering: .relaxed)) runs; stale figures in \(stale) of \(30 * running.count) guest-scrapes")
+        print(
+            "contention: other exporter \(otherScrapes.load(ordering: .relaxed)) scrapes, virsh \(virshRuns.load(ordering: .relaxed)) runs; stale figures in \(stale) of \(30 * running.count) guest-scrapes"
+        )
         #expect(otherScrapes.load(ordering: .relaxed) > 10 && virshRuns.load(ordering: .relaxed) > 10, "the other clients must really poll")
         #expect(timedOut.isEmpty, "healthy guests reported timed out: \(timedOut)")
     }
@@ -82,8 +85,9 @@ struct ContentionLabTests {
             #expect(m.value("libvirt_domain_timed_out", ["domain": victim]) == 1, "round \(round)")
             for key in LibvirtLabTests.running {
                 let d = Lab.guest(key)
-                #expect(m.value("libvirt_domain_block_stats_read_bytes_total", ["domain": d, "target_device": "vda"]) != nil,
-                        "round \(round): \(d) must still be served")
+                #expect(
+                    m.value("libvirt_domain_block_stats_read_bytes_total", ["domain": d, "target_device": "vda"]) != nil,
+                    "round \(round): \(d) must still be served")
             }
         }
         kill(qemu, SIGCONT)

@@ -97,7 +97,9 @@ struct Exposition {
                         if s[i] == "\\" {
                             i = s.index(after: i)
                             v.append(s[i] == "n" ? "\n" : s[i])
-                        } else { v.append(s[i]) }
+                        } else {
+                            v.append(s[i])
+                        }
                         i = s.index(after: i)
                     }
                     labels[key] = v

@@ -34,7 +34,8 @@ import Testing
         let g = got.split(separator: "\n", omittingEmptySubsequences: false)
         let w = want.split(separator: "\n", omittingEmptySubsequences: false)
         let firstDiff = (0..<min(g.count, w.count)).first { g[$0] != w[$0] } ?? min(g.count, w.count)
-        Issue.record("""
+        Issue.record(
+            """
             \(name) differs from the exporter's output from line \(firstDiff + 1) \
             (got \(g.count) lines, golden \(w.count)):
             golden: \(firstDiff < w.count ? String(w[firstDiff]) : "<end>")
@@ -88,7 +89,8 @@ enum GoldenNormalisation {
             if s.hasPrefix("hv_scrape_collector_duration_seconds{"), let sp = s.lastIndex(of: " ") {
                 out.append(s[..<sp] + " 0")
             } else if s.hasPrefix("hv_exporter_build_info{") || s.hasPrefix("libvirt_versions_info{") {
-                out.append(replacingLabels(s, ["version", "hypervisor_running", "libvirtd_running", "libvirt_library"], with: "normalised"))
+                out.append(
+                    replacingLabels(s, ["version", "hypervisor_running", "libvirtd_running", "libvirt_library"], with: "normalised"))
             } else if s.hasPrefix("hv_md_member_info{") {
                 out.append(replacingLabels(s, ["model", "serial", "wwn", "by_id"], with: ""))
             } else {
@@ -109,7 +111,8 @@ enum GoldenNormalisation {
             s = s.replacingOccurrences(of: "\"\(key)\":[-0-9.eE+]+", with: "\"\(key)\":0", options: .regularExpression)
         }
         for key in ["hostname", "exporter_version", "library_version", "daemon_version", "hypervisor_version"] {
-            s = s.replacingOccurrences(of: "\"\(key)\":\"([^\"\\\\]|\\\\.)*\"", with: "\"\(key)\":\"normalised\"", options: .regularExpression)
+            s = s.replacingOccurrences(
+                of: "\"\(key)\":\"([^\"\\\\]|\\\\.)*\"", with: "\"\(key)\":\"normalised\"", options: .regularExpression)
         }
         return pretty(s) + "\n"
     }

@@ -1,6 +1,6 @@
 import Foundation
-import LabSupport
 import Glibc
+import LabSupport
 import Testing
 
 /// The real `hvtop` binary against a real `hv-exporter` on the lab: the TUI driven in tmux,
@@ -24,7 +24,8 @@ struct HvtopLabTests {
         // The guests appear, with rates once two samples are in.
         let first = try tmux.waitFor("all lab guests with rates", timeout: 30) { screen in
             let t = GuestScreen(screen)
-            return t != nil && Self.labGuests.allSatisfy { g in t!.rows.contains { $0.name == g } } && !screen.contains("rates after the next refresh")
+            return t != nil && Self.labGuests.allSatisfy { g in t!.rows.contains { $0.name == g } }
+                && !screen.contains("rates after the next refresh")
         }
         #expect(first.contains("source: daemon http://127.0.0.1:\(exporter.port)"))
         #expect(first.contains("libvirt up"))
@@ -76,9 +77,10 @@ struct HvtopLabTests {
         let vcpuTIDs = try Hvtop.vcpuThreadIDs(run1Name)
         #expect(!vcpuTIDs.isEmpty)
         let procView = try tmux.waitFor("process view with vCPU threads", timeout: 15) { screen in
-            screen.contains("Processes of \(run1Name) (vm, qemu, running)") && vcpuTIDs.allSatisfy { tid in
-                ProcessScreen(screen).rows.contains { $0["TID"] == String(tid) && $0["ROLE"] == "vcpu" }
-            }
+            screen.contains("Processes of \(run1Name) (vm, qemu, running)")
+                && vcpuTIDs.allSatisfy { tid in
+                    ProcessScreen(screen).rows.contains { $0["TID"] == String(tid) && $0["ROLE"] == "vcpu" }
+                }
         }
         let prows = ProcessScreen(procView).rows
         for (i, tid) in vcpuTIDs.enumerated() {
@@ -95,7 +97,7 @@ struct HvtopLabTests {
             tmux.send(key)
             _ = try tmux.waitFor("view \(key)", timeout: 10) { $0.contains(title) }
         }
-        tmux.send("?")        // help closes back to the jobs view
+        tmux.send("?")   // help closes back to the jobs view
         _ = try tmux.waitFor("jobs again", timeout: 10) { $0.contains("Jobs (running") }
         tmux.send("Escape")   // and Esc goes back to the list
         _ = try tmux.waitFor("back to the list", timeout: 10) { GuestScreen($0) != nil }
@@ -235,10 +237,12 @@ struct HvtopLabTests {
         #expect(util >= 0 && util < 400)
 
         // Discovery and the master item.
-        let lld = try #require(try JSONSerialization.jsonObject(with: Data(try agent.value("hv.discovery[guests]").utf8)) as? [[String: String]])
+        let lld = try #require(
+            try JSONSerialization.jsonObject(with: Data(try agent.value("hv.discovery[guests]").utf8)) as? [[String: String]])
         for name in Self.labGuests { #expect(lld.contains { $0["{#GUEST}"] == name }, "\(name) not discovered") }
         #expect(lld.contains { $0["{#GUEST}"] == run1 && $0["{#UUID}"] == Lab.state["LAB_UUID_RUN1"] })
-        let disks = try #require(try JSONSerialization.jsonObject(with: Data(try agent.value("hv.discovery[disks]").utf8)) as? [[String: String]])
+        let disks = try #require(
+            try JSONSerialization.jsonObject(with: Data(try agent.value("hv.discovery[disks]").utf8)) as? [[String: String]])
         #expect(disks.contains { $0["{#GUEST}"] == run1 && $0["{#DISK}"] == "vda" })
         let snap = try #require(try JSONSerialization.jsonObject(with: Data(try agent.value("hv.snapshot").utf8)) as? [String: Any])
         #expect(snap["schema"] as? String == "hvexporter.snapshot")
@@ -251,9 +255,11 @@ struct HvtopLabTests {
     func templatePreprocessingWorksOnTheLabSnapshot() throws {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
         defer { exporter.stop() }
-        let (rc, out) = try Spawn.run(["python3", Lab.root.appendingPathComponent("scripts/check-zabbix-template.py").path,
-                                     Lab.root.appendingPathComponent("packaging/zabbix/template_hvexporter.yaml").path,
-                                     Hvtop.binary.path, "http://127.0.0.1:\(exporter.port)"])
+        let (rc, out) = try Spawn.run([
+            "python3", Lab.root.appendingPathComponent("scripts/check-zabbix-template.py").path,
+            Lab.root.appendingPathComponent("packaging/zabbix/template_hvexporter.yaml").path,
+            Hvtop.binary.path, "http://127.0.0.1:\(exporter.port)",
+        ])
         #expect(rc == 0, "\(out.suffix(3000))")
         #expect(out.contains("errors: 0"))
     }
@@ -344,7 +350,9 @@ enum Hvtop {
     }
 
     static func hasTool(_ name: String) -> Bool {
-        ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/"].contains { FileManager.default.isExecutableFile(atPath: $0 + name) }
+        ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/local/bin/"].contains {
+            FileManager.default.isExecutableFile(atPath: $0 + name)
+        }
     }
 
     /// vCPU thread IDs of a domain, in vCPU order, from QEMU itself (`info cpus`).
@@ -364,8 +372,11 @@ final class Tmux {
     let name = "hvtop-test-\(getpid())-\(Int.random(in: 1000...9999))"
 
     init(command: String, width: Int = 200, height: Int = 50) throws {
-        let script = "\(command); echo HVTOP_EXIT=$?; echo TTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '); exec sleep 600"
-        let (rc, out) = try Spawn.run(["tmux", "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), "sh", "-c", script])
+        let script =
+            "\(command); echo HVTOP_EXIT=$?; echo TTY=$(stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '); exec sleep 600"
+        let (rc, out) = try Spawn.run([
+            "tmux", "new-session", "-d", "-s", name, "-x", String(width), "-y", String(height), "sh", "-c", script,
+        ])
         guard rc == 0 else { throw LabError("tmux new-session: \(out)") }
     }
 
@@ -388,8 +399,10 @@ final class Tmux {
 
     /// PID of the command running under the pane's shell.
     func childPID() -> Int32? {
-        guard let shell = (try? Spawn.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"]))?.1
-            .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        guard
+            let shell = (try? Spawn.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"]))?.1
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        else { return nil }
         let out = (try? Spawn.run(["pgrep", "-P", shell]))?.1 ?? ""
         return out.split(separator: "\n").first.flatMap { Int32($0) }
     }
@@ -451,7 +464,9 @@ struct ProcessScreen {
 
     init(_ screen: String) {
         let lines = screen.split(separator: "\n").map(String.init)
-        guard let h = lines.firstIndex(where: { $0.contains("PID") && $0.contains("TID") && $0.contains("ROLE") }) else { rows = []; return }
+        guard let h = lines.firstIndex(where: { $0.contains("PID") && $0.contains("TID") && $0.contains("ROLE") }) else {
+            rows = []; return
+        }
         let titles = lines[h].split(separator: " ").map(String.init)
         rows = lines[(h + 1)...].prefix { !$0.hasPrefix("Esc back") }.map { line in
             let v = line.split(separator: " ", maxSplits: titles.count - 1).map(String.init)
@@ -487,7 +502,8 @@ struct ZabbixAgent {
     /// The value the agent returns for `key` (what Zabbix would store).
     func value(_ key: String) throws -> String {
         let (_, out) = try Spawn.run(["zabbix_agentd", "-c", config.path, "-t", key], env: env)
-        guard let open = out.range(of: "[t|"), let close = out.range(of: "]", options: .backwards), open.upperBound <= close.lowerBound else {
+        guard let open = out.range(of: "[t|"), let close = out.range(of: "]", options: .backwards), open.upperBound <= close.lowerBound
+        else {
             throw LabError("zabbix_agentd -t \(key): \(out)")
         }
         return String(out[open.upperBound..<close.lowerBound])

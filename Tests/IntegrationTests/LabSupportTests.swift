@@ -32,7 +32,9 @@ struct LabSupportTests {
         let clock = ContinuousClock()
         var calls = 0
         let t0 = clock.now
-        let ok = Poll.until(timeout: .seconds(10), every: .milliseconds(10)) { calls += 1; return calls == 3 }
+        let ok = Poll.until(timeout: .seconds(10), every: .milliseconds(10)) {
+            calls += 1; return calls == 3
+        }
         #expect(ok && calls == 3)
         #expect(t0.duration(to: clock.now) < .seconds(5))
     }

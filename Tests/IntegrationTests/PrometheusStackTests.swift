@@ -14,9 +14,11 @@ struct PrometheusStackTests {
         defer { exporter.stop() }
         let script = Lab.root.appendingPathComponent("scripts/prometheus-check.sh").path
         let fixture = Lab.root.appendingPathComponent("Tests/HVSystemTests/Fixtures/md/recovering").path
-        let (rc, out) = try Lab.run(["bash", script, "127.0.0.1:\(exporter.port)", "--scrape-interval", "5s",
-                                     "--md-fixture", fixture, "--exporter-bin", ExporterProcess.binary.path,
-                                     "--migrate", "--pool"])
+        let (rc, out) = try Lab.run([
+            "bash", script, "127.0.0.1:\(exporter.port)", "--scrape-interval", "5s",
+            "--md-fixture", fixture, "--exporter-bin", ExporterProcess.binary.path,
+            "--migrate", "--pool",
+        ])
         #expect(rc == 0, "prometheus-check.sh failed:\n\(out.suffix(6000))")
         #expect(out.contains("promtool test rules") || out.contains("SUCCESS"), "no rule test output:\n\(out.suffix(3000))")
     }

@@ -9,16 +9,25 @@ import Testing
 struct ResilienceTests {
     func rss(_ pid: Int32) -> Int {
         guard let s = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return -1 }
+            let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? -1
     }
 
-    @Test func twoHundredConcurrentScrapesAllSucceed() throws {
-        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.state.isPresent ? Lab.uri : "test:///default")"])
+    /// 200 scrapes at once: each is served (they share one collection in flight) or told to
+    /// retry with 503; none is reset. The server handles 64 requests at once (memory bound),
+    /// so 64 at least are served.
+    @Test func twoHundredConcurrentScrapesAreServedOrToldToRetry() throws {
+        // All 200 come from one address: the per-client limit (32 by default, see the HTTP
+        // tests for its 503s) is raised so they all reach the handlers.
+        let exporter = try ExporterProcess([
+            "--libvirt.uri=\(Lab.state.isPresent ? Lab.uri : "test:///default")", "--web.max-connections-per-client=256",
+        ])
         defer { exporter.stop() }
         let url = "http://127.0.0.1:\(exporter.port)/metrics"
         // curl --parallel: 200 transfers at once, each writing its status code.
-        let args = ["curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-immediate", "--parallel-max", "200", "-m", "30"]
+        let args =
+            ["curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-immediate", "--parallel-max", "200", "-m", "30"]
             + Array(repeating: ["-o", "/dev/null", "-w", "%{http_code}\n", url], count: 200).flatMap { $0 }
         let t0 = Date()
         let (rc, out) = try Lab.run(args)
@@ -26,13 +35,17 @@ struct ResilienceTests {
         let codes = out.split(separator: "\n").map(String.init)
         #expect(rc == 0, "curl: \(out.prefix(400))")
         #expect(codes.count == 200)
-        #expect(codes.allSatisfy { $0 == "200" }, "codes: \(Dictionary(grouping: codes, by: { $0 }).mapValues(\.count))")
+        let counts = Dictionary(grouping: codes, by: { $0 }).mapValues(\.count)
+        #expect(codes.allSatisfy { $0 == "200" || $0 == "503" }, "codes: \(counts)")
+        #expect((counts["200"] ?? 0) >= 64, "codes: \(counts)")
         #expect(seconds < 30)
         #expect(try exporter.metrics().value("libvirt_up") == 1)
     }
 
     @Test func slowClientsAndOversizedRequestsDoNotStopService() throws {
-        let exporter = try ExporterProcess(["--libvirt.uri=test:///default"])
+        // The slow clients share the scraper's address here; the per-client limit is raised so
+        // this tests the server beside them (the limit itself has tests of its own).
+        let exporter = try ExporterProcess(["--libvirt.uri=test:///default", "--web.max-connections-per-client=64"])
         defer { exporter.stop() }
         // 40 clients that send half a request line and then nothing.
         var sockets: [Int32] = []
@@ -42,7 +55,9 @@ struct ResilienceTests {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = in_port_t(UInt16(exporter.port).bigEndian)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let ok = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
             #expect(ok == 0)
             _ = "GET /metr".withCString { send(fd, $0, 9, 0) }
             sockets.append(fd)
@@ -54,8 +69,10 @@ struct ResilienceTests {
         let longURL = "/metrics?" + String(repeating: "a", count: 100_000)
         let big = try exporter.get(longURL, timeout: 10)
         #expect((400..<500).contains(big.status), "100 KB URL gave \(big.status)")
-        let (rc, out) = try Lab.run(["curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}",
-                                     "-H", "X-Big: " + String(repeating: "b", count: 100_000), "http://127.0.0.1:\(exporter.port)/metrics"])
+        let (rc, out) = try Lab.run([
+            "curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}",
+            "-H", "X-Big: " + String(repeating: "b", count: 100_000), "http://127.0.0.1:\(exporter.port)/metrics",
+        ])
         #expect(rc == 0 && out.hasPrefix("4"), "100 KB header gave \(out)")
         #expect(try exporter.get("/metrics").status == 200)
         #expect(exporter.process.isRunning)
@@ -67,7 +84,9 @@ struct ResilienceTests {
         let url = "http://127.0.0.1:\(exporter.port)"
         // Batches of sequential scrapes through one curl process each (keep-alive).
         func batch(_ n: Int) throws {
-            let args = ["curl", "-sS", "-m", "120", "-o", "/dev/null"] + Array(repeating: ["\(url)/metrics", "\(url)/json"], count: n / 2).flatMap { $0 }
+            let args =
+                ["curl", "-sS", "-m", "120", "-o", "/dev/null"]
+                + Array(repeating: ["\(url)/metrics", "\(url)/json"], count: n / 2).flatMap { $0 }
             let (rc, out) = try Lab.run(args)
             #expect(rc == 0, "curl batch: \(out.prefix(300))")
         }
@@ -85,12 +104,13 @@ struct ResilienceTests {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)"])
         defer { exporter.stop() }
         let name = "hv-vanish"
-        let kernel = Lab.state["LAB_KERNEL"] ?? "", initrd = Lab.state["LAB_INITRD"] ?? ""
+        let kernel = Lab.state["LAB_KERNEL"] ?? ""
+        let initrd = Lab.state["LAB_INITRD"] ?? ""
         let xml = """
-        <domain type='qemu'><name>\(name)</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
-        <os><type arch='x86_64' machine='pc'>hvm</type><kernel>\(kernel)</kernel><initrd>\(initrd)</initrd><cmdline>console=ttyS0</cmdline></os>
-        <devices><interface type='bridge'><source bridge='\(Lab.state["LAB_BRIDGE"] ?? "hvbr0")'/><model type='virtio'/></interface></devices></domain>
-        """
+            <domain type='qemu'><name>\(name)</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
+            <os><type arch='x86_64' machine='pc'>hvm</type><kernel>\(kernel)</kernel><initrd>\(initrd)</initrd><cmdline>console=ttyS0</cmdline></os>
+            <devices><interface type='bridge'><source bridge='\(Lab.state["LAB_BRIDGE"] ?? "hvbr0")'/><model type='virtio'/></interface></devices></domain>
+            """
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hv-vanish.xml")
         try xml.write(to: file, atomically: true, encoding: .utf8)
         var created = false

@@ -16,15 +16,18 @@ struct SecurityTests {
     }()
 
     func makeCert(_ name: String) throws {
-        let (rc, out) = try Lab.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                     "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                                     "-keyout", dir.appendingPathComponent("\(name).key").path,
-                                     "-out", dir.appendingPathComponent("\(name).crt").path])
+        let (rc, out) = try Lab.run([
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", dir.appendingPathComponent("\(name).key").path,
+            "-out", dir.appendingPathComponent("\(name).crt").path,
+        ])
         #expect(rc == 0, "openssl: \(out)")
     }
 
     func curl(_ args: [String], _ port: Int, scheme: String = "https") throws -> (Int32, String) {
-        try Lab.run(["curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}"] + args + ["\(scheme)://127.0.0.1:\(port)/metrics"])
+        try Lab.run(
+            ["curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}"] + args + ["\(scheme)://127.0.0.1:\(port)/metrics"])
     }
 
     @Test func tlsAndBasicAuthWithRealClients() throws {
@@ -59,8 +62,10 @@ struct SecurityTests {
     @Test func invalidWebConfigFailsAtStartWithTheLine() throws {
         let config = dir.appendingPathComponent("bad.yml")
         try "basic_auth_users:\n  alice: hunter2\n".write(to: config, atomically: true, encoding: .utf8)
-        let (rc, out) = try Lab.run([ExporterProcess.binary.path, "--web.listen-address=127.0.0.1:0",
-                                     "--libvirt.uri=test:///default", "--web.config.file=\(config.path)"])
+        let (rc, out) = try Lab.run([
+            ExporterProcess.binary.path, "--web.listen-address=127.0.0.1:0",
+            "--libvirt.uri=test:///default", "--web.config.file=\(config.path)",
+        ])
         #expect(rc == 1)
         #expect(out.contains("bad.yml:2") && out.contains("bcrypt"), "log: \(out)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,16 +20,20 @@ struct SignalTests {
     }()
 
     func makeCert(_ name: String) throws {
-        let (rc, out) = try Lab.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                     "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                                     "-keyout", dir.appendingPathComponent("\(name).key").path,
-                                     "-out", dir.appendingPathComponent("\(name).crt").path])
+        let (rc, out) = try Lab.run([
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", dir.appendingPathComponent("\(name).key").path,
+            "-out", dir.appendingPathComponent("\(name).crt").path,
+        ])
         #expect(rc == 0, "openssl: \(out)")
     }
 
     /// HTTP status of /-/healthy, "000" when no HTTP answer came.
     func status(_ port: Int, scheme: String = "http", _ args: [String] = []) throws -> String {
-        try Lab.run(["curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}"] + args + ["\(scheme)://127.0.0.1:\(port)/-/healthy"]).1
+        try Lab.run(
+            ["curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}"] + args + ["\(scheme)://127.0.0.1:\(port)/-/healthy"]
+        ).1
     }
 
     /// Polls `condition` every 50 ms for up to `seconds`.

@@ -20,28 +20,28 @@ struct TwinNameLabTests {
                 .replacingOccurrences(of: "\"", with: "&quot;")
         }
         return """
-        <domain type='qemu'>
-          <name>\(esc(name))</name>
-          <title>\(title)</title>
-          <memory unit='MiB'>64</memory>
-          <currentMemory unit='MiB'>64</currentMemory>
-          <vcpu placement='static'>1</vcpu>
-          <os>
-            <type arch='x86_64' machine='pc'>hvm</type>
-            <kernel>\(esc(Lab.state["LAB_KERNEL"] ?? ""))</kernel>
-            <initrd>\(esc(Lab.state["LAB_INITRD"] ?? ""))</initrd>
-            <cmdline>console=ttyS0 panic=-1</cmdline>
-          </os>
-          <clock offset='utc'/>
-          <on_poweroff>destroy</on_poweroff>
-          <on_crash>destroy</on_crash>
-          <devices>
-            <emulator>/usr/bin/qemu-system-x86_64</emulator>
-            <serial type='file'><source path='\(esc(dir))/console.log'/><target port='0'/></serial>
-            <memballoon model='virtio'/>
-          </devices>
-        </domain>
-        """
+            <domain type='qemu'>
+              <name>\(esc(name))</name>
+              <title>\(title)</title>
+              <memory unit='MiB'>64</memory>
+              <currentMemory unit='MiB'>64</currentMemory>
+              <vcpu placement='static'>1</vcpu>
+              <os>
+                <type arch='x86_64' machine='pc'>hvm</type>
+                <kernel>\(esc(Lab.state["LAB_KERNEL"] ?? ""))</kernel>
+                <initrd>\(esc(Lab.state["LAB_INITRD"] ?? ""))</initrd>
+                <cmdline>console=ttyS0 panic=-1</cmdline>
+              </os>
+              <clock offset='utc'/>
+              <on_poweroff>destroy</on_poweroff>
+              <on_crash>destroy</on_crash>
+              <devices>
+                <emulator>/usr/bin/qemu-system-x86_64</emulator>
+                <serial type='file'><source path='\(esc(dir))/console.log'/><target port='0'/></serial>
+                <memballoon model='virtio'/>
+              </devices>
+            </domain>
+            """
     }
 
     static func virsh(_ args: [String]) throws -> (Int32, String) {
@@ -58,8 +58,9 @@ struct TwinNameLabTests {
     @Test func aPausedVMNamedLikeTheLXCContainer() throws {
         // The container's cgroup exists, so it is running: the twin situation needs it.
         let ctCgroup = Lab.state["LAB_LXC_CGROUP"] ?? "/lxc.payload.\(Self.name)"
-        try #require(FileManager.default.fileExists(atPath: "/sys/fs/cgroup" + ctCgroup)
-                     || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified" + ctCgroup), "LXC container not running")
+        try #require(
+            FileManager.default.fileExists(atPath: "/sys/fs/cgroup" + ctCgroup)
+                || FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified" + ctCgroup), "LXC container not running")
         Self.removeTwin()   // a leftover of an interrupted run
         let (lrc, list) = try Self.virsh(["list", "--all", "--name"])
         try #require(lrc == 0, "virsh list: \(list)")
@@ -83,13 +84,15 @@ struct TwinNameLabTests {
         var m = try exporter.metrics()
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            let drivers = Set(m.samples.filter { $0.name == "hv_guest_processes" && $0.labels["guest"] == Self.name }.compactMap { $0.labels["driver"] })
+            let drivers = Set(
+                m.samples.filter { $0.name == "hv_guest_processes" && $0.labels["guest"] == Self.name }.compactMap { $0.labels["driver"] })
             if drivers == ["qemu", "lxc-tools"] { break }
             Thread.sleep(forTimeInterval: 0.5)
             m = try exporter.metrics()
         }
         let info = m.samples.filter { $0.name == "hv_guest_info" && $0.labels["guest"] == Self.name }
-        #expect(Set(info.map { "\($0.labels["kind"]!)/\($0.labels["driver"]!)/\($0.labels["state"]!)" })
+        #expect(
+            Set(info.map { "\($0.labels["kind"]!)/\($0.labels["driver"]!)/\($0.labels["state"]!)" })
                 == ["vm/qemu/paused", "container/lxc-tools/running"], "\(info)")
         let processes = m.samples.filter { $0.name == "hv_guest_processes" && $0.labels["guest"] == Self.name }
         #expect(Set(processes.compactMap { $0.labels["driver"] }) == ["qemu", "lxc-tools"])

@@ -78,20 +78,25 @@ public struct LabState: Sendable {
     /// libvirtd running: the process in `/run/libvirtd.pid` exists.
     public static var libvirtdRunning: Bool {
         guard let s = try? String(contentsOfFile: "/run/libvirtd.pid", encoding: .utf8),
-              let pid = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines)) else { return false }
+            let pid = pid_t(s.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { return false }
         return kill(pid, 0) == 0
     }
 
     /// libvirtd answering: `virsh -c <uri> version` succeeds within `seconds`.
     public func libvirtdAnswers(within seconds: Int = 15) -> Bool {
-        ((try? Spawn.run(["timeout", "\(seconds)", "virsh", "-q", "-c", uri, "version"], stderr: false,
-                         timeout: Double(seconds) + 5))?.0 ?? -1) == 0
+        ((try? Spawn.run(
+            ["timeout", "\(seconds)", "virsh", "-q", "-c", uri, "version"], stderr: false,
+            timeout: Double(seconds) + 5))?.0 ?? -1) == 0
     }
 
     /// Lab guests (names) missing from `virsh list --all --name`; nil when virsh failed.
     public func unlistedGuests() -> [String]? {
-        guard let (rc, out) = try? Spawn.run(["timeout", "30", "virsh", "-q", "-c", uri, "list", "--all", "--name"],
-                                             stderr: false, timeout: 35), rc == 0 else { return nil }
+        guard
+            let (rc, out) = try? Spawn.run(
+                ["timeout", "30", "virsh", "-q", "-c", uri, "list", "--all", "--name"],
+                stderr: false, timeout: 35), rc == 0
+        else { return nil }
         let listed = Set(out.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
         return guestKeys.map(guest).filter { !listed.contains($0) }
     }
@@ -99,7 +104,8 @@ public struct LabState: Sendable {
     /// Container running: the PID of the lab container's init, as `lxc-info` gives it.
     public var containerInitPID: Int? {
         guard let (rc, out) = try? Spawn.run(["lxc-info", "-n", containerName, "-p", "-H"], stderr: false, timeout: 30),
-              rc == 0 else { return nil }
+            rc == 0
+        else { return nil }
         return Int(out.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -129,7 +135,10 @@ public struct LabState: Sendable {
     /// `Unavailable` when the lab should be there (present, or CI) but a need does not hold.
     public func admit(_ needs: [Need]) throws -> Bool {
         guard isPresent else {
-            if CI.isCI { throw Unavailable(description: "CI=true but no lab state at \(directory)/state.env: scripts/test.sh starts the lab (scripts/lab/up.sh)") }
+            if CI.isCI {
+                throw Unavailable(
+                    description: "CI=true but no lab state at \(directory)/state.env: scripts/test.sh starts the lab (scripts/lab/up.sh)")
+            }
             return false
         }
         var missing: [String] = []
@@ -141,12 +150,16 @@ public struct LabState: Sendable {
             case .guestsListed:
                 if let gone = unlistedGuests() {
                     if !gone.isEmpty { missing.append("\(need): not listed \(gone)") }
-                } else { missing.append("\(need): virsh list failed") }
+                } else {
+                    missing.append("\(need): virsh list failed")
+                }
             case .containerRunning: if containerInitPID == nil { missing.append("\(need) (\(containerName))") }
             }
         }
         guard missing.isEmpty else {
-            throw Unavailable(description: "the lab at \(directory) is present but lacks: \(missing.joined(separator: "; ")) (scripts/lab/up.sh repairs it)")
+            throw Unavailable(
+                description:
+                    "the lab at \(directory) is present but lacks: \(missing.joined(separator: "; ")) (scripts/lab/up.sh repairs it)")
         }
         return true
     }

@@ -9,14 +9,18 @@ import Foundation
 public enum Poll {
     /// Waits until `condition` is true or `timeout` passes; true when it held.
     @discardableResult
-    public static func until(timeout: Duration, every interval: Duration = .milliseconds(100),
-                             _ condition: () throws -> Bool) rethrows -> Bool {
+    public static func until(
+        timeout: Duration, every interval: Duration = .milliseconds(100),
+        _ condition: () throws -> Bool
+    ) rethrows -> Bool {
         try value(timeout: timeout, every: interval) { try condition() ? true : nil } ?? false
     }
 
     /// The first non-nil result of `probe`, polled until `timeout` passes; nil if none came.
-    public static func value<T>(timeout: Duration, every interval: Duration = .milliseconds(100),
-                                _ probe: () throws -> T?) rethrows -> T? {
+    public static func value<T>(
+        timeout: Duration, every interval: Duration = .milliseconds(100),
+        _ probe: () throws -> T?
+    ) rethrows -> T? {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: timeout)
         while true {

@@ -19,8 +19,10 @@ public enum Spawn {
     ///     command that does not read them cannot block); nil: /dev/null.
     ///   - timeout: seconds before the command is killed and this throws.
     @discardableResult
-    public static func run(_ args: [String], env extra: [String: String] = [:], stderr: Bool = true,
-                           input: [UInt8]? = nil, timeout: Double = 120) throws -> (Int32, String) {
+    public static func run(
+        _ args: [String], env extra: [String: String] = [:], stderr: Bool = true,
+        input: [UInt8]? = nil, timeout: Double = 120
+    ) throws -> (Int32, String) {
         var inputFD: Int32 = -1
         defer { if inputFD >= 0 { close(inputFD) } }
         if let input {
@@ -95,7 +97,9 @@ public enum Spawn {
             if Date() > deadline {
                 kill(pid, SIGKILL)
                 _ = waitpid(pid, &status, 0)
-                throw Failure("\(args.joined(separator: " ")) did not finish within \(timeout) s; output so far:\n\(String(decoding: out, as: UTF8.self))")
+                throw Failure(
+                    "\(args.joined(separator: " ")) did not finish within \(timeout) s; output so far:\n\(String(decoding: out, as: UTF8.self))"
+                )
             }
         }
         let code: Int32 = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
