@@ -36,8 +36,11 @@ struct ZabbixAPI {
         var body: [String: Any] = ["jsonrpc": "2.0", "method": method, "params": params, "id": 1]
         if let token { body["auth"] = token }
         let data = try JSONSerialization.data(withJSONObject: body)
-        let (rc, out) = try Spawn.run(["/usr/bin/curl", "-sS", "-m", "120", "-H", "Content-Type: application/json-rpc",
-                                       "--data-binary", "@-", Self.url], input: Array(data), timeout: 130)
+        let (rc, out) = try Spawn.run(
+            [
+                "/usr/bin/curl", "-sS", "-m", "120", "-H", "Content-Type: application/json-rpc",
+                "--data-binary", "@-", Self.url,
+            ], input: Array(data), timeout: 130)
         guard rc == 0 else { throw Failure(description: "\(method): curl exit \(rc) at \(Self.url): \(out.prefix(300))") }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any] else {
             throw Failure(description: "\(method): not JSON-RPC: \(out.prefix(300))")

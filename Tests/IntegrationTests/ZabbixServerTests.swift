@@ -27,11 +27,15 @@ struct ZabbixServerTests {
         //    handler on JavaScript steps).
         let yaml = try String(contentsOf: Lab.root.appendingPathComponent("packaging/zabbix/template_hvexporter.yaml"), encoding: .utf8)
         let all: [String: Any] = ["createMissing": true, "updateExisting": true]
-        let imported = try api.call("configuration.import", [
-            "format": "yaml", "source": yaml,
-            "rules": ["groups": ["createMissing": true], "templates": all, "items": all, "discoveryRules": all,
-                      "triggers": all, "valueMaps": all, "graphs": all, "templateDashboards": all],
-        ])
+        let imported = try api.call(
+            "configuration.import",
+            [
+                "format": "yaml", "source": yaml,
+                "rules": [
+                    "groups": ["createMissing": true], "templates": all, "items": all, "discoveryRules": all,
+                    "triggers": all, "valueMaps": all, "graphs": all, "templateDashboards": all,
+                ],
+            ])
         #expect(imported as? Bool == true, "configuration.import: \(imported)")
         let template = try #require(try api.get("template.get", ["filter": ["host": ["HV exporter by Zabbix agent"]]]).first)
 
@@ -45,14 +49,20 @@ struct ZabbixServerTests {
         // 3. The host: agent interface, template linked, short intervals through its macros.
         try deleteHost(api)
         let group = try #require(try api.get("hostgroup.get", ["filter": ["name": ["Linux servers"]]]).first)
-        let created = try api.call("host.create", [
-            "host": Self.hostName, "groups": [["groupid": group["groupid"]!]], "templates": [["templateid": template["templateid"]!]],
-            "interfaces": [["type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": String(Self.agentPort)]],
-            "macros": [["macro": "{$HV.SNAPSHOT.INTERVAL}", "value": "\(Self.intervalSeconds)s"],
-                       ["macro": "{$HV.DISCOVERY.INTERVAL}", "value": "\(Self.intervalSeconds)s"],
-                       ["macro": "{$HV.NODATA.TIME}", "value": "30s"],
-                       ["macro": "{$HV.GUEST.PAUSED.TIME}", "value": "\(Self.pausedSeconds)s"]],
-        ]) as? [String: Any]
+        let created =
+            try api.call(
+                "host.create",
+                [
+                    "host": Self.hostName, "groups": [["groupid": group["groupid"]!]],
+                    "templates": [["templateid": template["templateid"]!]],
+                    "interfaces": [["type": 1, "main": 1, "useip": 1, "ip": "127.0.0.1", "dns": "", "port": String(Self.agentPort)]],
+                    "macros": [
+                        ["macro": "{$HV.SNAPSHOT.INTERVAL}", "value": "\(Self.intervalSeconds)s"],
+                        ["macro": "{$HV.DISCOVERY.INTERVAL}", "value": "\(Self.intervalSeconds)s"],
+                        ["macro": "{$HV.NODATA.TIME}", "value": "30s"],
+                        ["macro": "{$HV.GUEST.PAUSED.TIME}", "value": "\(Self.pausedSeconds)s"],
+                    ],
+                ]) as? [String: Any]
         let hostID = try #require((created?["hostids"] as? [String])?.first)
         defer { try? deleteHost(api) }
 
@@ -66,8 +76,13 @@ struct ZabbixServerTests {
             let (rc, names) = try Lab.run(["virsh", "-c", Lab.uri, "list", "--all", "--name"])
             guard rc == 0 else { return false }
             expected = Set(names.split(separator: "\n").map { String($0) }.filter { !$0.isEmpty } + [Lab.state["LAB_LXC_NAME"] ?? "hv-ct1"])
-            stateItems = try api.get("item.get", ["hostids": hostID, "search": ["key_": "hv.guest.state["], "output": ["key_", "name", "lastclock", "lastvalue"],
-                                                   "selectItemDiscovery": ["ts_delete"]]).filter { !isLost($0) }
+            stateItems = try api.get(
+                "item.get",
+                [
+                    "hostids": hostID, "search": ["key_": "hv.guest.state["], "output": ["key_", "name", "lastclock", "lastvalue"],
+                    "selectItemDiscovery": ["ts_delete"],
+                ]
+            ).filter { !isLost($0) }
             return Set(stateItems.map(guestName)) == expected && stateItems.allSatisfy { ($0["lastclock"] as? String ?? "0") != "0" }
         }
         #expect(discovered, "discovered \(stateItems.map(guestName).sorted()), lab \(expected.sorted())")
@@ -76,7 +91,8 @@ struct ZabbixServerTests {
         let json = try snapshot(exporter)
         let guests = json["guests"] as? [[String: Any]] ?? []
         func key(_ name: String) -> String { guests.first { $0["name"] as? String == name }?["key"] as? String ?? "?" }
-        let run1 = key(Lab.guest("RUN1")), paused = key(Lab.guest("PAUSED"))
+        let run1 = key(Lab.guest("RUN1"))
+        let paused = key(Lab.guest("PAUSED"))
         let rated = try Poll.until(timeout: .seconds(60), every: .seconds(3)) {
             try item(api, hostID, "hv.guest.cpu.util[\(run1)]")?["lastclock"] as? String ?? "0" != "0"
         }
@@ -85,19 +101,31 @@ struct ZabbixServerTests {
         // 5. No unsupported item (each listed with its error), no unknown trigger.
         let unsupported = try unsupportedItems(api, hostID, exporter)
         #expect(unsupported.isEmpty, "unsupported: \(unsupported)")
-        let unknown = try api.get("trigger.get", ["hostids": hostID, "filter": ["state": 1], "output": ["description", "error"],
-                                                  "selectItems": ["itemid"]])
-        let lostIDs = Set(try api.get("item.get", ["hostids": hostID, "output": ["itemid"], "selectItemDiscovery": ["ts_delete"]])
-            .filter(isLost).compactMap { $0["itemid"] as? String })
-        let unknownOfLiveGuests = unknown.filter { t in !((t["items"] as? [[String: Any]]) ?? []).contains { lostIDs.contains($0["itemid"] as? String ?? "") } }
-        #expect(unknownOfLiveGuests.isEmpty, "triggers in unknown state: \(unknownOfLiveGuests.map { "\($0["description"]!): \($0["error"]!)" })")
+        let unknown = try api.get(
+            "trigger.get",
+            [
+                "hostids": hostID, "filter": ["state": 1], "output": ["description", "error"],
+                "selectItems": ["itemid"],
+            ])
+        let lostIDs = Set(
+            try api.get("item.get", ["hostids": hostID, "output": ["itemid"], "selectItemDiscovery": ["ts_delete"]])
+                .filter(isLost).compactMap { $0["itemid"] as? String })
+        let unknownOfLiveGuests = unknown.filter { t in
+            !((t["items"] as? [[String: Any]]) ?? []).contains { lostIDs.contains($0["itemid"] as? String ?? "") }
+        }
+        #expect(
+            unknownOfLiveGuests.isEmpty,
+            "triggers in unknown state: \(unknownOfLiveGuests.map { "\($0["description"]!): \($0["error"]!)" })")
 
         // Containers get no VM-only items (override by {#KIND}).
         for c in guests where c["kind"] as? String == "container" {
             let k = c["key"] as? String ?? ""
             let vmOnly = try api.get("item.get", ["hostids": hostID, "search": ["key_": "[\(k)]"], "output": ["key_"]])
                 .compactMap { $0["key_"] as? String }
-                .filter { $0.hasPrefix("hv.guest.cpu.steal[") || $0.hasPrefix("hv.guest.vcpus[") || $0.hasPrefix("hv.guest.persistent[") || $0.hasPrefix("hv.guest.memory.usable[") }
+                .filter {
+                    $0.hasPrefix("hv.guest.cpu.steal[") || $0.hasPrefix("hv.guest.vcpus[") || $0.hasPrefix("hv.guest.persistent[")
+                        || $0.hasPrefix("hv.guest.memory.usable[")
+                }
             #expect(vmOnly.isEmpty, "VM-only items on container \(k): \(vmOnly)")
         }
 
@@ -114,18 +142,22 @@ struct ZabbixServerTests {
         // 7. "Paused for 40s" fires for the paused guest, and not before its state item has
         //    been paused for the whole window (it fired at once for every paused guest before).
         let pausedItem = try #require(try item(api, hostID, "hv.guest.state[\(paused)]")?["itemid"])
-        let history = try api.get("history.get", ["history": 3, "itemids": pausedItem, "sortfield": "clock", "sortorder": "ASC", "limit": 1, "output": "extend"])
+        let history = try api.get(
+            "history.get", ["history": 3, "itemids": pausedItem, "sortfield": "clock", "sortorder": "ASC", "limit": 1, "output": "extend"])
         let firstPaused = try #require(history.first.flatMap { Double($0["clock"] as? String ?? "") })
         var pausedProblem: [String: Any]?
         let fired = try Poll.until(timeout: .seconds(120), every: .seconds(3)) {
-            pausedProblem = try problems(api, hostID).first { ($0["name"] as? String ?? "").contains("\(Lab.guest("PAUSED")) has been paused") }
+            pausedProblem = try problems(api, hostID).first {
+                ($0["name"] as? String ?? "").contains("\(Lab.guest("PAUSED")) has been paused")
+            }
             return pausedProblem != nil
         }
         let seen = try problems(api, hostID).compactMap { $0["name"] as? String }
         #expect(fired, "no paused problem for \(Lab.guest("PAUSED")): \(seen)")
         if let clock = Double(pausedProblem?["clock"] as? String ?? "") {
-            #expect(clock - firstPaused >= Double(Self.pausedSeconds - Self.intervalSeconds),
-                    "paused problem \(clock - firstPaused) s after the first paused value (window \(Self.pausedSeconds) s)")
+            #expect(
+                clock - firstPaused >= Double(Self.pausedSeconds - Self.intervalSeconds),
+                "paused problem \(clock - firstPaused) s after the first paused value (window \(Self.pausedSeconds) s)")
         }
         let before = try problems(api, hostID).compactMap { $0["name"] as? String }
         #expect(!before.contains { $0.contains("has been paused") && ($0.contains(Lab.guest("RUN1")) || $0.contains(Lab.guest("RUN2"))) })
@@ -145,12 +177,14 @@ struct ZabbixServerTests {
         during = try problems(api, hostID).compactMap { $0["name"] as? String }
         #expect(during.filter { $0.contains("no data from hv-exporter") }.count == 1, "\(during)")
         #expect(!during.contains { $0.localizedCaseInsensitiveContains("libvirt") }, "\(during)")
-        #expect(Set(during).subtracting(before) == Set(during.filter { $0.contains("no data from hv-exporter") }),
-                "problems raised besides 'no data': \(Set(during).subtracting(before))")
+        #expect(
+            Set(during).subtracting(before) == Set(during.filter { $0.contains("no data from hv-exporter") }),
+            "problems raised besides 'no data': \(Set(during).subtracting(before))")
         #expect(Set(before).isSubset(of: Set(during)), "problems resolved while no data came: \(Set(before).subtracting(during))")
         let master = try item(api, hostID, "hv.snapshot")
-        #expect(master?["state"] as? String == "1" && (master?["error"] as? String ?? "").contains("cannot reach hv-exporter"),
-                "master item: \(master ?? [:])")
+        #expect(
+            master?["state"] as? String == "1" && (master?["error"] as? String ?? "").contains("cannot reach hv-exporter"),
+            "master item: \(master ?? [:])")
 
         // 9. Restarted on the same port: the "no data" problem clears, the master item is
         //    supported again, still nothing about libvirt.
@@ -189,13 +223,15 @@ struct ZabbixServerTests {
     /// their guest is not in hv-exporter's snapshot any more.
     private func unsupportedItems(_ api: ZabbixAPI, _ hostID: String, _ exporter: ExporterProcess) throws -> [String] {
         let keys = Set(((try snapshot(exporter)["guests"] as? [[String: Any]]) ?? []).compactMap { $0["key"] as? String })
-        return try api.get("item.get", ["hostids": hostID, "filter": ["state": 1], "output": ["key_", "error"], "selectItemDiscovery": ["ts_delete"]])
-            .filter { item in
-                let key = item["key_"] as? String ?? ""
-                let left = isLost(item) || !keys.contains { key.hasSuffix("[\($0)]") }
-                return !(left && (item["error"] as? String ?? "").contains("no longer on this host"))
-            }
-            .map { "\($0["key_"] as? String ?? ""): \($0["error"] as? String ?? "")" }
+        return try api.get(
+            "item.get", ["hostids": hostID, "filter": ["state": 1], "output": ["key_", "error"], "selectItemDiscovery": ["ts_delete"]]
+        )
+        .filter { item in
+            let key = item["key_"] as? String ?? ""
+            let left = isLost(item) || !keys.contains { key.hasSuffix("[\($0)]") }
+            return !(left && (item["error"] as? String ?? "").contains("no longer on this host"))
+        }
+        .map { "\($0["key_"] as? String ?? ""): \($0["error"] as? String ?? "")" }
     }
 
     private func deleteHost(_ api: ZabbixAPI) throws {
@@ -204,7 +240,10 @@ struct ZabbixServerTests {
     }
 
     private func item(_ api: ZabbixAPI, _ hostID: String, _ key: String) throws -> [String: Any]? {
-        try api.get("item.get", ["hostids": hostID, "filter": ["key_": [key]], "output": ["itemid", "key_", "state", "error", "lastclock", "lastvalue"]]).first
+        try api.get(
+            "item.get",
+            ["hostids": hostID, "filter": ["key_": [key]], "output": ["itemid", "key_", "state", "error", "lastclock", "lastvalue"]]
+        ).first
     }
 
     private func value(_ api: ZabbixAPI, _ hostID: String, _ key: String) throws -> Double? {
@@ -285,7 +324,8 @@ final class ZabbixTestAgent: @unchecked Sendable {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { name -> Int32? in
             guard let p = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             return fields.count > 1 && Int32(fields[1]) == pid ? p : nil
         }
