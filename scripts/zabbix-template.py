@@ -123,8 +123,8 @@ guest_protos = [
            valuemap='HV guest state', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
            desc='virDomainState of the guest. Every value is kept (no discarding of unchanged values): the "paused for" trigger counts them over its window.',
            triggers=[trig(f'last(/{T}/hv.guest.state[{{#KEY}}])=6', 'Guest {#GUEST} crashed', 'HIGH', seed='proto/crashed', depends=[NODATA, LIBVIRT]),
-                     trig(f'count(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}},"ne",3)=0 and last(/{T}/hv.guest.state[{{#KEY}}])=3 and ' + held('hv.guest.state[{#KEY}]', '{$HV.GUEST.PAUSED.TIME}'),
-                          'Guest {#GUEST} has been paused for {$HV.GUEST.PAUSED.TIME}', 'WARNING', seed='proto/paused', depends=[NODATA, LIBVIRT],
+                     trig(f'count(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME:"{{#KEY}}"}},"ne",3)=0 and last(/{T}/hv.guest.state[{{#KEY}}])=3 and ' + held('hv.guest.state[{#KEY}]', '{$HV.GUEST.PAUSED.TIME:"{#KEY}"}'),
+                          'Guest {#GUEST} has been paused for {$HV.GUEST.PAUSED.TIME:"{#KEY}"}', 'WARNING', seed='proto/paused', depends=[NODATA, LIBVIRT],
                           desc='A guest paused for long is often one libvirt paused on an I/O error (disk full) or a migration that did not finish.')]),
     gproto('Guest {#GUEST}: Persistent', 'hv.guest.persistent[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].persistent.first()", DISCARD), B2D, hb('1h')],
            valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
@@ -140,12 +140,12 @@ guest_protos = [
            [jp("$.guests[?(@.key == '{#KEY}')].cgroup.cpu_usage_seconds.first()", DISCARD), CPS, mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
            desc='CPU use in percent of one host CPU (200% = two CPUs busy), from the guest\'s cgroup (a VM: its whole QEMU, vCPUs plus emulator and I/O threads; the figure libvirt reports as cpu_time). No value while a VM is shut off.',
-           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX}} and ' + held('hv.guest.cpu.util[{#KEY}]', '15m'), 'Guest {#GUEST}: high CPU use (over {$HV.GUEST.CPU.UTIL.MAX}% for 15m)', 'AVERAGE', seed='proto/cpu', depends=[NODATA, LIBVIRT])]),
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.util[{#KEY}]', '15m'), 'Guest {#GUEST}: high CPU use (over {$HV.GUEST.CPU.UTIL.MAX:"{#KEY}"}% for 15m)', 'AVERAGE', seed='proto/cpu', depends=[NODATA, LIBVIRT])]),
     gproto('Guest {#GUEST}: CPU steal', 'hv.guest.cpu.steal[{#KEY}]',
            [jp("$.guests[?(@.key == '{#KEY}')].vcpus[*].delay_seconds.avg()", DISCARD), CPS, mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
            desc='Percent of the guest\'s vCPU time spent runnable but waiting for a host CPU (steal as the guest sees it).',
-           triggers=[trig(f'min(/{T}/hv.guest.cpu.steal[{{#KEY}}],15m)>{{$HV.GUEST.STEAL.MAX}} and ' + held('hv.guest.cpu.steal[{#KEY}]', '15m'), 'Guest {#GUEST}: vCPUs wait for host CPUs (steal over {$HV.GUEST.STEAL.MAX}% for 15m)', 'WARNING', seed='proto/steal', depends=[NODATA, LIBVIRT])]),
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.steal[{{#KEY}}],15m)>{{$HV.GUEST.STEAL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.steal[{#KEY}]', '15m'), 'Guest {#GUEST}: vCPUs wait for host CPUs (steal over {$HV.GUEST.STEAL.MAX:"{#KEY}"}% for 15m)', 'WARNING', seed='proto/steal', depends=[NODATA, LIBVIRT])]),
     gproto('Guest {#GUEST}: Memory', 'hv.guest.memory[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].memory_bytes.first()", DISCARD)],
            units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')]),
     gproto('Guest {#GUEST}: Memory RSS', 'hv.guest.memory.rss[{#KEY}]',
@@ -162,7 +162,7 @@ guest_protos = [
     gproto('Guest {#GUEST}: Job elapsed', 'hv.guest.job.elapsed[{#KEY}]',
            [jp("$.guests[?(@.key == '{#KEY}')].job.elapsed_seconds.first()", ZERO)],
            units='s', value_type='FLOAT', tags=[('component', 'jobs'), ('guest', '{#GUEST}')],
-           triggers=[trig(f'last(/{T}/hv.guest.job.elapsed[{{#KEY}}])>{{$HV.JOB.ELAPSED.MAX}}', 'Guest {#GUEST}: a libvirt job (migration?) runs for over {$HV.JOB.ELAPSED.MAX}s', 'WARNING', seed='proto/jobelapsed', depends=[NODATA, LIBVIRT],
+           triggers=[trig(f'last(/{T}/hv.guest.job.elapsed[{{#KEY}}])>{{$HV.JOB.ELAPSED.MAX:"{{#KEY}}"}}', 'Guest {#GUEST}: a libvirt job (migration?) runs for over {$HV.JOB.ELAPSED.MAX:"{#KEY}"}s', 'WARNING', seed='proto/jobelapsed', depends=[NODATA, LIBVIRT],
                           desc='hvtop check migrations on the host tells whether it still progresses.')]),
     gproto('Guest {#GUEST}: Processes', 'hv.guest.processes[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].cgroup.processes.first()", DISCARD)],
            tags=[('component', 'processes'), ('guest', '{#GUEST}')], desc='Host processes belonging to the guest (guest mapper).'),
@@ -264,12 +264,18 @@ guest_overrides = [{'name': 'Containers: no VM-only items', 'step': '1', 'stop':
                     'operations': [{'operationobject': 'ITEM_PROTOTYPE', 'operator': 'REGEXP',
                                     'value': ': (' + '|'.join(VM_ONLY_NAMES) + ')$', 'discover': 'NO_DISCOVER'}]}]
 
+def name_filter(a, b):
+    # Which guests to discover, by name: {$HV.GUEST.NAME.MATCHES} and not {$HV.GUEST.NAME.NOT_MATCHES}.
+    return [{'macro': '{#GUEST}', 'value': '{$HV.GUEST.NAME.MATCHES}', 'formulaid': a},
+            {'macro': '{#GUEST}', 'value': '{$HV.GUEST.NAME.NOT_MATCHES}', 'operator': 'NOT_MATCHES_REGEX', 'formulaid': b}]
+
 rules = [
     rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (hvtop zabbix discovery guests). Containers get no VM-only items (override).',
-         overrides=guest_overrides),
+         filters={'evaltype': 'AND', 'conditions': name_filter('A', 'B')}, overrides=guest_overrides),
     rule('Guest disks discovery', 'disks', disk_protos, 'Every block device of every guest.',
-         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}]}),
-    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every guest.'),
+         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}] + name_filter('B', 'C')}),
+    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every guest.',
+         {'evaltype': 'AND', 'conditions': name_filter('A', 'B')}),
     rule('RAID arrays discovery', 'arrays', array_protos, 'Linux md arrays (external-metadata containers left out).'),
     rule('Storage pools discovery', 'pools', pool_protos, 'libvirt storage pools.'),
 ]
@@ -293,8 +299,10 @@ template = {
         {'macro': '{$HV.DISCOVERY.INTERVAL}', 'value': '5m'},
         {'macro': '{$HV.DISCOVERY.LIFETIME}', 'value': '7d'},
         {'macro': '{$HV.NODATA.TIME}', 'value': '5m', 'description': 'No snapshot from hv-exporter for this long raises the "no data" problem (at least 30s and a few {$HV.SNAPSHOT.INTERVAL}).'},
+        {'macro': '{$HV.GUEST.NAME.MATCHES}', 'value': '.*', 'description': 'Guests to discover (regular expression on the name).'},
+        {'macro': '{$HV.GUEST.NAME.NOT_MATCHES}', 'value': 'CHANGE_IF_NEEDED', 'description': 'Guests not to discover (regular expression on the name).'},
         {'macro': '{$HV.DISK.DEVICE.MATCHES}', 'value': '^disk$', 'description': 'Which guest block devices to discover (device type: disk, cdrom, lun).'},
-        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90'},
+        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90', 'description': 'Per guest with context, e.g. {$HV.GUEST.CPU.UTIL.MAX:"<guest key>"} (the UUID; driver:name for a container); so are STEAL.MAX, PAUSED.TIME and JOB.ELAPSED.MAX.'},
         {'macro': '{$HV.GUEST.STEAL.MAX}', 'value': '20'},
         {'macro': '{$HV.GUEST.PAUSED.TIME}', 'value': '30m'},
         {'macro': '{$HV.JOB.ELAPSED.MAX}', 'value': '3600'},

@@ -116,6 +116,11 @@ struct ZabbixServerTests {
         #expect(
             unknownOfLiveGuests.isEmpty,
             "triggers in unknown state: \(unknownOfLiveGuests.map { "\($0["description"]!): \($0["error"]!)" })")
+        // Every discovery rule ran without error (an invalid prototype would be reported here).
+        let rules = try api.get("discoveryrule.get", ["hostids": hostID, "output": ["key_", "state", "error"]])
+        #expect(rules.count == 5, "discovery rules: \(rules.map { $0["key_"]! })")
+        let failedRules = rules.filter { ($0["state"] as? String) != "0" || !(($0["error"] as? String) ?? "").isEmpty }
+        #expect(failedRules.isEmpty, "discovery rules with errors: \(failedRules.map { "\($0["key_"]!): \($0["error"]!)" })")
 
         // Containers get no VM-only items (override by {#KIND}).
         for c in guests where c["kind"] as? String == "container" {
