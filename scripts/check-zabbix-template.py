@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs every preprocessing step of the Zabbix template (the JSONPath subset it uses, its
+"""Runs every preprocessing step of the Zabbix template (the JSONPath subset it uses: filters,
+[*], bracket names, first/length/sum/avg/min/max; its
 JavaScript under node, multipliers, bool-to-decimal) against a real /json and the discovery
 output of hvtop, for every discovered entity. Exit 1 when a step fails where it has no error
 handler.
@@ -28,13 +29,26 @@ def jsonpath(doc, path):
         m = re.match(r"\.length\(\)", rest)
         if m:
             return len(cur[0]) if len(cur) == 1 and isinstance(cur[0], list) else len(cur)
-        m = re.match(r"\[\?\(@\.(\w+) == '([^']*)'\)\]", rest)
+        m = re.match(r"\.(sum|avg|min|max)\(\)", rest)
         if m:
-            k, v = m.group(1), m.group(2)
+            nums = [x for c in cur for x in (c if isinstance(c, list) else [c]) if isinstance(x, (int, float))]
+            if not nums: raise LookupError('no values for ' + m.group(1) + ' in ' + path)
+            f = {'sum': sum, 'min': min, 'max': max, 'avg': lambda xs: sum(xs) / len(xs)}[m.group(1)]
+            return f(nums)
+        m = re.match(r"\[\*\]", rest)
+        if m:
+            cur = [e for c in cur for e in (c if isinstance(c, list) else [])]; rest = rest[m.end():]; continue
+        m = re.match(r"\[('\w+'(?:,'\w+')*)\]", rest)
+        if m:
+            names = [n.strip("'") for n in m.group(1).split(',')]
+            cur = [c[n] for c in cur if isinstance(c, dict) for n in names if n in c]; rest = rest[m.end():]; continue
+        m = re.match(r"\[\?\(@\.(\w+) == (?:'([^']*)'|(true|false))\)\]", rest)
+        if m:
+            k, v = m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
             nxt = []
             for c in cur:
                 for e in (c if isinstance(c, list) else []):
-                    if isinstance(e, dict) and str(e.get(k)) == v: nxt.append(e)
+                    if isinstance(e, dict) and (json.dumps(e.get(k)) if isinstance(e.get(k), bool) else str(e.get(k))) == v: nxt.append(e)
             cur = nxt; rest = rest[m.end():]; continue
         m = re.match(r"\.(\w+)", rest)
         if m:
@@ -67,6 +81,8 @@ def run_steps(steps, subst):
                 value = {'true': '1', 'false': '0'}.get(value.lower(), value)
             elif st['type'] == 'MULTIPLIER':
                 value = str(float(value) * float(p[0]))
+            elif st['type'] == 'CHECK_REGEX_ERROR':
+                if re.search(p[0], value): raise LookupError('error text: ' + value[:200])
             elif st['type'] in ('CHANGE_PER_SECOND', 'DISCARD_UNCHANGED_HEARTBEAT'):
                 pass  # needs two values; the step before it is what we check
             else:
@@ -75,6 +91,7 @@ def run_steps(steps, subst):
             h = st.get('error_handler')
             if h == 'DISCARD_VALUE': return '(discarded: %s)' % e
             if h == 'CUSTOM_VALUE': value = st.get('error_handler_params', ''); continue
+            if h == 'CUSTOM_ERROR': return 'ERROR (custom): %s' % st.get('error_handler_params', '')
             return 'ERROR: %s' % e
     return value
 

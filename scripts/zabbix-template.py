@@ -30,6 +30,9 @@ def hb(t): return {'type': 'DISCARD_UNCHANGED_HEARTBEAT', 'parameters': [t]}
 DISCARD = {'error_handler': 'DISCARD_VALUE'}
 ZERO = {'error_handler': 'CUSTOM_VALUE', 'error_handler_params': '0'}
 MASTER = {'key': 'hv.snapshot'}
+# A guest that left the host (undefined, migrated away) stays in Zabbix until discovery's
+# lifetime ends: its state item says why it has no value; its other items discard silently.
+GONE = {'error_handler': 'CUSTOM_ERROR', 'error_handler_params': 'the guest is no longer on this host (not in the snapshot of hv-exporter)'}
 
 def dep(name, key, steps, units=None, value_type=None, desc=None, valuemap=None, tags=(), triggers=None, seed=None, history='7d', trends=None):
     it = {'uuid': uid('item', seed or key), 'name': name, 'type': 'DEPENDENT', 'key': key, 'delay': '0', 'history': history}
@@ -46,32 +49,53 @@ def dep(name, key, steps, units=None, value_type=None, desc=None, valuemap=None,
     if triggers: it['triggers' if seed is None or not seed.startswith('proto') else 'trigger_prototypes'] = triggers
     return it
 
-def trig(expr, name, prio, desc=None, seed=None, opdata=None, tags=()):
+def trig(expr, name, prio, desc=None, seed=None, opdata=None, tags=(), depends=()):
     t = {'uuid': uid('trigger', seed or expr), 'expression': expr, 'name': name}
     if opdata: t['opdata'] = opdata
     t['priority'] = prio
     if desc: t['description'] = desc
+    if depends: t['dependencies'] = [{'name': n, 'expression': e} for n, e in depends]
     if tags: t['tags'] = [{'tag': k, 'value': v} for k, v in tags]
     return t
+
+# The trigger every other one depends on: no snapshot from hv-exporter. A missing daemon must
+# raise this one problem, not "libvirt is not answering" nor a flood of guest problems.
+NODATA = ('HV: no data from hv-exporter for {$HV.NODATA.TIME}', f'nodata(/{T}/hv.snapshot.time,{{$HV.NODATA.TIME}})=1')
+LIBVIRT = ('HV: libvirt is not answering', f'last(/{T}/hv.libvirt.up)=0')
+
+def held(key, period):
+    """A guard for triggers that claim a condition held for `period`: the item must have a
+    value older than the window, so a new item (just linked or discovered) whose only value is
+    in the window does not fire at once. count() never fails, so it adds no UNKNOWN state."""
+    return f'count(/{T}/{key},{period}:now-{period})>0'
 
 def guest_js(body):
     return ("var s = JSON.parse(value);\n"
             "var g = s.guests.filter(function (x) { return x.key === '{#KEY}'; })[0];\n"
             "if (!g) { throw 'guest {#KEY} is not in the snapshot'; }\n" + body)
 
+# hvtop exits 1 with "hvtop: <cause>" (the agent still returns the text): the item becomes
+# unsupported with that cause as its error instead of a JSON parse error.
+HVTOP_ERROR = {'type': 'CHECK_REGEX_ERROR', 'parameters': ['^hvtop: (.*)', 'hvtop: \\1']}
+
 items = [
     {'uuid': uid('item', 'hv.snapshot'), 'name': 'HV: Get snapshot', 'key': 'hv.snapshot', 'delay': '{$HV.SNAPSHOT.INTERVAL}',
      'history': '0', 'trends': '0', 'value_type': 'TEXT',
      'description': 'The whole /json of the local hv-exporter (hvtop zabbix get hv.snapshot). Master item: every other item of this template is computed from it by preprocessing, so the agent runs hvtop once per interval.',
+     'preprocessing': [HVTOP_ERROR],
      'tags': [{'tag': 'component', 'value': 'raw'}]},
+    dep('HV: Snapshot time', 'hv.snapshot.time', [jp('$.timestamp_seconds')], units='unixtime', value_type='FLOAT',
+        tags=[('component', 'exporter')], desc='When hv-exporter collected the snapshot the agent read last. Its nodata trigger is the one problem raised when the agent cannot read hv-exporter (the master item is then unsupported, with hvtop\'s message naming the cause).',
+        triggers=[trig(NODATA[1], NODATA[0], 'AVERAGE', seed='nodata',
+                       desc='The agent could not read /json of hv-exporter (see the error of the item "HV: Get snapshot": daemon stopped, wrong HVTOP_URL, hvtop missing). Every other problem of this template depends on this one.')]),
     dep('HV: libvirt up', 'hv.libvirt.up', [jp('$.libvirt.up'), B2D], valuemap='HV up', tags=[('component', 'libvirt')],
         desc='1 when the exporter\'s libvirt connection answers.',
-        triggers=[trig(f'last(/{T}/hv.libvirt.up)=0', 'HV: libvirt is not answering', 'HIGH',
+        triggers=[trig(LIBVIRT[1], LIBVIRT[0], 'HIGH', depends=[NODATA],
                        desc='hv-exporter cannot talk to libvirtd: guests, block, network and job figures are missing. Check that libvirtd runs and is not stuck (virsh list).')]),
     dep('HV: Collectors failed', 'hv.collectors.failed',
-        [js("var s = JSON.parse(value);\nreturn s.collectors.filter(function (c) { return !c.success; }).length;")],
+        [jp('$.collectors[?(@.success == false)].length()', ZERO)],
         tags=[('component', 'exporter')], desc='Collectors of hv-exporter that failed in the last collection (hvtop check libvirt and /json collectors[] say which).',
-        triggers=[trig(f'min(/{T}/hv.collectors.failed,10m)>0', 'HV: a collector of hv-exporter keeps failing', 'WARNING',
+        triggers=[trig(f'min(/{T}/hv.collectors.failed,10m)>0 and ' + held('hv.collectors.failed', '10m'), 'HV: a collector of hv-exporter keeps failing', 'WARNING', depends=[NODATA],
                        desc='See /json collectors[].error on the host.')]),
     dep('HV: Guests total', 'hv.guests.count', [jp('$.guests.length()')], tags=[('component', 'guests')]),
     dep('HV: Guests running', 'hv.guests.count[running]', [jp("$.guests[?(@.state == 'running')].length()", ZERO)], tags=[('component', 'guests')]),
@@ -85,7 +109,7 @@ items = [
     dep('HV: Memory overcommit', 'hv.host.memory.overcommit',
         [js("var h = JSON.parse(value).host;\nif (!h || !h.memory_total_bytes) { throw 'no host facts'; }\nreturn (h.guest_memory_bytes || 0) / h.memory_total_bytes;")],
         value_type='FLOAT', tags=[('component', 'host')], desc='Memory given to running guests over host memory.',
-        triggers=[trig(f'min(/{T}/hv.host.memory.overcommit,15m)>{{$HV.MEMORY.OVERCOMMIT.MAX}}', 'HV: guests are given more memory than the host has', 'WARNING')]),
+        triggers=[trig(f'min(/{T}/hv.host.memory.overcommit,15m)>{{$HV.MEMORY.OVERCOMMIT.MAX}} and ' + held('hv.host.memory.overcommit', '15m'), 'HV: guests are given more memory than the host has', 'WARNING', depends=[NODATA])]),
     dep('HV: Migrations running', 'hv.migrations.running',
         [js("var s = JSON.parse(value);\nreturn s.guests.filter(function (g) { return g.job && (g.job.type === 1 || g.job.type === 2) && (g.job.operation === 4 || g.job.operation === 5); }).length;")],
         tags=[('component', 'jobs')]),
@@ -95,38 +119,41 @@ def gproto(name, key, steps, **kw):
     return dep(name, key, steps, seed='proto/' + key, **kw)
 
 guest_protos = [
-    gproto('Guest {#GUEST}: State', 'hv.guest.state[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].state_code.first()"), hb('1h')],
+    gproto('Guest {#GUEST}: State', 'hv.guest.state[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].state_code.first()", GONE)],
            valuemap='HV guest state', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
-           desc='virDomainState of the guest.',
-           triggers=[trig(f'last(/{T}/hv.guest.state[{{#KEY}}])=6', 'Guest {#GUEST} crashed', 'HIGH', seed='proto/crashed'),
-                     trig(f'min(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}})=3 and max(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME}})=3',
-                          'Guest {#GUEST} has been paused for {$HV.GUEST.PAUSED.TIME}', 'WARNING', seed='proto/paused',
+           desc='virDomainState of the guest. Every value is kept (no discarding of unchanged values): the "paused for" trigger counts them over its window.',
+           triggers=[trig(f'last(/{T}/hv.guest.state[{{#KEY}}])=6', 'Guest {#GUEST} crashed', 'HIGH', seed='proto/crashed', depends=[NODATA, LIBVIRT]),
+                     trig(f'count(/{T}/hv.guest.state[{{#KEY}}],{{$HV.GUEST.PAUSED.TIME:"{{#KEY}}"}},"ne",3)=0 and last(/{T}/hv.guest.state[{{#KEY}}])=3 and ' + held('hv.guest.state[{#KEY}]', '{$HV.GUEST.PAUSED.TIME:"{#KEY}"}'),
+                          'Guest {#GUEST} has been paused for {$HV.GUEST.PAUSED.TIME:"{#KEY}"}', 'WARNING', seed='proto/paused', depends=[NODATA, LIBVIRT],
                           desc='A guest paused for long is often one libvirt paused on an I/O error (disk full) or a migration that did not finish.')]),
     gproto('Guest {#GUEST}: Persistent', 'hv.guest.persistent[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].persistent.first()", DISCARD), B2D, hb('1h')],
            valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
            desc='0 for a transient guest: it vanishes at its next stop (e.g. migrated without --persistent).',
-           triggers=[trig(f'last(/{T}/hv.guest.persistent[{{#KEY}}])=0', 'Guest {#GUEST} is transient (not defined on this host)', 'INFO', seed='proto/transient')]),
-    gproto('Guest {#GUEST}: Not answering libvirt', 'hv.guest.timed_out[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].timed_out.first()"), B2D],
+           triggers=[trig(f'last(/{T}/hv.guest.persistent[{{#KEY}}])=0', 'Guest {#GUEST} is transient (not defined on this host)', 'INFO', seed='proto/transient', depends=[NODATA, LIBVIRT])]),
+    gproto('Guest {#GUEST}: Not answering libvirt', 'hv.guest.timed_out[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].timed_out.first()", DISCARD), B2D],
            valuemap='HV yes/no', tags=[('component', 'guests'), ('guest', '{#GUEST}')],
-           triggers=[trig(f'min(/{T}/hv.guest.timed_out[{{#KEY}}],5m)=1', 'Guest {#GUEST}: libvirt does not answer for it', 'WARNING', seed='proto/timedout',
+           triggers=[trig(f'min(/{T}/hv.guest.timed_out[{{#KEY}}],5m)=1 and ' + held('hv.guest.timed_out[{#KEY}]', '5m'), 'Guest {#GUEST}: libvirt does not answer for it', 'WARNING', seed='proto/timedout', depends=[NODATA, LIBVIRT],
                           desc='Its QEMU monitor or job lock is stuck; its figures are missing.')]),
     gproto('Guest {#GUEST}: vCPUs', 'hv.guest.vcpus[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].vcpu_current.first()", DISCARD), hb('1h')],
            tags=[('component', 'cpu'), ('guest', '{#GUEST}')]),
     gproto('Guest {#GUEST}: CPU utilization', 'hv.guest.cpu.util[{#KEY}]',
-           [js(guest_js("if (g.cpu_time_seconds !== undefined && g.state !== 'shutoff') { return g.cpu_time_seconds; }\nif (g.cgroup && g.cgroup.cpu_usage_seconds !== undefined) { return g.cgroup.cpu_usage_seconds; }\nthrow 'no CPU time';"), DISCARD), CPS, mult('100')],
+           [jp("$.guests[?(@.key == '{#KEY}')].cgroup.cpu_usage_seconds.first()", DISCARD), CPS, mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
-           desc='CPU use in percent of one host CPU (200% = two CPUs busy), from cpu_time_seconds.',
-           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX}}', 'Guest {#GUEST}: high CPU use (over {$HV.GUEST.CPU.UTIL.MAX}% for 15m)', 'AVERAGE', seed='proto/cpu')]),
+           desc='CPU use in percent of one host CPU (200% = two CPUs busy), from the guest\'s cgroup (a VM: its whole QEMU, vCPUs plus emulator and I/O threads; the figure libvirt reports as cpu_time). No value while a VM is shut off.',
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.util[{#KEY}]', '15m'), 'Guest {#GUEST}: high CPU use (over {$HV.GUEST.CPU.UTIL.MAX:"{#KEY}"}% for 15m)', 'AVERAGE', seed='proto/cpu', depends=[NODATA, LIBVIRT])]),
     gproto('Guest {#GUEST}: CPU steal', 'hv.guest.cpu.steal[{#KEY}]',
-           [js(guest_js("if (!g.vcpus || g.vcpus.length === 0) { throw 'no vCPU statistics'; }\nvar d = 0;\ng.vcpus.forEach(function (v) { d += v.delay_seconds || 0; });\nreturn d / g.vcpus.length;"), DISCARD), CPS, mult('100')],
+           [jp("$.guests[?(@.key == '{#KEY}')].vcpus[*].delay_seconds.avg()", DISCARD), CPS, mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
            desc='Percent of the guest\'s vCPU time spent runnable but waiting for a host CPU (steal as the guest sees it).',
-           triggers=[trig(f'min(/{T}/hv.guest.cpu.steal[{{#KEY}}],15m)>{{$HV.GUEST.STEAL.MAX}}', 'Guest {#GUEST}: vCPUs wait for host CPUs (steal over {$HV.GUEST.STEAL.MAX}%)', 'WARNING', seed='proto/steal')]),
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.steal[{{#KEY}}],15m)>{{$HV.GUEST.STEAL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.steal[{#KEY}]', '15m'), 'Guest {#GUEST}: vCPUs wait for host CPUs (steal over {$HV.GUEST.STEAL.MAX:"{#KEY}"}% for 15m)', 'WARNING', seed='proto/steal', depends=[NODATA, LIBVIRT])]),
     gproto('Guest {#GUEST}: Memory', 'hv.guest.memory[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].memory_bytes.first()", DISCARD)],
            units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')]),
     gproto('Guest {#GUEST}: Memory RSS', 'hv.guest.memory.rss[{#KEY}]',
-           [js(guest_js("if (g.balloon && g.balloon.rss_bytes !== undefined) { return g.balloon.rss_bytes; }\nif (g.cgroup && g.cgroup.memory_usage_bytes !== undefined) { return g.cgroup.memory_usage_bytes; }\nthrow 'no RSS';"), DISCARD)],
-           units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Host memory the guest occupies (QEMU RSS; container: cgroup usage).'),
+           [jp("$.guests[?(@.key == '{#KEY}')].balloon.rss_bytes.first()", DISCARD)],
+           units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Resident memory of the VM\'s QEMU process (balloon statistics; VMs only).'),
+    gproto('Guest {#GUEST}: Memory used (cgroup)', 'hv.guest.memory.cgroup[{#KEY}]',
+           [jp("$.guests[?(@.key == '{#KEY}')].cgroup.memory_usage_bytes.first()", DISCARD)],
+           units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Host memory charged to the guest\'s cgroup (container or whole QEMU, page cache included).'),
     gproto('Guest {#GUEST}: Memory usable', 'hv.guest.memory.usable[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].balloon.usable_bytes.first()", DISCARD)],
            units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Memory the guest could use without swapping (balloon driver).'),
     gproto('Guest {#GUEST}: Job progress', 'hv.guest.job.progress[{#KEY}]',
@@ -135,14 +162,17 @@ guest_protos = [
     gproto('Guest {#GUEST}: Job elapsed', 'hv.guest.job.elapsed[{#KEY}]',
            [jp("$.guests[?(@.key == '{#KEY}')].job.elapsed_seconds.first()", ZERO)],
            units='s', value_type='FLOAT', tags=[('component', 'jobs'), ('guest', '{#GUEST}')],
-           triggers=[trig(f'last(/{T}/hv.guest.job.elapsed[{{#KEY}}])>{{$HV.JOB.ELAPSED.MAX}}', 'Guest {#GUEST}: a libvirt job (migration?) runs for over {$HV.JOB.ELAPSED.MAX}s', 'WARNING', seed='proto/jobelapsed',
+           triggers=[trig(f'last(/{T}/hv.guest.job.elapsed[{{#KEY}}])>{{$HV.JOB.ELAPSED.MAX:"{{#KEY}}"}}', 'Guest {#GUEST}: a libvirt job (migration?) runs for over {$HV.JOB.ELAPSED.MAX:"{#KEY}"}s', 'WARNING', seed='proto/jobelapsed', depends=[NODATA, LIBVIRT],
                           desc='hvtop check migrations on the host tells whether it still progresses.')]),
     gproto('Guest {#GUEST}: Processes', 'hv.guest.processes[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].cgroup.processes.first()", DISCARD)],
            tags=[('component', 'processes'), ('guest', '{#GUEST}')], desc='Host processes belonging to the guest (guest mapper).'),
 ]
 
-def devjs(list_field, ident_field, ident_macro, value_expr):
-    return js(guest_js(f"var d = (g.{list_field} || []).filter(function (x) {{ return x.{ident_field} === '{ident_macro}'; }})[0];\nif (!d) {{ throw 'no device {ident_macro}'; }}\nvar v = {value_expr};\nif (v === undefined) {{ throw 'no value'; }}\nreturn v;"), DISCARD)
+def devjp(list_field, ident_macro, fields):
+    # One JSONPath per item (no JavaScript: the server's cost stays linear in the guests).
+    sel = fields if fields.startswith('[') else '.' + fields
+    fn = '.sum()' if fields.startswith('[') else '.first()'
+    return jp(f"$.guests[?(@.key == '{{#KEY}}')].{list_field}[?(@.target == '{ident_macro}')]{sel}{fn}", DISCARD)
 
 disk_protos = []
 for name, field, key, rate, units in [
@@ -153,7 +183,7 @@ for name, field, key, rate, units in [
     ('capacity', 'capacity_bytes', 'hv.guest.disk.capacity', False, 'B'),
     ('allocation', 'allocation_bytes', 'hv.guest.disk.allocation', False, 'B'),
 ]:
-    steps = [devjs('block_devices', 'target', '{#DISK}', 'd.' + field)]
+    steps = [devjp('block_devices', '{#DISK}', field)]
     if rate: steps.append(CPS)
     disk_protos.append(gproto(f'Guest {{#GUEST}} disk {{#DISK}}: {name}' + (' per second' if rate else ''), key + '[{#KEY},{#DISK}]', steps,
                               units=units, value_type='FLOAT' if rate else None, tags=[('component', 'storage'), ('guest', '{#GUEST}'), ('disk', '{#DISK}')]))
@@ -167,12 +197,12 @@ for name, field, key, rate, units in [
     ('errors', None, 'hv.guest.net.errors', False, ''),
     ('drops', None, 'hv.guest.net.drops', False, ''),
 ]:
-    expr = 'd.' + field if field else ('(d.rx_errors || 0) + (d.tx_errors || 0)' if name == 'errors' else '(d.rx_drops || 0) + (d.tx_drops || 0)')
-    steps = [devjs('interfaces', 'target', '{#IFNAME}', expr)]
+    expr = field if field else ("['rx_errors','tx_errors']" if name == 'errors' else "['rx_drops','tx_drops']")
+    steps = [devjp('interfaces', '{#IFNAME}', expr)]
     if rate: steps.append(CPS)
     trg = None
     if name == 'errors':
-        trg = [trig(f'change(/{T}/hv.guest.net.errors[{{#KEY}},{{#IFNAME}}])>0', 'Guest {#GUEST} interface {#IFNAME}: errors are rising', 'WARNING', seed='proto/neterr')]
+        trg = [trig(f'change(/{T}/hv.guest.net.errors[{{#KEY}},{{#IFNAME}}])>0', 'Guest {#GUEST} interface {#IFNAME}: errors are rising', 'WARNING', seed='proto/neterr', depends=[NODATA, LIBVIRT])]
     net_protos.append(gproto(f'Guest {{#GUEST}} interface {{#IFNAME}}: {name}' + (' per second' if rate else ''), key + '[{#KEY},{#IFNAME}]', steps,
                              units=units, value_type='FLOAT' if rate else None, tags=[('component', 'network'), ('guest', '{#GUEST}'), ('interface', '{#IFNAME}')], triggers=trg))
 
@@ -183,28 +213,30 @@ array_protos = [
     gproto('RAID {#MDDEV}: Missing members', 'hv.md.degraded[{#MDDEV}]',
            [mdjs("if (a.degraded !== undefined) { return a.degraded; }\nif (a.raid_disks !== undefined) { return Math.max(0, a.raid_disks - a.members.filter(function (m) { return m.states.indexOf('in_sync') >= 0; }).length); }\nreturn a.members.filter(function (m) { return m.states.indexOf('faulty') >= 0; }).length;")],
            tags=[('component', 'raid'), ('array', '{#MDDEV}')], desc='Members missing or failed (md/degraded).',
-           triggers=[trig(f'last(/{T}/hv.md.degraded[{{#MDDEV}}])>0', 'RAID {#MDDEV} is degraded ({ITEM.LASTVALUE} member(s) missing)', 'HIGH', seed='proto/mddegraded',
+           triggers=[trig(f'last(/{T}/hv.md.degraded[{{#MDDEV}}])>0', 'RAID {#MDDEV} is degraded ({ITEM.LASTVALUE} member(s) missing)', 'HIGH', seed='proto/mddegraded', depends=[NODATA],
                           desc='The array runs without redundancy: replace the failed disk (mdadm --detail /dev/{#MDDEV}).')]),
     gproto('RAID {#MDDEV}: State', 'hv.md.state[{#MDDEV}]', [jp("$.md_arrays[?(@.device == '{#MDDEV}')].array_state.first()"), hb('1h')],
            value_type='CHAR', tags=[('component', 'raid'), ('array', '{#MDDEV}')],
-           triggers=[trig(f'find(/{T}/hv.md.state[{{#MDDEV}}],,"regexp","^(inactive|broken|clear|suspended)$")=1', 'RAID {#MDDEV} is not running ({ITEM.LASTVALUE})', 'DISASTER', seed='proto/mdstate')]),
+           triggers=[trig(f'find(/{T}/hv.md.state[{{#MDDEV}}],,"regexp","^(inactive|broken|clear|suspended)$")=1', 'RAID {#MDDEV} is not running ({ITEM.LASTVALUE})', 'DISASTER', seed='proto/mdstate', depends=[NODATA])]),
     gproto('RAID {#MDDEV}: Sync progress', 'hv.md.sync.progress[{#MDDEV}]',
            [jp("$.md_arrays[?(@.device == '{#MDDEV}')].sync_completed_ratio.first()", {'error_handler': 'CUSTOM_VALUE', 'error_handler_params': '1'}), mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'raid'), ('array', '{#MDDEV}')], desc='Progress of a resync/recovery/check/reshape; 100 when none runs.'),
 ]
 
+POOLCRIT = ('Pool {#POOL}: over {$HV.POOL.PUSED.MAX.CRIT}% used', f'last(/{T}/hv.pool.used.pct[{{#POOLUUID}}])>{{$HV.POOL.PUSED.MAX.CRIT}}')
 pool_protos = [
     gproto('Pool {#POOL}: Used', 'hv.pool.used.pct[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].used_ratio.first()", DISCARD), mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'storage'), ('pool', '{#POOL}')],
-           triggers=[trig(f'last(/{T}/hv.pool.used.pct[{{#POOLUUID}}])>{{$HV.POOL.PUSED.MAX.CRIT}}', 'Pool {#POOL}: over {$HV.POOL.PUSED.MAX.CRIT}% used', 'HIGH', seed='proto/poolcrit'),
-                     trig(f'last(/{T}/hv.pool.used.pct[{{#POOLUUID}}])>{{$HV.POOL.PUSED.MAX.WARN}}', 'Pool {#POOL}: over {$HV.POOL.PUSED.MAX.WARN}% used', 'WARNING', seed='proto/poolwarn')]),
+           triggers=[trig(POOLCRIT[1], POOLCRIT[0], 'HIGH', seed='proto/poolcrit', depends=[NODATA, LIBVIRT]),
+                     trig(f'last(/{T}/hv.pool.used.pct[{{#POOLUUID}}])>{{$HV.POOL.PUSED.MAX.WARN}}', 'Pool {#POOL}: over {$HV.POOL.PUSED.MAX.WARN}% used', 'WARNING', seed='proto/poolwarn',
+                          depends=[NODATA, LIBVIRT, POOLCRIT])]),
     gproto('Pool {#POOL}: Available', 'hv.pool.available[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].available_bytes.first()", DISCARD)],
            units='B', tags=[('component', 'storage'), ('pool', '{#POOL}')]),
     gproto('Pool {#POOL}: Capacity', 'hv.pool.capacity[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].capacity_bytes.first()", DISCARD), hb('1h')],
            units='B', tags=[('component', 'storage'), ('pool', '{#POOL}')]),
     gproto('Pool {#POOL}: State', 'hv.pool.state[{#POOLUUID}]', [jp("$.storage_pools[?(@.uuid == '{#POOLUUID}')].state.first()"), hb('1h')],
            valuemap='HV pool state', tags=[('component', 'storage'), ('pool', '{#POOL}')],
-           triggers=[trig(f'last(/{T}/hv.pool.state[{{#POOLUUID}}])>=3', 'Pool {#POOL} is degraded or inaccessible', 'HIGH', seed='proto/poolstate')]),
+           triggers=[trig(f'last(/{T}/hv.pool.state[{{#POOLUUID}}])>=3', 'Pool {#POOL} is degraded or inaccessible', 'HIGH', seed='proto/poolstate', depends=[NODATA, LIBVIRT])]),
 ]
 
 # Prototype triggers belong under trigger_prototypes.
@@ -214,18 +246,36 @@ def fix(protos):
             p['trigger_prototypes'] = p.pop('triggers')
     return protos
 
-def rule(name, what, protos, desc, filters=None):
+def rule(name, what, protos, desc, filters=None, overrides=None):
     r = {'uuid': uid('rule', what), 'name': name, 'key': f'hv.discovery[{what}]', 'delay': '{$HV.DISCOVERY.INTERVAL}', 'lifetime': '{$HV.DISCOVERY.LIFETIME}',
          'description': desc}
     if filters: r['filter'] = filters
     r['item_prototypes'] = fix(protos)
+    if overrides: r['overrides'] = overrides
     return r
 
+# Containers have no vCPU scheduling statistics, no persistence flag, no balloon and no libvirt
+# memory figure: their items would stay unsupported or empty forever, so they are not created.
+VM_ONLY_NAMES = ['Persistent', 'vCPUs', 'CPU steal', 'Memory', 'Memory RSS', 'Memory usable']
+assert all(any(p['name'] == 'Guest {#GUEST}: ' + n for p in guest_protos) for n in VM_ONLY_NAMES)
+guest_overrides = [{'name': 'Containers: no VM-only items', 'step': '1', 'stop': 'STOP',
+                    'filter': {'conditions': [{'macro': '{#KIND}', 'value': '^container$', 'formulaid': 'A'}]},
+                    # An override's item condition matches the item prototype's name, not its key.
+                    'operations': [{'operationobject': 'ITEM_PROTOTYPE', 'operator': 'REGEXP',
+                                    'value': ': (' + '|'.join(VM_ONLY_NAMES) + ')$', 'discover': 'NO_DISCOVER'}]}]
+
+def name_filter(a, b):
+    # Which guests to discover, by name: {$HV.GUEST.NAME.MATCHES} and not {$HV.GUEST.NAME.NOT_MATCHES}.
+    return [{'macro': '{#GUEST}', 'value': '{$HV.GUEST.NAME.MATCHES}', 'formulaid': a},
+            {'macro': '{#GUEST}', 'value': '{$HV.GUEST.NAME.NOT_MATCHES}', 'operator': 'NOT_MATCHES_REGEX', 'formulaid': b}]
+
 rules = [
-    rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (hvtop zabbix discovery guests).'),
+    rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (hvtop zabbix discovery guests). Containers get no VM-only items (override).',
+         filters={'evaltype': 'AND', 'conditions': name_filter('A', 'B')}, overrides=guest_overrides),
     rule('Guest disks discovery', 'disks', disk_protos, 'Every block device of every guest.',
-         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}]}),
-    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every guest.'),
+         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}] + name_filter('B', 'C')}),
+    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every guest.',
+         {'evaltype': 'AND', 'conditions': name_filter('A', 'B')}),
     rule('RAID arrays discovery', 'arrays', array_protos, 'Linux md arrays (external-metadata containers left out).'),
     rule('Storage pools discovery', 'pools', pool_protos, 'libvirt storage pools.'),
 ]
@@ -248,8 +298,11 @@ template = {
         {'macro': '{$HV.SNAPSHOT.INTERVAL}', 'value': '1m', 'description': 'How often the agent fetches /json.'},
         {'macro': '{$HV.DISCOVERY.INTERVAL}', 'value': '5m'},
         {'macro': '{$HV.DISCOVERY.LIFETIME}', 'value': '7d'},
+        {'macro': '{$HV.NODATA.TIME}', 'value': '5m', 'description': 'No snapshot from hv-exporter for this long raises the "no data" problem (at least 30s and a few {$HV.SNAPSHOT.INTERVAL}).'},
+        {'macro': '{$HV.GUEST.NAME.MATCHES}', 'value': '.*', 'description': 'Guests to discover (regular expression on the name).'},
+        {'macro': '{$HV.GUEST.NAME.NOT_MATCHES}', 'value': 'CHANGE_IF_NEEDED', 'description': 'Guests not to discover (regular expression on the name).'},
         {'macro': '{$HV.DISK.DEVICE.MATCHES}', 'value': '^disk$', 'description': 'Which guest block devices to discover (device type: disk, cdrom, lun).'},
-        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90'},
+        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90', 'description': 'Per guest with context, e.g. {$HV.GUEST.CPU.UTIL.MAX:"<guest key>"} (the UUID; driver:name for a container); so are STEAL.MAX, PAUSED.TIME and JOB.ELAPSED.MAX.'},
         {'macro': '{$HV.GUEST.STEAL.MAX}', 'value': '20'},
         {'macro': '{$HV.GUEST.PAUSED.TIME}', 'value': '30m'},
         {'macro': '{$HV.JOB.ELAPSED.MAX}', 'value': '3600'},

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2153  # LAB_* variables come from the state file
 # Bring the whole lab up (idempotent, safe to rerun), then write .lab/state.env:
 #   packages -> libvirtd -> network -> guest image -> guests -> LXC container
-#   [-> LXD, if LAB_WITH_LXD=1] -> state
+#   [-> LXD, if LAB_WITH_LXD=1] -> Zabbix -> state
 source "$(dirname "$0")/lib.sh"
 lab_lock
 
@@ -22,6 +22,8 @@ step guests-up.sh
 step lxc-up.sh
 # LXD is optional: LAB_WITH_LXD=1 scripts/lab/up.sh (or run lxd-up.sh later).
 if [[ "${LAB_WITH_LXD:-0}" == 1 ]]; then step lxd-up.sh; fi
+# Zabbix 6.0 server and API for IntegrationTests/ZabbixServerTests (about 2 min the first time).
+step zabbix-up.sh
 step write-state.sh
 
 # --- summary -----------------------------------------------------------------------
