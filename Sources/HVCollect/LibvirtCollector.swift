@@ -144,7 +144,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     metadata: ["error": "\(error.description)"])
             }
         }
-        let (conn, generation, domains) = listed!
+        let (conn, _, domains) = listed!
         let driver = (status.hypervisorType ?? "qemu").lowercased()
 
         let stuck = session.stuckDomains
