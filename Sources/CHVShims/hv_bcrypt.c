@@ -1,4 +1,6 @@
 #include <crypt.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,4 +55,12 @@ int hv_bcrypt_verify(const char *password, const char *hash) {
     explicit_bzero(data, sizeof *data);
     free(data);
     return match;
+}
+
+int hv_sha256(const void *data, size_t len, unsigned char *out) {
+    return gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, out) == 0 ? 0 : -1;
+}
+
+int hv_random(void *out, size_t len) {
+    return gnutls_rnd(GNUTLS_RND_NONCE, out, len) == 0 ? 0 : -1;
 }

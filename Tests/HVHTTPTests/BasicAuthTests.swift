@@ -91,4 +91,33 @@ struct BasicAuthTests {
         #expect(!authenticator.verify(user: "nobody", password: "s3cret"))
         #expect(authenticator.verify(user: "bob", password: "hunter2"))
     }
+
+    /// Prometheus sends the same credentials with every scrape: after one bcrypt computation
+    /// they are served from the cache. Wrong passwords and unknown users still cost a bcrypt
+    /// computation every time, and the cache holds at most its capacity.
+    @Test func verifiedCredentialsAreCachedFailuresAreNot() throws {
+        let a = try BasicAuthenticator(users: Self.users)
+        #expect(a.verify(user: "alice", password: "s3cret"))
+        #expect(a.bcryptComputations.count == 1)
+        for _ in 0..<10 { #expect(a.verify(user: "alice", password: "s3cret")) }
+        #expect(a.bcryptComputations.count == 1)
+        for _ in 0..<3 { #expect(!a.verify(user: "alice", password: "s3cret!")) }
+        #expect(a.bcryptComputations.count == 4)
+        for _ in 0..<2 { #expect(!a.verify(user: "nobody", password: "s3cret")) }
+        #expect(a.bcryptComputations.count == 6)
+        // The same password under another user is another entry.
+        #expect(!a.verify(user: "bob", password: "s3cret"))
+        #expect(a.bcryptComputations.count == 7)
+        #expect(a.verified.count == 1)
+
+        let small = VerifiedCredentials(capacity: 2)
+        let keys = ["x", "y", "z"].map { p in p.withCString { small.key(user: "u", password: $0, hash: "h")! } }
+        #expect(Set(keys).count == 3)
+        for k in keys { small.insert(k) }
+        #expect(small.count == 2)
+        #expect(!small.contains(keys[0]) && small.contains(keys[2]))
+        // A changed hash (a reloaded web config) does not match the old entry.
+        let other = "x".withCString { small.key(user: "u", password: $0, hash: "h2")! }
+        #expect(other != keys[0])
+    }
 }

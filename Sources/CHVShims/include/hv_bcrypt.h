@@ -1,5 +1,7 @@
 #ifndef HV_BCRYPT_H
 #define HV_BCRYPT_H
+#include <stddef.h>
+
 /* libcrypt (libxcrypt) shim for HTTP basic auth against bcrypt hashes. */
 
 /** 1 if `hash` is a well-formed bcrypt hash ($2a$/$2b$/$2y$, cost 04..31, 60 chars), else 0. */
@@ -11,4 +13,11 @@ int hv_bcrypt_is_valid_hash(const char *hash);
  */
 int hv_bcrypt_verify(const char *password, const char *hash);
 
+
+/** SHA-256 of `len` bytes at `data` into `out` (32 bytes), with gnutls; 0 on success. Used to
+ * key the cache of verified credentials without keeping a password in memory. */
+int hv_sha256(const void *data, size_t len, unsigned char *out);
+
+/** Fills `out` with `len` random bytes (gnutls_rnd, nonce level); 0 on success. */
+int hv_random(void *out, size_t len);
 #endif
