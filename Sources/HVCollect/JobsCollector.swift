@@ -63,6 +63,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         var disks: [String: (id: Int?, targets: [String])] = [:]
         /// Calls per domain that have not returned yet (past their deadline if > 0 at scrape start).
         var inFlight: [String: Int] = [:]
+        /// The connection the latest call of each domain went over.
+        var inFlightOn: [String: ObjectIdentifier] = [:]
         var samplerRunning = false
         /// When each domain was last probed in a scrape (monotonic seconds).
         var askedAt: [String: Double] = [:]
@@ -138,6 +140,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             for d in all where s.domains[d.uuid] == nil { s.domains[d.uuid] = d }
             s.tracker.reconcile(present: Set(s.domains.keys), wall: wall, retention: departedRetention)
             var out: [ProbeRequest] = []
+            var again: [ProbeRequest] = []
             for d in all {
                 let e = s.tracker[d.uuid]
                 let tracked = e?.current != nil || e?.pendingEnd != nil || (e?.recheck ?? 0) > 0
@@ -149,13 +152,25 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 {
                     continue
                 }
-                if s.inFlight[d.uuid, default: 0] > 0 { skipped.insert(d.uuid); continue }
+                if s.inFlight[d.uuid, default: 0] > 0 {
+                    // A call still out on this connection: the domain is not answering.
+                    guard s.inFlightOn[d.uuid] != ObjectIdentifier(conn) else {
+                        skipped.insert(d.uuid)
+                        continue
+                    }
+                    // Its call is out on a connection retired since: it may only be queued
+                    // behind another domain's stuck call there. Asked again here, after the
+                    // others (should it hang too, it holds up no other domain's answer).
+                    s.askedAt[d.uuid] = now
+                    again.append(request(for: d.uuid, d, s))
+                    continue
+                }
                 s.askedAt[d.uuid] = now
                 out.append(request(for: d.uuid, d, s))
             }
             let present = s.domains
             s.askedAt = s.askedAt.filter { present[$0.key] != nil }
-            return out
+            return out + again
         }
         let outcome = runProbes(requests, conn: conn, deadline: deadline)
         // Asked and not answered in time, or not asked because a call is still out. A domain
@@ -225,7 +240,12 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     @discardableResult
     func runProbes(_ requests: [ProbeRequest], conn: LibvirtConnection, deadline: ContinuousClock.Instant) -> ParallelCalls.Outcome {
         guard !requests.isEmpty else { return ParallelCalls.Outcome() }
-        state.withLock { s in for r in requests { s.inFlight[r.uuid, default: 0] += 1 } }
+        state.withLock { s in
+            for r in requests {
+                s.inFlight[r.uuid, default: 0] += 1
+                s.inFlightOn[r.uuid] = ObjectIdentifier(conn)
+            }
+        }
         let outcome = ParallelCalls.runTracked(
             requests, workers: Self.maxWorkers, deadline: deadline, key: \.uuid,
             body: { [self] r in apply(JobsCollector.probe(r, conn: conn), for: r) },
@@ -233,6 +253,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 state.withLock { s in
                     let n = s.inFlight[r.uuid, default: 1] - 1
                     s.inFlight[r.uuid] = n > 0 ? n : nil
+                    if n <= 0 { s.inFlightOn[r.uuid] = nil }
                 }
             })
         // A call still running holds this connection hostage: continue on another.

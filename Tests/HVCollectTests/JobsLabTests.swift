@@ -184,7 +184,9 @@ struct JobsLabTests {
         kill(pid, SIGSTOP)
         // The background sampler (the save is a running job) is the first to wait on the
         // stopped QEMU; past its deadline it retires that connection. The scrape then asks
-        // the other domains on a fresh one and reports this one timed out at once.
+        // the other domains on a fresh one, and last the domains whose calls are still out on
+        // the retired one (a healthy domain's call may only be queued behind the stuck one
+        // there): the stopped one does not answer by the deadline and is timed out alone.
         Thread.sleep(forTimeInterval: 2.5)
         let t = Date()
         let s = try? scrape()
