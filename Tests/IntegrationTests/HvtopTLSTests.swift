@@ -9,7 +9,7 @@ import Testing
 ///
 /// Certificates are made at test time with `openssl` (a CA, a server certificate it signs for
 /// IP 127.0.0.1 and DNS hv-exporter.test, a client certificate it signs, and an unrelated
-/// self-signed "other" CA). The bcrypt hash is `SecurityTests.aliceHash`, checked in: user
+/// self-signed "other" CA). The bcrypt hash is `TestSecrets.aliceHash`, checked in: user
 /// alice, password s3cret, cost 4 (libcrypt's crypt(3) with a `$2b$04$` salt; the same hash
 /// HVHTTPTests' BasicAuthTests verify).
 @Suite(
@@ -19,11 +19,7 @@ struct HvtopTLSTests {
     static let user = "alice"
     static let password = "s3cret"
 
-    let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hvtop-tls-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }()
+    let dir = TestSecrets.directory("hvtop-tls")
 
     func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
@@ -61,7 +57,7 @@ struct HvtopTLSTests {
         if clientCertificates {
             config += "  client_ca_file: \(path("ca.crt"))\n  client_auth_type: RequireAndVerifyClientCert\n"
         }
-        config += "basic_auth_users:\n  \(Self.user): \(SecurityTests.aliceHash)\n"
+        config += "basic_auth_users:\n  \(Self.user): \(TestSecrets.aliceHash)\n"
         try config.write(toFile: path("web.yml"), atomically: true, encoding: .utf8)
         return try ExporterProcess(["--libvirt.uri=test:///default", "--web.config.file=\(path("web.yml"))"])
     }

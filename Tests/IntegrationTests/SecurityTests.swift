@@ -6,24 +6,9 @@ import Testing
 /// driver, so it needs no lab.
 @Suite(.serialized)
 struct SecurityTests {
-    /// alice / s3cret
-    static let aliceHash = "$2b$04$8TtIdbdTOietnCUwZg33F.9gYNpH.4kRdrcZeOxhYRugLPXQQngtm"
+    let dir = TestSecrets.directory("hv-sec")
 
-    let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hv-sec-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }()
-
-    func makeCert(_ name: String) throws {
-        let (rc, out) = try Lab.run([
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", dir.appendingPathComponent("\(name).key").path,
-            "-out", dir.appendingPathComponent("\(name).crt").path,
-        ])
-        #expect(rc == 0, "openssl: \(out)")
-    }
+    func makeCert(_ name: String) throws { try TestSecrets.makeSelfSignedCertificate(name, in: dir) }
 
     func curl(_ args: [String], _ port: Int, scheme: String = "https") throws -> (Int32, String) {
         try Lab.run(
@@ -39,7 +24,7 @@ struct SecurityTests {
           cert_file: server.crt
           key_file: server.key
         basic_auth_users:
-          alice: \(Self.aliceHash)
+          alice: \(TestSecrets.aliceHash)
         """.write(to: config, atomically: true, encoding: .utf8)
         let exporter = try ExporterProcess(["--libvirt.uri=test:///default", "--web.config.file=\(config.path)"])
         defer { exporter.stop() }

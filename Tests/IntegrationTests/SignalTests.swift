@@ -9,25 +9,9 @@ import Glibc
 /// driver (no lab), or on a fake libvirtd socket that accepts and never answers.
 @Suite(.serialized)
 struct SignalTests {
-    /// alice / s3cret and bob / hunter2
-    static let aliceHash = "$2b$04$8TtIdbdTOietnCUwZg33F.9gYNpH.4kRdrcZeOxhYRugLPXQQngtm"
-    static let bobHash = "$2y$04$N70vE6n8SQJBDiKa751KneLzipZZwbuoVU1BUSAy4BVNdU00.FhEa"
+    let dir = TestSecrets.directory("hv-sig")
 
-    let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("hv-sig-\(getpid())-\(UUID().uuidString.prefix(6))")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }()
-
-    func makeCert(_ name: String) throws {
-        let (rc, out) = try Lab.run([
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", dir.appendingPathComponent("\(name).key").path,
-            "-out", dir.appendingPathComponent("\(name).crt").path,
-        ])
-        #expect(rc == 0, "openssl: \(out)")
-    }
+    func makeCert(_ name: String) throws { try TestSecrets.makeSelfSignedCertificate(name, in: dir) }
 
     /// HTTP status of /-/healthy, "000" when no HTTP answer came.
     func status(_ port: Int, scheme: String = "http", _ args: [String] = []) throws -> String {
@@ -57,14 +41,14 @@ struct SignalTests {
     @Test func sighupReloadsTheWebConfigAndKeepsTheOldOneWhenInvalid() throws {
         try makeCert("server")
         let config = dir.appendingPathComponent("web.yml")
-        try "basic_auth_users:\n  alice: \(Self.aliceHash)\n".write(to: config, atomically: true, encoding: .utf8)
+        try "basic_auth_users:\n  alice: \(TestSecrets.aliceHash)\n".write(to: config, atomically: true, encoding: .utf8)
         let exporter = try ExporterProcess(["--libvirt.uri=test:///default", "--web.config.file=\(config.path)"])
         defer { exporter.stop() }
         let port = exporter.port
         #expect(try status(port, ["-u", "alice:s3cret"]) == "200")
 
         // New users: bob in, alice out.
-        try "basic_auth_users:\n  bob: \(Self.bobHash)\n".write(to: config, atomically: true, encoding: .utf8)
+        try "basic_auth_users:\n  bob: \(TestSecrets.bobHash)\n".write(to: config, atomically: true, encoding: .utf8)
         kill(exporter.process.processIdentifier, SIGHUP)
         #expect(try eventually { try status(port, ["-u", "bob:hunter2"]) == "200" }, "\(exporter.log)")
         #expect(try status(port, ["-u", "alice:s3cret"]) == "401")
@@ -78,7 +62,7 @@ struct SignalTests {
         #expect(try status(port, ["-u", "bob:hunter2"]) == "200")
 
         // TLS on, same port.
-        try "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  bob: \(Self.bobHash)\n"
+        try "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\nbasic_auth_users:\n  bob: \(TestSecrets.bobHash)\n"
             .write(to: config, atomically: true, encoding: .utf8)
         kill(exporter.process.processIdentifier, SIGHUP)
         let ca = dir.appendingPathComponent("server.crt").path
