@@ -460,10 +460,21 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     /// Whether a running or paused QEMU domain's record lacks the figures that need the
     /// domain's job (block counters, balloon): libvirt skipped them because the job was held.
+    /// Read off the keys alone (it runs for every active domain each scrape): the state is
+    /// running, blocked or paused (or absent), the record has block devices (`block.<n>.*`)
+    /// and none has `rd.reqs` (`DomainStatsMapping.missingJobStats` says the same of a
+    /// mapped guest).
     static func lacksJobFigures(_ p: TypedParameters) -> Bool {
-        var g = Guest(name: "", uuid: nil, kind: .vm, driver: "qemu", state: .running)
-        DomainStatsMapping.apply(p, to: &g)
-        return DomainStatsMapping.missingJobStats(g)
+        // No state in the record: taken as running, as the mapping does.
+        let state = p["state.state"]?.int64 ?? 1
+        guard state == 1 || state == 2 || state == 3 else { return false }
+        var devices = false
+        for (key, _) in p.items where key.hasPrefix("block.") {
+            guard let digit = key.utf8.dropFirst(6).first, digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { continue }
+            if key.hasSuffix(".rd.reqs") { return false }
+            devices = true
+        }
+        return devices
     }
 
     /// A paused domain's cached record with this scrape's state and interface figures.

@@ -81,4 +81,26 @@ struct DomainStatsMappingTests {
         #expect(g.blockDevices.map(\.target) == ["vda", "vdd"])
         #expect(g.blockDevices[1].readBytes == 7)
     }
+
+    /// The key-only check of a busy record agrees with the mapped guest's, on the real record
+    /// and on the shapes a busy, paused, shut-off, stateless or diskless domain gives.
+    @Test func lacksJobFiguresAgreesWithTheMappedGuest() throws {
+        let real = try Self.load("qemu-2vcpu.txt")
+        func state(_ p: TypedParameters, _ code: Int64) -> TypedParameters {
+            TypedParameters(p.items.map { $0.key == "state.state" ? ($0.key, .int(code)) : $0 })
+        }
+        let busy = TypedParameters(real.items.filter { !$0.key.hasSuffix(".rd.reqs") })
+        let diskless = TypedParameters(real.items.filter { !$0.key.hasPrefix("block.") })
+        let stateless = TypedParameters(busy.items.filter { !$0.key.hasPrefix("state.") })
+        let cases: [(String, TypedParameters, Bool)] = [
+            ("complete", real, false), ("busy", busy, true), ("busy paused", state(busy, 3), true),
+            ("busy shut off", state(busy, 5), false), ("diskless", diskless, false), ("busy without state", stateless, true),
+        ]
+        for (name, p, expected) in cases {
+            var g = Guest(name: "", uuid: nil, kind: .vm, driver: "qemu", state: .running)
+            DomainStatsMapping.apply(p, to: &g)
+            #expect(DomainStatsMapping.missingJobStats(g) == expected, "\(name)")
+            #expect(LibvirtCollector.lacksJobFigures(p) == expected, "\(name)")
+        }
+    }
 }
