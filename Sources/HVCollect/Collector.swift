@@ -54,12 +54,19 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.drbd`.
+    case drbd
+    /// `Snapshot.multipath`.
+    case multipath
+    /// `Snapshot.zfs`.
+    case zfs
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .drbd, .multipath, .zfs: return false
         }
     }
 }

@@ -25,6 +25,12 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// DRBD resources; nil when the drbd collector is off or DRBD is not loaded.
+    public var drbd: DRBDReport?
+    /// dm-multipath maps; nil when the multipath collector is off or dm-multipath is not loaded.
+    public var multipath: MultipathReport?
+    /// ZFS pools; nil when the zfs collector is off or ZFS is not loaded.
+    public var zfs: ZFSReport?
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -38,6 +44,9 @@ public struct Snapshot: Sendable, Equatable {
         self.storagePools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.drbd = nil
+        self.multipath = nil
+        self.zfs = nil
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.

@@ -92,6 +92,31 @@ public enum CollectorCatalog {
         ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
+        Entry(
+            name: "drbd", enabledByDefault: true, type: DRBDCollector.self,
+            help:
+                "DRBD resources: roles, disk and connection states, out-of-sync data, resync progress, split brain; 8.x from /proc/drbd, 9 from drbdsetup (in the background)."
+        ) { ctx in
+            DRBDCollector(
+                procfs: ctx.settings.procfs, drbdsetupPath: ctx.settings.drbdsetupPath, settings: ctx.settings.storageTools,
+                logger: ctx.logger)
+        },
+        Entry(
+            name: "multipath", enabledByDefault: true, type: MultipathCollector.self,
+            help: "dm-multipath maps: paths by state, active paths, queueing; from multipathd (in the background)."
+        ) { ctx in
+            MultipathCollector(
+                sysfs: ctx.settings.sysfs, multipathdPath: ctx.settings.multipathdPath, settings: ctx.settings.storageTools,
+                logger: ctx.logger)
+        },
+        Entry(
+            name: "zfs", enabledByDefault: true, type: ZFSCollector.self,
+            help:
+                "ZFS pools: health, capacity, fragmentation, scrub/resilver, vdev states and errors; from zpool (in the background), or pool states from /proc/spl/kstat/zfs."
+        ) { ctx in
+            ZFSCollector(
+                procfs: ctx.settings.procfs, zpoolPath: ctx.settings.zpoolPath, settings: ctx.settings.storageTools, logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -109,6 +134,13 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// drbdsetup, multipathd and zpool (`--drbd.drbdsetup-path`, `--multipath.multipathd-path`,
+        /// `--zfs.zpool-path`); empty: looked up on PATH.
+        public var drbdsetupPath = ""
+        public var multipathdPath = ""
+        public var zpoolPath = ""
+        /// Interval and timeout of those tools' background runs (`--storage-tools.*`).
+        public var storageTools = StorageToolSettings()
         public init() {}
     }
 

@@ -1,0 +1,78 @@
+import HVFormats
+import HVModel
+import HVRuntime
+import HVSystem
+import Logging
+
+/// dm-multipath maps ("multipath"): fills `snapshot.multipath`.
+///
+/// `multipathd show maps json` runs in the background every `--storage-tools.interval` (a
+/// `ToolSampler`); a scrape reads its last result (stale after a failed run). The tool only
+/// runs when dm-multipath is loaded (`<sysfs>/module/dm_multipath`): a host without it, or
+/// without multipathd, has no report and a successful collector, with one info log line.
+public struct MultipathCollector: Collector {
+    public let name = "multipath"
+    public let sysfs: String
+    public let multipathd: String?
+    let sampler: ToolSampler<MultipathdMaps>?
+    let presence: PresenceLog
+
+    public static var fills: Set<SnapshotPart> { [.multipath] }
+
+    /// - Parameter multipathdPath: `--multipath.multipathd-path`; empty: looked up on PATH.
+    public init(sysfs: String = "/sys", multipathdPath: String = "", settings: StorageToolSettings = .init(), logger: Logger) {
+        self.sysfs = sysfs
+        let tool = multipathdPath.isEmpty ? ExternalCommand.find("multipathd") : multipathdPath
+        self.multipathd = tool
+        self.presence = PresenceLog(collector: "multipath", logger: logger)
+        if let tool {
+            let timeout = settings.timeout
+            sampler = ToolSampler(tool: "multipathd", interval: settings.interval) { () throws(ToolFailure) -> MultipathdMaps in
+                let o = try ExternalCommand.runTool(tool, ["show", "maps", "json"], timeout: timeout)
+                do throws(StorageToolFormatError) {
+                    return try MultipathdMaps.parse(o.stdout)
+                } catch {
+                    throw ToolFailure(error.message)
+                }
+            }
+        } else {
+            sampler = nil
+        }
+    }
+
+    public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        guard FileReader.exists(sysfs + "/module/dm_multipath") else {
+            presence.note("dm_multipath not loaded (\(sysfs)/module/dm_multipath): no multipath series")
+            return
+        }
+        guard let sampler else {
+            presence.note("dm_multipath loaded but no multipathd found (--multipath.multipathd-path): no multipath series")
+            return
+        }
+        presence.note(nil)
+        sampler.start()
+        let r = sampler.read()
+        snapshot.multipath = MultipathReport(
+            maps: (r.value?.maps ?? []).map(Self.map).sorted { $0.name < $1.name }, toolRuns: [r.status],
+            problems: r.value?.malformed ?? [])
+    }
+
+    static func map(_ m: MultipathdMap) -> MultipathMap {
+        var out = MultipathMap(name: m.name)
+        out.wwid = m.uuid
+        out.dmDevice = m.sysfs
+        out.queueing = m.queueing
+        out.features = m.features
+        out.dmState = m.dmState
+        out.vendor = m.vendor
+        out.product = m.product
+        out.pathFaults = m.pathFaults
+        out.reportedActivePaths = m.activePaths
+        out.paths = m.pathGroups.flatMap { g in
+            g.paths.map {
+                MultipathMap.Path(device: $0.device, group: g.group, dmState: $0.dmState, checkerState: $0.checkerState, deviceState: $0.deviceState)
+            }
+        }
+        return out
+    }
+}
