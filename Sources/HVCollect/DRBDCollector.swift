@@ -127,8 +127,8 @@ public struct DRBDCollector: Collector {
         pv.outOfSyncBytes = kib(d.counters["oos"])
         if let s = d.sync {
             pv.syncRatio = s.percent.map { min(1, max(0, $0 / 100)) }
-            pv.syncSpeedBytesPerSecond = s.speedKiBPerSecond.flatMap { kib($0) }.map(Double.init)
-            pv.syncRemainingSeconds = s.finishSeconds.map(Double.init)
+            pv.syncSpeedBytesPerSecond = s.speedKiBPerSecond.flatMap { kib($0) }.map { Double($0) }
+            pv.syncRemainingSeconds = s.finishSeconds.map { Double($0) }
             pv.syncStalled = s.stalled
         }
         var r = DRBDResource(name: "drbd\(d.minor)", role: d.role, volumes: [v])

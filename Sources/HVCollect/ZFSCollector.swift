@@ -114,7 +114,7 @@ public struct ZFSCollector: Collector {
             scan.repairedBytes = s.repairedBytes
             scan.endTimestampSeconds = s.endDate.flatMap(epochSeconds)
             scan.startTimestampSeconds = s.startDate.flatMap(epochSeconds)
-            scan.remainingSeconds = s.remainingSeconds.map(Double.init)
+            scan.remainingSeconds = s.remainingSeconds.map { Double($0) }
             out.scan = scan
         }
         var stack: [String] = []
