@@ -52,6 +52,7 @@ public enum SnapshotJSON {
             w.endObject()
         }
         w.endArray()
+        writeStorageStack(&w, s)
         w.endObject()
         return w.bytes
     }

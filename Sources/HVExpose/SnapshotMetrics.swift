@@ -16,6 +16,9 @@ public enum SnapshotMetrics {
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
+        addDRBDFamilies(snapshot, &set)
+        addMultipathFamilies(snapshot, &set)
+        addZFSFamilies(snapshot, &set)
         return set
     }
 }
