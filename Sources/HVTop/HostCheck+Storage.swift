@@ -3,7 +3,7 @@ import HVModel
 extension HostCheck {
     /// md arrays: CRITICAL when degraded (per thresholds), inactive or broken; WARNING while
     /// rebuilding, with a faulty member kept, or with mismatches over `mismatchWarning`.
-    func raid(_ s: Snapshot) -> CheckResult {
+    func mdRaid(_ s: Snapshot) -> CheckResult {
         var arrays = s.mdArrays.filter { !$0.isContainer }
         if !options.only.isEmpty {
             let want = Set(options.only.map { $0.hasPrefix("/dev/") ? String($0.dropFirst(5)) : $0 })

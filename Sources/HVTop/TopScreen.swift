@@ -179,6 +179,7 @@ public struct TopScreen {
                 lines.append(Line(h, .dim))
                 lines.append(contentsOf: l.map { Line($0) })
             }
+            lines += StorageTables.storageStackSections(c.snapshot, width: width)
             return scrolled(lines, height: height)
         case .jobs:
             var t = JobTable.table(guests)

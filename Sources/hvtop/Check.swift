@@ -26,9 +26,10 @@ struct Check: ParsableCommand {
 
     struct Raid: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "md RAID arrays: CRITICAL degraded/inactive, WARNING rebuilding or faulty member kept.",
+            abstract:
+                "md RAID arrays, DRBD, multipath and ZFS: CRITICAL degraded/inactive array, split brain, lost DRBD disk, no multipath path, faulted pool; WARNING rebuilding/resync, faulty member kept, failed path, degraded pool, failing storage tool.",
             discussion:
-                "--warning/--critical: missing members per array (default critical 0: any missing member; a rebuild under way is WARNING)."
+                "--warning/--critical: missing members per md array (default critical 0: any missing member; a rebuild under way is WARNING). DRBD volumes, multipath maps and ZFS pools are judged by their state (failed CRITICAL, degraded WARNING); --array limits the check to those md arrays."
         )
         @OptionGroup var source: SourceOptions
         @OptionGroup var thresholds: Thresholds
