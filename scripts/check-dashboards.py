@@ -67,7 +67,25 @@ _RAID = ("raid", "only on hosts with md arrays (the lab has no md driver: promet
                  "--md-fixture adds an exporter reading a fixture tree)")
 _POOL = ("pool", "only on hosts with libvirt storage pools")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
+_DRBD = ("drbd", "only on hosts with DRBD loaded")
+_DRBD_SYNC = ("drbd-sync", "only while a DRBD resync runs")
+_MPATH = ("multipath", "only on hosts with dm-multipath maps (dm_multipath loaded, multipathd running)")
+_ZFS = ("zfs", "only on hosts with ZFS pools")
+_ZFS_SCAN = ("zfs-scan", "only while a ZFS scrub or resilver runs")
+_ZFS_BAD = ("zfs-fault", "only while a ZFS vdev is not ONLINE or has errors")
 EVENT_ONLY = {
+    ("hvexporter-storage", "DRBD volumes"): _DRBD,
+    ("hvexporter-storage", "DRBD out of sync"): _DRBD,
+    ("hvexporter-storage", "DRBD resync progress"): _DRBD_SYNC,
+    ("hvexporter-storage", "DRBD resync speed"): _DRBD_SYNC,
+    ("hvexporter-storage", "Multipath maps"): _MPATH,
+    ("hvexporter-storage", "Multipath paths by state"): _MPATH,
+    ("hvexporter-storage", "ZFS pools"): _ZFS,
+    ("hvexporter-storage", "ZFS pool usage"): _ZFS,
+    ("hvexporter-storage", "Days since the last scrub"): _ZFS,
+    ("hvexporter-storage", "ZFS scrub and resilver progress"): _ZFS_SCAN,
+    ("hvexporter-storage", "ZFS vdev errors"): _ZFS_BAD,
+    ("hvexporter-storage", "ZFS vdevs not ONLINE"): _ZFS_BAD,
     ("hvexporter-host", "RAID sync progress"): _SYNC,
     ("hvexporter-host", "Storage pool usage"): _POOL,
     ("hvexporter-storage", "Pools"): _POOL,
