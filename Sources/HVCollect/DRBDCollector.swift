@@ -19,6 +19,9 @@ public struct DRBDCollector: Collector {
     public let drbdsetup: String?
     let sampler: ToolSampler<DRBDSetupStatus>?
     let presence: PresenceLog
+    /// The procfs root (`self`, or `drbd` in a fixture tree), checked at each collection: a
+    /// root that points nowhere fails the collector instead of reading as "no DRBD".
+    let paths: PathCheck
 
     public static var fills: Set<SnapshotPart> { [.drbd] }
 
@@ -28,6 +31,7 @@ public struct DRBDCollector: Collector {
         let tool = drbdsetupPath.isEmpty ? ExternalCommand.find("drbdsetup") : drbdsetupPath
         self.drbdsetup = tool
         self.presence = PresenceLog(collector: "drbd", logger: logger)
+        self.paths = PathCheck(collector: "drbd", logger: logger, [.procfs(procfs, alternatives: ["drbd"])])
         if let tool {
             let timeout = settings.timeout
             sampler = ToolSampler(tool: "drbdsetup", interval: settings.interval) { () throws(ToolFailure) -> DRBDSetupStatus in
@@ -44,6 +48,7 @@ public struct DRBDCollector: Collector {
     }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         let bytes: [UInt8]
         do {
             bytes = try FileReader.read(procfs + "/drbd")

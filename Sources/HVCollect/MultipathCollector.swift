@@ -16,6 +16,8 @@ public struct MultipathCollector: Collector {
     public let multipathd: String?
     let sampler: ToolSampler<MultipathdMaps>?
     let presence: PresenceLog
+    /// The sysfs root (must hold `block`, as any sysfs does), checked at each collection.
+    let paths: PathCheck
 
     public static var fills: Set<SnapshotPart> { [.multipath] }
 
@@ -25,6 +27,7 @@ public struct MultipathCollector: Collector {
         let tool = multipathdPath.isEmpty ? ExternalCommand.find("multipathd") : multipathdPath
         self.multipathd = tool
         self.presence = PresenceLog(collector: "multipath", logger: logger)
+        self.paths = PathCheck(collector: "multipath", logger: logger, [.sysfs(sysfs, needs: ["block"])])
         if let tool {
             let timeout = settings.timeout
             sampler = ToolSampler(tool: "multipathd", interval: settings.interval) { () throws(ToolFailure) -> MultipathdMaps in
@@ -41,6 +44,7 @@ public struct MultipathCollector: Collector {
     }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         guard FileReader.exists(sysfs + "/module/dm_multipath") else {
             presence.note("dm_multipath not loaded (\(sysfs)/module/dm_multipath): no multipath series")
             return

@@ -20,6 +20,8 @@ public struct ZFSCollector: Collector {
     public let zpool: String?
     let sampler: ToolSampler<ZFSProbe>?
     let presence: PresenceLog
+    /// The procfs root (`self`, or `spl` in a fixture tree), checked at each collection.
+    let paths: PathCheck
 
     public static var fills: Set<SnapshotPart> { [.zfs] }
 
@@ -40,6 +42,7 @@ public struct ZFSCollector: Collector {
         let tool = zpoolPath.isEmpty ? ExternalCommand.find("zpool") : zpoolPath
         self.zpool = tool
         self.presence = PresenceLog(collector: "zfs", logger: logger)
+        self.paths = PathCheck(collector: "zfs", logger: logger, [.procfs(procfs, alternatives: ["spl"])])
         if let tool {
             let timeout = settings.timeout
             sampler = ToolSampler(tool: "zpool", interval: settings.interval) { () throws(ToolFailure) -> ZFSProbe in
@@ -69,6 +72,7 @@ public struct ZFSCollector: Collector {
     }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        try paths.verify()
         let kstat = procfs + "/spl/kstat/zfs"
         guard FileReader.exists(kstat) else {
             presence.note("\(kstat) absent (ZFS not loaded): no zfs series")
@@ -167,6 +171,7 @@ public struct ZFSCollector: Collector {
             let resolved = String(cString: real)
             guard let base = resolved.split(separator: "/").last, !base.isEmpty else { continue }
             // Only block devices: a file-backed vdev ("/var/lib/lxd/disks/default.img") is none.
+            // In a fixture tree (a devRoot other than /dev) any file stands for one.
             var st = stat()
             guard stat(resolved, &st) == 0, (st.st_mode & S_IFMT) == S_IFBLK || devRoot != "/dev" else { continue }
             return String(base)

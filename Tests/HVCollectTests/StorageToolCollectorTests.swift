@@ -76,6 +76,7 @@ import Testing
     @Test func noDRBDModuleIsNoReportAndSuccess() throws {
         let proc = try Self.tempDir("nodrbd")
         defer { try? FileManager.default.removeItem(atPath: proc) }
+        try FileManager.default.createSymbolicLink(atPath: proc + "/self", withDestinationPath: "1")   // a procfs without drbd
         let s = try collect(DRBDCollector(procfs: proc, drbdsetupPath: "/nonexistent/drbdsetup", settings: fast, logger: logger))
         #expect(s.drbd == nil && s.toolRuns.isEmpty)
     }
@@ -143,6 +144,8 @@ import Testing
     @Test func multipathMapWithoutActivePath() throws {
         let dir = try Self.tempDir("mpath")
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: (any Error).self) { try collect(MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger)) }
+        try FileManager.default.createDirectory(atPath: dir + "/block", withIntermediateDirectories: true)
         let noModule = MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger)
         #expect(try collect(noModule).multipath == nil)
 
@@ -244,6 +247,8 @@ import Testing
         #expect(report.pools[1].storageFinding.severity == .failed)
         let none = try Self.tempDir("nozfs")
         defer { try? FileManager.default.removeItem(atPath: none) }
+        #expect(throws: (any Error).self) { try collect(ZFSCollector(procfs: none, settings: fast, logger: logger)) }   // not a procfs
+        try FileManager.default.createSymbolicLink(atPath: none + "/self", withDestinationPath: "1")
         #expect(try collect(ZFSCollector(procfs: none, settings: fast, logger: logger)).zfs == nil)
     }
 
