@@ -72,7 +72,8 @@ public struct DRBDCollector: Collector {
         }
         presence.note(nil)
         snapshot.drbd = DRBDReport(
-            source: "procfs", moduleVersion: file.version, resources: file.devices.filter { $0.connectionState != "Unconfigured" }.map(Self.resource),
+            source: "procfs", moduleVersion: file.version,
+            resources: file.devices.filter { $0.connectionState != "Unconfigured" }.map(Self.resource),
             problems: file.malformed.map(\.reason))
     }
 
@@ -137,7 +138,9 @@ public struct DRBDCollector: Collector {
             pv.syncStalled = s.stalled
         }
         var r = DRBDResource(name: "drbd\(d.minor)", role: d.role, volumes: [v])
-        if cs != "Unconfigured" { r.peers = [DRBDResource.Peer(name: "peer", connectionState: connection, role: d.peerRole, volumes: [pv])] }
+        if cs != "Unconfigured" {
+            r.peers = [DRBDResource.Peer(name: "peer", connectionState: connection, role: d.peerRole, volumes: [pv])]
+        }
         return r
     }
 

@@ -74,7 +74,8 @@ public struct MultipathCollector: Collector {
         out.reportedActivePaths = m.activePaths
         out.paths = m.pathGroups.flatMap { g in
             g.paths.map {
-                MultipathMap.Path(device: $0.device, group: g.group, dmState: $0.dmState, checkerState: $0.checkerState, deviceState: $0.deviceState)
+                MultipathMap.Path(
+                    device: $0.device, group: g.group, dmState: $0.dmState, checkerState: $0.checkerState, deviceState: $0.deviceState)
             }
         }
         return out

@@ -56,7 +56,8 @@ public struct ZFSCollector: Collector {
                 var problems = status.malformed
                 var list = ZpoolList()
                 do throws(ToolFailure) {
-                    let l = try ExternalCommand.runTool(tool, ["list", "-Hp", "-o", ZpoolList.columns.joined(separator: ",")], timeout: timeout)
+                    let l = try ExternalCommand.runTool(
+                        tool, ["list", "-Hp", "-o", ZpoolList.columns.joined(separator: ",")], timeout: timeout)
                     list = ZpoolList.parse(l.stdout)
                     problems += list.malformed.map { "zpool list: \($0)" }
                 } catch {

@@ -50,7 +50,8 @@ extension SnapshotJSON {
                     w.beginObject()
                     w.field("volume", v.volume); w.field("disk_state", v.diskState); w.field("replication_state", v.replicationState)
                     w.field("out_of_sync_bytes", v.outOfSyncBytes); w.field("sync_ratio", v.syncRatio)
-                    w.field("sync_speed_bytes_per_second", v.syncSpeedBytesPerSecond); w.field("sync_remaining_seconds", v.syncRemainingSeconds)
+                    w.field("sync_speed_bytes_per_second", v.syncSpeedBytesPerSecond);
+                    w.field("sync_remaining_seconds", v.syncRemainingSeconds)
                     w.field("sync_stalled", v.syncStalled); w.field("client", v.client)
                     w.endObject()
                 }
@@ -72,7 +73,8 @@ extension SnapshotJSON {
             w.beginObject()
             w.field("name", map.name); w.field("wwid", map.wwid); w.field("dm_device", map.dmDevice); w.field("queueing", map.queueing)
             w.field("features", map.features); w.field("dm_state", map.dmState); w.field("vendor", map.vendor)
-            w.field("product", map.product); w.field("path_faults", map.pathFaults); w.field("reported_active_paths", map.reportedActivePaths)
+            w.field("product", map.product); w.field("path_faults", map.pathFaults);
+            w.field("reported_active_paths", map.reportedActivePaths)
             w.field("active_paths", map.activePaths); w.field("failed_paths", map.failedPaths)
             w.key("paths"); w.beginArray()
             for p in map.paths {

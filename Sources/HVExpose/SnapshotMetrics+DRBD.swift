@@ -48,7 +48,8 @@ extension SnapshotMetrics {
         "1 if the resource is StandAlone against this configured peer (DRBD stops there after a split brain it may not resolve, or after drbdadm disconnect), else 0.",
         labels: ["resource", "peer"])
     static let drbdPeerDiskState = MetricDescriptor(
-        "hv_drbd_peer_disk_state", .gauge, "1 for the peer's disk state of the volume, 0 for the others (same words as hv_drbd_disk_state).",
+        "hv_drbd_peer_disk_state", .gauge,
+        "1 for the peer's disk state of the volume, 0 for the others (same words as hv_drbd_disk_state).",
         labels: ["resource", "volume", "minor", "peer", "state"])
     static let drbdReplicationState = MetricDescriptor(
         "hv_drbd_replication_state", .gauge,
@@ -61,7 +62,8 @@ extension SnapshotMetrics {
         "hv_drbd_resync_ratio", .gauge, "Fraction in sync while a resync or verify with this peer runs, 0..1; absent otherwise.",
         labels: ["resource", "volume", "minor", "peer"])
     static let drbdResyncSpeed = MetricDescriptor(
-        "hv_drbd_resync_speed_bytes_per_second", .gauge, "Current resync speed, bytes per second; absent when none runs or the source does not tell.",
+        "hv_drbd_resync_speed_bytes_per_second", .gauge,
+        "Current resync speed, bytes per second; absent when none runs or the source does not tell.",
         labels: ["resource", "volume", "minor", "peer"])
     static let drbdResyncRemaining = MetricDescriptor(
         "hv_drbd_resync_remaining_seconds", .gauge, "Estimated time to the end of the running resync, seconds.",
@@ -86,7 +88,9 @@ extension SnapshotMetrics {
                 set.add(drbdWritten, l, ifPresent: v.writtenBytes)
             }
             for p in r.peers {
-                if let c = p.connectionState { storageStateSet(drbdConnectionState, [r.name, p.name], c, DRBDResource.connectionStates, &set) }
+                if let c = p.connectionState {
+                    storageStateSet(drbdConnectionState, [r.name, p.name], c, DRBDResource.connectionStates, &set)
+                }
                 if let role = p.role { storageStateSet(drbdPeerRole, [r.name, p.name], role, DRBDResource.roles, &set) }
                 set.add(drbdSplitBrain, [r.name, p.name], p.splitBrain)
                 for pv in p.volumes {

@@ -21,7 +21,8 @@ extension SnapshotMetrics {
     static let zfsFragmentation = MetricDescriptor(
         "hv_zfs_pool_fragmentation_ratio", .gauge, "Free-space fragmentation of the pool, 0..1.", labels: ["pool"])
     static let zfsDataErrors = MetricDescriptor(
-        "hv_zfs_pool_data_errors", .gauge, "Data errors zpool status counts for the pool (permanent errors in files); 0 for 'No known data errors'.",
+        "hv_zfs_pool_data_errors", .gauge,
+        "Data errors zpool status counts for the pool (permanent errors in files); 0 for 'No known data errors'.",
         labels: ["pool"])
     static let zfsScanRunning = MetricDescriptor(
         "hv_zfs_pool_scan_running", .gauge, "1 while a scrub or resilver runs (kind), 0 otherwise.", labels: ["pool", "kind"])

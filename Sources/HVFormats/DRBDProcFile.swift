@@ -49,7 +49,8 @@ public struct DRBDProcFile: Sendable, Equatable {
                 flush()
                 let fields = keyValues(rest)
                 guard let cs = fields["cs"], !cs.isEmpty else {
-                    out.malformed.append(DRBDProcProblem(minor: minor, reason: "device \(minor): no connection state (cs:) in '\(t.prefix(80))'"))
+                    out.malformed.append(
+                        DRBDProcProblem(minor: minor, reason: "device \(minor): no connection state (cs:) in '\(t.prefix(80))'"))
                     continue
                 }
                 var d = DRBDProcDevice(minor: minor, connectionState: cs)
@@ -92,7 +93,9 @@ public struct DRBDProcFile: Sendable, Equatable {
     static func blockHeader(_ t: Substring) -> (Int, Substring)? {
         guard let colon = t.firstIndex(of: ":") else { return nil }
         let number = t[..<colon]
-        guard !number.isEmpty, number.count <= 9, number.allSatisfy({ $0.isASCII && $0.isNumber }), let minor = Int(number) else { return nil }
+        guard !number.isEmpty, number.count <= 9, number.allSatisfy({ $0.isASCII && $0.isNumber }), let minor = Int(number) else {
+            return nil
+        }
         let rest = t[t.index(after: colon)...]
         guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
         return (minor, StorageToolText.trimmed(rest))

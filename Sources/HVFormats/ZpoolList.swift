@@ -24,7 +24,10 @@ public struct ZpoolList: Sendable, Equatable {
         for line in StorageToolText.lines(bytes) {
             let t = StorageToolText.trimmed(line)
             if t.isEmpty { continue }
-            let fields: [Substring] = line.contains("\t") ? line.split(separator: "\t", omittingEmptySubsequences: false).map { StorageToolText.trimmed($0) } : StorageToolText.words(t)
+            let fields: [Substring] =
+                line.contains("\t")
+                ? line.split(separator: "\t", omittingEmptySubsequences: false).map { StorageToolText.trimmed($0) }
+                : StorageToolText.words(t)
             if first, fields.first == "NAME" {
                 index = [:]
                 let aliases = ["ALLOC": "allocated", "FRAG": "fragmentation"]

@@ -13,7 +13,10 @@ public struct DRBDReport: Sendable, Equatable {
     /// Items that could not be read this time (a /proc/drbd block, a JSON element), for the log and /json.
     public var problems: [String]
 
-    public init(source: String, moduleVersion: String? = nil, resources: [DRBDResource] = [], toolRuns: [ToolRunStatus] = [], problems: [String] = []) {
+    public init(
+        source: String, moduleVersion: String? = nil, resources: [DRBDResource] = [], toolRuns: [ToolRunStatus] = [],
+        problems: [String] = []
+    ) {
         self.source = source
         self.moduleVersion = moduleVersion
         self.resources = resources

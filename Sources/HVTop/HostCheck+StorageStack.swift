@@ -42,7 +42,8 @@ extension HostCheck {
             perf.append(PerfDatum("\(source)_not_ok", Double(fs.filter { $0.severity != .ok }.count), min: 0))
             counts.append("\(fs.count) \(noun)\(fs.count == 1 ? "" : "s")")
         }
-        let summary = problems.isEmpty ? ([md.summary] + counts.map { $0 + " ok" }).joined(separator: ", ") : problems.joined(separator: "; ")
+        let summary =
+            problems.isEmpty ? ([md.summary] + counts.map { $0 + " ok" }).joined(separator: ", ") : problems.joined(separator: "; ")
         return CheckResult(service: md.service, status: status, summary: summary, perfdata: perf, details: details)
     }
 }

@@ -24,7 +24,8 @@ extension SnapshotDecoder {
             var res = DRBDResource(name: r.string("name") ?? "", role: r.string("role"))
             res.volumes = r.objects("volumes").map { v in
                 var vol = DRBDResource.Volume(
-                    volume: v.int("volume") ?? 0, minor: v.int("minor"), diskState: v.string("disk_state"), client: v.bool("client") ?? false)
+                    volume: v.int("volume") ?? 0, minor: v.int("minor"), diskState: v.string("disk_state"),
+                    client: v.bool("client") ?? false)
                 vol.quorum = v.bool("quorum")
                 vol.sizeBytes = v.uint("size_bytes")
                 vol.readBytes = v.uint("read_bytes")
@@ -36,7 +37,8 @@ extension SnapshotDecoder {
                     name: p.string("name") ?? "", connectionState: p.string("connection_state"), role: p.string("role"),
                     volumes: p.objects("volumes").map { v in
                         var pv = DRBDResource.PeerVolume(
-                            volume: v.int("volume") ?? 0, diskState: v.string("disk_state"), replicationState: v.string("replication_state"),
+                            volume: v.int("volume") ?? 0, diskState: v.string("disk_state"),
+                            replicationState: v.string("replication_state"),
                             syncStalled: v.bool("sync_stalled") ?? false)
                         pv.outOfSyncBytes = v.uint("out_of_sync_bytes")
                         pv.syncRatio = v.double("sync_ratio")

@@ -16,7 +16,9 @@ extension StorageTables {
                 let dev = v.blockDevice ?? "-"
                 let disk = (v.diskState ?? "-") + (v.client ? " (client)" : "")
                 if r.peers.isEmpty {
-                    rows.append([Format.printable(r.name), String(v.volume), dev, r.role ?? "-", disk, "-", "-", "-", "-", "-", "-", "-", "-"])
+                    rows.append([
+                        Format.printable(r.name), String(v.volume), dev, r.role ?? "-", disk, "-", "-", "-", "-", "-", "-", "-", "-",
+                    ])
                 }
                 for p in r.peers {
                     let pv = p.volumes.first { $0.volume == v.volume }
@@ -37,7 +39,8 @@ extension StorageTables {
     /// One row per multipath map.
     public static func multipath(_ s: Snapshot) -> TextTable {
         let cols: [TextTable.Column] = [
-            .init("MAP", .left, flexible: true, minWidth: 8, maxWidth: 36), .init("DM", .left), .init("WWID", .left, flexible: true, minWidth: 8, maxWidth: 34),
+            .init("MAP", .left, flexible: true, minWidth: 8, maxWidth: 36), .init("DM", .left),
+            .init("WWID", .left, flexible: true, minWidth: 8, maxWidth: 34),
             .init("ACTIVE"), .init("FAILED"), .init("QUEUEING", .left), .init("FAULTS"),
             .init("PATHS", .left, flexible: true, minWidth: 8, maxWidth: 60),
         ]
@@ -66,7 +69,8 @@ extension StorageTables {
                     || ($0.readErrors ?? 0) + ($0.writeErrors ?? 0) + ($0.checksumErrors ?? 0) > 0
             }.map { v in
                 let errs = (v.readErrors ?? 0) + (v.writeErrors ?? 0) + (v.checksumErrors ?? 0)
-                return "\(v.name) \(v.state ?? "?")" + (errs > 0 ? " r\(v.readErrors ?? 0)/w\(v.writeErrors ?? 0)/c\(v.checksumErrors ?? 0)" : "")
+                return "\(v.name) \(v.state ?? "?")"
+                    + (errs > 0 ? " r\(v.readErrors ?? 0)/w\(v.writeErrors ?? 0)/c\(v.checksumErrors ?? 0)" : "")
             }.joined(separator: ", ")
             return [
                 Format.printable(p.name), p.state, Format.bytes(p.sizeBytes), Format.bytes(p.allocatedBytes), Format.bytes(p.freeBytes),
@@ -85,7 +89,9 @@ extension StorageTables {
             lines.append(TopScreen.Line(""))
             lines.append(TopScreen.Line(title, .header))
             for r in runs where !r.success {
-                lines.append(TopScreen.Line("\(r.tool): \(r.error ?? "failed")\(r.stale ? " (figures below are from the last good run)" : "")", .alert))
+                lines.append(
+                    TopScreen.Line(
+                        "\(r.tool): \(r.error ?? "failed")\(r.stale ? " (figures below are from the last good run)" : "")", .alert))
             }
             if t.rows.isEmpty {
                 lines.append(TopScreen.Line("none"))
@@ -104,13 +110,17 @@ extension StorageTables {
                     bad += Array(repeating: b, count: max(1, r.peers.count))
                 }
             }
-            add("DRBD (\(d.source), \(d.resources.count) resource\(d.resources.count == 1 ? "" : "s"))", drbd(s), bad: bad, runs: d.toolRuns)
+            add(
+                "DRBD (\(d.source), \(d.resources.count) resource\(d.resources.count == 1 ? "" : "s"))", drbd(s), bad: bad, runs: d.toolRuns
+            )
         }
         if let m = s.multipath {
             add("Multipath maps (\(m.maps.count))", multipath(s), bad: m.maps.map { $0.storageFinding.severity != .ok }, runs: m.toolRuns)
         }
         if let z = s.zfs {
-            add("ZFS pools (\(z.pools.count), \(z.source))", zfs(s), bad: z.pools.map { $0.storageFinding.severity != .ok }, runs: z.toolRuns)
+            add(
+                "ZFS pools (\(z.pools.count), \(z.source))", zfs(s), bad: z.pools.map { $0.storageFinding.severity != .ok },
+                runs: z.toolRuns)
         }
         return lines
     }

@@ -188,7 +188,8 @@ struct HVExporterCommand: ParsableCommand {
             throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'")
         }
         guard let si = parseDuration(storageToolsInterval), si >= 1 else {
-            throw ValidationError("--storage-tools.interval must be a duration of at least 1s like 60s or 5m; got '\(storageToolsInterval)'")
+            throw ValidationError(
+                "--storage-tools.interval must be a duration of at least 1s like 60s or 5m; got '\(storageToolsInterval)'")
         }
         guard let st = parseDuration(storageToolsTimeout), st > 0 else {
             throw ValidationError("--storage-tools.timeout must be a duration like 30s; got '\(storageToolsTimeout)'")

@@ -144,13 +144,16 @@ import Testing
     @Test func multipathMapWithoutActivePath() throws {
         let dir = try Self.tempDir("mpath")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(throws: (any Error).self) { try collect(MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger)) }
+        #expect(throws: (any Error).self) {
+            try collect(MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger))
+        }
         try FileManager.default.createDirectory(atPath: dir + "/block", withIntermediateDirectories: true)
         let noModule = MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger)
         #expect(try collect(noModule).multipath == nil)
 
         try FileManager.default.createDirectory(atPath: dir + "/module/dm_multipath", withIntermediateDirectories: true)
-        let tool = try Self.script(dir, "multipathd", "/bin/cat \(Self.fixture("multipath/ibm-ubiquity-list-maps-json-no-active-path.json"))")
+        let tool = try Self.script(
+            dir, "multipathd", "/bin/cat \(Self.fixture("multipath/ibm-ubiquity-list-maps-json-no-active-path.json"))")
         let c = MultipathCollector(sysfs: dir, multipathdPath: tool, settings: fast, logger: logger)
         c.sampler!.runOnce()
         let report = try #require(try collect(c).multipath)
@@ -169,7 +172,12 @@ import Testing
     }
 
     @Test func multipathJudgement() {
-        var m = MultipathMap(name: "m", paths: [.init(device: "sda", dmState: "active", checkerState: "ready"), .init(device: "sdb", dmState: "failed", checkerState: "faulty")])
+        var m = MultipathMap(
+            name: "m",
+            paths: [
+                .init(device: "sda", dmState: "active", checkerState: "ready"),
+                .init(device: "sdb", dmState: "failed", checkerState: "faulty"),
+            ])
         m.dmDevice = "dm-1"
         m.wwid = "3600a098038303053453f463045727a6b"
         #expect(m.storageFinding.severity == .degraded && m.storageFinding.reason == "1 of 2 paths failed")
@@ -189,7 +197,8 @@ import Testing
         // A /dev tree where the by-id name of one member resolves to sdb1.
         try FileManager.default.createDirectory(atPath: dir + "/dev/disk/by-id", withIntermediateDirectories: true)
         try "".write(toFile: dir + "/dev/sdb1", atomically: true, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: dir + "/dev/disk/by-id/ata-ST8000VN004-xxxxxx_redacted-part1", withDestinationPath: "../../sdb1")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir + "/dev/disk/by-id/ata-ST8000VN004-xxxxxx_redacted-part1", withDestinationPath: "../../sdb1")
         let tool = try Self.script(
             dir, "zpool",
             """
@@ -207,7 +216,11 @@ import Testing
         #expect(p.state == "DEGRADED" && p.sizeBytes == 8_000_000_000_000 && p.fragmentationRatio == 0.07)
         #expect(p.scan?.kind == "scrub" && p.scan?.state == "finished" && p.scan?.endTimestampSeconds != nil)
         let leaves = p.vdevs.filter(\.leaf)
-        #expect(leaves.map(\.path) == ["mypool/mirror-0/12345678901234567890", "mypool/mirror-0/ata-ST8000VN004-xxxxxx_redacted-part1", "mypool/mirror-0/ata-ST8000VN004-xxxxxx_redacted"])
+        #expect(
+            leaves.map(\.path) == [
+                "mypool/mirror-0/12345678901234567890", "mypool/mirror-0/ata-ST8000VN004-xxxxxx_redacted-part1",
+                "mypool/mirror-0/ata-ST8000VN004-xxxxxx_redacted",
+            ])
         #expect(leaves.map(\.blockDevice) == [nil, "sdb1", nil])
         let f = p.storageFinding
         #expect(f.severity == .degraded && f.keys == [.zpool("mypool"), .blockDevice("sdb1")])
@@ -254,7 +267,11 @@ import Testing
 
     @Test func drbd9Judgement() {
         var r = DRBDResource(name: "r0", role: "Primary", volumes: [.init(volume: 0, minor: 1000, diskState: "UpToDate")])
-        r.peers = [.init(name: "b", connectionState: "Connected", role: "Secondary", volumes: [.init(volume: 0, diskState: "UpToDate", replicationState: "Established")])]
+        r.peers = [
+            .init(
+                name: "b", connectionState: "Connected", role: "Secondary",
+                volumes: [.init(volume: 0, diskState: "UpToDate", replicationState: "Established")])
+        ]
         #expect(r.storageFindings.first?.severity == .ok)
         r.peers[0].connectionState = "Connecting"
         #expect(r.storageFindings.first?.severity == .degraded && r.storageFindings.first?.reason == "Connecting to b")

@@ -16,18 +16,25 @@ struct StorageStackExpositionTests {
         var vol = DRBDResource.Volume(volume: 0, minor: 0, diskState: "UpToDate")
         vol.readBytes = 1024; vol.writtenBytes = 2048
         let syncing = DRBDResource(
-            name: "drbd0", role: "Primary", volumes: [vol], peers: [.init(name: "peer", connectionState: "Connected", role: "Secondary", volumes: [pv])])
+            name: "drbd0", role: "Primary", volumes: [vol],
+            peers: [.init(name: "peer", connectionState: "Connected", role: "Secondary", volumes: [pv])])
         let split = DRBDResource(
             name: "drbd1", role: "Primary", volumes: [.init(volume: 0, minor: 1, diskState: "UpToDate")],
-            peers: [.init(name: "peer", connectionState: "StandAlone", role: "Unknown", volumes: [.init(volume: 0, diskState: "DUnknown", replicationState: "Off")])])
+            peers: [
+                .init(
+                    name: "peer", connectionState: "StandAlone", role: "Unknown",
+                    volumes: [.init(volume: 0, diskState: "DUnknown", replicationState: "Off")])
+            ])
         let odd = DRBDResource(name: "r\"q", role: "Primary", volumes: [.init(volume: 0, minor: 1000, diskState: "Frobnicated")])
         s.drbd = DRBDReport(source: "procfs", moduleVersion: "8.4.0", resources: [syncing, split, odd])
 
-        var m = MultipathMap(name: "mpathp", paths: [.init(device: "sdb", group: 1, dmState: "failed", checkerState: "faulty", deviceState: "running")])
+        var m = MultipathMap(
+            name: "mpathp", paths: [.init(device: "sdb", group: 1, dmState: "failed", checkerState: "faulty", deviceState: "running")])
         m.wwid = "360050768029b8168e000000000006247"; m.dmDevice = "dm-3"; m.queueing = "5 chk"; m.pathFaults = 1
         m.reportedActivePaths = 0; m.vendor = "IBM"; m.product = "2145"
         let healthy = MultipathMap(name: "3624a9370ca38a5c63c724ca8000a5c6d", paths: [])
-        s.multipath = MultipathReport(maps: [m, healthy], toolRuns: [ToolRunStatus(tool: "multipathd", success: true, durationSeconds: 0.02)])
+        s.multipath = MultipathReport(
+            maps: [m, healthy], toolRuns: [ToolRunStatus(tool: "multipathd", success: true, durationSeconds: 0.02)])
 
         var p = ZFSPool(name: "mypool", state: "DEGRADED")
         p.sizeBytes = 8_000_000_000_000; p.allocatedBytes = 6_000_000_000_000; p.freeBytes = 2_000_000_000_000; p.fragmentationRatio = 0.07
@@ -37,7 +44,8 @@ struct StorageStackExpositionTests {
         p.scan = scan
         var root = ZFSPool.Vdev(name: "mypool", path: "mypool", depth: 0, state: "DEGRADED")
         root.readErrors = 0; root.writeErrors = 0; root.checksumErrors = 0
-        var bad = ZFSPool.Vdev(name: "12345678901234567890", path: "mypool/mirror-0/12345678901234567890", depth: 2, state: "UNAVAIL", leaf: true)
+        var bad = ZFSPool.Vdev(
+            name: "12345678901234567890", path: "mypool/mirror-0/12345678901234567890", depth: 2, state: "UNAVAIL", leaf: true)
         bad.readErrors = 0; bad.writeErrors = 0; bad.checksumErrors = 100_980
         var good = ZFSPool.Vdev(name: "ata-X-part1", path: "mypool/mirror-0/ata-X-part1", depth: 2, state: "ONLINE", leaf: true)
         good.blockDevice = "sdb1"; good.readErrors = 0; good.writeErrors = 0; good.checksumErrors = 0
@@ -46,7 +54,9 @@ struct StorageStackExpositionTests {
         var rs = ZFSPool.Scan(kind: "resilver", state: "running")
         rs.progressRatio = 0.5717; rs.remainingSeconds = 201
         resilvering.scan = rs
-        s.zfs = ZFSReport(source: "zpool", pools: [p, resilvering], toolRuns: [ToolRunStatus(tool: "zpool", success: false, error: "zpool timed out after 30 seconds", stale: true)])
+        s.zfs = ZFSReport(
+            source: "zpool", pools: [p, resilvering],
+            toolRuns: [ToolRunStatus(tool: "zpool", success: false, error: "zpool timed out after 30 seconds", stale: true)])
         return s
     }
 
@@ -73,7 +83,9 @@ struct StorageStackExpositionTests {
         #expect(Self.value(set, "hv_zfs_pool_health", ["pool": "mypool", "state": "ONLINE"]) == .int(0))
         #expect(Self.value(set, "hv_zfs_vdev_checksum_errors", ["vdev": "mypool/mirror-0/12345678901234567890"]) == .uint(100_980))
         #expect(Self.value(set, "hv_zfs_vdev_state", ["vdev": "mypool/mirror-0/ata-X-part1", "block_device": "sdb1"]) == .int(1))
-        #expect(Self.value(set, "hv_zfs_pool_scan_end_timestamp_seconds", ["pool": "mypool", "kind": "scrub", "outcome": "finished"]) == .double(1_730_647_493))
+        #expect(
+            Self.value(set, "hv_zfs_pool_scan_end_timestamp_seconds", ["pool": "mypool", "kind": "scrub", "outcome": "finished"])
+                == .double(1_730_647_493))
         #expect(Self.value(set, "hv_zfs_pool_scan_running", ["pool": "tank", "kind": "resilver"]) == .int(1))
         #expect(Self.value(set, "hv_zfs_pool_scan_progress_ratio", ["pool": "tank"]) == .double(0.5717))
         #expect(Self.value(set, "hv_external_tool_stale", ["tool": "zpool"]) == .int(1))

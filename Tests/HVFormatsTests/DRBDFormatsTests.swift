@@ -47,7 +47,9 @@ import Testing
     }
 
     @Test func splitBrainStandAloneBothNodes() throws {
-        for (file, role, oos) in [("split-brain-node1-8.4.0.txt", "Secondary", UInt64(76)), ("split-brain-node2-8.4.0.txt", "Primary", 100)] {
+        for (file, role, oos) in [
+            ("split-brain-node1-8.4.0.txt", "Secondary", UInt64(76)), ("split-brain-node2-8.4.0.txt", "Primary", 100),
+        ] {
             let f = DRBDProcFile.parse(FormatsFixture.bytes("drbd-proc/\(file)"))
             #expect(f.version == "8.4.0")
             let d = try #require(f.devices.first)
@@ -61,10 +63,13 @@ import Testing
     }
 
     @Test func drbd9VersionLinesOnlyAndABadBlockKeepsTheOthers() {
-        let nine = DRBDProcFile.parse(Array("version: 9.2.8 (api:2/proto:86-122)\nGIT-hash: x build by y\nTransports (api:20): tcp (9.2.8)\n".utf8))
+        let nine = DRBDProcFile.parse(
+            Array("version: 9.2.8 (api:2/proto:86-122)\nGIT-hash: x build by y\nTransports (api:20): tcp (9.2.8)\n".utf8))
         #expect(nine.isDRBD9 && nine.devices.isEmpty)
         let mixed = DRBDProcFile.parse(
-            Array("version: 8.4.11\n 0: ro:Primary/Secondary\n 1: cs:WFConnection ro:Secondary/Unknown ds:Inconsistent/DUnknown C r----s\n 2: cs:Unconfigured\n".utf8))
+            Array(
+                "version: 8.4.11\n 0: ro:Primary/Secondary\n 1: cs:WFConnection ro:Secondary/Unknown ds:Inconsistent/DUnknown C r----s\n 2: cs:Unconfigured\n"
+                    .utf8))
         #expect(mixed.malformed.map(\.minor) == [0])
         #expect(mixed.malformed.first?.reason.contains("no connection state") == true)
         #expect(mixed.devices.map(\.minor) == [1, 2])

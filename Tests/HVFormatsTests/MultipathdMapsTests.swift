@@ -44,7 +44,8 @@ import Testing
             #expect(error.message.contains("multipathd") && error.message.contains("fail"))
         }
         #expect(throws: StorageToolFormatError.self) { try MultipathdMaps.parse(Array(#"{"major_version":0}"#.utf8)) }
-        let partial = try MultipathdMaps.parse(Array(#"{"maps":[{"uuid":"3600"}, 5, {"name":"m1","path_groups":[{"paths":[{"dm_st":"active"},{"dev":"sdc"}]}]}]}"#.utf8))
+        let partial = try MultipathdMaps.parse(
+            Array(#"{"maps":[{"uuid":"3600"}, 5, {"name":"m1","path_groups":[{"paths":[{"dm_st":"active"},{"dev":"sdc"}]}]}]}"#.utf8))
         #expect(partial.maps.map(\.name) == ["m1"])
         #expect(partial.maps[0].pathGroups[0].paths.map(\.device) == ["sdc"])
         #expect(partial.malformed.count == 2)

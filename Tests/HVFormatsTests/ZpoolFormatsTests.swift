@@ -12,7 +12,10 @@ import Testing
         #expect(p.name == "mypool" && p.state == "DEGRADED")
         #expect(p.status?.hasPrefix("One or more devices could not be used") == true)
         #expect(p.status?.contains("functioning in a degraded state.") == true)
-        #expect(p.vdevs.map(\.name) == ["mypool", "mirror-0", "12345678901234567890", "ata-ST8000VN004-xxxxxx_redacted-part1", "ata-ST8000VN004-xxxxxx_redacted"])
+        #expect(
+            p.vdevs.map(\.name) == [
+                "mypool", "mirror-0", "12345678901234567890", "ata-ST8000VN004-xxxxxx_redacted-part1", "ata-ST8000VN004-xxxxxx_redacted",
+            ])
         #expect(p.vdevs.map(\.depth) == [0, 1, 2, 2, 2])
         let bad = p.vdevs[2]
         #expect(bad.state == "UNAVAIL" && bad.checksumErrors == 100_980 && bad.readErrors == 0)
@@ -116,15 +119,17 @@ import Testing
         #expect(rpool.fragmentationPercent == 33 && rpool.health == "ONLINE")
         #expect(l.pools[2].sizeBytes == nil && l.pools[2].fragmentationPercent == nil && l.pools[2].health == "FAULTED")
         let exact = ZpoolList.parse(Array("tank\t1000\t400\t600\t12\tDEGRADED\nshort\t1\n".utf8))
-        #expect(exact.pools.first == {
-            var e = ZpoolListEntry(name: "tank")
-            e.sizeBytes = 1000
-            e.allocatedBytes = 400
-            e.freeBytes = 600
-            e.fragmentationPercent = 12
-            e.health = "DEGRADED"
-            return e
-        }())
+        #expect(
+            exact.pools.first
+                == {
+                    var e = ZpoolListEntry(name: "tank")
+                    e.sizeBytes = 1000
+                    e.allocatedBytes = 400
+                    e.freeBytes = 600
+                    e.fragmentationPercent = 12
+                    e.health = "DEGRADED"
+                    return e
+                }())
         #expect(exact.malformed.count == 1)
     }
 
@@ -153,7 +158,9 @@ import Testing
         for input in fuzzInputs(from: lists, alphabet: Array(" \t\n0123456789.%-KMGTNAME".utf8) + [0xFF], count: 1000) {
             for p in ZpoolList.parse(input).pools { #expect(!p.name.isEmpty) }
         }
-        for input in fuzzInputs(from: FormatsFixture.files(in: "zfs-kstat").map(FormatsFixture.bytes), alphabet: Array("ONLINE \n".utf8), count: 500) {
+        for input in fuzzInputs(
+            from: FormatsFixture.files(in: "zfs-kstat").map(FormatsFixture.bytes), alphabet: Array("ONLINE \n".utf8), count: 500)
+        {
             if let s = try? ZFSKstatState.parse(input) { #expect(!s.isEmpty) }
         }
     }

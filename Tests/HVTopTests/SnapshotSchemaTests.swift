@@ -110,9 +110,14 @@ struct SnapshotSchemaTests {
         pv.outOfSyncBytes = 7; pv.syncRatio = 0.5; pv.syncSpeedBytesPerSecond = 1024.5; pv.syncRemainingSeconds = 60.5; pv.client = true
         s.drbd = DRBDReport(
             source: "drbdsetup", moduleVersion: "9.2.8",
-            resources: [DRBDResource(name: "r0", role: "Primary", volumes: [vol], peers: [.init(name: "b", connectionState: "Connected", role: "Secondary", volumes: [pv])])],
+            resources: [
+                DRBDResource(
+                    name: "r0", role: "Primary", volumes: [vol],
+                    peers: [.init(name: "b", connectionState: "Connected", role: "Secondary", volumes: [pv])])
+            ],
             toolRuns: [run], problems: ["p"])
-        var mp = MultipathMap(name: "mpatha", paths: [.init(device: "sdb", group: 1, dmState: "active", checkerState: "ready", deviceState: "running")])
+        var mp = MultipathMap(
+            name: "mpatha", paths: [.init(device: "sdb", group: 1, dmState: "active", checkerState: "ready", deviceState: "running")])
         mp.wwid = "3600"; mp.dmDevice = "dm-3"; mp.queueing = "5 chk"; mp.features = "1 queue_if_no_path"; mp.dmState = "active"
         mp.vendor = "IBM"; mp.product = "2145"; mp.pathFaults = 2; mp.reportedActivePaths = 1
         s.multipath = MultipathReport(maps: [mp], toolRuns: [run], problems: ["p"])

@@ -10,12 +10,18 @@ struct StorageStackCheckTests {
         s.mdArrays = [Fixtures.md("md0", members: [("sda1", ["in_sync"], 0), ("sdb1", ["in_sync"], 1)])]
         let ok = DRBDResource(
             name: "r0", role: "Primary", volumes: [.init(volume: 0, minor: 1000, diskState: "UpToDate")],
-            peers: [.init(name: "b", connectionState: "Connected", role: "Secondary", volumes: [.init(volume: 0, diskState: "UpToDate", replicationState: "Established")])])
-        s.drbd = DRBDReport(source: "drbdsetup", moduleVersion: "9.2.8", resources: [ok], toolRuns: [ToolRunStatus(tool: "drbdsetup", success: true)])
+            peers: [
+                .init(
+                    name: "b", connectionState: "Connected", role: "Secondary",
+                    volumes: [.init(volume: 0, diskState: "UpToDate", replicationState: "Established")])
+            ])
+        s.drbd = DRBDReport(
+            source: "drbdsetup", moduleVersion: "9.2.8", resources: [ok], toolRuns: [ToolRunStatus(tool: "drbdsetup", success: true)])
         var m = MultipathMap(name: "mpatha", paths: [.init(device: "sdc", group: 1, dmState: "active", checkerState: "ready")])
         m.dmDevice = "dm-0"
         s.multipath = MultipathReport(maps: [m], toolRuns: [ToolRunStatus(tool: "multipathd", success: true)])
-        s.zfs = ZFSReport(source: "zpool", pools: [ZFSPool(name: "tank", state: "ONLINE")], toolRuns: [ToolRunStatus(tool: "zpool", success: true)])
+        s.zfs = ZFSReport(
+            source: "zpool", pools: [ZFSPool(name: "tank", state: "ONLINE")], toolRuns: [ToolRunStatus(tool: "zpool", success: true)])
         return s
     }
 
