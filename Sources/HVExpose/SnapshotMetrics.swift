@@ -15,6 +15,8 @@ public enum SnapshotMetrics {
         addMDFamilies(snapshot, &set)
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
+        addBtrfsFamilies(snapshot, &set)
+        addLXDPoolFamilies(snapshot, &set)
         return set
     }
 }
