@@ -99,6 +99,13 @@ public enum CollectorCatalog {
         ) { ctx in
             BtrfsCollector(sysfs: ctx.settings.sysfs, procfs: ctx.settings.procfs, logger: ctx.logger)
         },
+        Entry(
+            name: "lxd_pools", enabledByDefault: true, type: LXDPoolCollector.self,
+            help:
+                "LXD storage pools from the LXD API on its unix socket: driver, status, space, volumes. No LXD: no series."
+        ) { ctx in
+            LXDPoolCollector(logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
