@@ -36,7 +36,7 @@ public struct BtrfsCollector: Collector {
         self.logger = logger
         let p = procfs
         self.live = live ?? { fsid, devids, needStats in BtrfsLiveFacts.query(procfs: p, fsid: fsid, devids: devids, needStats: needStats) }
-        self.paths = PathCheck(collector: "btrfs", logger: logger, [.sysfs(sysfs, needs: ["fs"])])
+        self.paths = PathCheck(collector: "btrfs", logger: logger, [.sysfs(sysfs, needs: [])])
     }
 
     public static var fills: Set<SnapshotPart> { [.btrfs] }
@@ -102,7 +102,7 @@ public struct BtrfsCollector: Collector {
         let start = recs.compactMap(\.startSeconds).min()
         let duration = recs.compactMap(\.durationSeconds).max()
         return BtrfsScrubResult(
-            startSeconds: start.map(Double.init), durationSeconds: duration.map(Double.init),
+            startSeconds: start.map { Double($0) }, durationSeconds: duration.map { Double($0) },
             finished: recs.allSatisfy(\.finished), canceled: recs.contains(where: \.canceled),
             errorsFound: sum(\.errorsFound), correctedErrors: sum { $0.values["corrected_errors"] ?? 0 },
             uncorrectableErrors: sum { $0.values["uncorrectable_errors"] ?? 0 })

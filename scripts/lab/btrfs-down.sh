@@ -27,5 +27,5 @@ for i in 0 1; do
   for dev in $(losetup -j "$f" -O NAME -n 2>/dev/null); do losetup -d "$dev" || true; done
   rm -f "$f"
 done
-rm -rf "$BTRFS_DIR" "$LAB_DIR/btrfs.env" "$LAB_DIR/$BTRFS_GUEST.xml"
+rm -rf "$BTRFS_DIR" "$LAB_DIR/$BTRFS_GUEST.xml"
 lab_log "btrfs lab down"

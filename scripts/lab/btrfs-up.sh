@@ -7,14 +7,14 @@
 #                                                  (defined, shut off: it never needs to run)
 # This kernel has btrfs built in and loop devices but no md or device-mapper (lab.md), so
 # this is the one real multi-device RAID the lab can have. Idempotent; btrfs-down.sh
-# removes it all. Prints the state as KEY='value' lines into .lab/btrfs.env.
+# removes it all. Writes the state as KEY='value' lines to <dir>/state.env.
 source "$(dirname "$0")/lib.sh"
 
 BTRFS_DIR=/var/lib/hvexporter-lab/btrfs
 BTRFS_MNT=$BTRFS_DIR/mnt
 BTRFS_LABEL=hvbtr-lab
 BTRFS_GUEST=hvbtr-guest
-BTRFS_ENV="$LAB_DIR/btrfs.env"
+BTRFS_ENV="$BTRFS_DIR/state.env"   # read by IntegrationTests/BtrfsLabTests
 
 lab_apt_install btrfs-progs qemu-utils e2fsprogs
 grep -qw btrfs /proc/filesystems || lab_die "this kernel has no btrfs"
