@@ -15,7 +15,7 @@ public struct LXDPoolCollector: Collector {
     public let name = "lxd_pools"
     /// Sockets tried in order: the snap's, then the Debian package's (`LXD_DIR=/var/lib/lxd`).
     public let socketPaths: [String]
-    /// Time for all LXD calls of one scrape.
+    /// Time for all LXD calls of one scrape (never past the scrape's deadline).
     public let timeout: Duration
     let logger: Logger
 
@@ -30,7 +30,8 @@ public struct LXDPoolCollector: Collector {
     public static var fills: Set<SnapshotPart> { [.lxdPools] }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
-        let deadline = ContinuousClock.now + timeout
+        // Its own bound, within the scrape's one budget.
+        let deadline = min(ContinuousClock.now + timeout, scrape.libvirtDeadline)
         guard let (socket, list) = try firstAnswer(target: "/1.0/storage-pools?recursion=1", deadline: deadline) else {
             snapshot.lxdStoragePools = []
             return
