@@ -56,7 +56,7 @@ public struct BtrfsCollector: Collector {
             do {
                 sys = try BtrfsSysfs.read(sysRoot: sysfs, fsid: fsid)
             } catch let e as SystemError where e.kind == .notFound {
-                continue  // unmounted while we read
+                continue   // unmounted while we read
             } catch {
                 var fs = BtrfsFilesystem(uuid: fsid)
                 fs.error = "\(error)"

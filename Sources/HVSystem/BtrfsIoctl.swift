@@ -31,10 +31,10 @@ public struct BtrfsIoctl: ~Copyable {
     // Request numbers, _IOR/_IOWR(0x94, nr, struct) on x86-64, arm64 and the other
     // architectures with the generic ioctl encoding (checked against the header with a C
     // program; the struct sizes are fixed by the ABI).
-    static let fsInfoRequest: UInt = 0x8400_941F  // _IOR(0x94, 31, btrfs_ioctl_fs_info_args), 1024 bytes
-    static let devInfoRequest: UInt = 0xD000_941E  // _IOWR(0x94, 30, btrfs_ioctl_dev_info_args), 4096 bytes
-    static let devStatsRequest: UInt = 0xC408_9434  // _IOWR(0x94, 52, btrfs_ioctl_get_dev_stats), 1032 bytes
-    static let scrubProgressRequest: UInt = 0xC400_941D  // _IOWR(0x94, 29, btrfs_ioctl_scrub_args), 1024 bytes
+    static let fsInfoRequest: UInt = 0x8400_941F   // _IOR(0x94, 31, btrfs_ioctl_fs_info_args), 1024 bytes
+    static let devInfoRequest: UInt = 0xD000_941E   // _IOWR(0x94, 30, btrfs_ioctl_dev_info_args), 4096 bytes
+    static let devStatsRequest: UInt = 0xC408_9434   // _IOWR(0x94, 52, btrfs_ioctl_get_dev_stats), 1032 bytes
+    static let scrubProgressRequest: UInt = 0xC400_941D   // _IOWR(0x94, 29, btrfs_ioctl_scrub_args), 1024 bytes
 
     /// Filesystem UUID and device counts (BTRFS_IOC_FS_INFO).
     public func filesystemInfo() throws -> BtrfsFilesystemInfo {
@@ -66,7 +66,7 @@ public struct BtrfsIoctl: ~Copyable {
     public func deviceStats(devid: UInt64) throws -> BtrfsDeviceErrorStats? {
         var buf = [UInt8](repeating: 0, count: 1032)
         Self.put(&buf, 0, devid)
-        Self.put(&buf, 8, 5)  // nr_items: BTRFS_DEV_STAT_VALUES_MAX
+        Self.put(&buf, 8, 5)   // nr_items: BTRFS_DEV_STAT_VALUES_MAX
         do {
             try call(Self.devStatsRequest, &buf, what: "BTRFS_IOC_GET_DEV_STATS")
         } catch let e as SystemError where e.errno == ENODEV {

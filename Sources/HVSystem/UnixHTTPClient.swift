@@ -68,7 +68,9 @@ public enum UnixHTTPClient {
             }
         }
 
-        let request = Array("GET \(target) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: hv-exporter\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(
+            "GET \(target) HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: hv-exporter\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+                .utf8)
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -94,7 +96,7 @@ public enum UnixHTTPClient {
                 if data.count > maxBytes { throw fail(.malformed, "response larger than \(maxBytes) bytes") }
                 continue
             }
-            if n == 0 {  // peer closed: what we have must be the whole answer
+            if n == 0 {   // peer closed: what we have must be the whole answer
                 do {
                     if let r = try parse(data, complete: true) { return r }
                 } catch let e as Failure {

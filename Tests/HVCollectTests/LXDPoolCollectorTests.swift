@@ -69,7 +69,7 @@ final class FakeLXD: @unchecked Sendable {
             let target = request.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
             let body = Array(body(for: target).utf8)
             var out = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".utf8)
-            if body.count > 300 {  // chunked, in two chunks
+            if body.count > 300 {   // chunked, in two chunks
                 out += Array("Transfer-Encoding: chunked\r\n\r\n".utf8)
                 let half = body.count / 2
                 for part in [body[..<half], body[half...]] {

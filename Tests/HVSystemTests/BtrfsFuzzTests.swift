@@ -91,7 +91,7 @@ struct BtrfsFuzzTests {
     }
 
     @Test func mutated() {
-        var rng = BtrfsRandom(seed: 0x6274_7266_73)  // "btrfs"
+        var rng = BtrfsRandom(seed: 0x6274_7266_73)   // "btrfs"
         var parsedRecords = 0
         for _ in 0..<8000 {
             let input = Self.mutate(Self.corpus[Int.random(in: 0..<Self.corpus.count, using: &rng)], &rng)

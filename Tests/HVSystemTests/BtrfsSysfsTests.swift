@@ -116,7 +116,8 @@ import Testing
     }
 
     @Test func scrubRecordKeepsGoodLinesPastABadOne() throws {
-        let text = "scrub status:1\n\(Self.corrupted):1|csum_errors:2|finished:1\ngarbage\n\(Self.corrupted):x|a:1\n\(Self.corrupted):2|csum_errors:3|read_errors:z\n\(Self.corrupted):3|read_errors:1|finished:0\n"
+        let text =
+            "scrub status:1\n\(Self.corrupted):1|csum_errors:2|finished:1\ngarbage\n\(Self.corrupted):x|a:1\n\(Self.corrupted):2|csum_errors:3|read_errors:z\n\(Self.corrupted):3|read_errors:1|finished:0\n"
         let f = try BtrfsScrubStatusFile.parse(Array(text.utf8))
         #expect(f.devices.map(\.devid) == [1, 3])
         #expect(f.malformed.map(\.line) == [3, 4, 5])
