@@ -104,6 +104,55 @@ struct BtrfsLabTests {
         #expect(findings.first { $0.keys.contains(.blockDevice(raid.dev0)) }?.severity == .ok)
     }
 
+    /// One member gone, on a RAID1 of its own (made, used and removed by the test: the lab's
+    /// RAID cannot lose a member while another mount namespace, such as the migration peer's,
+    /// holds a copy of its mount): two loop devices, `mkfs.btrfs -d raid1 -m raid1`, the second
+    /// detached, the filesystem mounted `-o degraded,ro`; the exporter shows the device missing
+    /// and the filesystem degraded (raid1 survives one missing device).
+    @Test func missingMemberShowsDegraded() throws {
+        let dir = "/var/lib/hvexporter-lab/btrfs-missing-\(getpid())"
+        let mount = dir + "/mnt"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        var loops: [String] = []
+        defer {
+            _ = try? Lab.run(["umount", mount])
+            for l in loops { _ = try? Lab.run(["losetup", "-d", l]) }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        for i in 0..<2 {
+            _ = try Self.sh("truncate", "-s", "256M", "\(dir)/member\(i).img")
+            loops.append(try Self.sh("losetup", "-f", "--show", "\(dir)/member\(i).img").trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        _ = try Self.sh("mkfs.btrfs", "-q", "-f", "-L", "hvbtr-missing", "-d", "raid1", "-m", "raid1", loops[0], loops[1])
+        _ = try Self.sh("mount", "-t", "btrfs", loops[0], mount)
+        let uuid = try Self.sh("findmnt", "-n", "-o", "UUID", mount).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try Self.sh("umount", mount)
+        let gone = loops.removeLast()
+        _ = try Self.sh("losetup", "-d", gone)
+        _ = try Lab.run(["btrfs", "device", "scan", "--forget"])
+        let name = String(gone.dropFirst("/dev/".count))
+        let detached = Poll.until(timeout: .seconds(10)) {
+            !FileManager.default.fileExists(atPath: "/sys/block/\(name)/loop/backing_file")
+        }
+        try #require(detached, "\(gone) still attached 10 s after losetup -d (another mount namespace holds the filesystem?)")
+        _ = try Self.sh("mount", "-t", "btrfs", "-o", "degraded,ro", loops[0], mount)
+
+        let exporter = try ExporterProcess(["--libvirt.uri=test:///default"])
+        defer { exporter.stop() }
+        let m = try exporter.metrics()
+        let present = String(loops[0].dropFirst("/dev/".count))
+        #expect(m.value("hv_btrfs_devices", ["uuid": uuid]) == 2)
+        #expect(m.value("hv_btrfs_devices_missing", ["uuid": uuid]) == 1)
+        #expect(m.value("hv_btrfs_device_missing", ["uuid": uuid, "devid": "2", "device": ""]) == 1)
+        #expect(m.value("hv_btrfs_device_missing", ["uuid": uuid, "devid": "1", "device": present]) == 0)
+        #expect(m.value("hv_btrfs_tolerated_missing_devices", ["uuid": uuid]) == 1)
+        let fs = try #require(try Self.filesystem(exporter.get("/json").body, uuid: uuid))
+        let f = try #require(fs.storageFindings.first { $0.keys.contains(.filesystemUUID(uuid)) })
+        #expect(f.severity == .degraded)
+        #expect(f.reason == "1 of 2 devices missing")
+        #expect(fs.storageFindings.first { $0.keys.contains(.blockDevice(present)) }?.severity == .ok)
+    }
+
     /// The healthy RAID, straight from the lab: two members named, raid1 everywhere, no errors.
     @Test func healthyRaidAsTheExporterSeesIt() throws {
         let raid = try RAID.load()

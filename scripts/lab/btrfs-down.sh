@@ -21,6 +21,9 @@ if mountpoint -q "$BTRFS_MNT"; then
   btrfs scrub cancel "$BTRFS_MNT" >/dev/null 2>&1 || true
   umount "$BTRFS_MNT" || lab_die "cannot unmount $BTRFS_MNT"
 fi
+# A mount namespace made while the RAID was mounted (the migration peer's, peer-up.sh) keeps
+# its own copy of the mount: the loop devices then stay busy after `losetup -d` (marked
+# autoclear, they go when that namespace does) and the files' space is freed then.
 for i in 0 1; do
   f="$BTRFS_DIR/member$i.img"
   [[ -e "$f" ]] || continue
