@@ -1,6 +1,8 @@
 import HVModel
+import HVRuntime
 import HVSystem
 import Logging
+import Synchronization
 
 /// Mounted btrfs filesystems ("btrfs"): fills `snapshot.btrfsFilesystems`, by UUID.
 ///
@@ -25,17 +27,20 @@ public struct BtrfsCollector: Collector {
     let paths: PathCheck
 
     /// - Parameter live: what the ioctls tell about one filesystem; by default found through
-    ///   `<procfs>/self/mountinfo` and `BtrfsIoctl`, a stub in fixture tests.
+    ///   `<procfs>/self/mountinfo` and `BtrfsIoctl` on a worker thread, waited for at most
+    ///   `liveTimeout` (a hung filesystem leaves its figures from sysfs only), a stub in
+    ///   fixture tests.
     public init(
         sysfs: String = "/sys", procfs: String = "/proc", scrubStateDir: String = "/var/lib/btrfs", logger: Logger,
+        liveTimeout: Duration = .seconds(1),
         live: (@Sendable (_ fsid: String, _ devids: [UInt64], _ needStats: Bool) -> BtrfsLiveFacts?)? = nil
     ) {
         self.sysfs = sysfs
         self.procfs = procfs
         self.scrubStateDir = scrubStateDir
         self.logger = logger
-        let p = procfs
-        self.live = live ?? { fsid, devids, needStats in BtrfsLiveFacts.query(procfs: p, fsid: fsid, devids: devids, needStats: needStats) }
+        let probe = BtrfsLiveProbe(procfs: procfs, timeout: liveTimeout)
+        self.live = live ?? { fsid, devids, needStats in probe.facts(fsid: fsid, devids: devids, needStats: needStats) }
         self.paths = PathCheck(collector: "btrfs", logger: logger, [.sysfs(sysfs, needs: [])])
     }
 
@@ -160,6 +165,37 @@ public struct BtrfsCollector: Collector {
         }
         guard let last = p.split(separator: "/").last else { return nil }
         return String(last)
+    }
+}
+
+/// Runs `BtrfsLiveFacts.query` on a worker thread with a deadline, at most one per
+/// filesystem at a time: a filesystem whose ioctls hang costs one abandoned thread, not one
+/// per scrape, and is reported from sysfs alone until that call returns.
+final class BtrfsLiveProbe: Sendable {
+    let procfs: String
+    let timeout: Duration
+    private let inFlight = Mutex<Set<String>>([])
+
+    init(procfs: String, timeout: Duration) {
+        self.procfs = procfs
+        self.timeout = timeout
+    }
+
+    func facts(fsid: String, devids: [UInt64], needStats: Bool) -> BtrfsLiveFacts? {
+        guard inFlight.withLock({ $0.insert(fsid).inserted }) else { return nil }
+        let procfs = self.procfs
+        let pending = Deadline.start { [self] in
+            defer { _ = inFlight.withLock { $0.remove(fsid) } }
+            return BtrfsLiveFacts.query(procfs: procfs, fsid: fsid, devids: devids, needStats: needStats)
+        }
+        if pending.refused {
+            _ = inFlight.withLock { $0.remove(fsid) }
+            return nil
+        }
+        switch pending.wait(until: .now + timeout) {
+        case .done(let facts): return facts
+        case .timedOut, .refused: return nil
+        }
     }
 }
 
