@@ -54,6 +54,10 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.btrfsFilesystems`.
+    case btrfs
+    /// `Snapshot.lxdStoragePools`.
+    case lxdPools
     /// `Snapshot.drbd`.
     case drbd
     /// `Snapshot.multipath`.
@@ -66,6 +70,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .btrfs, .lxdPools: return false
         case .drbd, .multipath, .zfs: return false
         }
     }

@@ -16,6 +16,8 @@ public enum SnapshotMetrics {
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
+        addBtrfsFamilies(snapshot, &set)
+        addLXDPoolFamilies(snapshot, &set)
         addDRBDFamilies(snapshot, &set)
         addMultipathFamilies(snapshot, &set)
         addZFSFamilies(snapshot, &set)

@@ -5,6 +5,7 @@ extension Snapshot {
     public var storageFindings: [StorageFinding] {
         var all: [StorageFinding] = []
         all += mdArrays.map(\.storageFinding)
+        all += btrfsFilesystems.flatMap(\.storageFindings)
         all += (drbd?.resources ?? []).flatMap(\.storageFindings)
         all += (multipath?.maps ?? []).map(\.storageFinding)
         all += (zfs?.pools ?? []).map(\.storageFinding)

@@ -25,6 +25,10 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// Mounted btrfs filesystems, by UUID.
+    public var btrfsFilesystems: [BtrfsFilesystem] = []
+    /// LXD storage pools (empty when LXD is not there).
+    public var lxdStoragePools: [LXDStoragePool] = []
     /// DRBD resources; nil when the drbd collector is off or DRBD is not loaded.
     public var drbd: DRBDReport?
     /// dm-multipath maps; nil when the multipath collector is off or dm-multipath is not loaded.

@@ -167,6 +167,8 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .btrfs: btrfsFilesystems = other.btrfsFilesystems
+        case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .drbd: drbd = other.drbd
         case .multipath: multipath = other.multipath
         case .zfs: zfs = other.zfs

@@ -7,10 +7,13 @@ import Testing
 /// libvirt's in-process test driver, so it needs no lab.
 @Suite(.serialized)
 struct PathFlagTests {
-    static let collectors = ["cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "mdraid", "multipath", "pools", "processes", "zfs"]
+    static let collectors = [
+        "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "multipath", "pools",
+        "processes", "zfs",
+    ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["host", "mdraid", "multipath"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath"]),
         ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "processes", "zfs"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
