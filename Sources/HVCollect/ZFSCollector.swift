@@ -46,7 +46,13 @@ public struct ZFSCollector: Collector {
         if let tool {
             let timeout = settings.timeout
             sampler = ToolSampler(tool: "zpool", interval: settings.interval) { () throws(ToolFailure) -> ZFSProbe in
-                let o = try ExternalCommand.runTool(tool, ["status", "-p"], timeout: timeout)
+                let o: ExternalCommand.Outcome
+                do throws(ToolFailure) {
+                    o = try ExternalCommand.runTool(tool, ["status", "-p"], timeout: timeout)
+                } catch  where error.message.contains("invalid option") {
+                    // zpool before 0.8 has no -p: its humanised figures are read too.
+                    o = try ExternalCommand.runTool(tool, ["status"], timeout: timeout)
+                }
                 let status: ZpoolStatus
                 do throws(StorageToolFormatError) {
                     status = try ZpoolStatus.parse(o.stdout)

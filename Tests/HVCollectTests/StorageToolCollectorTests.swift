@@ -216,9 +216,11 @@ import Testing
         let tool = try Self.script(
             dir, "zpool",
             """
-            case "$1" in
+            # an older zpool: no -p for status
+            case "$1$2" in
+            status-p) echo "invalid option 'p'" >&2; exit 2 ;;
             status) /bin/cat \(Self.fixture("zpool-status/danjl1100-07-unavail.txt")) ;;
-            list) printf 'mypool\\t8000000000000\\t6000000000000\\t2000000000000\\t7\\tDEGRADED\\n' ;;
+            list*) printf 'mypool\\t8000000000000\\t6000000000000\\t2000000000000\\t7\\tDEGRADED\\n' ;;
             esac
             """)
         let c = ZFSCollector(procfs: dir + "/proc", zpoolPath: tool, devRoot: dir + "/dev", settings: fast, logger: logger)
