@@ -54,12 +54,15 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.raidControllers` and `Snapshot.raidControllerTools`.
+    case raidControllers
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .raidControllers: return false
         }
     }
 }

@@ -92,6 +92,13 @@ public enum CollectorCatalog {
         ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
+        Entry(
+            name: "raid_controller", enabledByDefault: true, type: RAIDControllerCollector.self,
+            help:
+                "Hardware RAID controllers through storcli/perccli, ssacli and arcconf, run in the background (--raid.interval): controller, battery, logical and physical drive states."
+        ) { ctx in
+            RAIDControllerCollector(settings: ctx.settings.raid, logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -109,6 +116,8 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// RAID controller tools, their interval and timeout (`--raid.*`).
+        public var raid = RAIDControllerCollector.Settings()
         public init() {}
     }
 

@@ -153,6 +153,9 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .raidControllers:
+            raidControllers = other.raidControllers
+            raidControllerTools = other.raidControllerTools
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
             // Guest parts are filled in the pipeline, never beside it.
             break
