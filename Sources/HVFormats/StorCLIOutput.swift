@@ -90,7 +90,9 @@ public enum StorCLIOutput {
                 let rows = entry.data.array
             else { continue }
             for row in rows {
+                // "Not in progress" rows carry "-" as progress; only running operations count.
                 guard let id = text(row["Drive-ID"]), let slot = slot(fromDriveID: id),
+                    (text(row["Status"]) ?? "").lowercased().hasPrefix("in progress"),
                     let progress = text(row["Progress%"]).flatMap(RAIDText.ratio(percent:)),
                     let pi = report.controllers[ci].physicalDrives.firstIndex(where: { $0.slot == slot })
                 else { continue }
