@@ -62,13 +62,15 @@ public final class RAIDControllerCollector: Collector, @unchecked Sendable {
             return names.lazy.compactMap { ExternalCommand.find($0, searchPath: settings.searchPath) }.first
         }
         if let p = locate(settings.storcliPath, ["storcli64", "storcli", "perccli64", "perccli"]) {
-            tools.append(Self.tool("storcli", p, settings.interval) { () throws(ToolFailure) in try Self.probeStorcli(p, timeout: timeout) })
+            tools.append(
+                Self.tool("storcli", p, settings.interval) { () throws(ToolFailure) in try Self.probeStorcli(p, timeout: timeout) })
         }
         if let p = locate(settings.ssacliPath, ["ssacli", "hpssacli"]) {
             tools.append(Self.tool("ssacli", p, settings.interval) { () throws(ToolFailure) in try Self.probeSSACLI(p, timeout: timeout) })
         }
         if let p = locate(settings.arcconfPath, ["arcconf"]) {
-            tools.append(Self.tool("arcconf", p, settings.interval) { () throws(ToolFailure) in try Self.probeArcconf(p, timeout: timeout) })
+            tools.append(
+                Self.tool("arcconf", p, settings.interval) { () throws(ToolFailure) in try Self.probeArcconf(p, timeout: timeout) })
         }
         self.tools = tools
         if tools.isEmpty {
@@ -150,9 +152,18 @@ public final class RAIDControllerCollector: Collector, @unchecked Sendable {
         }
         guard !report.controllers.isEmpty else { return report }
         let followUps: [([String], (inout RAIDToolReport, [UInt8]) throws(RAIDFormatError) -> Void)] = [
-            (["/call/vall", "show", "all", "J"], { (r, b) throws(RAIDFormatError) in try StorCLIOutput.applyVirtualDriveDetails(b, to: &r, tool: name) }),
-            (["/call/eall/sall", "show", "all", "J"], { (r, b) throws(RAIDFormatError) in try StorCLIOutput.applyDriveDetails(b, to: &r, tool: name) }),
-            (["/call/eall/sall", "show", "rebuild", "J"], { (r, b) throws(RAIDFormatError) in try StorCLIOutput.applyRebuild(b, to: &r, tool: name) }),
+            (
+                ["/call/vall", "show", "all", "J"],
+                { (r, b) throws(RAIDFormatError) in try StorCLIOutput.applyVirtualDriveDetails(b, to: &r, tool: name) }
+            ),
+            (
+                ["/call/eall/sall", "show", "all", "J"],
+                { (r, b) throws(RAIDFormatError) in try StorCLIOutput.applyDriveDetails(b, to: &r, tool: name) }
+            ),
+            (
+                ["/call/eall/sall", "show", "rebuild", "J"],
+                { (r, b) throws(RAIDFormatError) in try StorCLIOutput.applyRebuild(b, to: &r, tool: name) }
+            ),
         ]
         for (args, apply) in followUps {
             let command = "\(name) \(args.joined(separator: " "))"
@@ -222,7 +233,9 @@ public final class RAIDControllerCollector: Collector, @unchecked Sendable {
             let name = "\(family)/\(c.id)"
             // storcli problems start with "c0: ", the others name the controller id the same way.
             let mine = report.problems.filter { $0.hasPrefix("\(c.id): ") || $0.hasPrefix("\(c.id) ") }
-            let general = report.problems.filter { p in !report.controllers.contains { p.hasPrefix("\($0.id): ") || p.hasPrefix("\($0.id) ") } }
+            let general = report.problems.filter { p in
+                !report.controllers.contains { p.hasPrefix("\($0.id): ") || p.hasPrefix("\($0.id) ") }
+            }
             var run = status
             run.target = name
             return RAIDController(

@@ -212,7 +212,9 @@ public enum ArcconfOutput {
             }
         case "model": pd.model = SSACLIOutput.collapseSpaces((pd.model.isEmpty ? "" : pd.model + " ") + kv.value)
         case "vendor":
-            if kv.value.uppercased() != "ATA" { pd.model = SSACLIOutput.collapseSpaces(kv.value + (pd.model.isEmpty ? "" : " " + pd.model)) }
+            if kv.value.uppercased() != "ATA" {
+                pd.model = SSACLIOutput.collapseSpaces(kv.value + (pd.model.isEmpty ? "" : " " + pd.model))
+            }
         case "serial number": pd.serial = kv.value
         case "world-wide name": pd.wwn = RAIDText.wwn(kv.value)
         case "total size", "size": pd.sizeBytes = RAIDText.bytes(kv.value, binary: true)

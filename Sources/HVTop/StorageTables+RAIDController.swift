@@ -6,7 +6,8 @@ extension StorageTables {
     public static func raidControllers(_ s: Snapshot) -> TextTable {
         let cols: [TextTable.Column] = [
             .init("CONTROLLER", .left), .init("MODEL", .left, flexible: true, minWidth: 8, maxWidth: 32), .init("STATUS", .left),
-            .init("BATTERY", .left), .init("CACHE", .left), .init("FIRMWARE", .left), .init("RUN", .left, flexible: true, minWidth: 6, maxWidth: 60),
+            .init("BATTERY", .left), .init("CACHE", .left), .init("FIRMWARE", .left),
+            .init("RUN", .left, flexible: true, minWidth: 6, maxWidth: 60),
         ]
         let rows = s.raidControllers.map { c -> [String] in
             [

@@ -33,7 +33,9 @@ struct Check: ParsableCommand {
         )
         @OptionGroup var source: SourceOptions
         @OptionGroup var thresholds: Thresholds
-        @Option(name: .long, help: ArgumentHelp(
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
                 "Only these arrays or controller logical drives (comma-separated, e.g. md0,sda,storcli/c0/0/1).", valueName: "list"))
         var array: String?
         @Option(

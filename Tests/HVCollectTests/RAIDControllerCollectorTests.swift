@@ -80,7 +80,7 @@ import Testing
         let fake = try FakeTools()
         _ = try fake.tool("storcli64", Self.storcliCases)
         var s = Self.settings(fake)
-        s.storcliPath = nil  // found on the search path
+        s.storcliPath = nil   // found on the search path
         let c = RAIDControllerCollector(settings: s, logger: logger, start: false)
         #expect(c.toolPaths == [fake.dir.appendingPathComponent("storcli64").path])
         c.runAllOnce()

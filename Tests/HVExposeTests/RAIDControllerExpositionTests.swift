@@ -49,9 +49,10 @@ struct RAIDControllerExpositionTests {
         #expect(set.samples("hv_raid_logical_drive_size_bytes").count == 1)
         let ldInfo = set.samples("hv_raid_logical_drive_info")
         #expect(ldInfo.first?.labels["device"] == "sdb" && ldInfo.first?.labels["state_word"] == "Dgrd")
-        #expect(set.samples("hv_raid_physical_drive_state").filter { $0.value == .int(1) }.map { $0.labels["state"] } == [
-            "rebuilding", "failed",
-        ])
+        #expect(
+            set.samples("hv_raid_physical_drive_state").filter { $0.value == .int(1) }.map { $0.labels["state"] } == [
+                "rebuilding", "failed",
+            ])
         #expect(set.samples("hv_raid_physical_drive_other_errors").map(\.value) == [.uint(2)])
         #expect(set.samples("hv_raid_physical_drive_media_errors").count == 1, "absent for the drive without counters")
         #expect(set.samples("hv_raid_controller_problems").map(\.value) == [.int(1)])

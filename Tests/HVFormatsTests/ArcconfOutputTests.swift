@@ -41,7 +41,7 @@ import Testing
         #expect(ld.id == "0" && ld.raidLevel == "RAID10" && ld.stateWord == "Degraded" && ld.state == "rebuilding")
         #expect(ld.sizeBytes == 1_906_678 * 1_048_576)
         #expect(ld.name == "data")
-        #expect(c.physicalDrives.count == 4)  // the enclosure services device is no drive
+        #expect(c.physicalDrives.count == 4)   // the enclosure services device is no drive
         let pd = c.physicalDrives[3]
         #expect(pd.state == "rebuilding" && pd.slot == "0:3")
         #expect(pd.model == "WDC WD1003FBYX-01Y7B" && pd.sizeBytes == 953_869 * 1_048_576)

@@ -16,7 +16,9 @@ struct RAIDControllerCheckTests {
                 RAIDLogicalDrive(id: "0/0", raidLevel: "RAID1", state: ld, stateWord: word, sizeBytes: 1 << 40, device: "sda")
             ],
             physicalDrives: [RAIDPhysicalDrive(slot: "32:0", state: pd, stateWord: "Onln", serial: "S1")],
-            toolRun: ToolRunStatus(tool: "storcli64", target: "storcli/c0", success: !stale, error: stale ? "storcli64 timed out after 60 seconds" : nil, stale: stale))
+            toolRun: ToolRunStatus(
+                tool: "storcli64", target: "storcli/c0", success: !stale, error: stale ? "storcli64 timed out after 60 seconds" : nil,
+                stale: stale))
     }
 
     func check(_ s: Snapshot, only: [String] = []) -> CheckResult {
