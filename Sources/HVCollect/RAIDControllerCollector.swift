@@ -50,6 +50,10 @@ public final class RAIDControllerCollector: Collector, @unchecked Sendable {
 
     let tools: [Tool]
     let logger: Logger
+    /// The last figures of every controller seen, by name: a controller whose own command
+    /// failed in a run that otherwise worked is served from here, stale, with its error.
+    private let lock = LockedCondition()
+    private var lastSeen: [String: RAIDController] = [:]
 
     /// Finds the tools and starts their background runs (unless `start` is false: tests then
     /// call `runOnce()` on the samplers through `runAllOnce()`).
@@ -114,7 +118,34 @@ public final class RAIDControllerCollector: Collector, @unchecked Sendable {
             let reading = t.sampler.read()
             snapshot.raidControllerTools.append(reading.status)
             guard let report = reading.value else { continue }
-            snapshot.raidControllers += Self.controllers(report, family: t.family, status: reading.status)
+            let current = Self.controllers(report, family: t.family, status: reading.status)
+            snapshot.raidControllers += current + keptStale(current, report: report, family: t.family)
+        }
+    }
+
+    /// Controllers of `family` seen before and missing from `report` because their own
+    /// command failed (a problem line names them, "c1: command failure: ..."): their last
+    /// figures, marked stale with that error. A controller missing without a word (removed)
+    /// is forgotten.
+    func keptStale(_ current: [RAIDController], report: RAIDToolReport, family: String) -> [RAIDController] {
+        lock.withLock {
+            for c in current { lastSeen[c.name] = c }
+            var kept: [RAIDController] = []
+            for (name, old) in lastSeen.sorted(by: { $0.key < $1.key }) where name.hasPrefix(family + "/") {
+                guard !current.contains(where: { $0.name == name }) else { continue }
+                let id = String(name.dropFirst(family.count + 1))
+                guard let why = report.problems.first(where: { $0.hasPrefix("\(id): ") }) else {
+                    lastSeen[name] = nil
+                    continue
+                }
+                var c = old
+                c.toolRun.success = false
+                c.toolRun.stale = true
+                c.toolRun.error = why
+                c.problems = [why]
+                kept.append(c)
+            }
+            return kept
         }
     }
 

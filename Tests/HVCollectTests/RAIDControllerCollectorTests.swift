@@ -135,6 +135,32 @@ import Testing
         #expect(back.success && !back.stale)
     }
 
+    @Test func aControllerWhoseOwnCommandFailsIsServedStaleWithItsError() throws {
+        let fake = try FakeTools()
+        var s = Self.settings(fake)
+        s.storcliPath = try fake.tool("storcli64", Self.storcliCases)
+        // Hand-written (not a captured output): storcli's JSON envelope with the controller's
+        // command failed, the shape StorCLIOutput reads; served in the fake's "garbage" slot.
+        let failed = #"{"Controllers":[{"Command Status":{"Controller":0,"Status":"Failure","Description":"Controller 0 busy"}}]}"#
+        try Data(failed.utf8).write(to: fake.dir.appendingPathComponent("failed.json"))
+        let script = try String(contentsOfFile: s.storcliPath!, encoding: .utf8).replacingOccurrences(
+            of: "garbage) echo 'Segmentation fault?! @@@ {{{'; exit 0 ;;",
+            with: "garbage) cat '\(fake.dir.path)/failed.json'; exit 0 ;;")
+        try Data(script.utf8).write(to: URL(fileURLWithPath: s.storcliPath!))
+        let c = RAIDControllerCollector(settings: s, logger: logger, start: false)
+        c.runAllOnce()
+        #expect(try Self.collect(c).raidControllers.first?.toolRun.stale == false)
+        fake.setMode("garbage")
+        c.runAllOnce()
+        let snap = try Self.collect(c)
+        // The run itself worked (the tool answered); the controller's own command did not.
+        #expect(snap.raidControllerTools.first?.success == true)
+        let ctrl = try #require(snap.raidControllers.first)
+        #expect(ctrl.name == "storcli/c0" && ctrl.toolRun.stale && !ctrl.toolRun.success)
+        #expect(ctrl.toolRun.error == "c0: command failure: Controller 0 busy")
+        #expect(ctrl.logicalDrives.first?.device == "sda", "its last figures are kept")
+    }
+
     @Test func aToolThatNeverWorkedGivesNoControllersAndSaysWhy() throws {
         let fake = try FakeTools()
         var s = Self.settings(fake)
@@ -202,5 +228,39 @@ import Testing
         #expect(snap.raidControllers.isEmpty)
         #expect(c.waitForFirstRuns(until: .now + .seconds(10)))
         #expect(try Self.collect(c).raidControllerTools.first?.error?.contains("timed out") == true)
+    }
+}
+
+/// `RAIDController.storageFindings`: how controller health meets the guest-disk stacks.
+@Suite struct RAIDControllerFindingsTests {
+    static func controller(battery: RAIDController.BatteryState) -> RAIDController {
+        RAIDController(
+            name: "arcconf/1", tool: "arcconf", vendor: "microchip", status: .optimal, statusWord: "Optimal", battery: battery,
+            batteryWord: battery == .failed ? "Failed" : "Optimal",
+            logicalDrives: [
+                RAIDLogicalDrive(id: "0", raidLevel: "RAID1", state: .optimal, stateWord: "Optimal", device: "sdb", wwn: "600508b1"),
+                RAIDLogicalDrive(id: "1", raidLevel: "RAID5", state: .offline, stateWord: "Offline"),
+            ],
+            physicalDrives: [
+                RAIDPhysicalDrive(slot: "0:1", state: .predictiveFailure, stateWord: "Online", serial: "WD-1", wwn: "5000c500"),
+                RAIDPhysicalDrive(slot: "0:2", state: .online, stateWord: "Online"),
+            ],
+            toolRun: ToolRunStatus(tool: "arcconf", success: true))
+    }
+
+    @Test func logicalDrivesByDeviceAndWWNPhysicalDrivesBySerialAndWWN() {
+        let f = Self.controller(battery: .optimal).storageFindings
+        #expect(f.map(\.layer) == ["arcconf/1 ld 0", "arcconf/1 ld 1", "arcconf/1 pd 0:1", "arcconf/1 pd 0:2"])
+        #expect(f[0].keys == [.blockDevice("sdb"), .wwn("600508b1")] && f[0].severity == .ok)
+        #expect(f[1].keys.isEmpty && f[1].severity == .failed && f[1].reason == "logical drive Offline")
+        #expect(f[2].keys == [.serial("WD-1"), .wwn("5000c500")] && f[2].severity == .degraded)
+        #expect(f[3].severity == .ok && f.allSatisfy { $0.source == "raid_controller" })
+    }
+
+    @Test func aFailedBatteryMarksEveryLogicalDriveOfTheController() {
+        let f = Self.controller(battery: .failed).storageFindings
+        #expect(f[0].severity == .degraded && f[0].reason == "battery/cache backup Failed")
+        #expect(f[1].severity == .failed && f[1].reason == "logical drive Offline; battery/cache backup Failed")
+        #expect(f[3].severity == .ok, "a physical drive is not made worse by the battery")
     }
 }
