@@ -56,6 +56,10 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case exporterProcess
     /// `Snapshot.raidControllers` and `Snapshot.raidControllerTools`.
     case raidControllers
+    /// `Snapshot.btrfsFilesystems`.
+    case btrfs
+    /// `Snapshot.lxdStoragePools`.
+    case lxdPools
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
@@ -63,6 +67,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
         case .raidControllers: return false
+        case .btrfs, .lxdPools: return false
         }
     }
 }

@@ -30,6 +30,10 @@ public struct Snapshot: Sendable, Equatable {
     /// One status per RAID controller tool found (whole-host runs, target ""), also when no
     /// controller came out of it.
     public var raidControllerTools: [ToolRunStatus]
+    /// Mounted btrfs filesystems, by UUID.
+    public var btrfsFilesystems: [BtrfsFilesystem] = []
+    /// LXD storage pools (empty when LXD is not there).
+    public var lxdStoragePools: [LXDStoragePool] = []
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds

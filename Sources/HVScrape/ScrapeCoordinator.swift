@@ -170,6 +170,8 @@ extension Snapshot {
         case .raidControllers:
             raidControllers = other.raidControllers
             raidControllerTools = other.raidControllerTools
+        case .btrfs: btrfsFilesystems = other.btrfsFilesystems
+        case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
             // Guest parts are filled in the pipeline, never beside it.
             break
