@@ -54,6 +54,8 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.raidControllers` and `Snapshot.raidControllerTools`.
+    case raidControllers
     /// `Snapshot.btrfsFilesystems`.
     case btrfs
     /// `Snapshot.lxdStoragePools`.
@@ -64,6 +66,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .raidControllers: return false
         case .btrfs, .lxdPools: return false
         }
     }

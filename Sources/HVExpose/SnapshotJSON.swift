@@ -44,6 +44,7 @@ public enum SnapshotJSON {
         w.key("storage_pools"); w.beginArray()
         for p in s.storagePools { writePool(&w, p) }
         w.endArray()
+        writeRAIDControllers(&w, s)
         w.key("btrfs_filesystems"); w.beginArray()
         for f in s.btrfsFilesystems { writeBtrfs(&w, f) }
         w.endArray()

@@ -16,6 +16,7 @@ public enum SnapshotMetrics {
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
+        addRAIDControllerFamilies(snapshot, &set)
         addBtrfsFamilies(snapshot, &set)
         addLXDPoolFamilies(snapshot, &set)
         return set

@@ -93,6 +93,13 @@ public enum CollectorCatalog {
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
         Entry(
+            name: "raid_controller", enabledByDefault: true, type: RAIDControllerCollector.self,
+            help:
+                "Hardware RAID controllers through storcli/perccli, ssacli and arcconf, run in the background (--raid.interval): controller, battery, logical and physical drive states."
+        ) { ctx in
+            RAIDControllerCollector(settings: ctx.settings.raid, logger: ctx.logger)
+        },
+        Entry(
             name: "btrfs", enabledByDefault: true, type: BtrfsCollector.self,
             help:
                 "Mounted btrfs filesystems (sysfs, read-only ioctls, btrfs-progs' last scrub record): profiles, devices present and missing, allocation, device error counters, balance and scrub."
@@ -123,6 +130,8 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// RAID controller tools, their interval and timeout (`--raid.*`).
+        public var raid = RAIDControllerCollector.Settings()
         public init() {}
     }
 

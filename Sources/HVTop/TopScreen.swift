@@ -168,6 +168,7 @@ public struct TopScreen {
                     lines.append(Line(l[i], ArrayHealth(a).status == .ok ? .plain : .alert))
                 }
             }
+            lines += StorageTables.raidControllerLines(c.snapshot, width: width)
             lines.append(Line(""))
             lines.append(Line("Storage pools (\(c.snapshot.storagePools.count))", .header))
             if let missing = CollectorNames.noData(c.snapshot, CollectorNames.pools), c.snapshot.storagePools.isEmpty {

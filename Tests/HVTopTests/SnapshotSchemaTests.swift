@@ -117,6 +117,29 @@ struct SnapshotSchemaTests {
         lp.inodesTotal = 50; lp.inodesUsed = 5; lp.usedBy = 3; lp.volumesByType = ["container": 2]; lp.error = "e"
         s.lxdStoragePools = [lp]
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
+        let run = ToolRunStatus(
+            tool: "storcli64", target: "storcli/c0", success: true, error: "e", lastRunSeconds: 1_765_000_300.5,
+            lastSuccessSeconds: 1_765_000_290.5, durationSeconds: 2.5, stale: true)
+        s.raidControllers = [
+            RAIDController(
+                name: "storcli/c0", tool: "storcli64", vendor: "broadcom", model: "PERC H730P", serial: "S1", firmware: "25.5",
+                status: .degraded, statusWord: "Needs Attention", battery: .failed, batteryWord: "Failed", cache: .disabled,
+                cacheWord: "Disabled",
+                logicalDrives: [
+                    RAIDLogicalDrive(
+                        id: "0/1", raidLevel: "RAID5", state: .rebuilding, stateWord: "Dgrd", sizeBytes: 1 << 40, device: "sdb",
+                        wwn: "600605b0", rebuildRatio: 0.25, label: "data")
+                ],
+                physicalDrives: [
+                    RAIDPhysicalDrive(
+                        slot: "32:3", state: .predictiveFailure, stateWord: "Onln", model: "ST1200", serial: "Z1",
+                        wwn: "5000c500", sizeBytes: 1 << 39, medium: "HDD", mediaErrors: 3, otherErrors: 4, predictiveFailures: 1,
+                        smartAlert: true, rebuildRatio: 0.5)
+                ], toolRun: run, problems: ["c0: drive 32:9 in the drive details but not in PD LIST"])
+        ]
+        var whole = run
+        whole.target = "x"
+        s.raidControllerTools = [whole]
         s.exporterProcess = ExporterProcessStats(
             cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
             openFDs: 5, maxFDs: 6, threads: 7)
@@ -207,6 +230,8 @@ struct SnapshotSchemaTests {
         #expect(back.btrfsFilesystems == expected.btrfsFilesystems)
         #expect(back.lxdStoragePools == expected.lxdStoragePools)
         #expect(back.departedJobs == expected.departedJobs)
+        #expect(back.raidControllers == expected.raidControllers)
+        #expect(back.raidControllerTools == expected.raidControllerTools)
         #expect(back.exporterProcess == expected.exporterProcess)
         #expect(back == expected)
         // Whatever the writer puts out, the reader takes in: written again, the same bytes.
