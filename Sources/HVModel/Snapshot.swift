@@ -25,6 +25,8 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// Whole disks and their SMART / NVMe health (smartctl in the background).
+    public var smartDisks: [SMARTDisk]
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -38,6 +40,7 @@ public struct Snapshot: Sendable, Equatable {
         self.storagePools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.smartDisks = []
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.
