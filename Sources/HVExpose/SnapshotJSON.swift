@@ -44,6 +44,9 @@ public enum SnapshotJSON {
         w.key("storage_pools"); w.beginArray()
         for p in s.storagePools { writePool(&w, p) }
         w.endArray()
+        w.key("smart_disks"); w.beginArray()
+        for d in s.smartDisks { writeSMARTDisk(&w, d) }
+        w.endArray()
         w.key("departed_jobs"); w.beginArray()
         for d in s.departedJobs {
             w.beginObject()

@@ -16,6 +16,7 @@ public enum SnapshotMetrics {
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
+        addSMARTFamilies(snapshot, &set)
         return set
     }
 }

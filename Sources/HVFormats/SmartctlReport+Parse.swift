@@ -60,6 +60,10 @@ extension SmartctlReport {
                 continue
             }
             let at = "attribute \(id)"
+            if r.attributes.contains(where: { $0.id == id }) {
+                fields.problems.append("\(at): printed twice, first kept")
+                continue
+            }
             r.attributes.append(
                 Attribute(
                     id: id, name: row["name"]?.string ?? "Unknown_Attribute",

@@ -92,6 +92,16 @@ public enum CollectorCatalog {
         ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
+        Entry(
+            name: "smart", enabledByDefault: true, type: SMARTCollector.self,
+            help:
+                "Disk health (SMART / NVMe) from smartctl, run in the background per disk (--smart.interval, --smart.timeout): verdict, reallocated/pending sectors, wear, temperature. Needs smartmontools; without it reports nothing."
+        ) { ctx in
+            let s = ctx.settings
+            return SMARTCollector(
+                sysfs: s.sysfs, smartctlPath: s.smartctlPath, interval: s.smartInterval, timeout: s.smartTimeout,
+                devices: s.smartDevices, logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -109,6 +119,14 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// smartctl executable (`--smart.smartctl-path`); nil: `smartctl` on the PATH.
+        public var smartctlPath: String?
+        /// Pause between two smartctl runs on one disk (`--smart.interval`).
+        public var smartInterval = Duration.seconds(600)
+        /// One smartctl run is killed after this (`--smart.timeout`).
+        public var smartTimeout = Duration.seconds(30)
+        /// Device paths to ask instead of the disks found in sysfs (`--smart.devices`); nil: discover.
+        public var smartDevices: [String]?
         public init() {}
     }
 

@@ -153,6 +153,7 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .smartDisks: smartDisks = other.smartDisks
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
             // Guest parts are filled in the pipeline, never beside it.
             break

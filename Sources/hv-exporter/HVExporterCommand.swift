@@ -104,6 +104,34 @@ struct HVExporterCommand: ParsableCommand {
             valueName: "duration"))
     var poolRefreshInterval = "0"
 
+    @Option(
+        name: .customLong("smart.smartctl-path"),
+        help: ArgumentHelp(
+            "smartctl (smartmontools 7.x) for the smart collector; default: 'smartctl' found on the PATH or in /usr/sbin. Without it the collector reports no disk and logs that once. smartctl needs root (CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe) to read disks.",
+            valueName: "path"))
+    var smartctlPath: String?
+
+    @Option(
+        name: .customLong("smart.interval"),
+        help: ArgumentHelp(
+            "Pause between two smartctl runs on one disk ('10m'; at least 5m). Runs are in the background, never in a scrape; disks in standby are not woken (-n standby). Figures older than twice this are marked stale.",
+            valueName: "duration"))
+    var smartInterval = "10m"
+
+    @Option(
+        name: .customLong("smart.timeout"),
+        help: ArgumentHelp(
+            "A smartctl run that takes longer is killed ('30s'); that disk then keeps its last figures, marked stale (hv_external_tool_stale), and the other disks are not held up (each disk has its own runs).",
+            valueName: "duration"))
+    var smartTimeout = "30s"
+
+    @Option(
+        name: .customLong("smart.devices"),
+        help: ArgumentHelp(
+            "Comma-separated device paths to ask instead of the disks found in sysfs ('/dev/sda,/dev/nvme0n1'). Default: every whole disk (not loop, ram, zram, dm, md, drbd, nbd, optical) and the disks under md arrays and btrfs filesystems.",
+            valueName: "paths"))
+    var smartDevices: String?
+
     @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint.", valueName: "path"))
     var procfs = "/proc"
 
@@ -138,6 +166,12 @@ struct HVExporterCommand: ParsableCommand {
         }
         guard let r = parseDuration(poolRefreshInterval), r >= 0 else {
             throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'")
+        }
+        guard let si = parseDuration(smartInterval), si >= 300 else {
+            throw ValidationError("--smart.interval must be a duration of at least 5m like 10m; got '\(smartInterval)'")
+        }
+        guard let st = parseDuration(smartTimeout), st >= 1, st <= si else {
+            throw ValidationError("--smart.timeout must be a duration between 1s and --smart.interval like 30s; got '\(smartTimeout)'")
         }
         guard (1...65_536).contains(maxConnections) else {
             throw ValidationError("--web.max-connections must be between 1 and 65536; got \(maxConnections)")
@@ -179,6 +213,10 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.sysfs = sysfs
         config.settings.cgroupfs = cgroupfs
         config.settings.runDir = runDir
+        config.settings.smartctlPath = smartctlPath
+        config.settings.smartInterval = .seconds(parseDuration(smartInterval)!)
+        config.settings.smartTimeout = .seconds(parseDuration(smartTimeout)!)
+        config.settings.smartDevices = smartDevices.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 
