@@ -113,9 +113,18 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
         for (device, path) in wanted where samplers[device] == nil {
             let memory = StandbyMemory()
             let timeout = self.timeout
+            let logger = self.logger
             let sampler = ToolSampler<SMARTDisk>(tool: "smartctl", target: path, interval: interval) {
                 () throws(ToolFailure) -> SMARTDisk in
-                try Self.probe(smartctl: smartctl, device: device, path: path, timeout: timeout, memory: memory)
+                do throws(ToolFailure) {
+                    let d = try Self.probe(smartctl: smartctl, device: device, path: path, timeout: timeout, memory: memory)
+                    if memory.noteOutcome(failed: false) { logger.info("smart: \(path) answers again") }
+                    return d
+                } catch {
+                    // Logged when a disk starts failing, not at every run.
+                    if memory.noteOutcome(failed: true) { logger.warning("smart: \(error.message)\(Self.hint(error.message))") }
+                    throw error
+                }
             }
             samplers[device] = DiskSampler(path: path, sampler: sampler)
             if !sampler.start() { logger.warning("smart: no thread to run smartctl on \(path)") }
@@ -144,8 +153,24 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
     final class StandbyMemory: @unchecked Sendable {
         private let lock = LockedCondition()
         private var last: SMARTDisk?
+        private var failing = false
         func remember(_ d: SMARTDisk) { lock.withLock { last = d } }
         func recall() -> SMARTDisk? { lock.withLock { last } }
+        /// Records how a run went; true when that changes (the first failure, the first success after failures).
+        func noteOutcome(failed: Bool) -> Bool {
+            lock.withLock {
+                defer { failing = failed }
+                return failing != failed
+            }
+        }
+    }
+
+    /// What to do about a failure that is the exporter's setup, not the disk.
+    static func hint(_ message: String) -> String {
+        let setup = ["Permission denied", "Operation not permitted", "No such file or directory"]
+        guard setup.contains(where: { message.contains($0) }) else { return "" }
+        return
+            " (smartctl needs the device node and CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe; under the packaged systemd unit see docs/alerts-and-dashboards.md, \"SMART\", for the drop-in)"
     }
 
     /// One smartctl run on one disk: a report (passed, failed, unknown), standby or

@@ -17,6 +17,7 @@ PKGS=(
   prometheus prometheus-libvirt-exporter zabbix-agent tmux curl jq hyperfine wrk valgrind
   # misc used by the scripts
   procps ca-certificates
+  smartmontools         # smartctl for the smart collector and its tests
 )
 
 lab_apt_install "${PKGS[@]}"
