@@ -67,7 +67,13 @@ _RAID = ("raid", "only on hosts with md arrays (the lab has no md driver: promet
                  "--md-fixture adds an exporter reading a fixture tree)")
 _POOL = ("pool", "only on hosts with libvirt storage pools")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
+_SMART = ("smart", "only on hosts with disks smartctl can read (the lab's virtio disk is unsupported)")
 EVENT_ONLY = {
+    ("hvexporter-storage", "Reallocated, pending and uncorrectable sectors"): _SMART,
+    ("hvexporter-storage", "Disk temperature"): _SMART,
+    ("hvexporter-storage", "SSD endurance used and NVMe spare"): _SMART,
+    ("hvexporter-storage", "NVMe critical warning and media errors"): _SMART,
+    ("hvexporter-storage", "Uncorrectable and interface CRC errors per day"): _SMART,
     ("hvexporter-host", "RAID sync progress"): _SYNC,
     ("hvexporter-host", "Storage pool usage"): _POOL,
     ("hvexporter-storage", "Pools"): _POOL,
