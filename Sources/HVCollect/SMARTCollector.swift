@@ -46,7 +46,9 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
     private let lock = LockedCondition()
     private var samplers: [String: DiskSampler] = [:]
     private var lastDiscovery: ContinuousClock.Instant?
-    private var saidMissing = false
+    /// sysfs root (`block`) checked at each collection when disks are discovered: a path that
+    /// points nowhere would read as "no disks".
+    let paths: PathCheck
 
     struct DiskSampler {
         let path: String
@@ -75,8 +77,8 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
         self.devices = devices
         self.logger = logger
         self.discoveryInterval = discoveryInterval
+        self.paths = PathCheck(collector: "smart", logger: logger, [.sysfs(sysfs, needs: ["block"])])
         if smartctl == nil {
-            saidMissing = true
             logger.notice(
                 "smart: \(smartctlPath ?? "smartctl (on \(ExternalCommand.defaultSearchPath))") not found; no disk health will be reported (install smartmontools or set --smart.smartctl-path)"
             )
@@ -84,6 +86,7 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
     }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
+        if devices == nil { try paths.verify() }
         guard let smartctl else { return }
         let current: [(String, DiskSampler)] = lock.withLock {
             let now = ContinuousClock.now

@@ -7,10 +7,10 @@ import Testing
 /// libvirt's in-process test driver, so it needs no lab.
 @Suite(.serialized)
 struct PathFlagTests {
-    static let collectors = ["cgroup", "exporter", "host", "jobs", "libvirt", "mdraid", "pools", "processes"]
+    static let collectors = ["cgroup", "exporter", "host", "jobs", "libvirt", "mdraid", "pools", "processes", "smart"]
 
     @Test(arguments: [
-        ("--path.sysfs", ["host", "mdraid"]),
+        ("--path.sysfs", ["host", "mdraid", "smart"]),
         ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "processes"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
