@@ -5,7 +5,7 @@ import HVSystem
 import Logging
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Disk health from smartctl ("smart"): fills `snapshot.smartDisks`, one entry per whole
@@ -146,7 +146,7 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
             return try Self.discover(sysfs: sysfs).map { ($0, "/dev/\($0)") }
         } catch {
             logger.warning("smart: cannot list disks in \(sysfs)/block: \(error)")
-            return samplers.map { ($0.key, $0.value.path) }  // called under the lock: keep the disks known
+            return samplers.map { ($0.key, $0.value.path) }   // called under the lock: keep the disks known
         }
     }
 

@@ -32,7 +32,8 @@ extension SmartctlReport {
         r.deviceProtocol = doc.path("device", "protocol")?.string
         r.model = nonEmpty(doc["model_name"]?.string) ?? nonEmpty(doc["scsi_model_name"]?.string) ?? vendorProduct(doc)
         r.serial = nonEmpty(doc["serial_number"]?.string)
-        r.firmware = nonEmpty(doc["firmware_version"]?.string) ?? nonEmpty(doc["revision"]?.string)
+        r.firmware =
+            nonEmpty(doc["firmware_version"]?.string) ?? nonEmpty(doc["revision"]?.string)
             ?? nonEmpty(doc["scsi_revision"]?.string)
         r.wwn = wwn(doc, &fields)
 

@@ -197,7 +197,10 @@ import Testing
         let fm = FileManager.default
         func dir(_ p: String) throws { try fm.createDirectory(atPath: "\(root)/\(p)", withIntermediateDirectories: true) }
         func file(_ p: String) { fm.createFile(atPath: "\(root)/\(p)", contents: Data("1\n".utf8)) }
-        for d in ["sda", "sdb", "sdaa", "nvme0n1", "nvme10n1", "nvme2n1", "nvme0c0n1", "loop0", "zram0", "ram0", "sr0", "vda", "md0", "dm-0", "drbd1", "nbd0"] {
+        for d in [
+            "sda", "sdb", "sdaa", "nvme0n1", "nvme10n1", "nvme2n1", "nvme0c0n1", "loop0", "zram0", "ram0", "sr0", "vda", "md0", "dm-0",
+            "drbd1", "nbd0",
+        ] {
             try dir("block/\(d)")
         }
         try dir("block/sda/sda1"); file("block/sda/sda1/partition")

@@ -28,8 +28,8 @@ import Testing
         #expect(r.attributes.count == 18)
         #expect(r.reallocatedSectors == 0 && r.pendingSectors == 0 && r.offlineUncorrectableSectors == 0)
         #expect(r.crcErrors == 0)
-        #expect(r.reportedUncorrectableErrors == nil)  // this drive has no attribute 187
-        #expect(r.enduranceUsedPercent == nil)  // a spinning disk
+        #expect(r.reportedUncorrectableErrors == nil)   // this drive has no attribute 187
+        #expect(r.enduranceUsedPercent == nil)   // a spinning disk
         #expect(r.prefailAttributesFailing.isEmpty)
         let spinUp = try #require(r.attribute(3))
         #expect(spinUp.name == "Spin_Up_Time" && spinUp.value == 81 && spinUp.threshold == 1 && spinUp.prefailure)
@@ -113,7 +113,7 @@ import Testing
     @Test func fullReportWithCommandFailedBit() throws {
         let r = try Self.report("megaraid-sat-wd4000fyyx-exit4")
         #expect(r.exitStatus == .commandFailed)
-        #expect(r.outcome == .report)  // bit 2 with a report: the figures are good
+        #expect(r.outcome == .report)   // bit 2 with a report: the figures are good
         #expect(r.deviceType == "sat+megaraid,0")
         #expect(r.messages.first?.text == "Warning: This result is based on an Attribute check.")
     }

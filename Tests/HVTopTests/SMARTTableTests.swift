@@ -18,7 +18,8 @@ import Testing
                 lastSuccessSeconds: 4_000, stale: true))
         stale.passed = true; stale.pendingSectors = 0
         var virtio = SMARTDisk(
-            device: "vda", path: "/dev/vda", state: .unsupported, run: ToolRunStatus(tool: "smartctl", success: true, lastSuccessSeconds: 9_990))
+            device: "vda", path: "/dev/vda", state: .unsupported,
+            run: ToolRunStatus(tool: "smartctl", success: true, lastSuccessSeconds: 9_990))
         virtio.stateReason = "/dev/vda: Unable to detect device type"
         s.smartDisks = [stale, bad, virtio]
         let (header, lines) = SMARTTable.disks(s).render()

@@ -111,7 +111,8 @@ struct SnapshotSchemaTests {
         sd.errorLogEntries = 62; sd.unsafeShutdowns = 10; sd.dataUnitsRead = 11; sd.dataUnitsWritten = 12; sd.grownDefects = 13
         sd.readUncorrectedErrors = 14; sd.writeUncorrectedErrors = 15; sd.verifyUncorrectedErrors = 16
         sd.attributes = [
-            SMARTDisk.Attribute(id: 5, name: "Reallocated_Sector_Ct", value: 1, worst: 1, threshold: 5, raw: 1975, whenFailed: "now", prefailure: true)
+            SMARTDisk.Attribute(
+                id: 5, name: "Reallocated_Sector_Ct", value: 1, worst: 1, threshold: 5, raw: 1975, whenFailed: "now", prefailure: true)
         ]
         s.smartDisks = [sd]
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
