@@ -2,6 +2,7 @@ import Foundation
 import HVExpose
 import HVModel
 import HVRuntime
+import LabSupport
 import Logging
 import Testing
 
@@ -34,6 +35,7 @@ import Testing
                   /dev/sde) echo 'Smartctl open device: /dev/sde failed: Permission denied' >&2; exit 2 ;;
                   /dev/nvme0n1) cat "\(f)/nvme-samsung-mzwll3t2-critical-warning.json"; exit 8 ;;
                   /dev/nvme1n1) cat "\(f)/nvme-corsair-mp510.json" ;;
+                  /dev/sdh) cat "\(f)/megaraid-sat-wd4000fyyx-exit4.json"; exit 4 ;;
                   /dev/sdf) cat "\(f)/virtio-vda-this-host.json"; exit 1 ;;
                   /dev/sdg) printf '%s' '{"json_format_version":[1,0],"smartctl":{"version":[7,3],"messages":[{"string":"Device is in STANDBY mode, exit(2)","severity":"information"}],"exit_status":2},"device":{"name":"/dev/sdg","type":"sat","protocol":"ATA"}}'; exit 2 ;;
                   *) echo "unknown device $dev" >&2; exit 2 ;;
@@ -56,7 +58,7 @@ import Testing
 
     @Test func everyKindOfAnswerBecomesAStateAndAHungDiskHoldsUpNoOther() throws {
         let fake = try FakeSmartctl()
-        let devices = ["/dev/sda", "/dev/sdb", "/dev/sdc", "/dev/sdd", "/dev/sde", "/dev/nvme0n1", "/dev/sdf", "/dev/sdg"]
+        let devices = ["/dev/sda", "/dev/sdb", "/dev/sdc", "/dev/sdd", "/dev/sde", "/dev/nvme0n1", "/dev/sdf", "/dev/sdg", "/dev/sdh"]
         // Generous: the quick disks must be in long before it even on a loaded machine.
         let timeout = Duration.seconds(10)
         let c = SMARTCollector(
@@ -65,10 +67,10 @@ import Testing
         var s = try Self.collect(c)
         // At once: every disk listed, none read yet, the scrape did not wait for smartctl.
         #expect(ContinuousClock.now - t0 < .seconds(2))
-        #expect(s.smartDisks.map(\.device) == ["nvme0n1", "sda", "sdb", "sdc", "sdd", "sde", "sdf", "sdg"])
+        #expect(s.smartDisks.map(\.device) == ["nvme0n1", "sda", "sdb", "sdc", "sdd", "sde", "sdf", "sdg", "sdh"])
 
         // The quick disks are in well before the hung one's timeout.
-        let quick = ["sda", "sdb", "nvme0n1", "sdf", "sdg", "sdd", "sde"]
+        let quick = ["sda", "sdb", "nvme0n1", "sdf", "sdg", "sdd", "sde", "sdh"]
         let quickDeadline = t0 + timeout
         while ContinuousClock.now < quickDeadline {
             s = try Self.collect(c)
@@ -128,11 +130,16 @@ import Testing
         #expect(unsupported.stateReason == "/dev/vda: Unable to detect device type")
         #expect(unsupported.storageFinding == nil)
 
+        // Bit 2 (a command failed) beside a full report: the report counts, the disk passed.
+        let partial = try #require(Self.disk(s, "sdh"))
+        #expect(partial.state == .passed && partial.exitStatusBits == ["command_failed"] && partial.run.success)
+        #expect(partial.model == "WD4000FYYX" && partial.storageFinding != nil)
+
         let standby = try #require(Self.disk(s, "sdg"))
         #expect(standby.state == .standby && standby.run.success && standby.passed == nil)
 
         // Findings reach the snapshot's list, tool runs the hv_external_tool_* families.
-        #expect(s.storageFindings.filter { $0.source == "smart" }.map(\.layer).sorted().count == 3)
+        #expect(s.storageFindings.filter { $0.source == "smart" }.count == 4)
         #expect(s.toolRuns.count == devices.count)
         let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
         #expect(text.contains(#"hv_disk_smart_state{device="sdb",state="failed"} 1"#))
@@ -142,6 +149,11 @@ import Testing
         #expect(text.contains(#"hv_disk_power_on_seconds_total{device="sda"} 6228000"#))
         #expect(text.contains(#"hv_external_tool_success{tool="smartctl",target="/dev/sdc"} 0"#))
         #expect(text.contains(#"hv_disk_smart_attribute_raw{device="sdb",id="5",name="Reallocated_Sector_Ct"} 1975"#))
+        #expect(text.contains(#"hv_disk_nvme_critical_warning{device="nvme0n1"} 16"#))
+        if Promtool.isRunnable {
+            let lint = try Promtool.checkMetrics(text)
+            #expect(lint.isClean, "\(lint)")
+        }
     }
 
     @Test func aFailedRunKeepsTheFiguresMarkedStale() throws {
