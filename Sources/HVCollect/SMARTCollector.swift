@@ -28,7 +28,8 @@ import Glibc
 /// optical, zvol, rbd devices; NVMe namespaces as nvmeXnY, not the hidden multipath paths),
 /// plus the disks under md arrays, device-mapper devices and btrfs filesystems (partitions and
 /// stacked devices resolved to their disks), re-read at most every `discoveryInterval`;
-/// or exactly `devices` when given (`--smart.devices`).
+/// or exactly `devices` when given (`--smart.devices`). The first runs start when the collector
+/// is built, so the first scrape after start usually has figures already.
 ///
 /// Without smartctl (not installed, `--smart.smartctl-path` pointing nowhere) the collector
 /// reports no disk and says so once in the log; that is not a failure.
@@ -78,7 +79,13 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
         self.logger = logger
         self.discoveryInterval = discoveryInterval
         self.paths = PathCheck(collector: "smart", logger: logger, [.sysfs(sysfs, needs: ["block"])])
-        if smartctl == nil {
+        if let smartctl {
+            // The first runs start now, so the first scrape after start already has figures.
+            lock.withLock {
+                lastDiscovery = .now
+                refresh(smartctl: smartctl, targets: targets())
+            }
+        } else {
             logger.notice(
                 "smart: \(smartctlPath ?? "smartctl (on \(ExternalCommand.defaultSearchPath))") not found; no disk health will be reported (install smartmontools or set --smart.smartctl-path)"
             )
