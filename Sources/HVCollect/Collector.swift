@@ -56,12 +56,17 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case exporterProcess
     /// `Snapshot.smartDisks`.
     case smartDisks
+    /// `Snapshot.btrfsFilesystems`.
+    case btrfs
+    /// `Snapshot.lxdStoragePools`.
+    case lxdPools
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess, .smartDisks: return false
+        case .btrfs, .lxdPools: return false
         }
     }
 }

@@ -17,6 +17,8 @@ public enum SnapshotMetrics {
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
         addSMARTFamilies(snapshot, &set)
+        addBtrfsFamilies(snapshot, &set)
+        addLXDPoolFamilies(snapshot, &set)
         return set
     }
 }

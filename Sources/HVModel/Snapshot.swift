@@ -27,6 +27,10 @@ public struct Snapshot: Sendable, Equatable {
     public var exporterProcess: ExporterProcessStats?
     /// Whole disks and their SMART / NVMe health (smartctl in the background).
     public var smartDisks: [SMARTDisk]
+    /// Mounted btrfs filesystems, by UUID.
+    public var btrfsFilesystems: [BtrfsFilesystem] = []
+    /// LXD storage pools (empty when LXD is not there).
+    public var lxdStoragePools: [LXDStoragePool] = []
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds

@@ -102,6 +102,20 @@ public enum CollectorCatalog {
                 sysfs: s.sysfs, smartctlPath: s.smartctlPath, interval: s.smartInterval, timeout: s.smartTimeout,
                 devices: s.smartDevices, logger: ctx.logger)
         },
+        Entry(
+            name: "btrfs", enabledByDefault: true, type: BtrfsCollector.self,
+            help:
+                "Mounted btrfs filesystems (sysfs, read-only ioctls, btrfs-progs' last scrub record): profiles, devices present and missing, allocation, device error counters, balance and scrub."
+        ) { ctx in
+            BtrfsCollector(sysfs: ctx.settings.sysfs, procfs: ctx.settings.procfs, logger: ctx.logger)
+        },
+        Entry(
+            name: "lxd_pools", enabledByDefault: true, type: LXDPoolCollector.self,
+            help:
+                "LXD storage pools from the LXD API on its unix socket: driver, status, space, volumes. No LXD: no series."
+        ) { ctx in
+            LXDPoolCollector(logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }

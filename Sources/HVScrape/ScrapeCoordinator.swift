@@ -168,6 +168,8 @@ extension Snapshot {
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
         case .smartDisks: smartDisks = other.smartDisks
+        case .btrfs: btrfsFilesystems = other.btrfsFilesystems
+        case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
             // Guest parts are filled in the pipeline, never beside it.
             break
