@@ -41,7 +41,19 @@ import Testing
                   *) echo "unknown device $dev" >&2; exit 2 ;;
                 esac
                 """
-            FileManager.default.createFile(atPath: path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+            try Self.writeExecutable(path, script)
+        }
+
+        /// Written through a close-on-exec descriptor: a process spawned meanwhile by another
+        /// test must not inherit it open for writing (exec would then fail with ETXTBSY).
+        static func writeExecutable(_ path: String, _ text: String) throws {
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { close(fd) }
+            let bytes = Array(text.utf8)
+            guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
+                throw POSIXError(.EIO)
+            }
         }
         func breakDevice(_ name: String) { FileManager.default.createFile(atPath: "\(dir)/broken-\(name)", contents: Data()) }
         func fixDevice(_ name: String) { try? FileManager.default.removeItem(atPath: "\(dir)/broken-\(name)") }
