@@ -72,7 +72,13 @@ _RAIDCTL_REBUILD = ("raid-controller-rebuild", "only while a controller's logica
 _BTRFS = ("btrfs", "only on hosts with a mounted btrfs filesystem (the lab's: scripts/lab/btrfs-up.sh)")
 _LXD = ("lxd", "only on hosts running LXD (LAB_WITH_LXD=1 scripts/lab/up.sh)")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
+_SMART = ("smart", "only on hosts with disks smartctl can read (the lab's virtio disk is unsupported)")
 EVENT_ONLY = {
+    ("hvexporter-storage", "Reallocated, pending and uncorrectable sectors"): _SMART,
+    ("hvexporter-storage", "Disk temperature"): _SMART,
+    ("hvexporter-storage", "SSD endurance used and NVMe spare"): _SMART,
+    ("hvexporter-storage", "NVMe critical warning and media errors"): _SMART,
+    ("hvexporter-storage", "Uncorrectable and interface CRC errors per day"): _SMART,
     ("hvexporter-storage", "btrfs filesystems and devices"): _BTRFS,
     ("hvexporter-storage", "btrfs device errors"): _BTRFS,
     ("hvexporter-storage", "btrfs allocation used"): _BTRFS,

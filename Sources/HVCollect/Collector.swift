@@ -56,6 +56,8 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case exporterProcess
     /// `Snapshot.raidControllers` and `Snapshot.raidControllerTools`.
     case raidControllers
+    /// `Snapshot.smartDisks`.
+    case smartDisks
     /// `Snapshot.btrfsFilesystems`.
     case btrfs
     /// `Snapshot.lxdStoragePools`.
@@ -66,7 +68,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
-        case .raidControllers: return false
+        case .raidControllers, .smartDisks: return false
         case .btrfs, .lxdPools: return false
         }
     }

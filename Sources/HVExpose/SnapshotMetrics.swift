@@ -17,6 +17,7 @@ public enum SnapshotMetrics {
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
         addRAIDControllerFamilies(snapshot, &set)
+        addSMARTFamilies(snapshot, &set)
         addBtrfsFamilies(snapshot, &set)
         addLXDPoolFamilies(snapshot, &set)
         return set

@@ -6,6 +6,7 @@ extension Snapshot {
         var all: [StorageFinding] = []
         all += mdArrays.map(\.storageFinding)
         all += raidControllers.flatMap(\.storageFindings)
+        all += smartDisks.compactMap(\.storageFinding)
         all += btrfsFilesystems.flatMap(\.storageFindings)
         return all
     }

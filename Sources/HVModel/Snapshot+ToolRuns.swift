@@ -5,6 +5,7 @@ extension Snapshot {
     public var toolRuns: [ToolRunStatus] {
         var all: [ToolRunStatus] = []
         all += raidControllerTools
+        all += smartDisks.map(\.run)
         return all
     }
 }

@@ -30,6 +30,8 @@ public struct Snapshot: Sendable, Equatable {
     /// One status per RAID controller tool found (whole-host runs, target ""), also when no
     /// controller came out of it.
     public var raidControllerTools: [ToolRunStatus]
+    /// Whole disks and their SMART / NVMe health (smartctl in the background).
+    public var smartDisks: [SMARTDisk]
     /// Mounted btrfs filesystems, by UUID.
     public var btrfsFilesystems: [BtrfsFilesystem] = []
     /// LXD storage pools (empty when LXD is not there).
@@ -49,6 +51,7 @@ public struct Snapshot: Sendable, Equatable {
         self.raidControllerTools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.smartDisks = []
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.

@@ -170,6 +170,7 @@ extension Snapshot {
         case .raidControllers:
             raidControllers = other.raidControllers
             raidControllerTools = other.raidControllerTools
+        case .smartDisks: smartDisks = other.smartDisks
         case .btrfs: btrfsFilesystems = other.btrfsFilesystems
         case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:

@@ -34,6 +34,7 @@ public enum SnapshotDecoder {
         s.mdArrays = root.objects("md_arrays").map(mdArray)
         s.storagePools = root.objects("storage_pools").map(pool)
         raidControllers(root, into: &s)
+        s.smartDisks = root.objects("smart_disks").map(smartDisk)
         s.btrfsFilesystems = root.objects("btrfs_filesystems").map(btrfs)
         s.lxdStoragePools = root.objects("lxd_storage_pools").map(lxdPool)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in

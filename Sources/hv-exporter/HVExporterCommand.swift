@@ -138,6 +138,32 @@ struct HVExporterCommand: ParsableCommand {
             "Deadline of one run of a RAID controller tool, all its commands together ('60s'). A run that takes longer is killed; the last good figures are then served and marked stale (hv_external_tool_stale).",
             valueName: "duration"))
     var raidTimeout = "60s"
+        name: .customLong("smart.smartctl-path"),
+        help: ArgumentHelp(
+            "smartctl (smartmontools 7.x) for the smart collector; default: 'smartctl' found on the PATH or in /usr/sbin. Without it the collector reports no disk and logs that once. smartctl needs root (CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe) to read disks.",
+            valueName: "path"))
+    var smartctlPath: String?
+
+    @Option(
+        name: .customLong("smart.interval"),
+        help: ArgumentHelp(
+            "Pause between two smartctl runs on one disk ('10m'; at least 5m). Runs are in the background, never in a scrape; disks in standby are not woken (-n standby). Figures older than twice this are marked stale.",
+            valueName: "duration"))
+    var smartInterval = "10m"
+
+    @Option(
+        name: .customLong("smart.timeout"),
+        help: ArgumentHelp(
+            "A smartctl run that takes longer is killed ('30s'); that disk then keeps its last figures, marked stale (hv_external_tool_stale), and the other disks are not held up (each disk has its own runs).",
+            valueName: "duration"))
+    var smartTimeout = "30s"
+
+    @Option(
+        name: .customLong("smart.devices"),
+        help: ArgumentHelp(
+            "Comma-separated device paths to ask instead of the disks found in sysfs ('/dev/sda,/dev/nvme0n1'). Default: every whole disk (not loop, ram, zram, dm, md, drbd, nbd, optical) and the disks under md arrays and btrfs filesystems.",
+            valueName: "paths"))
+    var smartDevices: String?
 
     @Option(
         name: .customLong("scrape.max-age"),
@@ -186,6 +212,11 @@ struct HVExporterCommand: ParsableCommand {
         }
         guard let rt = parseDuration(raidTimeout), rt > 0 else {
             throw ValidationError("--raid.timeout must be a duration like 60s; got '\(raidTimeout)'")
+        guard let si = parseDuration(smartInterval), si >= 300 else {
+            throw ValidationError("--smart.interval must be a duration of at least 5m like 10m; got '\(smartInterval)'")
+        }
+        guard let st = parseDuration(smartTimeout), st >= 1, st <= si else {
+            throw ValidationError("--smart.timeout must be a duration between 1s and --smart.interval like 30s; got '\(smartTimeout)'")
         }
         guard let a = parseDuration(snapshotMaxAge), a >= 0, a <= 3600 else {
             throw ValidationError("--scrape.max-age must be a duration between 0s and 1h like 10s; got '\(snapshotMaxAge)'")
@@ -236,6 +267,10 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.raid.arcconfPath = raidArcconfPath
         config.settings.raid.interval = .milliseconds(Int64(parseDuration(raidInterval)! * 1000))
         config.settings.raid.timeout = .milliseconds(Int64(parseDuration(raidTimeout)! * 1000))
+        config.settings.smartctlPath = smartctlPath
+        config.settings.smartInterval = .seconds(parseDuration(smartInterval)!)
+        config.settings.smartTimeout = .seconds(parseDuration(smartTimeout)!)
+        config.settings.smartDevices = smartDevices.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 

@@ -97,6 +97,24 @@ struct SnapshotSchemaTests {
         p.autostart = true; p.persistent = true; p.timedOut = true; p.error = "e"; p.targetPath = "/var/lib/libvirt/images"
         p.source = "host:/dir"; p.lastRefreshSeconds = 1_765_000_000.5; p.lastRefreshSucceeded = true; p.refreshError = "r"
         s.storagePools = [p]
+        var sd = SMARTDisk(
+            device: "sda", path: "/dev/sda", state: .failed,
+            run: ToolRunStatus(
+                tool: "smartctl", target: "/dev/sda", success: true, error: "e", lastRunSeconds: 1_765_000_000.5,
+                lastSuccessSeconds: 1_765_000_000.25, durationSeconds: 0.75, stale: true))
+        sd.protocolName = "ATA"; sd.deviceType = "sat"; sd.model = "M"; sd.serial = "S"; sd.wwn = "5000cca264eb01d7"
+        sd.firmware = "F"; sd.passed = true; sd.stateReason = "r"; sd.exitStatus = 216; sd.exitStatusBits = ["disk_failing"]
+        sd.messages = ["m"]; sd.figuresTimestampSeconds = 1_765_000_000.125; sd.powerOnHours = 12.5; sd.temperatureCelsius = 36
+        sd.powerCycles = 9; sd.reallocatedSectors = 1; sd.pendingSectors = 2; sd.offlineUncorrectableSectors = 3
+        sd.reportedUncorrectableErrors = 4; sd.crcErrors = 5; sd.enduranceUsedPercent = 19; sd.prefailAttributesFailing = [5]
+        sd.nvmeCriticalWarning = 16; sd.availableSparePercent = 99; sd.availableSpareThresholdPercent = 10; sd.mediaErrors = 7
+        sd.errorLogEntries = 62; sd.unsafeShutdowns = 10; sd.dataUnitsRead = 11; sd.dataUnitsWritten = 12; sd.grownDefects = 13
+        sd.readUncorrectedErrors = 14; sd.writeUncorrectedErrors = 15; sd.verifyUncorrectedErrors = 16
+        sd.attributes = [
+            SMARTDisk.Attribute(
+                id: 5, name: "Reallocated_Sector_Ct", value: 1, worst: 1, threshold: 5, raw: 1975, whenFailed: "now", prefailure: true)
+        ]
+        s.smartDisks = [sd]
 
         var bf = BtrfsFilesystem(uuid: "d69c6151-667b-4f6c-99b6-6b8bcf001ada")
         bf.label = "hvbtr-lab"; bf.mountPoint = "/mnt"; bf.exclusiveOperation = "balance"; bf.scrubRunning = true; bf.error = "e"
@@ -232,6 +250,7 @@ struct SnapshotSchemaTests {
         #expect(back.departedJobs == expected.departedJobs)
         #expect(back.raidControllers == expected.raidControllers)
         #expect(back.raidControllerTools == expected.raidControllerTools)
+        #expect(back.smartDisks == expected.smartDisks)
         #expect(back.exporterProcess == expected.exporterProcess)
         #expect(back == expected)
         // Whatever the writer puts out, the reader takes in: written again, the same bytes.
