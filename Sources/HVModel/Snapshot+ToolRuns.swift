@@ -4,6 +4,8 @@ extension Snapshot {
     /// `hv_external_tool_*` families.
     public var toolRuns: [ToolRunStatus] {
         var all: [ToolRunStatus] = []
+        all += raidControllerTools
+        all += smartDisks.map(\.run)
         all += drbd?.toolRuns ?? []
         all += multipath?.toolRuns ?? []
         all += zfs?.toolRuns ?? []

@@ -28,7 +28,14 @@ extension HostCheck {
             if st != .ok { problems.append(text) }
             details.append("\(st): \(text)")
         }
-        for r in runs where !r.success {
+        for r in runs where !r.success && r.lastRunSeconds == nil {
+            // Not run yet (the daemon just started): nothing is known about its layers.
+            status = max(status, .unknown)
+            let text = "\(r.tool): no result yet"
+            problems.append(text)
+            details.append("\(CheckStatus.unknown): \(text)")
+        }
+        for r in runs where !r.success && r.lastRunSeconds != nil {
             status = max(status, .warning)
             let text = "\(r.tool) failing: \(r.error ?? "no result yet")\(r.stale ? " (figures from its last good run)" : "")"
             problems.append(text)

@@ -56,10 +56,16 @@ struct StorageStackCheckTests {
 
     @Test func aFailingToolWarnsWithItsError() {
         var s = Self.snapshot()
-        s.zfs?.toolRuns = [ToolRunStatus(tool: "zpool", success: false, error: "zpool timed out after 30 seconds", stale: true)]
+        s.zfs?.toolRuns = [
+            ToolRunStatus(
+                tool: "zpool", success: false, error: "zpool timed out after 30 seconds", lastRunSeconds: 1_765_000_000, stale: true)
+        ]
         let r = raid(s)
         #expect(r.status == .warning)
         #expect(r.summary == "zpool failing: zpool timed out after 30 seconds (figures from its last good run)")
+        s.zfs?.toolRuns = [ToolRunStatus(tool: "zpool", success: false)]   // started, not run yet
+        let early = raid(s)
+        #expect(early.status == .unknown && early.summary == "zpool: no result yet")
     }
 
     @Test func storageViewSections() {

@@ -9,11 +9,11 @@ import Testing
 struct PathFlagTests {
     static let collectors = [
         "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "multipath", "pools",
-        "processes", "zfs",
+        "processes", "smart", "zfs",
     ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath", "smart"]),
         ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "processes", "zfs"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])

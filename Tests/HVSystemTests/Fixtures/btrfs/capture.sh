@@ -4,7 +4,8 @@
 # really writes. Run as root while the lab filesystem is in the state to keep:
 #   Tests/HVSystemTests/Fixtures/btrfs/capture.sh FSID STATE-NAME
 # Result: <here>/<STATE-NAME>/sys/fs/btrfs/<FSID>/...   readable attribute files, copied
-#         (devices/<name> links become empty directories: the readers only list them)
+#         (devices/<name> links become directories holding an empty .keep, so git keeps
+#         them: the readers only list their names)
 #         <here>/<STATE-NAME>/var/lib/btrfs/scrub.status.<FSID>   if btrfs scrub ever ran
 #         <here>/<STATE-NAME>/filesystem-show.txt  `btrfs filesystem show --raw` (devid -> device)
 #         <here>/<STATE-NAME>/uname.txt            the kernel that wrote it
@@ -22,7 +23,7 @@ mkdir -p "$dst"
 ( cd "$src" && find . -mindepth 1 \( -path ./bdi -o -path './bdi/*' \) -prune -o -print ) | while read -r p; do
   p=${p#./}
   if [[ -L $src/$p && $p == devices/* ]]; then
-    mkdir -p "$dst/$p"
+    mkdir -p "$dst/$p" && : >"$dst/$p/.keep"
   elif [[ -d $src/$p && ! -L $src/$p ]]; then
     mkdir -p "$dst/$p"
   elif [[ -f $src/$p && -r $src/$p ]]; then
