@@ -161,7 +161,7 @@ struct SnapshotSchemaTests {
         s.exporterProcess = ExporterProcessStats(
             cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
             openFDs: 5, maxFDs: 6, threads: 7)
-        let run = ToolRunStatus(
+        let storageRun = ToolRunStatus(
             tool: "zpool", target: "t", success: true, error: "e", lastRunSeconds: 1_765_000_300.5, lastSuccessSeconds: 1_765_000_290.5,
             durationSeconds: 0.25, stale: true)
         var vol = DRBDResource.Volume(volume: 1, minor: 1001, diskState: "UpToDate", client: true)
@@ -175,12 +175,12 @@ struct SnapshotSchemaTests {
                     name: "r0", role: "Primary", volumes: [vol],
                     peers: [.init(name: "b", connectionState: "Connected", role: "Secondary", volumes: [pv])])
             ],
-            toolRuns: [run], problems: ["p"])
+            toolRuns: [storageRun], problems: ["p"])
         var mp = MultipathMap(
             name: "mpatha", paths: [.init(device: "sdb", group: 1, dmState: "active", checkerState: "ready", deviceState: "running")])
         mp.wwid = "3600"; mp.dmDevice = "dm-3"; mp.queueing = "5 chk"; mp.features = "1 queue_if_no_path"; mp.dmState = "active"
         mp.vendor = "IBM"; mp.product = "2145"; mp.pathFaults = 2; mp.reportedActivePaths = 1
-        s.multipath = MultipathReport(maps: [mp], toolRuns: [run], problems: ["p"])
+        s.multipath = MultipathReport(maps: [mp], toolRuns: [storageRun], problems: ["p"])
         var zp = ZFSPool(name: "tank", state: "DEGRADED")
         zp.status = "st"; zp.sizeBytes = 100; zp.allocatedBytes = 40; zp.freeBytes = 60; zp.fragmentationRatio = 0.25; zp.dataErrors = 1
         var scan = ZFSPool.Scan(kind: "scrub", state: "finished")
@@ -190,7 +190,7 @@ struct SnapshotSchemaTests {
         var vd = ZFSPool.Vdev(name: "sda", path: "logs/sda", depth: 1, section: "logs", state: "ONLINE", leaf: true)
         vd.readErrors = 1; vd.writeErrors = 2; vd.checksumErrors = 3; vd.blockDevice = "sda"
         zp.vdevs = [vd]
-        s.zfs = ZFSReport(source: "zpool", pools: [zp], toolRuns: [run], problems: ["p"])
+        s.zfs = ZFSReport(source: "zpool", pools: [zp], toolRuns: [storageRun], problems: ["p"])
         return s
     }
 
