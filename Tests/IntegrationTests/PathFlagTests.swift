@@ -9,7 +9,7 @@ import Testing
 struct PathFlagTests {
     static let collectors = [
         "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "multipath", "pools",
-        "processes", "smart", "zfs",
+        "processes", "raid_controller", "smart", "zfs",
     ]
 
     @Test(arguments: [
