@@ -45,7 +45,7 @@ extension SnapshotMetrics {
                 set.add(mpathPaths, [m.name, "failed"], failed)
                 set.add(mpathPaths, [m.name, "other"], m.paths.count - active - failed)
             }
-            set.add(mpathActive, [m.name], m.activePaths)
+            set.add(mpathActive, [m.name], ifPresent: m.activePaths)
             set.add(mpathQueueing, [m.name], m.queueingEnabled)
             set.add(mpathFaults, [m.name], ifPresent: m.pathFaults)
             for p in m.paths {

@@ -8,7 +8,10 @@ extension MultipathMap {
         let severity: StorageFinding.Severity
         var reason = ""
         let total = paths.isEmpty ? nil : paths.count
-        if activePaths == 0 {
+        if paths.isEmpty && reportedActivePaths == nil {
+            severity = .ok
+            reason = "path count unknown"
+        } else if activePaths == 0 {
             severity = .failed
             reason = "no active path\(queueingEnabled ? " (I/O queued: \(queueing ?? "queue_if_no_path"))" : "")"
         } else if failedPaths > 0 {

@@ -50,8 +50,9 @@ public struct MultipathMap: Sendable, Equatable {
         public var isFailed: Bool { dmState == "failed" || checkerState == "faulty" || checkerState == "shaky" }
     }
 
-    /// Paths in use: counted from the path list, or multipathd's count when it lists none.
-    public var activePaths: Int { paths.isEmpty ? (reportedActivePaths ?? 0) : paths.filter(\.isActive).count }
+    /// Paths in use: counted from the path list, or multipathd's count when it lists none;
+    /// nil when neither is known.
+    public var activePaths: Int? { paths.isEmpty ? reportedActivePaths : paths.filter(\.isActive).count }
     public var failedPaths: Int { paths.filter(\.isFailed).count }
 
     /// Whether I/O queues when no path is left (queue_if_no_path, or no_path_retry counting).

@@ -47,7 +47,7 @@ extension StorageTables {
         let rows = (s.multipath?.maps ?? []).map { m -> [String] in
             let paths = m.paths.map { p in p.device + (p.isActive ? "" : "(\(p.checkerState ?? p.dmState ?? "?"))") }.joined(separator: " ")
             return [
-                Format.printable(m.name), m.dmDevice ?? "-", m.wwid ?? "-", String(m.activePaths),
+                Format.printable(m.name), m.dmDevice ?? "-", m.wwid ?? "-", m.activePaths.map(String.init) ?? "-",
                 m.paths.isEmpty ? "-" : String(m.failedPaths), m.queueing ?? "-", m.pathFaults.map(String.init) ?? "-",
                 paths.isEmpty ? "-" : paths,
             ]
