@@ -8,7 +8,8 @@ import Logging
 ///
 /// `multipathd show maps json` runs in the background every `--storage-tools.interval` (a
 /// `ToolSampler`); a scrape reads its last result (stale after a failed run). The tool only
-/// runs when dm-multipath is loaded (`<sysfs>/module/dm_multipath`): a host without it, or
+/// runs when dm-multipath is loaded (`<sysfs>/module/dm_multipath`, or a dm device whose uuid
+/// starts with "mpath-" when it is built into the kernel): a host without it, or
 /// without multipathd, has no report and a successful collector, with one info log line.
 public struct MultipathCollector: Collector {
     public let name = "multipath"
@@ -45,8 +46,8 @@ public struct MultipathCollector: Collector {
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
-        guard FileReader.exists(sysfs + "/module/dm_multipath") else {
-            presence.note("dm_multipath not loaded (\(sysfs)/module/dm_multipath): no multipath series")
+        guard FileReader.exists(sysfs + "/module/dm_multipath") || Self.hasMultipathMap(sysfs: sysfs) else {
+            presence.note("dm_multipath not loaded (\(sysfs)/module/dm_multipath) and no dm device is a multipath map: no multipath series")
             return
         }
         guard let sampler else {
@@ -59,6 +60,18 @@ public struct MultipathCollector: Collector {
         snapshot.multipath = MultipathReport(
             maps: (r.value?.maps ?? []).map(Self.map).sorted { $0.name < $1.name }, toolRuns: [r.status],
             problems: r.value?.malformed ?? [])
+    }
+
+    /// Whether a dm device is a multipath map (dm uuid "mpath-..."): dm-multipath built into
+    /// the kernel has no /sys/module entry.
+    static func hasMultipathMap(sysfs: String) -> Bool {
+        let names = (try? DirectoryReader.names(sysfs + "/block")) ?? []
+        for n in names where n.hasPrefix("dm-") {
+            if let uuid = try? FileReader.read("\(sysfs)/block/\(n)/dm/uuid", maxBytes: 256), uuid.starts(with: Array("mpath-".utf8)) {
+                return true
+            }
+        }
+        return false
     }
 
     static func map(_ m: MultipathdMap) -> MultipathMap {

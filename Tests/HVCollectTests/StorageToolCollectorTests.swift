@@ -162,10 +162,15 @@ import Testing
             try collect(MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger))
         }
         try FileManager.default.createDirectory(atPath: dir + "/block", withIntermediateDirectories: true)
+        // An LVM volume is a dm device but no multipath map.
+        try FileManager.default.createDirectory(atPath: dir + "/block/dm-0/dm", withIntermediateDirectories: true)
+        try "LVM-abc\n".write(toFile: dir + "/block/dm-0/dm/uuid", atomically: true, encoding: .utf8)
         let noModule = MultipathCollector(sysfs: dir, multipathdPath: "/bin/false", settings: fast, logger: logger)
         #expect(try collect(noModule).multipath == nil)
 
-        try FileManager.default.createDirectory(atPath: dir + "/module/dm_multipath", withIntermediateDirectories: true)
+        // Built into the kernel: no module entry, but a dm device that is a multipath map.
+        try FileManager.default.createDirectory(atPath: dir + "/block/dm-3/dm", withIntermediateDirectories: true)
+        try "mpath-360050768029b8168e000000000006247\n".write(toFile: dir + "/block/dm-3/dm/uuid", atomically: true, encoding: .utf8)
         let tool = try Self.script(
             dir, "multipathd", "/bin/cat \(Self.fixture("multipath/ibm-ubiquity-list-maps-json-no-active-path.json"))")
         let c = MultipathCollector(sysfs: dir, multipathdPath: tool, settings: fast, logger: logger)
