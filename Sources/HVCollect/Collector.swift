@@ -54,11 +54,13 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// Guests' storage migration blockers and disk source identities, `Snapshot.lockManager`.
+    case migrationSafety
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
-        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
+        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
         }
     }

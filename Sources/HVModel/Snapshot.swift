@@ -25,6 +25,9 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// libvirt's `lock_manager` from qemu.conf ("lockd", "sanlock", "none"); nil when the
+    /// migration collector did not run.
+    public var lockManager: String?
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -38,6 +41,7 @@ public struct Snapshot: Sendable, Equatable {
         self.storagePools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.lockManager = nil
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.

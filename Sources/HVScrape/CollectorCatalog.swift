@@ -92,6 +92,13 @@ public enum CollectorCatalog {
         ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
+        Entry(
+            name: "migration", enabledByDefault: true, type: MigrationCollector.self,
+            help:
+                "Migration safety: guests' disks and media on local storage (with the XML blockers), each disk's source identity, libvirt's lock manager."
+        ) { ctx in
+            MigrationCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, qemuConf: ctx.settings.libvirtQemuConf)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -109,6 +116,8 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// libvirt's qemu.conf, read for `lock_manager` (`--path.libvirt-qemu-conf`).
+        public var libvirtQemuConf = "/etc/libvirt/qemu.conf"
         public init() {}
     }
 

@@ -153,7 +153,7 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
-        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
+        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety:
             // Guest parts are filled in the pipeline, never beside it.
             break
         }

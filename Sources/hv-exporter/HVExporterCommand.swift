@@ -119,6 +119,11 @@ struct HVExporterCommand: ParsableCommand {
     var runDir = "/run"
 
     @Option(
+        name: .customLong("path.libvirt-qemu-conf"),
+        help: ArgumentHelp("libvirt's qemu.conf, read for lock_manager (hv_host_lock_manager_info).", valueName: "path"))
+    var libvirtQemuConf = "/etc/libvirt/qemu.conf"
+
+    @Option(
         name: .customLong("log.level"),
         help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
     var logLevel = "info"
@@ -179,6 +184,7 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.sysfs = sysfs
         config.settings.cgroupfs = cgroupfs
         config.settings.runDir = runDir
+        config.settings.libvirtQemuConf = libvirtQemuConf
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 
