@@ -33,6 +33,7 @@ public enum SnapshotDecoder {
         s.processes = root.objects("processes").map(process)
         s.mdArrays = root.objects("md_arrays").map(mdArray)
         s.storagePools = root.objects("storage_pools").map(pool)
+        s.lockManager = root.string("lock_manager")
         s.departedJobs = root.objects("departed_jobs").compactMap { d in
             guard let j = d.object("job") else { return nil }
             return DepartedDomainJob(
@@ -102,6 +103,7 @@ public enum SnapshotDecoder {
             d.errors = b.uint("errors")
             d.capacityBytes = b.uint("capacity_bytes"); d.allocationBytes = b.uint("allocation_bytes");
             d.physicalBytes = b.uint("physical_bytes")
+            d.sourceIdentity = b.string("source_identity")
             return d
         }
         g.interfaces = o.objects("interfaces").map { n in
@@ -116,6 +118,11 @@ public enum SnapshotDecoder {
         if let c = o.object("cgroup") { g.cgroup = cgroup(c) }
         if let j = o.object("job") { g.job = job(j) }
         if let j = o.object("last_job") { g.lastJob = job(j) }
+        if o.has("migration_blockers") {
+            g.migrationBlockers = o.objects("migration_blockers").map { b in
+                MigrationBlocker(MigrationBlocker.Reason(rawValue: b.string("reason") ?? "") ?? .unknown, b.string("detail") ?? "")
+            }
+        }
         g.blockJobs = o.objects("block_jobs").map { j in
             BlockJob(
                 disk: j.string("disk") ?? "", type: j.int("type") ?? 0, currentBytes: j.uint("current_bytes") ?? 0,
@@ -244,6 +251,7 @@ struct JSONObject {
 
     var keys: [String] { Array(dict.keys) }
     func string(_ k: String) -> String? { dict[k] as? String }
+    func has(_ k: String) -> Bool { dict[k] != nil }
     func bool(_ k: String) -> Bool? {
         if let b = dict[k] as? Bool { return b }
         return nil
