@@ -5,6 +5,16 @@ public struct DomainDescription: Sendable, Equatable {
     public var hypervisorType: String = ""
     public var disks: [Disk] = []
     public var interfaces: [Interface] = []
+    /// `<name>` and `<uuid>` (lower-case).
+    public var name: String = ""
+    public var uuid: String = ""
+    /// `<memory>`: the guest's maximum memory, bytes; nil when absent or unreadable.
+    public var memoryBytes: UInt64?
+    /// `<os><type arch= machine=>`: "x86_64", "pc-i440fx-7.2".
+    public var arch: String = ""
+    public var machine: String = ""
+    /// `<devices><emulator>`: the QEMU binary.
+    public var emulator: String = ""
     /// `<cpu mode=...>`: "host-passthrough", "host-model", "custom", "maximum"; "" without `<cpu>`.
     public var cpuMode: String = ""
     /// `<cpu><model>`: the named CPU model ("Skylake-Server"...); "" when none.
@@ -82,6 +92,8 @@ public struct DomainDescription: Sendable, Equatable {
         var filesystemTarget = ""
         var inFilesystem = false
         var inCPUModel = false
+        var topText = ""
+        var memoryUnit = ""
         try XMLScanner.scan(Array(xml.utf8)) { ev in
             switch ev {
             case .start(let name, let attrs, _):
@@ -89,6 +101,10 @@ public struct DomainDescription: Sendable, Equatable {
                 let parent = path.last ?? ""
                 path.append(name)
                 if path.count == 1 && name == "domain" { d.hypervisorType = a("type") }
+                if path.count == 2 { topText = "" }
+                if path.count == 2 && name == "memory" { memoryUnit = a("unit") }
+                if path.count == 3 && parent == "os" && name == "type" { d.arch = a("arch"); d.machine = a("machine") }
+                if path.count == 3 && parent == "devices" && name == "emulator" { topText = "" }
                 if path.count == 2 && name == "cpu" { d.cpuMode = a("mode").isEmpty ? "custom" : a("mode") }
                 if path.count == 3 && parent == "cpu" && name == "model" { inCPUModel = true }
                 if path.count == 3 && parent == "devices" {
@@ -163,6 +179,15 @@ public struct DomainDescription: Sendable, Equatable {
                     for k in ["domain", "bus", "slot", "function"] { hostdevAddr[k] = a(k) }
                 }
             case .end(let name):
+                if path.count == 2 {
+                    switch name {
+                    case "name": d.name = topText
+                    case "uuid": d.uuid = topText.lowercased()
+                    case "memory": d.memoryBytes = Self.bytes(topText, unit: memoryUnit)
+                    default: break
+                    }
+                }
+                if path.count == 3 && name == "emulator" && path[1] == "devices" { d.emulator = topText }
                 if name == "disk" && path.count == 3, let x = disk { d.disks.append(x); disk = nil }
                 if name == "interface" && path.count == 3, var x = iface {
                     if x.source.isEmpty, let bus = hostdevAddr["bus"] {
@@ -187,6 +212,7 @@ public struct DomainDescription: Sendable, Equatable {
             case .text(let t):
                 if inSerial && disk != nil { disk!.serial += t }
                 if inCPUModel { d.cpuModel += t }
+                if path.count == 2 || (path.count == 3 && path[2] == "emulator") { topText += t }
             }
         }
         return d
@@ -211,6 +237,27 @@ public struct DomainDescription: Sendable, Equatable {
         default:
             return p["uuid"] ?? ""
         }
+    }
+
+    /// A libvirt memory size with its unit (default KiB) in bytes; nil when unreadable.
+    static func bytes(_ text: String, unit: String) -> UInt64? {
+        let digits = text.filter { $0 != " " && $0 != "\n" && $0 != "\t" }
+        guard let v = UInt64(digits) else { return nil }
+        let scale: UInt64
+        switch unit {
+        case "b", "bytes": scale = 1
+        case "", "k", "KiB": scale = 1 << 10
+        case "KB": scale = 1000
+        case "M", "MiB": scale = 1 << 20
+        case "MB": scale = 1_000_000
+        case "G", "GiB": scale = 1 << 30
+        case "GB": scale = 1_000_000_000
+        case "T", "TiB": scale = 1 << 40
+        case "TB": scale = 1_000_000_000_000
+        default: return nil
+        }
+        let (r, o) = v.multipliedReportingOverflow(by: scale)
+        return o ? nil : r
     }
 
     /// A hexadecimal XML number ("0x06", "6") as `width` lower-case hex digits.
