@@ -17,8 +17,12 @@ public enum MigrationPreflightProbe {
     ///   - localURI: this host's libvirtd (`--libvirt.uri`).
     ///   - targetURI: the target libvirtd (`--to`).
     ///   - timeout: how long each libvirtd may take for all its answers.
+    ///   - cpuReadWrite: compare the CPU over a read-write connection of its own (the target
+    ///     refuses `virConnectCompareHypervisorCPU` to read-only clients); every other call
+    ///     stays read-only.
     public static func run(
-        guest: String, localURI: String, targetURI: String, timeout: Duration, procfs: String = "/proc", logger: Logger
+        guest: String, localURI: String, targetURI: String, timeout: Duration, cpuReadWrite: Bool = false, procfs: String = "/proc",
+        logger: Logger
     ) throws(CollectError) -> MigrationPreflight {
         // --- this host -------------------------------------------------------------------
         let localDeadline = ContinuousClock.now + timeout
@@ -68,6 +72,8 @@ public enum MigrationPreflightProbe {
             var check: MigrationPreflight.DiskCheck
             /// Path to ask the target's pools about (disks in a shared pool).
             var askPath: String?
+            /// Pool and volume to ask the target about (volume disks in a shared pool).
+            var askVolume: (pool: String, volume: String)?
         }
         var plans: [DiskPlan] = []
         for d in desc?.disks ?? [] where !d.source.isEmpty {
@@ -77,7 +83,8 @@ public enum MigrationPreflightProbe {
                 DiskPlan(
                     check: MigrationPreflight.DiskCheck(
                         target: d.target, source: d.source, device: d.device, shared: l.shared, why: l.why, presentOnTarget: nil),
-                    askPath: l.shared && l.pool != nil && d.type != "network" ? path : nil))
+                    askPath: l.shared && l.pool != nil && d.type != "network" && d.type != "volume" ? path : nil,
+                    askVolume: l.shared && d.type == "volume" ? (d.sourcePool, d.sourceVolume) : nil))
         }
         let wantedNetworks = Array(Set((desc?.interfaces ?? []).filter { $0.type == "network" }.map(\.source))).sorted()
         let wantedPools = Array(Set((desc?.disks ?? []).map(\.sourcePool).filter { !$0.isEmpty })).sorted()
@@ -89,8 +96,12 @@ public enum MigrationPreflightProbe {
         do {
             _ = try target.connection(until: deadline)
         } catch {
-            throw CollectError(
-                "target \(targetURI) did not answer within \(format(timeout)): \(error.description)", timedOut: error.timedOut)
+            if error.timedOut || ContinuousClock.now >= deadline {
+                throw CollectError(
+                    "target \(targetURI) did not answer within \(format(timeout)) (nothing listening that speaks libvirt, or packets dropped)",
+                    timedOut: true)
+            }
+            throw CollectError("target \(targetURI) could not be reached: \(error.description)")
         }
         func ask<T: Sendable>(_ what: String, _ work: @escaping @Sendable (LibvirtConnection) throws(LibvirtError) -> T) -> T? {
             do {
@@ -120,7 +131,7 @@ public enum MigrationPreflightProbe {
                 MigrationPreflight.Requirement(name: n, present: table.map { $0[n] != nil }, active: table?[n])
             }
         }
-        if !wantedPools.isEmpty || plans.contains(where: { $0.askPath != nil }) {
+        if !wantedPools.isEmpty {
             let have = ask("virConnectListAllStoragePools") { c throws(LibvirtError) -> [String: Bool] in
                 var t: [String: Bool] = [:]
                 for p in try c.listAllStoragePools() { t[p.name] = (try? p.info().state) == 2 }
@@ -129,6 +140,11 @@ public enum MigrationPreflightProbe {
             out.pools = wantedPools.map { p in MigrationPreflight.Requirement(name: p, present: have.map { $0[p] != nil }, active: have?[p]) }
         }
         for i in plans.indices {
+            if let v = plans[i].askVolume {
+                plans[i].check.presentOnTarget = ask("volume \(v.pool)/\(v.volume)") { c throws(LibvirtError) in
+                    try c.storageVolumeExists(pool: v.pool, volume: v.volume)
+                }
+            }
             guard let path = plans[i].askPath else { continue }
             plans[i].check.presentOnTarget = ask("virStorageVolLookupByPath \(path)") { c throws(LibvirtError) in
                 try c.storageVolumeExists(path: path)
@@ -139,17 +155,27 @@ public enum MigrationPreflightProbe {
             out.cpu = .notCompared("host-passthrough: runs only on a host with the identical CPU and microcode; libvirt cannot compare it")
         } else if let cpuXML {
             let (arch, virt) = (desc?.arch, desc?.hypervisorType)
+            let lane = cpuReadWrite ? LibvirtLane(uri: targetURI, purpose: "migration target CPU", readOnly: false, logger: logger) : target
             do {
-                let (r, call) = try target.call("CPU comparison", until: deadline) { c throws(LibvirtError) in
-                    try c.compareCPU(cpuXML, arch: arch?.isEmpty == false ? arch : nil, virtType: virt?.isEmpty == false ? virt : nil)
-                }
+                let (r, call) = try lane.call("CPU comparison", until: deadline) {
+                    c throws(LibvirtError) -> Result<(LibvirtConnection.CPUComparison, call: String), LibvirtError> in
+                    do throws(LibvirtError) {
+                        return .success(try c.compareCPU(cpuXML, arch: arch?.isEmpty == false ? arch : nil, virtType: virt?.isEmpty == false ? virt : nil))
+                    } catch {
+                        return .failure(error)
+                    }
+                }.get()
                 switch r {
                 case .identical: out.cpu = .compatible("identical", call: call)
                 case .superset: out.cpu = .compatible("superset", call: call)
                 case .incompatible: out.cpu = .incompatible(call: call)
                 }
+            } catch let e as LibvirtError where LibvirtConnection.isReadOnlyRefusal(e) {
+                out.cpu = .refusedReadOnly
+            } catch let e as LibvirtError {
+                out.cpu = .failed(e.description)
             } catch {
-                out.cpu = .notCompared("the comparison failed: \(error.description)")
+                out.cpu = .failed("\(error)")
             }
         } else {
             out.cpu = .notCompared("the guest has no <cpu> element (the hypervisor's default model)")

@@ -20,6 +20,9 @@ extension LibvirtConnection {
         let r = virConnectCompareHypervisorCPU(ptr, emulator, arch, machine, virtType, cpuXML, 0)
         if r >= 0, let c = CPUComparison(rawValue: r) { return (c, "virConnectCompareHypervisorCPU") }
         let first = LibvirtError.last("virConnectCompareHypervisorCPU")
+        // A daemon without the call: the host CPU comparison. A read-only client refused
+        // (VIR_ERR_OPERATION_DENIED) gets the refusal: the host CPU is not what a TCG guest
+        // runs on, and libvirt documents that comparison as inaccurate for KVM too.
         guard first.code == VIR_ERR_NO_SUPPORT.rawValue else { throw first }
         let r2 = virConnectCompareCPU(ptr, cpuXML, 0)
         guard r2 >= 0, let c = CPUComparison(rawValue: r2) else { throw LibvirtError.last("virConnectCompareCPU") }
@@ -35,6 +38,9 @@ extension LibvirtConnection {
         }
         return UInt64(v)
     }
+
+    /// Whether an error is libvirt refusing a call to a read-only connection.
+    public static func isReadOnlyRefusal(_ e: LibvirtError) -> Bool { e.code == VIR_ERR_OPERATION_DENIED.rawValue }
 
     /// Host name of the daemon's machine (`virConnectGetHostname`).
     public func hostname() throws(LibvirtError) -> String {
@@ -85,6 +91,27 @@ extension LibvirtConnection {
         }
         let e = LibvirtError.last("virStorageVolLookupByPath")
         if e.code == VIR_ERR_NO_STORAGE_VOL.rawValue { return false }
+        throw e
+    }
+}
+
+extension LibvirtConnection {
+    /// Whether the pool `pool` exists and knows a volume `volume` (`virStoragePoolLookupByName`,
+    /// `virStorageVolLookupByName`); false when either is missing.
+    public func storageVolumeExists(pool: String, volume: String) throws(LibvirtError) -> Bool {
+        guard let p = virStoragePoolLookupByName(ptr, pool) else {
+            let e = LibvirtError.last("virStoragePoolLookupByName")
+            if e.code == VIR_ERR_NO_STORAGE_POOL.rawValue { return false }
+            throw e
+        }
+        defer { virStoragePoolFree(p) }
+        if let v = virStorageVolLookupByName(p, volume) {
+            virStorageVolFree(v)
+            return true
+        }
+        let e = LibvirtError.last("virStorageVolLookupByName")
+        // An inactive pool knows no volumes: libvirt says "storage pool is not active".
+        if e.code == VIR_ERR_NO_STORAGE_VOL.rawValue || e.code == VIR_ERR_OPERATION_INVALID.rawValue { return false }
         throw e
     }
 }

@@ -54,8 +54,13 @@ public struct MigrationPreflight: Sendable, Equatable {
         case compatible(String, call: String)
         /// The target's hypervisor cannot run this CPU definition.
         case incompatible(call: String)
-        /// Not compared, and why (host-passthrough, no `<cpu>` element, call failed).
+        /// Not compared, and why (host-passthrough, no `<cpu>` element): nothing to judge.
         case notCompared(String)
+        /// The comparison failed (the message).
+        case failed(String)
+        /// The target allows the comparison only on a read-write connection
+        /// (`virConnectCompareHypervisorCPU` is denied to read-only clients).
+        case refusedReadOnly
     }
 
     /// A named thing the guest needs on the target (network, storage pool).

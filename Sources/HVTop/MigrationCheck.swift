@@ -48,8 +48,13 @@ public enum MigrationCheck {
         switch p.cpu {
         case .compatible(let how, let call): add(.ok, "CPU: target can run the guest CPU (\(how), \(call))")
         case .incompatible(let call): add(.critical, "CPU: the target cannot run the guest's CPU definition (\(call))")
-        case .notCompared(let why):
-            add(p.blockers.contains { $0.reason == .hostPassthroughCPU } ? .ok : .warning, "CPU not compared: \(why)")
+        case .notCompared(let why): add(.ok, "CPU not compared: \(why)")
+        case .refusedReadOnly:
+            add(
+                .ok,
+                "CPU not compared: the target allows virConnectCompareHypervisorCPU only on a read-write connection (--cpu-read-write opens one for that call)"
+            )
+        case .failed(let why): add(.warning, "CPU comparison failed: \(why)")
         }
         if let free = p.targetFreeMemoryBytes, let need = p.memoryBytes {
             if free < need {
@@ -143,6 +148,8 @@ public enum MigrationCheck {
             case .compatible(let how, let call): o["cpu"] = ["result": how, "call": call]
             case .incompatible(let call): o["cpu"] = ["result": "incompatible", "call": call]
             case .notCompared(let why): o["cpu"] = ["result": "not_compared", "reason": why]
+            case .refusedReadOnly: o["cpu"] = ["result": "refused_read_only", "reason": "virConnectCompareHypervisorCPU needs a read-write connection"]
+            case .failed(let why): o["cpu"] = ["result": "failed", "reason": why]
             }
             func req(_ r: MigrationPreflight.Requirement) -> [String: Any] {
                 ["name": r.name, "present": r.present ?? NSNull(), "active": r.active ?? NSNull()]
@@ -170,13 +177,14 @@ public enum MigrationCheck {
 
     /// Runs the pre-flight and judges it; a guest or target that cannot be asked is UNKNOWN.
     public static func run(
-        guest: String, localURI: String, targetURI: String, timeout: Duration, procfs: String = "/proc"
+        guest: String, localURI: String, targetURI: String, timeout: Duration, cpuReadWrite: Bool = false, procfs: String = "/proc"
     ) -> (MigrationPreflight?, CheckResult) {
         var logger = Logger(label: "hvtop.migratable")
         logger.logLevel = .critical
         do {
             let p = try MigrationPreflightProbe.run(
-                guest: guest, localURI: localURI, targetURI: targetURI, timeout: timeout, procfs: procfs, logger: logger)
+                guest: guest, localURI: localURI, targetURI: targetURI, timeout: timeout, cpuReadWrite: cpuReadWrite, procfs: procfs,
+                logger: logger)
             return (p, result(p))
         } catch {
             return (nil, unknown(error.description))

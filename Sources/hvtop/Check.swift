@@ -178,6 +178,12 @@ extension Check {
         var timeout = "5s"
         @Flag(name: .long, help: "Print the verdict and the facts as JSON.")
         var json = false
+        @Flag(
+            name: .customLong("cpu-read-write"),
+            help:
+                "Compare the CPU over a read-write connection to the target (libvirtd refuses virConnectCompareHypervisorCPU to read-only clients); every other call stays read-only."
+        )
+        var cpuReadWrite = false
         @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("This host's libvirt URI (opened read-only).", valueName: "uri"))
         var libvirtURI = "qemu:///system"
         @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint (mount table).", valueName: "path"))
@@ -189,7 +195,8 @@ extension Check {
 
         func run() throws {
             let (facts, result) = MigrationCheck.run(
-                guest: guest, localURI: libvirtURI, targetURI: to, timeout: MigrationCheck.parseTimeout(timeout)!, procfs: procfs)
+                guest: guest, localURI: libvirtURI, targetURI: to, timeout: MigrationCheck.parseTimeout(timeout)!,
+                cpuReadWrite: cpuReadWrite, procfs: procfs)
             print(json ? MigrationCheck.json(facts, result) : result.output, terminator: "")
             throw ExitCode(result.status.exitCode)
         }
