@@ -149,6 +149,10 @@ public enum MigrationAssessment {
         if type == "volume", l.path == nil {
             let (poolName, volume) = split(source, at: "/")
             if let pool = l.pool, pool.type == "rbd", let name = pool.source, !name.isEmpty { return "rbd:\(name)/\(volume)" }
+            // netfs: the pool's "server:/export" (as an NFS mount's source reads).
+            if let pool = l.pool, pool.type == "netfs", let src = pool.source, !src.isEmpty {
+                return "nfs:\(src)\(src.hasSuffix("/") ? "" : "/")\(volume)"
+            }
             return "volume:\(poolName)/\(volume)"
         }
         guard let path = l.path else { return nil }
