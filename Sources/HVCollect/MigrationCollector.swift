@@ -27,7 +27,7 @@ public struct MigrationCollector: Collector {
         self.paths = PathCheck(collector: "migration", [.procfs(procfs)])
     }
 
-    public static var reads: [CollectorInput] { [.required(.libvirtDomains), .optional(.storagePools)] }
+    public static var reads: [CollectorInput] { [.optional(.libvirtDomains), .optional(.storagePools)] }
     public static var fills: Set<SnapshotPart> { [.migrationSafety] }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
