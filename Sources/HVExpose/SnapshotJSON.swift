@@ -101,7 +101,7 @@ public enum SnapshotJSON {
             w.field("errors", b.errors)
             w.field("capacity_bytes", b.capacityBytes); w.field("allocation_bytes", b.allocationBytes)
             w.field("physical_bytes", b.physicalBytes)
-            w.field("source_identity", b.sourceIdentity)
+            w.field("source_identity", b.sourceIdentity); w.field("shareable", b.shareable)
             w.endObject()
         }
         w.endArray()

@@ -10,7 +10,7 @@ extension SnapshotMetrics {
         labels: ["guest", "driver", "reason"])
     static let diskSourceInfo = MetricDescriptor(
         "hv_guest_disk_source_info", .gauge,
-        "Identity of a guest disk's source as a label, the same on every host for shared storage (file:<dev>:<inode>, block:<wwn or major:minor>, rbd:<pool>/<image>, iscsi:<iqn>/<lun>, nfs:<server>:<export>/<path>); value 1.",
+        "Identity of a writable, non-shareable guest disk's source as a label, the same on every host for shared storage (file:<dev>:<inode>, block:<wwn or major:minor>, rbd:<pool>/<image>, iscsi:<iqn>/<lun>, nfs:<server>:<export>/<path>); value 1. Read-only media and <shareable/> disks have none: opening them twice is intended.",
         labels: ["guest", "driver", "target_device", "identity"])
     static let lockManagerInfo = MetricDescriptor(
         "hv_host_lock_manager_info", .gauge,
@@ -32,7 +32,7 @@ extension SnapshotMetrics {
             }
             var seen = Set<String>()
             for d in g.blockDevices {
-                guard let id = d.sourceIdentity, seen.insert(d.target).inserted else { continue }
+                guard let id = d.sourceIdentity, !d.readOnly, !d.shareable, seen.insert(d.target).inserted else { continue }
                 set.add(diskSourceInfo, [g.name, g.driver, d.target, id], 1)
             }
         }

@@ -40,6 +40,8 @@ public struct DomainDescription: Sendable, Equatable {
         public var cache: String = ""
         public var serial: String = ""
         public var readOnly: Bool = false
+        /// `<shareable/>`: meant to be opened by several guests at once (cluster filesystems).
+        public var shareable: Bool = false
         /// `<source protocol=...>` of a network disk: rbd, iscsi, nbd, gluster, http...
         public var sourceProtocol: String = ""
         /// `<source name=...>` of a network disk: "pool/image" (rbd), "iqn.../lun" (iscsi).
@@ -141,6 +143,7 @@ public struct DomainDescription: Sendable, Equatable {
                     case "target": disk!.target = a("dev"); disk!.bus = a("bus")
                     case "driver": disk!.driverType = a("type"); disk!.cache = a("cache")
                     case "readonly": disk!.readOnly = true
+                    case "shareable": disk!.shareable = true
                     case "serial": inSerial = true
                     case "source":
                         disk!.sourceProtocol = a("protocol")

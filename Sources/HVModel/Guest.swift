@@ -168,6 +168,8 @@ public struct BlockDevice: Sendable, Equatable {
     public var format: String?
     public var serial: String?
     public var readOnly: Bool
+    /// `<shareable/>` in the XML: the disk is meant to be open in several guests at once.
+    public var shareable: Bool
     /// What the disk's source is, the same on every host that sees the same storage:
     /// "file:<st_dev>:<inode>" (local file), "block:<wwn>" or "block:<major>:<minor>",
     /// "rbd:<pool>/<image>", "iscsi:<iqn>/<lun>", "nfs:<server>:<export>/<path>"; nil when
@@ -192,6 +194,7 @@ public struct BlockDevice: Sendable, Equatable {
         self.target = target
         self.source = source
         self.readOnly = false
+        self.shareable = false
     }
 }
 

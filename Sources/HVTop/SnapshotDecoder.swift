@@ -104,6 +104,7 @@ public enum SnapshotDecoder {
             d.capacityBytes = b.uint("capacity_bytes"); d.allocationBytes = b.uint("allocation_bytes");
             d.physicalBytes = b.uint("physical_bytes")
             d.sourceIdentity = b.string("source_identity")
+            d.shareable = b.bool("shareable") ?? false
             return d
         }
         g.interfaces = o.objects("interfaces").map { n in

@@ -24,7 +24,13 @@ struct MigrationFamiliesTests {
         var e = BlockDevice(target: "vdb", source: "rbd:vms/gpu-data")
         e.sourceIdentity = "rbd:vms/gpu-data"
         let cd = BlockDevice(target: "hdc", source: "")
-        pci.blockDevices = [d, e, cd]
+        var iso = BlockDevice(target: "hdd", source: "/isos/debian.iso")
+        iso.readOnly = true
+        iso.sourceIdentity = "file:2049:7"
+        var quorum = BlockDevice(target: "vdc", source: "rbd:vms/quorum")
+        quorum.shareable = true
+        quorum.sourceIdentity = "rbd:vms/quorum"
+        pci.blockDevices = [d, e, cd, iso, quorum]
         var clean = Guest(name: "web", uuid: "u-2", kind: .vm, driver: "qemu", state: .shutoff)
         clean.listedByLibvirt = true
         clean.migrationBlockers = []

@@ -87,7 +87,7 @@ struct DomainDescriptionMigrationTests {
               <devices>
                 <quantumlink type='entangled'><source pair='x'/><target dev='ql0'/></quantumlink>
                 <hostdev mode='subsystem' type='nvme-fabric'><source><address uuid='u-1'/></source></hostdev>
-                <disk type='file' device='disk'><source file='/a.img'/><target dev='vda'/><frob/></disk>
+                <disk type='file' device='disk'><source file='/a.img'/><target dev='vda'/><frob/><shareable/></disk>
                 <interface type='future-nic'><mac address='52:54:00:00:00:01'/></interface>
               </devices>
               <newtoplevel><anything/></newtoplevel>
@@ -96,6 +96,7 @@ struct DomainDescriptionMigrationTests {
         let d = try DomainDescription.parse(xml)
         #expect(d.memoryBytes == 2 << 30)
         #expect(d.disks.map(\.target) == ["vda"])
+        #expect(d.disks[0].shareable)
         #expect(d.interfaces.map(\.type) == ["future-nic"])
         #expect(d.hostDevices == [hostdev("subsystem", "nvme-fabric", "u-1")])
     }

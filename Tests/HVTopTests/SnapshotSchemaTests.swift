@@ -52,6 +52,7 @@ struct SnapshotSchemaTests {
         d.readBytes = 1; d.readRequests = 2; d.readTimeSeconds = 0.5; d.writeBytes = 3; d.writeRequests = 4; d.writeTimeSeconds = 1.5
         d.flushRequests = 5; d.flushTimeSeconds = 2.5; d.errors = 6; d.capacityBytes = 7; d.allocationBytes = 8; d.physicalBytes = 9
         d.sourceIdentity = "file:2049:131"
+        d.shareable = true
         g.blockDevices = [d]
         var n = NetInterface(target: "vnet0")
         n.type = "bridge"; n.source = "br0"; n.mac = "52:54:00:00:00:01"; n.model = "virtio"
