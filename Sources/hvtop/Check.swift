@@ -126,7 +126,7 @@ struct Check: ParsableCommand {
 
     struct Migrations: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Running migrations: CRITICAL stalled, WARNING not converging or failed recently.",
+            abstract: "Running migrations: CRITICAL stalled, WARNING not converging, failed recently, or migrated in without traffic.",
             discussion:
                 "--warning/--critical: elapsed seconds of a running migration. With a migration running, a second sample is taken after --interval seconds to see progress."
         )
@@ -142,6 +142,12 @@ struct Check: ParsableCommand {
             name: .customLong("failed-window"),
             help: ArgumentHelp("Seconds a failed migration keeps the check in WARNING.", valueName: "seconds"))
         var failedWindow: Double = 3600
+        @Option(
+            name: .customLong("arrival-window"),
+            help: ArgumentHelp(
+                "Seconds after an incoming migration during which the guest's traffic is checked (no packet between the two samples: WARNING).",
+                valueName: "seconds"))
+        var arrivalWindow: Double = 600
 
         func run() throws {
             var o = HostCheck.Options()
@@ -150,6 +156,7 @@ struct Check: ParsableCommand {
             o.interval = interval
             o.maxIterations = maxIterations
             o.failedWindow = failedWindow
+            o.arrivalWindow = arrivalWindow
             try Check.run(.migrations, o, source)
         }
     }
