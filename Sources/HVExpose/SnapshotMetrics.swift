@@ -15,6 +15,7 @@ public enum SnapshotMetrics {
         addMDFamilies(snapshot, &set)
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
+        addToolFamilies(snapshot, &set)
         addMigrationFamilies(snapshot, &set)
         return set
     }

@@ -128,10 +128,14 @@ public enum CollectorCatalog {
     }
 
     /// The coordinator of the enabled collectors, sharing one libvirt budget per scrape.
-    public static func coordinator(enabled: Set<String>, settings: Settings, logger: Logger) -> ScrapeCoordinator {
+    /// - Parameter maxAge: a snapshot this recent is served again instead of collecting
+    ///   (`--scrape.max-age`; zero: every request after a finished collection collects).
+    public static func coordinator(
+        enabled: Set<String>, settings: Settings, maxAge: Duration = .zero, logger: Logger
+    ) -> ScrapeCoordinator {
         ScrapeCoordinator(
             collectors: build(enabled: enabled, settings: settings, logger: logger),
-            libvirtTimeout: settings.libvirtTimeout, logger: logger)
+            libvirtTimeout: settings.libvirtTimeout, maxAge: maxAge, logger: logger)
     }
 
     /// Refuses a set of collectors in which one needs an input that no enabled collector
