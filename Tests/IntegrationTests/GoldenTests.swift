@@ -21,7 +21,7 @@ import Testing
             "--libvirt.uri=test://\(dir)/node.xml",
             "--path.procfs=\(dir)/host/proc", "--path.sysfs=\(dir)/host/sys",
             "--path.cgroupfs=\(dir)/host/cgroup", "--path.rundir=\(dir)/host/run",
-            "--no-collector.exporter",
+            "--no-collector.exporter", "--path.libvirt-qemu-conf=\(dir)/host/etc/libvirt/qemu.conf",
         ])
     }
 
