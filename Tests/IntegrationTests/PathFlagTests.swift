@@ -7,11 +7,11 @@ import Testing
 /// libvirt's in-process test driver, so it needs no lab.
 @Suite(.serialized)
 struct PathFlagTests {
-    static let collectors = ["cgroup", "exporter", "host", "jobs", "libvirt", "mdraid", "pools", "processes"]
+    static let collectors = ["cgroup", "exporter", "host", "jobs", "libvirt", "mdraid", "migration", "pools", "processes"]
 
     @Test(arguments: [
         ("--path.sysfs", ["host", "mdraid"]),
-        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "processes"]),
+        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "migration", "processes"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
     func aPathThatPointsNowhereFailsItsCollectors(_ flag: String, _ failing: [String]) throws {
