@@ -66,7 +66,8 @@ public enum MigrationPreflightProbe {
             b.device = d.device
             return b
         }
-        out.blockers = (MigrationAssessment.blockers(desc, persistent: facts.persistent)
+        out.blockers =
+            (MigrationAssessment.blockers(desc, persistent: facts.persistent)
             + MigrationAssessment.storageBlockers(g, pools: facts.pools, mounts: mounts)).sorted(by: MigrationAssessment.order)
         struct DiskPlan: Sendable {
             var check: MigrationPreflight.DiskCheck
@@ -115,14 +116,16 @@ public enum MigrationPreflightProbe {
         out.targetFreeMemoryBytes = ask("virNodeGetFreeMemory") { c throws(LibvirtError) in try c.freeMemoryBytes() }
         let uuid = dom.uuid
         let name = dom.name
-        out.sameUUID = ask("virDomainLookupByUUIDString") { c throws(LibvirtError) -> MigrationPreflight.TargetDomain? in
-            guard let d = try c.domain(uuid: uuid) else { return nil }
-            return MigrationPreflight.TargetDomain(name: d.name, uuid: d.uuid, active: try d.isActive(), autostart: try? d.autostart())
-        } ?? nil
-        out.sameName = ask("virDomainLookupByName") { c throws(LibvirtError) -> MigrationPreflight.TargetDomain? in
-            guard let d = try c.domain(name: name), d.uuid != uuid else { return nil }
-            return MigrationPreflight.TargetDomain(name: d.name, uuid: d.uuid, active: try d.isActive(), autostart: try? d.autostart())
-        } ?? nil
+        out.sameUUID =
+            ask("virDomainLookupByUUIDString") { c throws(LibvirtError) -> MigrationPreflight.TargetDomain? in
+                guard let d = try c.domain(uuid: uuid) else { return nil }
+                return MigrationPreflight.TargetDomain(name: d.name, uuid: d.uuid, active: try d.isActive(), autostart: try? d.autostart())
+            } ?? nil
+        out.sameName =
+            ask("virDomainLookupByName") { c throws(LibvirtError) -> MigrationPreflight.TargetDomain? in
+                guard let d = try c.domain(name: name), d.uuid != uuid else { return nil }
+                return MigrationPreflight.TargetDomain(name: d.name, uuid: d.uuid, active: try d.isActive(), autostart: try? d.autostart())
+            } ?? nil
         if !wantedNetworks.isEmpty {
             let table = ask("virConnectListAllNetworks") { c throws(LibvirtError) -> [String: Bool] in
                 try c.networks().reduce(into: [String: Bool]()) { $0[$1.name] = $1.active }
@@ -137,7 +140,8 @@ public enum MigrationPreflightProbe {
                 for p in try c.listAllStoragePools() { t[p.name] = (try? p.info().state) == 2 }
                 return t
             }
-            out.pools = wantedPools.map { p in MigrationPreflight.Requirement(name: p, present: have.map { $0[p] != nil }, active: have?[p]) }
+            out.pools = wantedPools.map { p in MigrationPreflight.Requirement(name: p, present: have.map { $0[p] != nil }, active: have?[p])
+            }
         }
         for i in plans.indices {
             if let v = plans[i].askVolume {
@@ -160,7 +164,9 @@ public enum MigrationPreflightProbe {
                 let (r, call) = try lane.call("CPU comparison", until: deadline) {
                     c throws(LibvirtError) -> Result<(LibvirtConnection.CPUComparison, call: String), LibvirtError> in
                     do throws(LibvirtError) {
-                        return .success(try c.compareCPU(cpuXML, arch: arch?.isEmpty == false ? arch : nil, virtType: virt?.isEmpty == false ? virt : nil))
+                        return .success(
+                            try c.compareCPU(
+                                cpuXML, arch: arch?.isEmpty == false ? arch : nil, virtType: virt?.isEmpty == false ? virt : nil))
                     } catch {
                         return .failure(error)
                     }

@@ -84,8 +84,7 @@ public struct MountInfo: Sendable, Equatable {
         var i = s.startIndex
         while i < s.endIndex {
             let b = s[i]
-            if b == UInt8(ascii: "\\"), let v = octal(s[(i + 1)..<min(i + 4, s.endIndex)])
-            {
+            if b == UInt8(ascii: "\\"), let v = octal(s[(i + 1)..<min(i + 4, s.endIndex)]) {
                 out.append(v)
                 i += 4
                 continue

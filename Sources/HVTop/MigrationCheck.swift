@@ -148,7 +148,8 @@ public enum MigrationCheck {
             case .compatible(let how, let call): o["cpu"] = ["result": how, "call": call]
             case .incompatible(let call): o["cpu"] = ["result": "incompatible", "call": call]
             case .notCompared(let why): o["cpu"] = ["result": "not_compared", "reason": why]
-            case .refusedReadOnly: o["cpu"] = ["result": "refused_read_only", "reason": "virConnectCompareHypervisorCPU needs a read-write connection"]
+            case .refusedReadOnly:
+                o["cpu"] = ["result": "refused_read_only", "reason": "virConnectCompareHypervisorCPU needs a read-write connection"]
             case .failed(let why): o["cpu"] = ["result": "failed", "reason": why]
             }
             func req(_ r: MigrationPreflight.Requirement) -> [String: Any] {

@@ -197,7 +197,9 @@ extension Check {
         var procfs = "/proc"
 
         func validate() throws {
-            guard MigrationCheck.parseTimeout(timeout) != nil else { throw ValidationError("--timeout: not a positive duration: \(timeout)") }
+            guard MigrationCheck.parseTimeout(timeout) != nil else {
+                throw ValidationError("--timeout: not a positive duration: \(timeout)")
+            }
         }
 
         func run() throws {

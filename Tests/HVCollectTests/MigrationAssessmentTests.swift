@@ -90,21 +90,22 @@ struct MigrationAssessmentTests {
         #expect(MigrationAssessment.blockers(nil, persistent: false).map(\.reason) == [.transient, .unknown])
     }
 
-    @Test(arguments: [
-        ("file", "/var/lib/libvirt/images/nfs/a.qcow2", true),
-        ("file", "/var/lib/libvirt/images/local.qcow2", false),
-        ("file", "/with/a-hyphen/vm.img", true),
-        ("file", "/cluster/vm.img", true),
-        ("file", "/mnt/nfspool/vm.img", true),
-        ("network", "rbd:vms/db1-disk0", true),
-        ("volume", "ceph/vm-disk", true),
-        ("volume", "default/a.qcow2", false),
-        ("volume", "nfspool/b.qcow2", true),
-        ("volume", "gone/b.qcow2", false),
-        ("block", "/dev/sdb", false),
-        ("block", "/dev/rbd0", true),
-        ("block", "/dev/disk/by-path/ip-10.0.0.7:3260-iscsi-iqn.2013-06.com.example:t1-lun-1", true),
-    ] as [(String, String, Bool)])
+    @Test(
+        arguments: [
+            ("file", "/var/lib/libvirt/images/nfs/a.qcow2", true),
+            ("file", "/var/lib/libvirt/images/local.qcow2", false),
+            ("file", "/with/a-hyphen/vm.img", true),
+            ("file", "/cluster/vm.img", true),
+            ("file", "/mnt/nfspool/vm.img", true),
+            ("network", "rbd:vms/db1-disk0", true),
+            ("volume", "ceph/vm-disk", true),
+            ("volume", "default/a.qcow2", false),
+            ("volume", "nfspool/b.qcow2", true),
+            ("volume", "gone/b.qcow2", false),
+            ("block", "/dev/sdb", false),
+            ("block", "/dev/rbd0", true),
+            ("block", "/dev/disk/by-path/ip-10.0.0.7:3260-iscsi-iqn.2013-06.com.example:t1-lun-1", true),
+        ] as [(String, String, Bool)])
     func locality(type: String, source: String, shared: Bool) {
         let l = MigrationAssessment.locality(diskType: type, source: source, pools: Self.pools, mounts: Self.mounts)
         #expect(l.shared == shared, "\(source): \(l.why)")

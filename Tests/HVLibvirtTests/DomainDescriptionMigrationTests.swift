@@ -101,7 +101,8 @@ struct DomainDescriptionMigrationTests {
         #expect(d.hostDevices == [hostdev("subsystem", "nvme-fabric", "u-1")])
     }
 
-    @Test(arguments: [("1", "b", 1), ("2", "KiB", 2048), ("3", "M", 3 << 20), ("1", "TB", 1_000_000_000_000)] as [(String, String, UInt64)])
+    @Test(
+        arguments: [("1", "b", 1), ("2", "KiB", 2048), ("3", "M", 3 << 20), ("1", "TB", 1_000_000_000_000)] as [(String, String, UInt64)])
     func memoryUnits(value: String, unit: String, bytes: UInt64) {
         #expect(DomainDescription.bytes(value, unit: unit) == bytes)
     }

@@ -135,7 +135,9 @@ struct MigrationCheckTests {
     @Test func guestTableMarker() {
         #expect(GuestRow.migrationMarker(nil) == "-")
         #expect(GuestRow.migrationMarker([]) == "ok")
-        #expect(GuestRow.migrationMarker([MigrationBlocker(.hostdevPCI, "a"), MigrationBlocker(.hostdevPCI, "b"), MigrationBlocker(.transient)]) == "!2")
+        #expect(
+            GuestRow.migrationMarker([MigrationBlocker(.hostdevPCI, "a"), MigrationBlocker(.hostdevPCI, "b"), MigrationBlocker(.transient)])
+                == "!2")
         #expect(GuestRow.migrationMarker([MigrationBlocker(.unknown)]) == "?")
         var g = Guest(name: "g", uuid: "u", kind: .vm, driver: "qemu", state: .running)
         g.migrationBlockers = [MigrationBlocker(.sriovInterface, "0000:03:10.1")]

@@ -181,7 +181,9 @@ struct MigrationLabTests {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = 0
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         #expect(bound == 0)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -195,7 +197,9 @@ struct MigrationLabTests {
         // A blackhole: a socket that accepts and never answers.
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         addr.sin_port = 0
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         #expect(listen(fd, 8) == 0)
         defer { close(fd) }
         len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -233,6 +237,7 @@ struct MigrationLabTests {
         #expect(blockers(Lab.guest("TRANSIENT")).contains("transient"))
         #expect(!text.contains("reason=\"unknown\""))
         #expect(text.contains("hv_host_lock_manager_info{lock_manager="))
-        #expect(text.contains("hv_guest_disk_source_info{guest=\"hvmig-it-localdisk\",driver=\"qemu\",target_device=\"vda\",identity=\"file:"))
+        #expect(
+            text.contains("hv_guest_disk_source_info{guest=\"hvmig-it-localdisk\",driver=\"qemu\",target_device=\"vda\",identity=\"file:"))
     }
 }
