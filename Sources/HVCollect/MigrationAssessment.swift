@@ -69,7 +69,10 @@ public enum MigrationAssessment {
 
     /// Decides where a disk's data lives. `diskType` from the XML (file, block, network,
     /// volume, dir); nil: guessed from the source ("/..." a path, "proto:name" a network disk).
-    public static func locality(diskType: String?, source: String, pools: [StoragePool], mounts: MountInfo?) -> Locality {
+    /// `sharedPaths`: qemu.conf's `shared_filesystems`, directories declared shared.
+    public static func locality(
+        diskType: String?, source: String, pools: [StoragePool], mounts: MountInfo?, sharedPaths: [String] = []
+    ) -> Locality {
         let type = diskType ?? (source.hasPrefix("/") ? "file" : "network")
         switch type {
         case "network":
@@ -85,16 +88,24 @@ public enum MigrationAssessment {
             guard let dir = pool.targetPath, !dir.isEmpty, ["dir", "fs", "netfs"].contains(pool.type ?? "") else {
                 return Locality(shared: false, why: "pool \(pool.name) (\(pool.type ?? "unknown type"))", pool: pool)
             }
-            var l = locality(path: dir + "/" + volume, pools: pools, mounts: mounts)
+            var l = locality(path: dir + "/" + volume, pools: pools, mounts: mounts, sharedPaths: sharedPaths)
             l.pool = pool
             return l
         default:
-            return locality(path: source, pools: pools, mounts: mounts)
+            return locality(path: source, pools: pools, mounts: mounts, sharedPaths: sharedPaths)
         }
     }
 
     /// Locality of a host path (file, block device, directory).
-    static func locality(path: String, pools: [StoragePool], mounts: MountInfo?) -> Locality {
+    static func locality(path: String, pools: [StoragePool], mounts: MountInfo?, sharedPaths: [String] = []) -> Locality {
+        if let dir = sharedPaths.first(where: { d in
+            let d = d.hasSuffix("/") && d.count > 1 ? String(d.dropLast()) : d
+            return path == d || path.hasPrefix(d + "/")
+        }) {
+            var l = Locality(shared: true, why: "declared shared in qemu.conf shared_filesystems (\(dir))", path: path)
+            l.mount = mounts?.mount(containing: path)
+            return l
+        }
         if let pool = pools.first(where: { p in
             guard let t = p.targetPath, !t.isEmpty, t != "/" else { return false }
             return path.hasPrefix(t.hasSuffix("/") ? t : t + "/")
@@ -174,10 +185,12 @@ public enum MigrationAssessment {
     }
 
     /// The storage blockers of a guest: disks and media on local storage.
-    public static func storageBlockers(_ g: Guest, pools: [StoragePool], mounts: MountInfo?) -> [MigrationBlocker] {
+    public static func storageBlockers(
+        _ g: Guest, pools: [StoragePool], mounts: MountInfo?, sharedPaths: [String] = []
+    ) -> [MigrationBlocker] {
         var out: [MigrationBlocker] = []
         for d in g.blockDevices where !d.source.isEmpty {
-            let l = locality(diskType: d.diskType, source: d.source, pools: pools, mounts: mounts)
+            let l = locality(diskType: d.diskType, source: d.source, pools: pools, mounts: mounts, sharedPaths: sharedPaths)
             guard !l.shared else { continue }
             let media = d.device == "cdrom" || d.device == "floppy"
             out.append(MigrationBlocker(media ? .localMedia : .localDisk, "\(d.target) \(d.source)"))

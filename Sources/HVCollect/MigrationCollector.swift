@@ -32,7 +32,8 @@ public struct MigrationCollector: Collector {
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
-        snapshot.lockManager = try LibvirtQemuConf.read(qemuConf).lockManager
+        let conf = try LibvirtQemuConf.read(qemuConf)
+        snapshot.lockManager = conf.lockManager
         let mounts = try proc.mountInfo()
         let pools = snapshot.storagePools
         for gi in snapshot.guests.indices where snapshot.guests[gi].kind == .vm && snapshot.guests[gi].listedByLibvirt {
@@ -40,12 +41,13 @@ public struct MigrationCollector: Collector {
             for di in g.blockDevices.indices {
                 let d = g.blockDevices[di]
                 guard !d.source.isEmpty else { continue }
-                let l = MigrationAssessment.locality(diskType: d.diskType, source: d.source, pools: pools, mounts: mounts)
+                let l = MigrationAssessment.locality(
+                    diskType: d.diskType, source: d.source, pools: pools, mounts: mounts, sharedPaths: conf.sharedFilesystems)
                 g.blockDevices[di].sourceIdentity = MigrationAssessment.identity(
                     diskType: d.diskType, source: d.source, locality: l, stat: Self.fileStat, wwn: wwn)
             }
             if var b = g.migrationBlockers {
-                b += MigrationAssessment.storageBlockers(g, pools: pools, mounts: mounts)
+                b += MigrationAssessment.storageBlockers(g, pools: pools, mounts: mounts, sharedPaths: conf.sharedFilesystems)
                 g.migrationBlockers = b.sorted(by: MigrationAssessment.order)
             }
             snapshot.guests[gi] = g

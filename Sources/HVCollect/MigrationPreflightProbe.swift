@@ -22,7 +22,7 @@ public enum MigrationPreflightProbe {
     ///     stays read-only.
     public static func run(
         guest: String, localURI: String, targetURI: String, timeout: Duration, cpuReadWrite: Bool = false, procfs: String = "/proc",
-        logger: Logger
+        qemuConf: String = "/etc/libvirt/qemu.conf", logger: Logger
     ) throws(CollectError) -> MigrationPreflight {
         // --- this host -------------------------------------------------------------------
         let localDeadline = ContinuousClock.now + timeout
@@ -59,6 +59,7 @@ public enum MigrationPreflightProbe {
         out.persistent = facts.persistent
         out.memoryBytes = desc?.memoryBytes
         let mounts = try? ProcFS(root: procfs).mountInfo()
+        let sharedPaths = (try? LibvirtQemuConf.read(qemuConf))?.sharedFilesystems ?? []
         var g = Guest(name: dom.name, uuid: dom.uuid, kind: .vm, driver: "qemu", state: facts.active ? .running : .shutoff)
         g.blockDevices = (desc?.disks ?? []).map { d in
             var b = BlockDevice(target: d.target, source: d.source)
@@ -68,7 +69,8 @@ public enum MigrationPreflightProbe {
         }
         out.blockers =
             (MigrationAssessment.blockers(desc, persistent: facts.persistent)
-            + MigrationAssessment.storageBlockers(g, pools: facts.pools, mounts: mounts)).sorted(by: MigrationAssessment.order)
+            + MigrationAssessment.storageBlockers(g, pools: facts.pools, mounts: mounts, sharedPaths: sharedPaths)).sorted(
+                by: MigrationAssessment.order)
         struct DiskPlan: Sendable {
             var check: MigrationPreflight.DiskCheck
             /// Path to ask the target's pools about (disks in a shared pool).
@@ -78,7 +80,8 @@ public enum MigrationPreflightProbe {
         }
         var plans: [DiskPlan] = []
         for d in desc?.disks ?? [] where !d.source.isEmpty {
-            let l = MigrationAssessment.locality(diskType: d.type, source: d.source, pools: facts.pools, mounts: mounts)
+            let l = MigrationAssessment.locality(
+                diskType: d.type, source: d.source, pools: facts.pools, mounts: mounts, sharedPaths: sharedPaths)
             let path = l.path ?? (d.type == "volume" ? nil : d.source)
             plans.append(
                 DiskPlan(

@@ -111,6 +111,18 @@ struct MigrationAssessmentTests {
         #expect(l.shared == shared, "\(source): \(l.why)")
     }
 
+    @Test func qemuConfSharedFilesystemsAreShared() {
+        let l = MigrationAssessment.locality(
+            diskType: "file", source: "/var/lib/libvirt/images/exported/a.qcow2", pools: Self.pools, mounts: Self.mounts,
+            sharedPaths: ["/var/lib/libvirt/images/exported/"])
+        #expect(l.shared)
+        #expect(l.why.contains("shared_filesystems"))
+        let other = MigrationAssessment.locality(
+            diskType: "file", source: "/var/lib/libvirt/images/exportedX/a.qcow2", pools: Self.pools, mounts: Self.mounts,
+            sharedPaths: ["/var/lib/libvirt/images/exported"])
+        #expect(!other.shared)
+    }
+
     @Test func identitiesAreHostIndependentForSharedStorage() {
         func id(_ type: String?, _ source: String, stat: MigrationAssessment.FileStat? = nil, wwn: String? = nil) -> String? {
             let l = MigrationAssessment.locality(diskType: type, source: source, pools: Self.pools, mounts: Self.mounts)

@@ -44,7 +44,7 @@ struct MountInfoTests {
 
 struct LibvirtQemuConfTests {
     @Test func shippedTemplateHasNoLockManager() {
-        #expect(LibvirtQemuConf.parse(Fixture.bytes("libvirt/qemu.conf-lock-section")).lockManager == "none")
+        #expect(LibvirtQemuConf.parse(Fixture.bytes("libvirt/qemu.conf-lock-section")) == LibvirtQemuConf())
         #expect(LibvirtQemuConf.parse(Fixture.bytes("libvirt/qemu.conf-lab")).lockManager == "none")
     }
 
@@ -59,6 +59,19 @@ struct LibvirtQemuConfTests {
     ])
     func settingForms(text: String, expected: String) {
         #expect(LibvirtQemuConf.parse(Array(text.utf8)).lockManager == expected)
+    }
+
+    @Test func sharedFilesystemsOnOneLineOrSeveral() {
+        let several =
+            "shared_filesystems = [\n  \"/srv/images\",  # exported over NFS\n#  \"/commented\",\n  '/srv/nvram'\n]\nlock_manager = \"lockd\"\n"
+        #expect(
+            LibvirtQemuConf.parse(Array(several.utf8))
+                == LibvirtQemuConf(lockManager: "lockd", sharedFilesystems: ["/srv/images", "/srv/nvram"]))
+        let one = "shared_filesystems = [ \"/a\", \"/b\" ]\n"
+        #expect(LibvirtQemuConf.parse(Array(one.utf8)).sharedFilesystems == ["/a", "/b"])
+        // Never closed: what was read is kept.
+        #expect(LibvirtQemuConf.parse(Array("shared_filesystems = [ \"/a\",\n".utf8)).sharedFilesystems == ["/a"])
+        #expect(LibvirtQemuConf.parse(Array("shared_filesystems = \"/a\"\n".utf8)).sharedFilesystems == [])
     }
 
     @Test func missingFileIsNoLockManager() throws {
