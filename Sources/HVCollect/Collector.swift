@@ -54,6 +54,10 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.btrfsFilesystems`.
+    case btrfs
+    /// `Snapshot.lxdStoragePools`.
+    case lxdPools
     /// Guests' storage migration blockers and disk source identities, `Snapshot.lockManager`.
     case migrationSafety
 
@@ -62,6 +66,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .btrfs, .lxdPools: return false
         }
     }
 }

@@ -93,6 +93,20 @@ public enum CollectorCatalog {
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
         Entry(
+            name: "btrfs", enabledByDefault: true, type: BtrfsCollector.self,
+            help:
+                "Mounted btrfs filesystems (sysfs, read-only ioctls, btrfs-progs' last scrub record): profiles, devices present and missing, allocation, device error counters, balance and scrub."
+        ) { ctx in
+            BtrfsCollector(sysfs: ctx.settings.sysfs, procfs: ctx.settings.procfs, logger: ctx.logger)
+        },
+        Entry(
+            name: "lxd_pools", enabledByDefault: true, type: LXDPoolCollector.self,
+            help:
+                "LXD storage pools from the LXD API on its unix socket: driver, status, space, volumes. No LXD: no series."
+        ) { ctx in
+            LXDPoolCollector(logger: ctx.logger)
+        },
+        Entry(
             name: "migration", enabledByDefault: true, type: MigrationCollector.self,
             help:
                 "Migration safety: guests' disks and media on local storage (with the XML blockers), each disk's source identity, libvirt's lock manager."

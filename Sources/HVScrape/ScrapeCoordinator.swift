@@ -174,6 +174,8 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .btrfs: btrfsFilesystems = other.btrfsFilesystems
+        case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety:
             // Guest parts are filled in the pipeline, never beside it.
             break

@@ -107,7 +107,7 @@ struct HVExporterCommand: ParsableCommand {
     @Option(
         name: .customLong("scrape.max-age"),
         help: ArgumentHelp(
-            "Serve a snapshot collected at most this long ago instead of collecting again ('0s': always collect; e.g. '10s' for a pair of Prometheus servers scraping the same host at an offset). Concurrent scrapes share one collection in any case. A reused response has the same figures and timestamps-free samples as the first, so keep it well under the scrape interval; hv_scrape_snapshot_age_seconds says how old each response is.",
+            "Serve a snapshot collected at most this long ago instead of collecting again ('0s': always collect; e.g. '10s' for a pair of Prometheus servers scraping the same host at an offset). Concurrent scrapes share one collection in any case. A reused response carries the same figures as the first (its samples have no timestamps: Prometheus stamps them at its own scrape time), so keep it well under the scrape interval; hv_scrape_snapshot_age_seconds says how old each response is.",
             valueName: "duration"))
     var snapshotMaxAge = "0s"
 
