@@ -9,10 +9,11 @@ import Testing
 struct PathFlagTests {
     static let collectors = [
         "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "pools", "processes",
+        "smart",
     ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["btrfs", "host", "mdraid"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "smart"]),
         ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "migration", "processes"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
