@@ -9,6 +9,7 @@ import Testing
 struct PathFlagTests {
     static let collectors = [
         "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "pools", "processes",
+        "raid_controller",
         "smart",
     ]
 
