@@ -62,6 +62,8 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case btrfs
     /// `Snapshot.lxdStoragePools`.
     case lxdPools
+    /// Guests' storage migration blockers and disk source identities, `Snapshot.lockManager`.
+    case migrationSafety
     /// `Snapshot.drbd`.
     case drbd
     /// `Snapshot.multipath`.
@@ -72,7 +74,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
-        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
+        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
         case .raidControllers, .smartDisks: return false
         case .btrfs, .lxdPools: return false

@@ -36,6 +36,9 @@ public struct Snapshot: Sendable, Equatable {
     public var btrfsFilesystems: [BtrfsFilesystem] = []
     /// LXD storage pools (empty when LXD is not there).
     public var lxdStoragePools: [LXDStoragePool] = []
+    /// libvirt's `lock_manager` from qemu.conf ("lockd", "sanlock", "none"); nil when the
+    /// migration collector did not run.
+    public var lockManager: String?
     /// DRBD resources; nil when the drbd collector is off or DRBD is not loaded.
     public var drbd: DRBDReport?
     /// dm-multipath maps; nil when the multipath collector is off or dm-multipath is not loaded.
@@ -58,6 +61,7 @@ public struct Snapshot: Sendable, Equatable {
         self.departedJobs = []
         self.exporterProcess = nil
         self.smartDisks = []
+        self.lockManager = nil
         self.drbd = nil
         self.multipath = nil
         self.zfs = nil

@@ -124,6 +124,13 @@ public enum CollectorCatalog {
             LXDPoolCollector(logger: ctx.logger)
         },
         Entry(
+            name: "migration", enabledByDefault: true, type: MigrationCollector.self,
+            help:
+                "Migration safety: guests' disks and media on local storage (with the XML blockers), each disk's source identity, libvirt's lock manager."
+        ) { ctx in
+            MigrationCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, qemuConf: ctx.settings.libvirtQemuConf)
+        },
+        Entry(
             name: "drbd", enabledByDefault: true, type: DRBDCollector.self,
             help:
                 "DRBD resources: roles, disk and connection states, out-of-sync data, resync progress, split brain; 8.x from /proc/drbd, 9 from drbdsetup (in the background)."
@@ -175,6 +182,8 @@ public enum CollectorCatalog {
         public var smartTimeout = Duration.seconds(30)
         /// Device paths to ask instead of the disks found in sysfs (`--smart.devices`); nil: discover.
         public var smartDevices: [String]?
+        /// libvirt's qemu.conf, read for `lock_manager` (`--path.libvirt-qemu-conf`).
+        public var libvirtQemuConf = "/etc/libvirt/qemu.conf"
         /// drbdsetup, multipathd and zpool (`--drbd.drbdsetup-path`, `--multipath.multipathd-path`,
         /// `--zfs.zpool-path`); empty: looked up on PATH.
         public var drbdsetupPath = ""

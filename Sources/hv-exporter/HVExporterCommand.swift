@@ -196,6 +196,11 @@ struct HVExporterCommand: ParsableCommand {
     var runDir = "/run"
 
     @Option(
+        name: .customLong("path.libvirt-qemu-conf"),
+        help: ArgumentHelp("libvirt's qemu.conf, read for lock_manager (hv_host_lock_manager_info).", valueName: "path"))
+    var libvirtQemuConf = "/etc/libvirt/qemu.conf"
+
+    @Option(
         name: .customLong("drbd.drbdsetup-path"),
         help: ArgumentHelp(
             "drbdsetup for the drbd collector on DRBD 9 ('status --json --verbose --statistics'); empty: found on PATH. DRBD 8.x is read from <path.procfs>/drbd without it.",
@@ -322,6 +327,7 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.smartInterval = .seconds(parseDuration(smartInterval)!)
         config.settings.smartTimeout = .seconds(parseDuration(smartTimeout)!)
         config.settings.smartDevices = smartDevices.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
+        config.settings.libvirtQemuConf = libvirtQemuConf
         config.settings.drbdsetupPath = drbdsetupPath
         config.settings.multipathdPath = multipathdPath
         config.settings.zpoolPath = zpoolPath

@@ -8,13 +8,13 @@ import Testing
 @Suite(.serialized)
 struct PathFlagTests {
     static let collectors = [
-        "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "multipath", "pools",
-        "processes", "raid_controller", "smart", "zfs",
+        "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "multipath",
+        "pools", "processes", "raid_controller", "smart", "zfs",
     ]
 
     @Test(arguments: [
         ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath", "smart"]),
-        ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "processes", "zfs"]),
+        ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "migration", "processes", "zfs"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
     func aPathThatPointsNowhereFailsItsCollectors(_ flag: String, _ failing: [String]) throws {
