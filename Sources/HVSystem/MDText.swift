@@ -82,7 +82,7 @@ enum MDText {
 
     /// "127.5" or "127": digits with an optional fraction.
     static func decimal(_ s: ArraySlice<UInt8>) -> Double? {
-        guard let dot = s.firstIndex(of: UInt8(ascii: ".")) else { return uint(s).map(Double.init) }
+        guard let dot = s.firstIndex(of: UInt8(ascii: ".")) else { return uint(s).map { Double($0) } }
         guard let whole = uint(s[s.startIndex..<dot]) else { return nil }
         let frac = s[(dot + 1)...]
         if frac.isEmpty { return nil }
