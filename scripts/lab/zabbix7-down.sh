@@ -4,7 +4,7 @@
 #   --purge  also delete the root (the next zabbix7-up.sh installs the packages again)
 source "$(dirname "$0")/lib.sh"
 
-Z7_ROOT=${LAB_ZABBIX7_ROOT:-/var/lib/hvexporter-lab/zabbix7-root}
+Z7_ROOT=$LAB_ZABBIX7_ROOT # lib.sh
 purge=0
 [[ "${1:-}" == --purge ]] && purge=1
 

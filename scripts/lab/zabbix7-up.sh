@@ -17,10 +17,10 @@
 # scripts/lab/zabbix7-down.sh stops it and unmounts; --purge there also deletes the root.
 source "$(dirname "$0")/lib.sh"
 
-Z7_ROOT=${LAB_ZABBIX7_ROOT:-/var/lib/hvexporter-lab/zabbix7-root}
-Z7_SERVER_PORT=${LAB_ZABBIX7_SERVER_PORT:-10161}
-Z7_WEB_PORT=${LAB_ZABBIX7_WEB_PORT:-10190}
-Z7_DB_PORT=${LAB_ZABBIX7_DB_PORT:-5433}
+Z7_ROOT=$LAB_ZABBIX7_ROOT # ports and root: lib.sh
+Z7_SERVER_PORT=$LAB_ZABBIX7_SERVER_PORT
+Z7_WEB_PORT=$LAB_ZABBIX7_WEB_PORT
+Z7_DB_PORT=$LAB_ZABBIX7_DB_PORT
 Z7_RUN=/run/hv-lab-zabbix7 # inside the root
 ZBX_DB_PASSWORD=zabbix
 PKGS=(postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli)
