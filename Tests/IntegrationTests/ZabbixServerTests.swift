@@ -248,8 +248,10 @@ struct ZabbixServerTests {
             master?["state"] as? String == "1" && (master?["error"] as? String ?? "").contains("cannot reach hv-exporter"),
             "master item: \(master ?? [:])")
 
-        // 9. Restarted on the same port: the "no data" problem clears, the master item is
-        //    supported again, still nothing about libvirt.
+        // 9. Restarted on the same port: the "no data" problem clears, the master item and
+        //    every other item are supported again, still nothing about libvirt. (7.0 marks the
+        //    dependent items unsupported with the master's error during the outage; the
+        //    "change per second" ones need two new values, one more interval, to recover.)
         exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--web.listen-address=127.0.0.1:\(port)"])
         try #require(exporter.port == port, "restarted exporter on port \(exporter.port), not \(port)")
         var after: [String] = []
@@ -260,8 +262,12 @@ struct ZabbixServerTests {
         }
         #expect(recovered, "after restart: \(after)")
         #expect(!after.contains { $0.localizedCaseInsensitiveContains("libvirt") }, "\(after)")
-        let stillUnsupported = try unsupportedItems(api, hostID, exporter)
-        #expect(stillUnsupported.isEmpty, "unsupported after recovery: \(stillUnsupported)")
+        var stillUnsupported: [String] = []
+        let allSupported = try Poll.until(timeout: .seconds(60), every: .seconds(3)) {
+            stillUnsupported = try unsupportedItems(api, hostID, exporter)
+            return stillUnsupported.isEmpty
+        }
+        #expect(allSupported, "unsupported \(Self.intervalSeconds * 6) s after recovery: \(stillUnsupported)")
     }
 
     // MARK: helpers
