@@ -54,12 +54,22 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.raidControllers` and `Snapshot.raidControllerTools`.
+    case raidControllers
+    /// `Snapshot.smartDisks`.
+    case smartDisks
+    /// `Snapshot.btrfsFilesystems`.
+    case btrfs
+    /// `Snapshot.lxdStoragePools`.
+    case lxdPools
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .raidControllers, .smartDisks: return false
+        case .btrfs, .lxdPools: return false
         }
     }
 }

@@ -16,6 +16,10 @@ public enum SnapshotMetrics {
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
+        addRAIDControllerFamilies(snapshot, &set)
+        addSMARTFamilies(snapshot, &set)
+        addBtrfsFamilies(snapshot, &set)
+        addLXDPoolFamilies(snapshot, &set)
         return set
     }
 }

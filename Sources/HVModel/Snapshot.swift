@@ -25,6 +25,17 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// Hardware RAID controllers (storcli/perccli, ssacli, arcconf), by `name`.
+    public var raidControllers: [RAIDController]
+    /// One status per RAID controller tool found (whole-host runs, target ""), also when no
+    /// controller came out of it.
+    public var raidControllerTools: [ToolRunStatus]
+    /// Whole disks and their SMART / NVMe health (smartctl in the background).
+    public var smartDisks: [SMARTDisk]
+    /// Mounted btrfs filesystems, by UUID.
+    public var btrfsFilesystems: [BtrfsFilesystem] = []
+    /// LXD storage pools (empty when LXD is not there).
+    public var lxdStoragePools: [LXDStoragePool] = []
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -36,8 +47,11 @@ public struct Snapshot: Sendable, Equatable {
         self.host = nil
         self.mdArrays = []
         self.storagePools = []
+        self.raidControllers = []
+        self.raidControllerTools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.smartDisks = []
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.

@@ -92,6 +92,35 @@ public enum CollectorCatalog {
         ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
+        Entry(
+            name: "raid_controller", enabledByDefault: true, type: RAIDControllerCollector.self,
+            help:
+                "Hardware RAID controllers through storcli/perccli, ssacli and arcconf, run in the background (--raid.interval): controller, battery, logical and physical drive states."
+        ) { ctx in
+            RAIDControllerCollector(settings: ctx.settings.raid, logger: ctx.logger)
+            name: "smart", enabledByDefault: true, type: SMARTCollector.self,
+            help:
+                "Disk health (SMART / NVMe) from smartctl, run in the background per disk (--smart.interval, --smart.timeout): verdict, reallocated/pending sectors, wear, temperature. Needs smartmontools; without it reports nothing."
+        ) { ctx in
+            let s = ctx.settings
+            return SMARTCollector(
+                sysfs: s.sysfs, smartctlPath: s.smartctlPath, interval: s.smartInterval, timeout: s.smartTimeout,
+                devices: s.smartDevices, logger: ctx.logger)
+        },
+        Entry(
+            name: "btrfs", enabledByDefault: true, type: BtrfsCollector.self,
+            help:
+                "Mounted btrfs filesystems (sysfs, read-only ioctls, btrfs-progs' last scrub record): profiles, devices present and missing, allocation, device error counters, balance and scrub."
+        ) { ctx in
+            BtrfsCollector(sysfs: ctx.settings.sysfs, procfs: ctx.settings.procfs, logger: ctx.logger)
+        },
+        Entry(
+            name: "lxd_pools", enabledByDefault: true, type: LXDPoolCollector.self,
+            help:
+                "LXD storage pools from the LXD API on its unix socket: driver, status, space, volumes. No LXD: no series."
+        ) { ctx in
+            LXDPoolCollector(logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }
@@ -109,6 +138,16 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// RAID controller tools, their interval and timeout (`--raid.*`).
+        public var raid = RAIDControllerCollector.Settings()
+        /// smartctl executable (`--smart.smartctl-path`); nil: `smartctl` on the PATH.
+        public var smartctlPath: String?
+        /// Pause between two smartctl runs on one disk (`--smart.interval`).
+        public var smartInterval = Duration.seconds(600)
+        /// One smartctl run is killed after this (`--smart.timeout`).
+        public var smartTimeout = Duration.seconds(30)
+        /// Device paths to ask instead of the disks found in sysfs (`--smart.devices`); nil: discover.
+        public var smartDevices: [String]?
         public init() {}
     }
 
@@ -119,10 +158,14 @@ public enum CollectorCatalog {
     }
 
     /// The coordinator of the enabled collectors, sharing one libvirt budget per scrape.
-    public static func coordinator(enabled: Set<String>, settings: Settings, logger: Logger) -> ScrapeCoordinator {
+    /// - Parameter maxAge: a snapshot this recent is served again instead of collecting
+    ///   (`--scrape.max-age`; zero: every request after a finished collection collects).
+    public static func coordinator(
+        enabled: Set<String>, settings: Settings, maxAge: Duration = .zero, logger: Logger
+    ) -> ScrapeCoordinator {
         ScrapeCoordinator(
             collectors: build(enabled: enabled, settings: settings, logger: logger),
-            libvirtTimeout: settings.libvirtTimeout, logger: logger)
+            libvirtTimeout: settings.libvirtTimeout, maxAge: maxAge, logger: logger)
     }
 
     /// Refuses a set of collectors in which one needs an input that no enabled collector
