@@ -98,6 +98,8 @@ public enum CollectorCatalog {
                 "Hardware RAID controllers through storcli/perccli, ssacli and arcconf, run in the background (--raid.interval): controller, battery, logical and physical drive states."
         ) { ctx in
             RAIDControllerCollector(settings: ctx.settings.raid, logger: ctx.logger)
+        },
+        Entry(
             name: "smart", enabledByDefault: true, type: SMARTCollector.self,
             help:
                 "Disk health (SMART / NVMe) from smartctl, run in the background per disk (--smart.interval, --smart.timeout): verdict, reallocated/pending sectors, wear, temperature. Needs smartmontools; without it reports nothing."
