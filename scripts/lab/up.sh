@@ -26,8 +26,8 @@ step lxc-up.sh
 if [[ "${LAB_WITH_LXD:-0}" == 1 ]]; then step lxd-up.sh; fi
 # Zabbix 6.0 server and API for IntegrationTests/ZabbixServerTests (about 2 min the first time).
 step zabbix-up.sh
-# Zabbix 7.0 (Debian 13's) in a chroot next to it: about 4 min on a fresh machine (trixie
-# debootstrap, shared with package-test.sh, and the packages), 5 s once its root is made.
+# Zabbix 7.0 (Debian 13's) in a chroot next to it: about 2.5 min the first time (packages and
+# schema; plus the trixie debootstrap if package-test.sh has not made it), 5 s after that.
 step zabbix7-up.sh
 step write-state.sh
 
