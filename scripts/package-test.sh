@@ -16,7 +16,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 release=${1:?usage: scripts/package-test.sh bookworm|trixie [deb]}
 deb=${2:-$(ls -t hvexporter_*.deb 2>/dev/null | head -1 || true)}
-mirror=${HV_PKGTEST_MIRROR:-http://deb.debian.org/debian}
 cache=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/$release-root
 
 t0=$(date +%s.%N)
@@ -43,22 +42,12 @@ retry() { # retry N command...: for downloads from the archive
 [[ -n "$deb" && -f "$deb" ]] || fail "no package: build it with scripts/package.sh, or give its path"
 case "$release" in bookworm | trixie) ;; *) fail "release must be bookworm or trixie" ;; esac
 for tool in curl python3 ss flock; do command -v "$tool" >/dev/null || fail "needs $tool on the host"; done
-if ! command -v debootstrap >/dev/null; then
-    log "installing debootstrap"
-    retry 3 apt-get install -y -qq debootstrap >/dev/null || fail "cannot install debootstrap"
-fi
 
-# MARK: the cached minimal root (made once per machine; one run at a time changes it)
-mkdir -p "$(dirname "$cache")"
+# MARK: the cached minimal root (made once per machine by scripts/debian-root.sh; one run at a
+# time changes it)
+[[ "$(scripts/debian-root.sh "$release")" == "$cache" ]] || fail "no cached $release root in $cache"
 exec 9> "$cache.lock"
 flock 9
-if [[ ! -x "$cache/usr/bin/apt-get" ]]; then
-    log "creating the cached $release root in $cache (debootstrap --variant=minbase, a few minutes)"
-    rm -rf "$cache.tmp"
-    retry 3 debootstrap --variant=minbase "$release" "$cache.tmp" "$mirror" > "$cache.debootstrap.log" 2>&1 \
-        || { tail -20 "$cache.debootstrap.log" >&2; fail "debootstrap $release failed (log: $cache.debootstrap.log)"; }
-    mv "$cache.tmp" "$cache"
-fi
 step "cached root ready"
 
 work=$(mktemp -d /var/tmp/hvexporter-pkgtest.XXXXXX)

@@ -48,6 +48,18 @@ LAB_GUESTS=(
   "WEIRD|$LAB_WEIRD_NAME|hv-weird|10.99.0.16|1|paused"
 )
 
+# Zabbix servers for IntegrationTests/ZabbixServerTests, all on 127.0.0.1 (environment
+# overrides): Debian 12's 6.0 (zabbix-up.sh) and Debian 13's 7.0 in a chroot (zabbix7-up.sh,
+# its own PostgreSQL cluster). The agent ports are where the test starts its zabbix_agentd.
+LAB_ZABBIX_SERVER_PORT=${LAB_ZABBIX_SERVER_PORT:-10151}
+LAB_ZABBIX_WEB_PORT=${LAB_ZABBIX_WEB_PORT:-10180}
+LAB_ZABBIX_AGENT_PORT=${LAB_ZABBIX_AGENT_PORT:-10150}
+LAB_ZABBIX7_ROOT=${LAB_ZABBIX7_ROOT:-/var/lib/hvexporter-lab/zabbix7-root}
+LAB_ZABBIX7_SERVER_PORT=${LAB_ZABBIX7_SERVER_PORT:-10161}
+LAB_ZABBIX7_WEB_PORT=${LAB_ZABBIX7_WEB_PORT:-10190}
+LAB_ZABBIX7_AGENT_PORT=${LAB_ZABBIX7_AGENT_PORT:-10160}
+LAB_ZABBIX7_DB_PORT=${LAB_ZABBIX7_DB_PORT:-5433}
+
 # MAC address of a lab guest/container, derived from its IP (52:54:00:99:00:<last octet>).
 lab_mac() { printf '52:54:00:99:00:%02x' "${1##*.}"; }
 

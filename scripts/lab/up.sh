@@ -2,7 +2,7 @@
 # shellcheck disable=SC2153  # LAB_* variables come from the state file
 # Bring the whole lab up (idempotent, safe to rerun), then write .lab/state.env:
 #   packages -> libvirtd -> network -> guest image -> guests -> btrfs RAID1 -> LXC container
-#   [-> LXD, if LAB_WITH_LXD=1] -> Zabbix -> state
+#   [-> LXD, if LAB_WITH_LXD=1] -> Zabbix 6.0 -> Zabbix 7.0 -> state
 source "$(dirname "$0")/lib.sh"
 lab_lock
 
@@ -26,6 +26,9 @@ step lxc-up.sh
 if [[ "${LAB_WITH_LXD:-0}" == 1 ]]; then step lxd-up.sh; fi
 # Zabbix 6.0 server and API for IntegrationTests/ZabbixServerTests (about 2 min the first time).
 step zabbix-up.sh
+# Zabbix 7.0 (Debian 13's) in a chroot next to it: about 2.5 min the first time (packages and
+# schema; plus the trixie debootstrap if package-test.sh has not made it), 5 s after that.
+step zabbix7-up.sh
 step write-state.sh
 
 # --- summary -----------------------------------------------------------------------

@@ -109,6 +109,22 @@ if command -v lxd >/dev/null && LXD_DIR=/var/lib/lxd timeout 10 lxc query /1.0 >
   done
 fi
 
+# Zabbix servers (zabbix-up.sh, zabbix7-up.sh): keys only for those whose API answers.
+zabbix_version() { # PORT: the version apiinfo.version reports, or nothing
+  curl -sf -m 10 -H 'Content-Type: application/json-rpc' \
+    -d '{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}' \
+    "http://127.0.0.1:$1/api_jsonrpc.php" 2>/dev/null | jq -r '.result // empty' 2>/dev/null || true
+}
+for z in LAB_ZABBIX LAB_ZABBIX7; do
+  web="${z}_WEB_PORT" srv="${z}_SERVER_PORT" agent="${z}_AGENT_PORT"
+  v=$(zabbix_version "${!web}")
+  [[ -n "$v" ]] || continue
+  put "${z}_VERSION" "$v"
+  put "$web" "${!web}"
+  put "$srv" "${!srv}"
+  put "$agent" "${!agent}"
+done
+
 # Write both files atomically (a test reading concurrently sees old or new).
 tmp_env=$(mktemp "$LAB_DIR/state.env.XXXXXX")
 tmp_json=$(mktemp "$LAB_DIR/state.json.XXXXXX")
