@@ -54,12 +54,14 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.guestDiskStacks` (the storage stack under each guest disk).
+    case storageStacks
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
-        case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .hostFacts, .storagePools, .mdArrays, .exporterProcess, .storageStacks: return false
         }
     }
 }

@@ -52,6 +52,9 @@ public enum SnapshotJSON {
             w.endObject()
         }
         w.endArray()
+        w.key("guest_disk_stacks"); w.beginArray()
+        for d in s.guestDiskStacks { writeGuestDiskStack(&w, d) }
+        w.endArray()
         w.endObject()
         return w.bytes
     }

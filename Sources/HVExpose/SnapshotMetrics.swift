@@ -15,6 +15,7 @@ public enum SnapshotMetrics {
         addMDFamilies(snapshot, &set)
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
+        addGuestDiskStorageFamilies(snapshot, &set)
         return set
     }
 }

@@ -25,6 +25,8 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// The storage stack under every guest disk, health rolled up (`rollUpStorageHealth`).
+    public var guestDiskStacks: [GuestDiskStack]
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -38,6 +40,7 @@ public struct Snapshot: Sendable, Equatable {
         self.storagePools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.guestDiskStacks = []
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.

@@ -92,6 +92,13 @@ public enum CollectorCatalog {
         ) { ctx in
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
+        Entry(
+            name: "storage", enabledByDefault: true, type: StorageStackCollector.self,
+            help:
+                "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs and disk findings."
+        ) { ctx in
+            StorageStackCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }

@@ -127,6 +127,8 @@ public final class ScrapeCoordinator: Sendable {
             statuses[c.name] = outcome.1
         }
         snap.collectors = collectors.compactMap { statuses[$0.name] }
+        // Storage health rolls up to the guest disks once every source has filled its part.
+        snap.rollUpStorageHealth()
         for s in snap.collectors where !s.success {
             logger.debug("collector failed", metadata: ["collector": "\(s.name)", "error": "\(s.error ?? "")"])
         }
@@ -153,6 +155,7 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .storageStacks: guestDiskStacks = other.guestDiskStacks
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
             // Guest parts are filled in the pipeline, never beside it.
             break

@@ -33,6 +33,7 @@ public enum SnapshotDecoder {
         s.processes = root.objects("processes").map(process)
         s.mdArrays = root.objects("md_arrays").map(mdArray)
         s.storagePools = root.objects("storage_pools").map(pool)
+        s.guestDiskStacks = root.objects("guest_disk_stacks").map(guestDiskStack)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in
             guard let j = d.object("job") else { return nil }
             return DepartedDomainJob(
