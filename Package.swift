@@ -38,6 +38,8 @@ let package = Package(
         // Threads, deadlines and locks: the one runtime for blocking calls (libvirt).
         .target(name: "HVRuntime"),
         .target(name: "HVSystem"),
+        // What external tools and APIs print (JSON reader; smartctl, RAID CLIs, DRBD, zpool...).
+        .target(name: "HVFormats"),
         .target(name: "HVExpose", dependencies: ["HVModel"]),
 
         // MARK: C wrappers
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "HVCollect",
             dependencies: [
-                "HVModel", "HVSystem", "HVLibvirt", "HVUdev", "HVRuntime",
+                "HVModel", "HVSystem", "HVFormats", "HVLibvirt", "HVUdev", "HVRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // One scrape: the collector catalog, the plan from declared inputs, the coordinator.
@@ -100,6 +102,7 @@ let package = Package(
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP", "LabSupport"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVScrape", "HVModel", "HVRuntime"]),
         .testTarget(name: "HVRuntimeTests", dependencies: ["HVRuntime"]),
+        .testTarget(name: "HVFormatsTests", dependencies: ["HVFormats"], resources: [.copy("Fixtures")]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
         .testTarget(

@@ -6,6 +6,8 @@ test+unix:///<abs path>: real RPC round trips, no guests.
 import sys
 n, out = int(sys.argv[1]), sys.argv[2]
 states = ["running"] * 8 + ["paused", "shutoff"]
+# The test driver reads a domain's state from <test:runstate>, a virDomainState number.
+RUNSTATE = {"running": 1, "paused": 3, "shutoff": 5}
 with open(out, "w") as f:
     f.write("<node>\n")
     for i in range(n):
@@ -19,7 +21,7 @@ with open(out, "w") as f:
     <disk type='file' device='disk'><source file='/var/lib/libvirt/images/bench-{i:04d}.img'/><target dev='vda' bus='virtio'/></disk>
     <interface type='bridge'><mac address='52:54:01:{i // 65536 % 256:02x}:{i // 256 % 256:02x}:{i % 256:02x}'/><source bridge='br0'/><model type='virtio'/></interface>
   </devices>
-  <test:domainstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>{st}</test:domainstate>
+  <test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>{RUNSTATE[st]}</test:runstate>
 </domain>
 """)
     f.write("</node>\n")

@@ -66,8 +66,17 @@ _SYNC = ("raid-sync", "only while an md array resyncs, recovers, checks or resha
 _RAID = ("raid", "only on hosts with md arrays (the lab has no md driver: prometheus-check.sh "
                  "--md-fixture adds an exporter reading a fixture tree)")
 _POOL = ("pool", "only on hosts with libvirt storage pools")
+_BTRFS = ("btrfs", "only on hosts with a mounted btrfs filesystem (the lab's: scripts/lab/btrfs-up.sh)")
+_LXD = ("lxd", "only on hosts running LXD (LAB_WITH_LXD=1 scripts/lab/up.sh)")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
 EVENT_ONLY = {
+    ("hvexporter-storage", "btrfs filesystems and devices"): _BTRFS,
+    ("hvexporter-storage", "btrfs device errors"): _BTRFS,
+    ("hvexporter-storage", "btrfs allocation used"): _BTRFS,
+    ("hvexporter-storage", "btrfs raw space per device"): _BTRFS,
+    ("hvexporter-storage", "LXD pools"): _LXD,
+    ("hvexporter-storage", "LXD pool usage"): _LXD,
+    ("hvexporter-storage", "LXD pool free space"): _LXD,
     ("hvexporter-host", "RAID sync progress"): _SYNC,
     ("hvexporter-host", "Storage pool usage"): _POOL,
     ("hvexporter-storage", "Pools"): _POOL,

@@ -2,7 +2,8 @@
 """Runs every preprocessing step of the Zabbix template (the JSONPath subset it uses: filters,
 [*], bracket names, first/length/sum/avg/min/max; its
 JavaScript under node, multipliers, bool-to-decimal) against a real /json and the discovery
-output of hvtop, for every discovered entity. Exit 1 when a step fails where it has no error
+output of hvtop, for every discovered entity; the discovery data item's JavaScript must find
+the same entities as hvtop's discovery. Exit 1 when a step fails where it has no error
 handler.
 
     python3 scripts/check-zabbix-template.py packaging/zabbix/template_hvexporter.yaml \
@@ -101,9 +102,19 @@ for it in t['items']:
     v = run_steps(it['preprocessing'], lambda s: s)
     errors += v.startswith('ERROR')
     print('%-32s %s' % (it['key'], v))
+# Discovery rules are dependent rules of the discovery data item: its JavaScript must find
+# exactly the entities hvtop's own discovery lists.
+data_item = next(i for i in t['items'] if i['key'] == 'hv.discovery.entities')
+data = run_steps(data_item['preprocessing'], lambda s: s)
 for r in t['discovery_rules']:
     what = re.match(r'hv\.discovery\[(\w+)\]', r['key']).group(1)
     ents = json.loads(subprocess.run([hvtop, 'zabbix', 'discovery', what, '--url', url], capture_output=True, text=True, check=True).stdout)
+    assert r.get('master_item', {}).get('key') == 'hv.discovery.entities', r['key'] + ' is not a dependent rule of hv.discovery.entities'
+    from_template = jsonpath(json.loads(data), r['preprocessing'][0]['parameters'][0])
+    canon = lambda xs: sorted(json.dumps(x, sort_keys=True) for x in xs)
+    if canon(from_template) != canon(ents):
+        errors += 1
+        print('ERROR: %s: the template finds %s, hvtop %s' % (r['key'], canon(from_template), canon(ents)))
     print('== %s: %d entities' % (r['key'], len(ents)))
     for e in ents:
         def subst(s, e=e):

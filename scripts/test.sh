@@ -15,6 +15,13 @@ bash scripts/lab/up.sh
 # Formatting: the tree must be as scripts/format.sh leaves it (.swift-format).
 # The lint runs before the build so a finding costs seconds, not a build.
 bash scripts/format.sh --lint
+# git keeps no empty directory: a fixture tree with one passes here and fails on a clean clone.
+empty=$(find Tests -type d -empty)
+if [[ -n $empty ]]; then
+  echo "empty directories under Tests (git will not keep them; put a .keep file in each):" >&2
+  echo "$empty" >&2
+  exit 1
+fi
 swift build --build-tests
 swift test --skip-build --no-parallel "$@"
 

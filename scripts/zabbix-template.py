@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes packaging/zabbix/template_hvexporter.yaml (Zabbix 6.0 export format): one master item
-(hv.snapshot, the whole /json) with dependent items, LLD rules on hv.discovery[...].
+(hv.snapshot, the whole /json) with dependent items; discovery rules are dependent rules of one
+discovery data item (one JavaScript pass per snapshot); graph prototypes and a template dashboard.
 UUIDs are derived from the item keys, so regenerating gives the same file.
 
     python3 scripts/zabbix-template.py > packaging/zabbix/template_hvexporter.yaml
@@ -69,6 +70,33 @@ def held(key, period):
     in the window does not fire at once. count() never fails, so it adds no UNKNOWN state."""
     return f'count(/{T}/{key},{period}:now-{period})>0'
 
+# The entities of every discovery rule, from one parse of the snapshot (mirrors hvtop zabbix
+# discovery; scripts/check-zabbix-template.py compares the two on the lab).
+DISCOVERY_JS = r'''var s = JSON.parse(value);
+function str(v) { return v === undefined || v === null ? '' : String(v); }
+function merge(base, extra) { var o = {}, k; for (k in base) { o[k] = base[k]; } for (k in extra) { o[k] = extra[k]; } return o; }
+var out = {guests: [], disks: [], interfaces: [], arrays: [], pools: []};
+(s.guests || []).forEach(function (g) {
+  var base = {'{#GUEST}': str(g.name), '{#UUID}': str(g.uuid), '{#KEY}': str(g.key)};
+  out.guests.push(merge(base, {'{#KIND}': str(g.kind), '{#DRIVER}': str(g.driver)}));
+  (g.block_devices || []).forEach(function (b) {
+    out.disks.push(merge(base, {'{#DISK}': str(b.target), '{#DEVICE}': b.device ? String(b.device) : 'disk', '{#BUS}': str(b.bus), '{#SOURCE}': str(b.source)}));
+  });
+  (g.interfaces || []).forEach(function (n) {
+    if (!n.target) { return; }
+    out.interfaces.push(merge(base, {'{#IFNAME}': str(n.target), '{#MAC}': str(n.mac), '{#IFTYPE}': str(n.type), '{#IFSOURCE}': str(n.source)}));
+  });
+});
+(s.md_arrays || []).forEach(function (a) {
+  var mv = str(a.metadata_version);
+  if (a.level === 'container' || /^external:[^\/]*$/.test(mv)) { return; }
+  out.arrays.push({'{#MDDEV}': str(a.device), '{#LEVEL}': str(a.level), '{#MDUUID}': str(a.uuid)});
+});
+(s.storage_pools || []).forEach(function (p) {
+  out.pools.push({'{#POOL}': str(p.name), '{#POOLTYPE}': str(p.type), '{#POOLUUID}': str(p.uuid)});
+});
+return JSON.stringify(out);'''
+
 def guest_js(body):
     return ("var s = JSON.parse(value);\n"
             "var g = s.guests.filter(function (x) { return x.key === '{#KEY}'; })[0];\n"
@@ -110,6 +138,9 @@ items = [
         [js("var h = JSON.parse(value).host;\nif (!h || !h.memory_total_bytes) { throw 'no host facts'; }\nreturn (h.guest_memory_bytes || 0) / h.memory_total_bytes;")],
         value_type='FLOAT', tags=[('component', 'host')], desc='Memory given to running guests over host memory.',
         triggers=[trig(f'min(/{T}/hv.host.memory.overcommit,15m)>{{$HV.MEMORY.OVERCOMMIT.MAX}} and ' + held('hv.host.memory.overcommit', '15m'), 'HV: guests are given more memory than the host has', 'WARNING', depends=[NODATA])]),
+    dep('HV: Discovery data', 'hv.discovery.entities', [js(DISCOVERY_JS), hb('{$HV.DISCOVERY.INTERVAL}')], value_type='TEXT', history='0',
+        tags=[('component', 'raw')],
+        desc='The entities the discovery rules find (guests, their disks and interfaces, md arrays, storage pools), computed once per snapshot by one JavaScript step; passed on only when it changed or every {$HV.DISCOVERY.INTERVAL}. Every discovery rule is a dependent rule of this item (no agent call of its own).'),
     dep('HV: Migrations running', 'hv.migrations.running',
         [js("var s = JSON.parse(value);\nreturn s.guests.filter(function (g) { return g.job && (g.job.type === 1 || g.job.type === 2) && (g.job.operation === 4 || g.job.operation === 5); }).length;")],
         tags=[('component', 'jobs')]),
@@ -139,8 +170,13 @@ guest_protos = [
     gproto('Guest {#GUEST}: CPU utilization', 'hv.guest.cpu.util[{#KEY}]',
            [jp("$.guests[?(@.key == '{#KEY}')].cgroup.cpu_usage_seconds.first()", DISCARD), CPS, mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
-           desc='CPU use in percent of one host CPU (200% = two CPUs busy), from the guest\'s cgroup (a VM: its whole QEMU, vCPUs plus emulator and I/O threads; the figure libvirt reports as cpu_time). No value while a VM is shut off.',
-           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.util[{#KEY}]', '15m'), 'Guest {#GUEST}: high CPU use (over {$HV.GUEST.CPU.UTIL.MAX:"{#KEY}"}% for 15m)', 'AVERAGE', seed='proto/cpu', depends=[NODATA, LIBVIRT])]),
+           desc='CPU use in percent of one host CPU (200% = two CPUs busy), from the guest\'s cgroup (a VM: its whole QEMU, vCPUs plus emulator and I/O threads; the figure libvirt reports as cpu_time). No value while a VM is shut off. Its trigger is for containers (which have no vCPUs); a VM\'s is on "vCPU utilization".',
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.util[{{#KEY}}],15m)>{{$HV.CONTAINER.CPU.UTIL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.util[{#KEY}]', '15m'), 'Container {#GUEST}: high CPU use (over {$HV.CONTAINER.CPU.UTIL.MAX:"{#KEY}"}% of one host CPU for 15m)', 'AVERAGE', seed='proto/ctcpu', depends=[NODATA])]),
+    gproto('Guest {#GUEST}: vCPU utilization', 'hv.guest.cpu.vcpu_util[{#KEY}]',
+           [jp("$.guests[?(@.key == '{#KEY}')].vcpus[*].time_seconds.avg()", DISCARD), CPS, mult('100')],
+           units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
+           desc='How busy the VM\'s vCPUs are, in percent of its vCPUs (100% = every vCPU busy all the time), from the vCPU threads\' time (libvirt vcpu.N.time). The CPU threshold of a VM is relative to its own vCPUs, not to the host\'s CPUs.',
+           triggers=[trig(f'min(/{T}/hv.guest.cpu.vcpu_util[{{#KEY}}],15m)>{{$HV.GUEST.CPU.UTIL.MAX:"{{#KEY}}"}} and ' + held('hv.guest.cpu.vcpu_util[{#KEY}]', '15m'), 'Guest {#GUEST}: vCPUs busy (over {$HV.GUEST.CPU.UTIL.MAX:"{#KEY}"}% of its vCPUs for 15m)', 'AVERAGE', seed='proto/cpu', depends=[NODATA, LIBVIRT])]),
     gproto('Guest {#GUEST}: CPU steal', 'hv.guest.cpu.steal[{#KEY}]',
            [jp("$.guests[?(@.key == '{#KEY}')].vcpus[*].delay_seconds.avg()", DISCARD), CPS, mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'cpu'), ('guest', '{#GUEST}')],
@@ -156,6 +192,19 @@ guest_protos = [
            units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Host memory charged to the guest\'s cgroup (container or whole QEMU, page cache included).'),
     gproto('Guest {#GUEST}: Memory usable', 'hv.guest.memory.usable[{#KEY}]', [jp("$.guests[?(@.key == '{#KEY}')].balloon.usable_bytes.first()", DISCARD)],
            units='B', tags=[('component', 'memory'), ('guest', '{#GUEST}')], desc='Memory the guest could use without swapping (balloon driver).'),
+]
+# A container's network: its whole network namespace (/proc/<init>/net/dev), one set per container.
+CT_NET = [('Network: bytes received per second', 'hv.guest.ct.net.rx.bytes.rate', 'net_rx_bytes', 'Bps'),
+          ('Network: bytes sent per second', 'hv.guest.ct.net.tx.bytes.rate', 'net_tx_bytes', 'Bps'),
+          ('Network: packets received per second', 'hv.guest.ct.net.rx.packets.rate', 'net_rx_packets', '!pps'),
+          ('Network: packets sent per second', 'hv.guest.ct.net.tx.packets.rate', 'net_tx_packets', '!pps')]
+guest_protos += [
+    gproto('Guest {#GUEST}: ' + n, k + '[{#KEY}]', [jp(f"$.guests[?(@.key == '{{#KEY}}')].cgroup.{f}.first()", DISCARD), CPS],
+           units=u, value_type='FLOAT', tags=[('component', 'network'), ('guest', '{#GUEST}')],
+           desc='Traffic of the container\'s network namespace (all its interfaces). Containers only: a VM\'s interfaces have items of their own (interfaces discovery).')
+    for n, k, f, u in CT_NET
+]
+guest_protos += [
     gproto('Guest {#GUEST}: Job progress', 'hv.guest.job.progress[{#KEY}]',
            [jp("$.guests[?(@.key == '{#KEY}')].job.progress_ratio.first()", ZERO), mult('100')],
            units='%', value_type='FLOAT', tags=[('component', 'jobs'), ('guest', '{#GUEST}')], desc='Progress of a running libvirt job (migration, save, dump...); 0 when none runs.'),
@@ -246,23 +295,50 @@ def fix(protos):
             p['trigger_prototypes'] = p.pop('triggers')
     return protos
 
-def rule(name, what, protos, desc, filters=None, overrides=None):
-    r = {'uuid': uid('rule', what), 'name': name, 'key': f'hv.discovery[{what}]', 'delay': '{$HV.DISCOVERY.INTERVAL}', 'lifetime': '{$HV.DISCOVERY.LIFETIME}',
-         'description': desc}
+def rule(name, what, protos, desc, filters=None, overrides=None, graphs=None):
+    # A dependent rule of the discovery data item: its list is one JSONPath away, no agent call.
+    r = {'uuid': uid('rule', what), 'name': name, 'type': 'DEPENDENT', 'key': f'hv.discovery[{what}]', 'delay': '0',
+         'lifetime': '{$HV.DISCOVERY.LIFETIME}', 'description': desc}
     if filters: r['filter'] = filters
     r['item_prototypes'] = fix(protos)
+    if graphs: r['graph_prototypes'] = graphs
+    r['master_item'] = {'key': 'hv.discovery.entities'}
+    r['preprocessing'] = [jp(f'$.{what}')]
     if overrides: r['overrides'] = overrides
     return r
 
+def graph(name, keys, seed):
+    colors = ['1A7C11', 'F63100', '2774A4', 'A54F10']
+    return {'uuid': uid('graph', seed), 'name': name,
+            'graph_items': [dict({'sortorder': str(i)} if i else {}, color=colors[i], item={'host': T, 'key': k}) for i, k in enumerate(keys)]}
+
 # Containers have no vCPU scheduling statistics, no persistence flag, no balloon and no libvirt
 # memory figure: their items would stay unsupported or empty forever, so they are not created.
-VM_ONLY_NAMES = ['Persistent', 'vCPUs', 'CPU steal', 'Memory', 'Memory RSS', 'Memory usable']
-assert all(any(p['name'] == 'Guest {#GUEST}: ' + n for p in guest_protos) for n in VM_ONLY_NAMES)
-guest_overrides = [{'name': 'Containers: no VM-only items', 'step': '1', 'stop': 'STOP',
-                    'filter': {'conditions': [{'macro': '{#KIND}', 'value': '^container$', 'formulaid': 'A'}]},
-                    # An override's item condition matches the item prototype's name, not its key.
-                    'operations': [{'operationobject': 'ITEM_PROTOTYPE', 'operator': 'REGEXP',
-                                    'value': ': (' + '|'.join(VM_ONLY_NAMES) + ')$', 'discover': 'NO_DISCOVER'}]}]
+VM_ONLY_NAMES = ['Persistent', 'vCPUs', 'vCPU utilization', 'CPU steal', 'Memory', 'Memory RSS', 'Memory usable']
+CT_ONLY_NAMES = [n for n, _, _, _ in CT_NET]
+assert all(any(p['name'] == 'Guest {#GUEST}: ' + n for p in guest_protos) for n in VM_ONLY_NAMES + CT_ONLY_NAMES)
+def names_re(names):
+    return ': (' + '|'.join(n.replace('(', '\\(').replace(')', '\\)') for n in names) + ')$'
+guest_graphs = [
+    graph('Guest {#GUEST}: CPU utilization', ['hv.guest.cpu.util[{#KEY}]'], 'proto/cpu'),
+    graph('Guest {#GUEST}: vCPUs busy and steal', ['hv.guest.cpu.vcpu_util[{#KEY}]', 'hv.guest.cpu.steal[{#KEY}]'], 'proto/vcpu'),
+    graph('Guest {#GUEST}: Memory used', ['hv.guest.memory.cgroup[{#KEY}]'], 'proto/memory'),
+    graph('Guest {#GUEST}: Network traffic', ['hv.guest.ct.net.rx.bytes.rate[{#KEY}]', 'hv.guest.ct.net.tx.bytes.rate[{#KEY}]'], 'proto/ctnet'),
+]
+# Each kind gets only what applies to it: an item that can never have a value for a kind would
+# stay unsupported or empty forever. An override's item condition matches the item
+# prototype's name, not its key; a trigger's its name; a graph's its name.
+guest_overrides = [
+    {'name': 'Containers: no VM-only items', 'step': '1', 'stop': 'STOP',
+     'filter': {'conditions': [{'macro': '{#KIND}', 'value': '^container$', 'formulaid': 'A'}]},
+     'operations': [{'operationobject': 'ITEM_PROTOTYPE', 'operator': 'REGEXP', 'value': names_re(VM_ONLY_NAMES), 'discover': 'NO_DISCOVER'},
+                    {'operationobject': 'GRAPH_PROTOTYPE', 'operator': 'REGEXP', 'value': 'vCPUs busy', 'discover': 'NO_DISCOVER'}]},
+    {'name': 'VMs: no container-only items', 'step': '2', 'stop': 'STOP',
+     'filter': {'conditions': [{'macro': '{#KIND}', 'value': '^vm$', 'formulaid': 'A'}]},
+     'operations': [{'operationobject': 'ITEM_PROTOTYPE', 'operator': 'REGEXP', 'value': names_re(CT_ONLY_NAMES), 'discover': 'NO_DISCOVER'},
+                    {'operationobject': 'TRIGGER_PROTOTYPE', 'operator': 'REGEXP', 'value': '^Container ', 'discover': 'NO_DISCOVER'},
+                    {'operationobject': 'GRAPH_PROTOTYPE', 'operator': 'REGEXP', 'value': 'Network traffic', 'discover': 'NO_DISCOVER'}]},
+]
 
 def name_filter(a, b):
     # Which guests to discover, by name: {$HV.GUEST.NAME.MATCHES} and not {$HV.GUEST.NAME.NOT_MATCHES}.
@@ -270,15 +346,30 @@ def name_filter(a, b):
             {'macro': '{#GUEST}', 'value': '{$HV.GUEST.NAME.NOT_MATCHES}', 'operator': 'NOT_MATCHES_REGEX', 'formulaid': b}]
 
 rules = [
-    rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (hvtop zabbix discovery guests). Containers get no VM-only items (override).',
-         filters={'evaltype': 'AND', 'conditions': name_filter('A', 'B')}, overrides=guest_overrides),
+    rule('Guests discovery', 'guests', guest_protos, 'Every guest of the host: libvirt domains (running or not) and containers (as hvtop zabbix discovery guests lists them). Containers get no VM-only items, VMs no container-only ones (overrides).',
+         filters={'evaltype': 'AND', 'conditions': name_filter('A', 'B')}, overrides=guest_overrides, graphs=guest_graphs),
     rule('Guest disks discovery', 'disks', disk_protos, 'Every block device of every guest.',
-         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}] + name_filter('B', 'C')}),
-    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every guest.',
-         {'evaltype': 'AND', 'conditions': name_filter('A', 'B')}),
+         {'evaltype': 'AND', 'conditions': [{'macro': '{#DEVICE}', 'value': '{$HV.DISK.DEVICE.MATCHES}', 'formulaid': 'A'}] + name_filter('B', 'C')},
+         graphs=[graph('Guest {#GUEST} disk {#DISK}: I/O', ['hv.guest.disk.read.bytes.rate[{#KEY},{#DISK}]', 'hv.guest.disk.write.bytes.rate[{#KEY},{#DISK}]'], 'proto/diskio')]),
+    rule('Guest interfaces discovery', 'interfaces', net_protos, 'Every network interface (with a host-side device) of every VM; a container\'s traffic is on its guest items.',
+         {'evaltype': 'AND', 'conditions': name_filter('A', 'B')},
+         graphs=[graph('Guest {#GUEST} interface {#IFNAME}: Traffic', ['hv.guest.net.rx.bytes.rate[{#KEY},{#IFNAME}]', 'hv.guest.net.tx.bytes.rate[{#KEY},{#IFNAME}]'], 'proto/iftraffic')]),
     rule('RAID arrays discovery', 'arrays', array_protos, 'Linux md arrays (external-metadata containers left out).'),
-    rule('Storage pools discovery', 'pools', pool_protos, 'libvirt storage pools.'),
+    rule('Storage pools discovery', 'pools', pool_protos, 'libvirt storage pools.',
+         graphs=[graph('Pool {#POOL}: Used', ['hv.pool.used.pct[{#POOLUUID}]'], 'proto/poolused')]),
 ]
+
+def proto_widget(graph_name, x, y, width=12, height=5):
+    return {'type': 'GRAPH_PROTOTYPE', 'name': graph_name.split(': ', 1)[-1], 'x': str(x), 'y': str(y), 'width': str(width), 'height': str(height),
+            'fields': [{'type': 'INTEGER', 'name': 'columns', 'value': '2'}, {'type': 'INTEGER', 'name': 'rows', 'value': '1'},
+                       {'type': 'GRAPH_PROTOTYPE', 'name': 'graphid', 'value': {'host': T, 'name': graph_name}}]}
+
+dashboards = [{'uuid': uid('dashboard', 'guests'), 'name': 'HV: guests', 'pages': [
+    {'name': 'CPU and memory', 'widgets': [proto_widget('Guest {#GUEST}: CPU utilization', 0, 0), proto_widget('Guest {#GUEST}: vCPUs busy and steal', 12, 0),
+                                          proto_widget('Guest {#GUEST}: Memory used', 0, 5, width=24)]},
+    {'name': 'Disks and network', 'widgets': [proto_widget('Guest {#GUEST} disk {#DISK}: I/O', 0, 0), proto_widget('Guest {#GUEST} interface {#IFNAME}: Traffic', 12, 0),
+                                             proto_widget('Guest {#GUEST}: Network traffic', 0, 5), proto_widget('Pool {#POOL}: Used', 12, 5)]},
+]}]
 
 def vm(name, pairs):
     return {'uuid': uid('valuemap', name), 'name': name, 'mappings': [{'value': str(k), 'newvalue': v} for k, v in pairs]}
@@ -294,6 +385,7 @@ template = {
     'items': items,
     'discovery_rules': rules,
     'tags': [{'tag': 'class', 'value': 'software'}, {'tag': 'target', 'value': 'hvexporter'}],
+    'dashboards': dashboards,
     'macros': [
         {'macro': '{$HV.SNAPSHOT.INTERVAL}', 'value': '1m', 'description': 'How often the agent fetches /json.'},
         {'macro': '{$HV.DISCOVERY.INTERVAL}', 'value': '5m'},
@@ -302,7 +394,8 @@ template = {
         {'macro': '{$HV.GUEST.NAME.MATCHES}', 'value': '.*', 'description': 'Guests to discover (regular expression on the name).'},
         {'macro': '{$HV.GUEST.NAME.NOT_MATCHES}', 'value': 'CHANGE_IF_NEEDED', 'description': 'Guests not to discover (regular expression on the name).'},
         {'macro': '{$HV.DISK.DEVICE.MATCHES}', 'value': '^disk$', 'description': 'Which guest block devices to discover (device type: disk, cdrom, lun).'},
-        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90', 'description': 'Per guest with context, e.g. {$HV.GUEST.CPU.UTIL.MAX:"<guest key>"} (the UUID; driver:name for a container); so are STEAL.MAX, PAUSED.TIME and JOB.ELAPSED.MAX.'},
+        {'macro': '{$HV.GUEST.CPU.UTIL.MAX}', 'value': '90', 'description': 'A VM\'s vCPUs busy, percent of its own vCPUs. Per guest with context, e.g. {$HV.GUEST.CPU.UTIL.MAX:"<guest key>"} (the UUID; driver:name for a container); so are CONTAINER.CPU.UTIL.MAX, STEAL.MAX, PAUSED.TIME and JOB.ELAPSED.MAX.'},
+        {'macro': '{$HV.CONTAINER.CPU.UTIL.MAX}', 'value': '90', 'description': 'A container\'s CPU use, percent of one host CPU (containers have no vCPUs; 200 = two host CPUs). Per container with context.'},
         {'macro': '{$HV.GUEST.STEAL.MAX}', 'value': '20'},
         {'macro': '{$HV.GUEST.PAUSED.TIME}', 'value': '30m'},
         {'macro': '{$HV.JOB.ELAPSED.MAX}', 'value': '3600'},

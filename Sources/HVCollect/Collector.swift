@@ -54,6 +54,10 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.btrfsFilesystems`.
+    case btrfs
+    /// `Snapshot.lxdStoragePools`.
+    case lxdPools
     /// `Snapshot.guestDiskStacks` (the storage stack under each guest disk).
     case storageStacks
 
@@ -61,7 +65,8 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     public var touchesGuests: Bool {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
-        case .hostFacts, .storagePools, .mdArrays, .exporterProcess, .storageStacks: return false
+        case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .btrfs, .lxdPools, .storageStacks: return false
         }
     }
 }

@@ -19,6 +19,9 @@ public struct ExporterConfiguration: Sendable {
     /// Seconds for a client to send its whole request (`--web.request-timeout`).
     public var requestTimeout: Double = 10
     public var version = "dev"
+    /// A snapshot collected this recently is served again instead of collecting anew
+    /// (`--scrape.max-age`; zero: never, concurrent scrapes still share one collection).
+    public var snapshotMaxAge = Duration.zero
     public init() {}
 }
 
@@ -28,7 +31,8 @@ public final class Exporter: Sendable {
     public let coordinator: ScrapeCoordinator
 
     public init(_ config: ExporterConfiguration, logger: Logger) throws(HTTPServerError) {
-        let coordinator = CollectorCatalog.coordinator(enabled: config.collectors, settings: config.settings, logger: logger)
+        let coordinator = CollectorCatalog.coordinator(
+            enabled: config.collectors, settings: config.settings, maxAge: config.snapshotMaxAge, logger: logger)
         let routes = Routes(coordinator: coordinator, telemetryPath: config.telemetryPath, version: config.version)
         let httpLogger = logger
         var http = HTTPServer.Configuration(listenAddress: config.listenAddress)

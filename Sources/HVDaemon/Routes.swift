@@ -2,6 +2,7 @@ import HVExpose
 import HVHTTP
 import HVModel
 import HVScrape
+import Synchronization
 
 /// The exporter's HTTP endpoints.
 ///
@@ -13,6 +14,10 @@ public struct Routes: Sendable {
     public let telemetryPath: String
     public let version: String
     let coordinator: ScrapeCoordinator
+    /// The Prometheus text of the last collection, rendered once however many requests are
+    /// served from it (concurrent scrapes sharing a collection, or a snapshot served again
+    /// within `--scrape.max-age`).
+    private let rendered = RenderedMetrics()
 
     public init(coordinator: ScrapeCoordinator, telemetryPath: String = "/metrics", version: String) {
         self.coordinator = coordinator
@@ -20,12 +25,29 @@ public struct Routes: Sendable {
         self.version = version
     }
 
+    /// `hv_scrape_snapshot_age_seconds`, written per request after the cached text.
+    static let snapshotAge = MetricDescriptor(
+        "hv_scrape_snapshot_age_seconds", .gauge,
+        "Seconds between the end of the collection this response comes from and the response: about 0 when the request collected (or joined a collection in flight); up to --scrape.max-age when a recent snapshot is served again."
+    )
+
+    /// The telemetry body: the collection's text (rendered once per collection) and its age.
+    func metricsBody() -> [UInt8] {
+        let served = coordinator.served()
+        let text = rendered.text(for: served.generation) {
+            PrometheusTextWriter.write(SnapshotMetrics.build(served.snapshot, version: version))
+        }
+        var age = MetricSet()
+        let seconds = ContinuousClock.now - served.finished
+        age.add(Self.snapshotAge, [], Double(seconds.components.seconds) + Double(seconds.components.attoseconds) / 1e18)
+        return text + PrometheusTextWriter.write(age)
+    }
+
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         switch request.path {
         case telemetryPath:
-            let snap = coordinator.snapshot()
-            let body = PrometheusTextWriter.write(SnapshotMetrics.build(snap, version: version))
-            return HTTPResponse(status: 200, headers: [HTTPField("Content-Type", PrometheusTextWriter.contentType)], body: body)
+            return HTTPResponse(
+                status: 200, headers: [HTTPField("Content-Type", PrometheusTextWriter.contentType)], body: metricsBody())
         case "/json":
             let snap = coordinator.snapshot()
             if let pidText = request.queryValue("pid") {

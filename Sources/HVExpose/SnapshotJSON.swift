@@ -44,6 +44,12 @@ public enum SnapshotJSON {
         w.key("storage_pools"); w.beginArray()
         for p in s.storagePools { writePool(&w, p) }
         w.endArray()
+        w.key("btrfs_filesystems"); w.beginArray()
+        for f in s.btrfsFilesystems { writeBtrfs(&w, f) }
+        w.endArray()
+        w.key("lxd_storage_pools"); w.beginArray()
+        for p in s.lxdStoragePools { writeLXDPool(&w, p) }
+        w.endArray()
         w.key("departed_jobs"); w.beginArray()
         for d in s.departedJobs {
             w.beginObject()

@@ -15,6 +15,9 @@ public enum SnapshotMetrics {
         addMDFamilies(snapshot, &set)
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
+        addToolFamilies(snapshot, &set)
+        addBtrfsFamilies(snapshot, &set)
+        addLXDPoolFamilies(snapshot, &set)
         addGuestDiskStorageFamilies(snapshot, &set)
         return set
     }

@@ -5,6 +5,7 @@ extension Snapshot {
     public var storageFindings: [StorageFinding] {
         var all: [StorageFinding] = []
         all += mdArrays.map(\.storageFinding)
+        all += btrfsFilesystems.flatMap(\.storageFindings)
         return all
     }
 }

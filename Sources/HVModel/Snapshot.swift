@@ -25,6 +25,10 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// Mounted btrfs filesystems, by UUID.
+    public var btrfsFilesystems: [BtrfsFilesystem] = []
+    /// LXD storage pools (empty when LXD is not there).
+    public var lxdStoragePools: [LXDStoragePool] = []
     /// The storage stack under every guest disk, health rolled up (`rollUpStorageHealth`).
     public var guestDiskStacks: [GuestDiskStack]
 

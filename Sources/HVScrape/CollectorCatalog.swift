@@ -93,6 +93,20 @@ public enum CollectorCatalog {
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
         Entry(
+            name: "btrfs", enabledByDefault: true, type: BtrfsCollector.self,
+            help:
+                "Mounted btrfs filesystems (sysfs, read-only ioctls, btrfs-progs' last scrub record): profiles, devices present and missing, allocation, device error counters, balance and scrub."
+        ) { ctx in
+            BtrfsCollector(sysfs: ctx.settings.sysfs, procfs: ctx.settings.procfs, logger: ctx.logger)
+        },
+        Entry(
+            name: "lxd_pools", enabledByDefault: true, type: LXDPoolCollector.self,
+            help:
+                "LXD storage pools from the LXD API on its unix socket: driver, status, space, volumes. No LXD: no series."
+        ) { ctx in
+            LXDPoolCollector(logger: ctx.logger)
+        },
+        Entry(
             name: "storage", enabledByDefault: true, type: StorageStackCollector.self,
             help:
                 "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs and disk findings."
@@ -126,10 +140,14 @@ public enum CollectorCatalog {
     }
 
     /// The coordinator of the enabled collectors, sharing one libvirt budget per scrape.
-    public static func coordinator(enabled: Set<String>, settings: Settings, logger: Logger) -> ScrapeCoordinator {
+    /// - Parameter maxAge: a snapshot this recent is served again instead of collecting
+    ///   (`--scrape.max-age`; zero: every request after a finished collection collects).
+    public static func coordinator(
+        enabled: Set<String>, settings: Settings, maxAge: Duration = .zero, logger: Logger
+    ) -> ScrapeCoordinator {
         ScrapeCoordinator(
             collectors: build(enabled: enabled, settings: settings, logger: logger),
-            libvirtTimeout: settings.libvirtTimeout, logger: logger)
+            libvirtTimeout: settings.libvirtTimeout, maxAge: maxAge, logger: logger)
     }
 
     /// Refuses a set of collectors in which one needs an input that no enabled collector

@@ -48,34 +48,48 @@ public final class ScrapeCoordinator: Sendable {
     }
 
     /// A snapshot no older than `maxAge`, collecting one if needed (or joining one in flight).
-    public func snapshot() -> Snapshot {
+    public func snapshot() -> Snapshot { served().snapshot }
+
+    /// A served snapshot: the snapshot, which collection made it (a number that grows by one
+    /// per collection, so renderings can be cached per collection) and when it finished.
+    public struct Served: Sendable {
+        public let snapshot: Snapshot
+        public let generation: Int
+        public let finished: ContinuousClock.Instant
+    }
+
+    /// Like `snapshot()`, with the collection's number and end.
+    public func served() -> Served {
         enum Step {
-            case use(Snapshot)
+            case use(Served)
             case wait(Int)
             case collect
         }
         let step: Step = state.withLock { s in
-            if let last = s.last, let t = s.lastFinished, ContinuousClock.now - t <= maxAge, !s.running { return .use(last) }
+            if let last = s.last, let t = s.lastFinished, ContinuousClock.now - t <= maxAge, !s.running {
+                return .use(Served(snapshot: last, generation: s.generation, finished: t))
+            }
             if s.running { return .wait(s.generation) }
             s.running = true
             return .collect
         }
         switch step {
-        case .use(let snap):
-            return snap
+        case .use(let served):
+            return served
         case .wait(let gen):
             _ = cond.wait { self.state.withLock { $0.generation != gen } }
-            return state.withLock { $0.last! }
+            return state.withLock { Served(snapshot: $0.last!, generation: $0.generation, finished: $0.lastFinished!) }
         case .collect:
             let snap = collectNow()
-            state.withLock { s in
+            let served = state.withLock { s in
                 s.last = snap
                 s.lastFinished = .now
                 s.running = false
                 s.generation += 1
+                return Served(snapshot: snap, generation: s.generation, finished: s.lastFinished!)
             }
             cond.broadcast()
-            return snap
+            return served
         }
     }
 
@@ -155,6 +169,8 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .btrfs: btrfsFilesystems = other.btrfsFilesystems
+        case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .storageStacks: guestDiskStacks = other.guestDiskStacks
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
             // Guest parts are filled in the pipeline, never beside it.

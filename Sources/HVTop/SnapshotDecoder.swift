@@ -33,6 +33,8 @@ public enum SnapshotDecoder {
         s.processes = root.objects("processes").map(process)
         s.mdArrays = root.objects("md_arrays").map(mdArray)
         s.storagePools = root.objects("storage_pools").map(pool)
+        s.btrfsFilesystems = root.objects("btrfs_filesystems").map(btrfs)
+        s.lxdStoragePools = root.objects("lxd_storage_pools").map(lxdPool)
         s.guestDiskStacks = root.objects("guest_disk_stacks").map(guestDiskStack)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in
             guard let j = d.object("job") else { return nil }
@@ -228,6 +230,56 @@ public enum SnapshotDecoder {
         p.error = o.string("error"); p.targetPath = o.string("target_path"); p.source = o.string("source")
         p.lastRefreshSeconds = o.double("last_refresh_seconds"); p.lastRefreshSucceeded = o.bool("last_refresh_succeeded")
         p.refreshError = o.string("refresh_error")
+        return p
+    }
+}
+
+extension SnapshotDecoder {
+    static func btrfs(_ o: JSONObject) -> BtrfsFilesystem {
+        var f = BtrfsFilesystem(uuid: o.string("uuid") ?? "")
+        f.label = o.string("label"); f.mountPoint = o.string("mount_point")
+        f.exclusiveOperation = o.string("exclusive_operation"); f.scrubRunning = o.bool("scrub_running")
+        f.error = o.string("error")
+        f.allocation = o.objects("allocation").map { a in
+            var m = BtrfsAllocation(type: a.string("type") ?? "")
+            m.totalBytes = a.uint("total_bytes"); m.usedBytes = a.uint("used_bytes")
+            m.diskTotalBytes = a.uint("disk_total_bytes"); m.diskUsedBytes = a.uint("disk_used_bytes")
+            m.profiles = a.objects("profiles").map {
+                BtrfsProfileSpace(name: $0.string("name") ?? "", totalBytes: $0.uint("total_bytes"), usedBytes: $0.uint("used_bytes"))
+            }
+            return m
+        }
+        f.devices = o.objects("devices").map { d in
+            var m = BtrfsDevice(devid: d.uint("devid") ?? 0, device: d.string("device"), missing: d.bool("missing") ?? false)
+            m.replaceTarget = d.bool("replace_target"); m.sizeBytes = d.uint("size_bytes"); m.usedBytes = d.uint("used_bytes")
+            m.error = d.string("error")
+            if let e = d.object("errors") {
+                m.errors = BtrfsDeviceErrors(
+                    write: e.uint("write") ?? 0, read: e.uint("read") ?? 0, flush: e.uint("flush") ?? 0,
+                    corruption: e.uint("corruption") ?? 0, generation: e.uint("generation") ?? 0)
+            }
+            return m
+        }
+        if let s = o.object("last_scrub") {
+            f.lastScrub = BtrfsScrubResult(
+                startSeconds: s.double("start_seconds"), durationSeconds: s.double("duration_seconds"),
+                finished: s.bool("finished") ?? false, canceled: s.bool("canceled") ?? false,
+                errorsFound: s.uint("errors_found") ?? 0, correctedErrors: s.uint("corrected_errors") ?? 0,
+                uncorrectableErrors: s.uint("uncorrectable_errors") ?? 0)
+        }
+        return f
+    }
+
+    static func lxdPool(_ o: JSONObject) -> LXDStoragePool {
+        var p = LXDStoragePool(name: o.string("name") ?? "", driver: o.string("driver") ?? "", status: o.string("status") ?? "")
+        p.poolDescription = o.string("description") ?? ""; p.source = o.string("source")
+        p.totalBytes = o.uint("total_bytes"); p.usedBytes = o.uint("used_bytes")
+        p.inodesTotal = o.uint("inodes_total"); p.inodesUsed = o.uint("inodes_used")
+        p.usedBy = o.int("used_by") ?? 0
+        if let v = o.object("volumes_by_type") {
+            for k in v.keys { if let n = v.int(k) { p.volumesByType[k] = n } }
+        }
+        p.error = o.string("error")
         return p
     }
 }

@@ -104,6 +104,13 @@ struct HVExporterCommand: ParsableCommand {
             valueName: "duration"))
     var poolRefreshInterval = "0"
 
+    @Option(
+        name: .customLong("scrape.max-age"),
+        help: ArgumentHelp(
+            "Serve a snapshot collected at most this long ago instead of collecting again ('0s': always collect; e.g. '10s' for a pair of Prometheus servers scraping the same host at an offset). Concurrent scrapes share one collection in any case. A reused response carries the same figures as the first (its samples have no timestamps: Prometheus stamps them at its own scrape time), so keep it well under the scrape interval; hv_scrape_snapshot_age_seconds says how old each response is.",
+            valueName: "duration"))
+    var snapshotMaxAge = "0s"
+
     @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint.", valueName: "path"))
     var procfs = "/proc"
 
@@ -139,6 +146,9 @@ struct HVExporterCommand: ParsableCommand {
         guard let r = parseDuration(poolRefreshInterval), r >= 0 else {
             throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'")
         }
+        guard let a = parseDuration(snapshotMaxAge), a >= 0, a <= 3600 else {
+            throw ValidationError("--scrape.max-age must be a duration between 0s and 1h like 10s; got '\(snapshotMaxAge)'")
+        }
         guard (1...65_536).contains(maxConnections) else {
             throw ValidationError("--web.max-connections must be between 1 and 65536; got \(maxConnections)")
         }
@@ -172,6 +182,7 @@ struct HVExporterCommand: ParsableCommand {
         config.maxConnectionsPerClient = maxConnectionsPerClient
         config.requestTimeout = parseDuration(requestTimeout)!
         config.version = Self.version
+        config.snapshotMaxAge = .milliseconds(Int64((parseDuration(snapshotMaxAge)! * 1000).rounded()))
         config.settings.libvirtURI = libvirtURI
         config.settings.libvirtTimeout = .seconds(parseDuration(libvirtTimeout)!)
         config.settings.poolRefreshInterval = parseDuration(poolRefreshInterval)!

@@ -97,6 +97,25 @@ struct SnapshotSchemaTests {
         p.autostart = true; p.persistent = true; p.timedOut = true; p.error = "e"; p.targetPath = "/var/lib/libvirt/images"
         p.source = "host:/dir"; p.lastRefreshSeconds = 1_765_000_000.5; p.lastRefreshSucceeded = true; p.refreshError = "r"
         s.storagePools = [p]
+
+        var bf = BtrfsFilesystem(uuid: "d69c6151-667b-4f6c-99b6-6b8bcf001ada")
+        bf.label = "hvbtr-lab"; bf.mountPoint = "/mnt"; bf.exclusiveOperation = "balance"; bf.scrubRunning = true; bf.error = "e"
+        var alloc = BtrfsAllocation(type: "data")
+        alloc.totalBytes = 100; alloc.usedBytes = 40; alloc.diskTotalBytes = 200; alloc.diskUsedBytes = 80
+        alloc.profiles = [BtrfsProfileSpace(name: "raid1", totalBytes: 100, usedBytes: 40)]
+        bf.allocation = [alloc]
+        var dev = BtrfsDevice(devid: 2, device: "loop1", missing: true)
+        dev.replaceTarget = true; dev.sizeBytes = 300; dev.usedBytes = 120; dev.error = "e"
+        dev.errors = BtrfsDeviceErrors(write: 1, read: 2, flush: 3, corruption: 16, generation: 5)
+        bf.devices = [dev]
+        bf.lastScrub = BtrfsScrubResult(
+            startSeconds: 1_796_607_856, durationSeconds: 2, finished: true, canceled: true, errorsFound: 16,
+            correctedErrors: 15, uncorrectableErrors: 1)
+        s.btrfsFilesystems = [bf]
+        var lp = LXDStoragePool(name: "default", driver: "dir", status: "Created")
+        lp.poolDescription = "d"; lp.source = "/var/lib/lxd/storage-pools/default"; lp.totalBytes = 100; lp.usedBytes = 10
+        lp.inodesTotal = 50; lp.inodesUsed = 5; lp.usedBy = 3; lp.volumesByType = ["container": 2]; lp.error = "e"
+        s.lxdStoragePools = [lp]
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
         var layer = StorageLayer(kind: .disk, device: "sda", detail: "disk", depth: 2)
         layer.filesystemUUID = "68f9b9ee-0ca5-4bd6-9fb4-69119d5c67b1"; layer.zpool = "tank"; layer.model = "DISK"
@@ -195,6 +214,8 @@ struct SnapshotSchemaTests {
         #expect(back.processes == expected.processes)
         #expect(back.mdArrays == expected.mdArrays)
         #expect(back.storagePools == expected.storagePools)
+        #expect(back.btrfsFilesystems == expected.btrfsFilesystems)
+        #expect(back.lxdStoragePools == expected.lxdStoragePools)
         #expect(back.departedJobs == expected.departedJobs)
         #expect(back.exporterProcess == expected.exporterProcess)
         #expect(back == expected)

@@ -22,6 +22,8 @@ import Testing
             "--path.procfs=\(dir)/host/proc", "--path.sysfs=\(dir)/host/sys",
             "--path.cgroupfs=\(dir)/host/cgroup", "--path.rundir=\(dir)/host/run",
             "--no-collector.exporter",
+            // LXD's API is the machine's, not a fixture's.
+            "--no-collector.lxd_pools",
         ])
     }
 
@@ -75,7 +77,8 @@ import Testing
 enum GoldenNormalisation {
     /// `/metrics`:
     /// - `process_*` families are dropped (the exporter's own process; its collector is off).
-    /// - `hv_scrape_collector_duration_seconds` values become 0 (timing).
+    /// - `hv_scrape_collector_duration_seconds` and `hv_scrape_snapshot_age_seconds` values
+    ///   become 0 (timing).
     /// - `hv_exporter_build_info{version}` and the versions of `libvirt_versions_info` become
     ///   "normalised" (they follow the build and the installed libvirt).
     /// - the udev labels of `hv_md_member_info` (model, serial, wwn, by_id) become "": udev is
@@ -86,6 +89,10 @@ enum GoldenNormalisation {
         for line in text.replacingOccurrences(of: goldenDir, with: "<golden>").split(separator: "\n", omittingEmptySubsequences: false) {
             let s = String(line)
             if s.hasPrefix("process_") || s.hasPrefix("# HELP process_") || s.hasPrefix("# TYPE process_") { continue }
+            if s.hasPrefix("hv_scrape_snapshot_age_seconds "), let sp = s.lastIndex(of: " ") {
+                out.append(String(s[..<sp]) + " 0")
+                continue
+            }
             if s.hasPrefix("hv_scrape_collector_duration_seconds{"), let sp = s.lastIndex(of: " ") {
                 out.append(s[..<sp] + " 0")
             } else if s.hasPrefix("hv_exporter_build_info{") || s.hasPrefix("libvirt_versions_info{") {

@@ -7,10 +7,12 @@ import Testing
 /// libvirt's in-process test driver, so it needs no lab.
 @Suite(.serialized)
 struct PathFlagTests {
-    static let collectors = ["cgroup", "exporter", "host", "jobs", "libvirt", "mdraid", "pools", "processes"]
+    static let collectors = [
+        "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "pools", "processes",
+    ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["host", "mdraid"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid"]),
         ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "processes"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])

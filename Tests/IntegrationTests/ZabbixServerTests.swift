@@ -76,6 +76,7 @@ struct ZabbixServerTests {
             let (rc, names) = try Lab.run(["virsh", "-c", Lab.uri, "list", "--all", "--name"])
             guard rc == 0 else { return false }
             expected = Set(names.split(separator: "\n").map { String($0) }.filter { !$0.isEmpty } + [Lab.state["LAB_LXC_NAME"] ?? "hv-ct1"])
+            expected.formUnion(try runningLXDContainers())
             stateItems = try api.get(
                 "item.get",
                 [
@@ -117,8 +118,11 @@ struct ZabbixServerTests {
             unknownOfLiveGuests.isEmpty,
             "triggers in unknown state: \(unknownOfLiveGuests.map { "\($0["description"]!): \($0["error"]!)" })")
         // Every discovery rule ran without error (an invalid prototype would be reported here).
-        let rules = try api.get("discoveryrule.get", ["hostids": hostID, "output": ["key_", "state", "error"]])
+        let rules = try api.get("discoveryrule.get", ["hostids": hostID, "output": ["key_", "state", "error", "type"]])
         #expect(rules.count == 5, "discovery rules: \(rules.map { $0["key_"]! })")
+        // Discovery is dependent on the snapshot (type 18): no agent call of its own.
+        #expect(
+            rules.allSatisfy { $0["type"] as? String == "18" }, "rules not dependent: \(rules.map { "\($0["key_"]!): \($0["type"]!)" })")
         let failedRules = rules.filter { ($0["state"] as? String) != "0" || !(($0["error"] as? String) ?? "").isEmpty }
         #expect(failedRules.isEmpty, "discovery rules with errors: \(failedRules.map { "\($0["key_"]!): \($0["error"]!)" })")
 
@@ -133,6 +137,44 @@ struct ZabbixServerTests {
                 }
             #expect(vmOnly.isEmpty, "VM-only items on container \(k): \(vmOnly)")
         }
+
+        // Each kind gets its own CPU and network figures: a VM's CPU threshold is relative to
+        // its vCPUs (vCPU utilization), a container's traffic is its network namespace's.
+        let container = try #require(guests.first { $0["kind"] as? String == "container" }?["key"] as? String)
+        let vcpuUtil = try Poll.until(timeout: .seconds(60), every: .seconds(3)) {
+            try item(api, hostID, "hv.guest.cpu.vcpu_util[\(run1)]")?["lastclock"] as? String ?? "0" != "0"
+                && item(api, hostID, "hv.guest.ct.net.rx.bytes.rate[\(container)]")?["lastclock"] as? String ?? "0" != "0"
+        }
+        #expect(vcpuUtil, "no vCPU utilization for \(Lab.guest("RUN1")) or no network rate for \(container)")
+        #expect(try item(api, hostID, "hv.guest.ct.net.rx.bytes.rate[\(run1)]") == nil, "container-only item on a VM")
+        #expect(try item(api, hostID, "hv.guest.cpu.vcpu_util[\(container)]") == nil, "VM-only item on a container")
+        let vmTriggers = try api.get(
+            "trigger.get", ["hostids": hostID, "search": ["description": Lab.guest("RUN1")], "output": ["description"]]
+        ).compactMap { $0["description"] as? String }
+        #expect(vmTriggers.contains { $0.contains("vCPUs busy") }, "\(vmTriggers)")
+        #expect(!vmTriggers.contains { $0.hasPrefix("Container ") }, "\(vmTriggers)")
+
+        // Graphs from the prototypes, by kind, and the template dashboard of graph prototypes.
+        let graphs = try api.get("graph.get", ["hostids": hostID, "output": ["name"]]).compactMap { $0["name"] as? String }
+        let run1Name = Lab.guest("RUN1")
+        let ctName = guests.first { $0["key"] as? String == container }?["name"] as? String ?? "?"
+        for expected in [
+            "Guest \(run1Name): CPU utilization", "Guest \(run1Name): vCPUs busy and steal", "Guest \(run1Name): Memory used",
+            "Guest \(ctName): CPU utilization", "Guest \(ctName): Network traffic",
+        ] {
+            #expect(graphs.contains(expected), "no graph '\(expected)' in \(graphs.sorted())")
+        }
+        #expect(graphs.contains { $0.hasPrefix("Guest \(run1Name) disk ") && $0.hasSuffix(": I/O") }, "\(graphs.sorted())")
+        #expect(graphs.contains { $0.hasPrefix("Guest \(run1Name) interface ") && $0.hasSuffix(": Traffic") }, "\(graphs.sorted())")
+        #expect(!graphs.contains("Guest \(run1Name): Network traffic"))
+        #expect(!graphs.contains("Guest \(ctName): vCPUs busy and steal"))
+        let dashboards = try api.get(
+            "templatedashboard.get", ["templateids": template["templateid"]!, "output": ["name"], "selectPages": "extend"])
+        let widgets = dashboards.flatMap { ($0["pages"] as? [[String: Any]] ?? []).flatMap { $0["widgets"] as? [[String: Any]] ?? [] } }
+        #expect(dashboards.count == 1 && widgets.count == 7, "template dashboards: \(dashboards)")
+        #expect(
+            widgets.allSatisfy { w in (w["fields"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == "graphid" } },
+            "widgets without a graph prototype: \(widgets)")
 
         // 6. Values agree with hv-exporter (figures that do not move between two snapshots).
         #expect(try value(api, hostID, "hv.libvirt.up") == 1)
@@ -237,6 +279,19 @@ struct ZabbixServerTests {
             return !(left && (item["error"] as? String ?? "").contains("no longer on this host"))
         }
         .map { "\($0["key_"] as? String ?? ""): \($0["error"] as? String ?? "")" }
+    }
+
+    /// Running LXD containers, as hv-exporter names them ("project/name" outside the default
+    /// project); none when LXD is not part of this lab (it is optional: LAB_WITH_LXD=1).
+    private func runningLXDContainers() throws -> [String] {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/lxc") else { return [] }
+        let (rc, out) = try Lab.run(["timeout", "20", "lxc", "list", "--all-projects", "-f", "csv", "-c", "ens"])
+        guard rc == 0 else { return [] }
+        return out.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count == 3, f[2] == "RUNNING" else { return nil }
+            return f[0] == "default" ? f[1] : "\(f[0])/\(f[1])"
+        }
     }
 
     private func deleteHost(_ api: ZabbixAPI) throws {

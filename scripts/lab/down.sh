@@ -10,7 +10,7 @@ purge=0
 rm -f "$LAB_STATE" "${LAB_STATE%.env}.json"
 # Best effort: a failing step does not keep the later ones from cleaning up.
 failed=()
-for s in guests-down.sh lxc-down.sh lxd-down.sh net-down.sh libvirtd-down.sh; do
+for s in btrfs-down.sh guests-down.sh lxc-down.sh lxd-down.sh net-down.sh libvirtd-down.sh; do
   "$LAB_SCRIPTS/$s" 9>&- || failed+=("$s")
 done
 if (( purge )); then

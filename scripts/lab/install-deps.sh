@@ -15,6 +15,8 @@ PKGS=(
   lxc iproute2 bridge-utils
   # test and benchmark tools
   prometheus prometheus-libvirt-exporter zabbix-agent tmux curl jq hyperfine wrk valgrind
+  # the btrfs RAID1 lab (btrfs-up.sh) and its tests (mkfs.btrfs, btrfs scrub, btrfs-map-logical)
+  btrfs-progs
   # misc used by the scripts
   procps ca-certificates
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2153  # LAB_* variables come from the state file
 # Bring the whole lab up (idempotent, safe to rerun), then write .lab/state.env:
-#   packages -> libvirtd -> network -> guest image -> guests -> LXC container
+#   packages -> libvirtd -> network -> guest image -> guests -> btrfs RAID1 -> LXC container
 #   [-> LXD, if LAB_WITH_LXD=1] -> Zabbix -> state
 source "$(dirname "$0")/lib.sh"
 lab_lock
@@ -19,6 +19,8 @@ step libvirtd-up.sh
 step net-up.sh
 step guest-image.sh
 step guests-up.sh
+# A real btrfs RAID1 on two loop devices with guest hvbtr-guest's disk on it (BtrfsLabTests).
+step btrfs-up.sh
 step lxc-up.sh
 # LXD is optional: LAB_WITH_LXD=1 scripts/lab/up.sh (or run lxd-up.sh later).
 if [[ "${LAB_WITH_LXD:-0}" == 1 ]]; then step lxd-up.sh; fi

@@ -1,0 +1,9 @@
+extension Snapshot {
+    /// The status of every external tool behind this snapshot, from each source that runs
+    /// one (one line per source; a new tool-backed collector adds its own here), for the
+    /// `hv_external_tool_*` families.
+    public var toolRuns: [ToolRunStatus] {
+        let all: [ToolRunStatus] = []
+        return all
+    }
+}
