@@ -12,8 +12,8 @@ extension SnapshotMetrics {
         labels: ["guest", "driver", "target_device"])
     static let guestDiskStorageInfo = MetricDescriptor(
         "hv_guest_disk_storage_info", .gauge,
-        "The unhealthy layer under a guest disk whose storage is degraded or failed: layer name, the source that reports it (mdraid, btrfs, smart...), severity (degraded, failed) and reason; value 1. Absent for healthy disks.",
-        labels: ["guest", "driver", "target_device", "layer", "source", "severity", "reason"])
+        "The unhealthy layer under a guest disk whose storage is degraded or failed: layer name, the source that reports it (mdraid, btrfs, smart...), health (degraded, failed) and reason; value 1. Absent for healthy disks.",
+        labels: ["guest", "driver", "target_device", "layer", "source", "health", "reason"])
 
     static func addGuestDiskStorageFamilies(_ s: Snapshot, _ set: inout MetricSet) {
         guard !s.guestDiskStacks.isEmpty || s.collectors.contains(where: { $0.name == "storage" }) else { return }

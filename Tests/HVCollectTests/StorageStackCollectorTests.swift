@@ -242,7 +242,7 @@ struct StorageStackCollectorTests {
         #expect(text.contains("hv_guest_disk_storage_degraded{guest=\"db\",driver=\"qemu\",target_device=\"vda\"} 1"))
         #expect(
             text.contains(
-                "hv_guest_disk_storage_info{guest=\"db\",driver=\"qemu\",target_device=\"vda\",layer=\"md0\",source=\"mdraid\",severity=\"degraded\",reason=\"md0: 1 of 2 members missing\"} 1"
+                "hv_guest_disk_storage_info{guest=\"db\",driver=\"qemu\",target_device=\"vda\",layer=\"md0\",source=\"mdraid\",health=\"degraded\",reason=\"md0: 1 of 2 members missing\"} 1"
             ))
         if Promtool.isRunnable {
             let report = try Promtool.checkMetrics(text)
