@@ -186,9 +186,13 @@ public final class StorageStackCollector: Collector, Sendable {
         var results: [String: [Resolved]] = [:]
         for r in requests where results[r.key] == nil {
             if r.key.hasPrefix("net:") {
-                results[r.key] = [Resolved(target: r.target, source: r.source, layers: model(StorageStackResolver.network(r.source), &identities))]
+                results[r.key] = [
+                    Resolved(target: r.target, source: r.source, layers: model(StorageStackResolver.network(r.source), &identities))
+                ]
             } else if r.key.hasPrefix("path:") {
-                results[r.key] = [Resolved(target: r.target, source: r.source, layers: model(resolver.resolve(path: r.source), &identities))]
+                results[r.key] = [
+                    Resolved(target: r.target, source: r.source, layers: model(resolver.resolve(path: r.source), &identities))
+                ]
             } else if let pid = r.guest.cgroup?.initPID {
                 results[r.key] = containerDisks(pid: pid, resolver: resolver, &identities)
             }
@@ -239,7 +243,8 @@ public final class StorageStackCollector: Collector, Sendable {
     /// Resolver layers to model layers, whole disks with their udev identity.
     func model(_ layers: [ResolvedStorageLayer], _ ids: inout [String: DiskIdentity?]) -> [StorageLayer] {
         layers.map { l in
-            var s = StorageLayer(kind: StorageLayer.Kind(rawValue: l.kind.rawValue) ?? .unknown, device: l.device, detail: l.detail, depth: l.depth)
+            var s = StorageLayer(
+                kind: StorageLayer.Kind(rawValue: l.kind.rawValue) ?? .unknown, device: l.device, detail: l.detail, depth: l.depth)
             s.filesystemUUID = l.filesystemUUID
             s.zpool = l.zpool
             s.problem = l.problem

@@ -122,7 +122,8 @@ struct StorageStackCollectorTests {
             s2.guests = guests
             try Self.collect(c, &s2)
             #expect(s2.guestDiskStacks.count == 4)
-            #expect(s2.guestDiskStacks.first { $0.targetDevice == "vdb" && $0.guest == "a" }?.layers.last?.problem == "backing file deleted")
+            #expect(
+                s2.guestDiskStacks.first { $0.targetDevice == "vdb" && $0.guest == "a" }?.layers.last?.problem == "backing file deleted")
         }
         #expect(c.resolutions == 7)
 
@@ -193,7 +194,9 @@ struct StorageStackCollectorTests {
         withSmart.guestDiskStacks = s.guestDiskStacks.map {
             $0.rolledUp(
                 with: s.storageFindings + [
-                    StorageFinding(keys: [.serial("WD-WCC7K1234567")], source: "smart", layer: "sdb", severity: .failed, reason: "SMART overall-health FAILED")
+                    StorageFinding(
+                        keys: [.serial("WD-WCC7K1234567")], source: "smart", layer: "sdb", severity: .failed,
+                        reason: "SMART overall-health FAILED")
                 ])
         }
         let web2 = withSmart.guestDiskStacks[1]

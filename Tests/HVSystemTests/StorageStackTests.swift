@@ -219,7 +219,8 @@ struct StorageStackTests {
         // m1 is on loop0 and loop0's file is on m1: a cycle. m<i+1> on loop<i+1> for the deep chain.
         var table = "1 0 254:0 / / rw - ext4 /dev/vda rw\n2 1 7:0 / /m1 rw - ext4 /dev/loop0 rw\n"
         for i in 2...30 { table += "\(i + 1) 1 7:\(i) / /m\(i) rw - ext4 /dev/loop\(i) rw\n" }
-        let r = StorageStackResolver(topology: BlockTopology(root: dir), mounts: MountInfo.parse(Array(table.utf8)), inspect: { _ in .unknown })
+        let r = StorageStackResolver(
+            topology: BlockTopology(root: dir), mounts: MountInfo.parse(Array(table.utf8)), inspect: { _ in .unknown })
         let cyc = r.resolve(device: "loop0")
         #expect(cyc.last?.problem == "cycle")
         #expect(cyc.count < 10)
@@ -274,7 +275,8 @@ struct StorageStackTests {
 
     static var canMakeLoops: Bool {
         getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/losetup")
-            && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4") && FileManager.default.fileExists(atPath: "/dev/loop-control")
+            && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mkfs.ext4")
+            && FileManager.default.fileExists(atPath: "/dev/loop-control")
     }
 
     @discardableResult

@@ -47,7 +47,10 @@ struct StorageCheckTests {
         let s = Self.snapshot()
         let r = HostCheck(.storage, options: HostCheck.Options()).storage(s)
         #expect(r.status == .warning)
-        #expect(r.summary == "a vda on degraded md1: 1 of 2 members missing; b vda on degraded md1: 1 of 2 members missing; c vda on degraded md1: 1 of 2 members missing")
+        #expect(
+            r.summary
+                == "a vda on degraded md1: 1 of 2 members missing; b vda on degraded md1: 1 of 2 members missing; c vda on degraded md1: 1 of 2 members missing"
+        )
         #expect(r.perfdata.contains { $0.label == "unhealthy" && $0.value == 3 })
         #expect(r.perfdata.contains { $0.label == "guests_affected" && $0.value == 3 })
         #expect(r.output.hasPrefix("HV STORAGE WARNING - a vda on degraded md1"))
@@ -71,7 +74,9 @@ struct StorageCheckTests {
         var g = Guest(name: "a", uuid: nil, kind: .vm, driver: "qemu", state: .running)
         g.blockDevices = [BlockDevice(target: "vda", source: "/var/lib/libvirt/images/a.qcow2")]
         var snap = s
-        snap.guestDiskStacks = s.guestDiskStacks.map { var d = $0; if d.guest == "a" { d.guestKey = g.key }; return d }
+        snap.guestDiskStacks = s.guestDiskStacks.map {
+            var d = $0; if d.guest == "a" { d.guestKey = g.key }; return d
+        }
         let text = GuestReport(guest: g, snapshot: snap).text
         #expect(text.contains("Storage\n  vda  /var/lib/libvirt/images/a.qcow2  [degraded: md1: 1 of 2 members missing (mdraid)]\n"))
         #expect(text.contains("\n        md md1  DEGRADED 1 of 2 members missing\n"), "\(text)")
