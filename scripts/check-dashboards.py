@@ -69,12 +69,15 @@ _POOL = ("pool", "only on hosts with libvirt storage pools")
 _BTRFS = ("btrfs", "only on hosts with a mounted btrfs filesystem (the lab's: scripts/lab/btrfs-up.sh)")
 _LXD = ("lxd", "only on hosts running LXD (LAB_WITH_LXD=1 scripts/lab/up.sh)")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
+_GSTORE = ("guest-storage", "only while a guest disk sits on degraded or failed storage (prometheus-check.sh "
+                            "--md-fixture has no guests; a degraded md array or btrfs under a guest's disk)")
 EVENT_ONLY = {
     ("hvexporter-storage", "btrfs filesystems and devices"): _BTRFS,
     ("hvexporter-storage", "btrfs device errors"): _BTRFS,
     ("hvexporter-storage", "btrfs allocation used"): _BTRFS,
     ("hvexporter-storage", "btrfs raw space per device"): _BTRFS,
     ("hvexporter-storage", "LXD pools"): _LXD,
+    ("hvexporter-storage", "Guests on degraded storage"): _GSTORE,
     ("hvexporter-storage", "LXD pool usage"): _LXD,
     ("hvexporter-storage", "LXD pool free space"): _LXD,
     ("hvexporter-host", "RAID sync progress"): _SYNC,
