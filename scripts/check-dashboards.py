@@ -66,12 +66,21 @@ _SYNC = ("raid-sync", "only while an md array resyncs, recovers, checks or resha
 _RAID = ("raid", "only on hosts with md arrays (the lab has no md driver: prometheus-check.sh "
                  "--md-fixture adds an exporter reading a fixture tree)")
 _POOL = ("pool", "only on hosts with libvirt storage pools")
+_RAIDCTL = ("raid-controller", "only on hosts with a hardware RAID controller tool (storcli/perccli, "
+                               "ssacli, arcconf)")
+_RAIDCTL_REBUILD = ("raid-controller-rebuild", "only while a controller's logical drive rebuilds")
 _BTRFS = ("btrfs", "only on hosts with a mounted btrfs filesystem (the lab's: scripts/lab/btrfs-up.sh)")
 _LXD = ("lxd", "only on hosts running LXD (LAB_WITH_LXD=1 scripts/lab/up.sh)")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
+_SMART = ("smart", "only on hosts with disks smartctl can read (the lab's virtio disk is unsupported)")
 _GSTORE = ("guest-storage", "only while a guest disk sits on degraded or failed storage (prometheus-check.sh "
                             "--md-fixture has no guests; a degraded md array or btrfs under a guest's disk)")
 EVENT_ONLY = {
+    ("hvexporter-storage", "Reallocated, pending and uncorrectable sectors"): _SMART,
+    ("hvexporter-storage", "Disk temperature"): _SMART,
+    ("hvexporter-storage", "SSD endurance used and NVMe spare"): _SMART,
+    ("hvexporter-storage", "NVMe critical warning and media errors"): _SMART,
+    ("hvexporter-storage", "Uncorrectable and interface CRC errors per day"): _SMART,
     ("hvexporter-storage", "btrfs filesystems and devices"): _BTRFS,
     ("hvexporter-storage", "btrfs device errors"): _BTRFS,
     ("hvexporter-storage", "btrfs allocation used"): _BTRFS,
@@ -99,6 +108,12 @@ EVENT_ONLY = {
     ("hvexporter-storage", "Sync speed"): _SYNC,
     ("hvexporter-storage", "Sync time remaining"): _SYNC,
     ("hvexporter-storage", "Sync waiting"): ("raid-sync", "only while a resync waits (delayed or pending)"),
+    ("hvexporter-storage", "Controllers"): _RAIDCTL,
+    ("hvexporter-storage", "Logical drives"): _RAIDCTL,
+    ("hvexporter-storage", "Physical drives"): _RAIDCTL,
+    ("hvexporter-storage", "Drive media and other errors"): _RAIDCTL,
+    ("hvexporter-storage", "Controller tool runs"): _RAIDCTL,
+    ("hvexporter-storage", "Rebuild progress"): _RAIDCTL_REBUILD,
     ("hvexporter-jobs", "Current jobs"): _MIG,
     ("hvexporter-jobs", "Job progress"): _MIG,
     ("hvexporter-jobs", "Data processed / remaining"): _MIG,

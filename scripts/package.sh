@@ -175,6 +175,7 @@ Architecture: $arch
 Maintainer: hvexporter developers <hvexporter@users.noreply.github.com>
 Installed-Size: $installed_size
 Depends: $depends, init-system-helpers (>= 1.52)
+Recommends: smartmontools
 Suggests: libvirt-daemon-system, prometheus, zabbix-agent
 Section: net
 Priority: optional

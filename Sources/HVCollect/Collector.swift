@@ -54,6 +54,10 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case mdArrays
     /// `Snapshot.exporterProcess`.
     case exporterProcess
+    /// `Snapshot.raidControllers` and `Snapshot.raidControllerTools`.
+    case raidControllers
+    /// `Snapshot.smartDisks`.
+    case smartDisks
     /// `Snapshot.btrfsFilesystems`.
     case btrfs
     /// `Snapshot.lxdStoragePools`.
@@ -66,6 +70,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
+        case .raidControllers, .smartDisks: return false
         case .btrfs, .lxdPools, .storageStacks: return false
         }
     }

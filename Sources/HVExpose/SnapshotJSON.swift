@@ -44,6 +44,10 @@ public enum SnapshotJSON {
         w.key("storage_pools"); w.beginArray()
         for p in s.storagePools { writePool(&w, p) }
         w.endArray()
+        writeRAIDControllers(&w, s)
+        w.key("smart_disks"); w.beginArray()
+        for d in s.smartDisks { writeSMARTDisk(&w, d) }
+        w.endArray()
         w.key("btrfs_filesystems"); w.beginArray()
         for f in s.btrfsFilesystems { writeBtrfs(&w, f) }
         w.endArray()

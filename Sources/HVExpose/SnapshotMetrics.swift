@@ -16,6 +16,8 @@ public enum SnapshotMetrics {
         addStoragePoolFamilies(snapshot, &set)
         addJobFamilies(snapshot, &set)
         addToolFamilies(snapshot, &set)
+        addRAIDControllerFamilies(snapshot, &set)
+        addSMARTFamilies(snapshot, &set)
         addBtrfsFamilies(snapshot, &set)
         addLXDPoolFamilies(snapshot, &set)
         addGuestDiskStorageFamilies(snapshot, &set)

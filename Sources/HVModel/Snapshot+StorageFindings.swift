@@ -5,6 +5,8 @@ extension Snapshot {
     public var storageFindings: [StorageFinding] {
         var all: [StorageFinding] = []
         all += mdArrays.map(\.storageFinding)
+        all += raidControllers.flatMap(\.storageFindings)
+        all += smartDisks.compactMap(\.storageFinding)
         all += btrfsFilesystems.flatMap(\.storageFindings)
         return all
     }

@@ -3,7 +3,9 @@ extension Snapshot {
     /// one (one line per source; a new tool-backed collector adds its own here), for the
     /// `hv_external_tool_*` families.
     public var toolRuns: [ToolRunStatus] {
-        let all: [ToolRunStatus] = []
+        var all: [ToolRunStatus] = []
+        all += raidControllerTools
+        all += smartDisks.map(\.run)
         return all
     }
 }

@@ -25,6 +25,13 @@ public struct Snapshot: Sendable, Equatable {
     public var departedJobs: [DepartedDomainJob]
     /// The exporter's own process (the `process_*` families).
     public var exporterProcess: ExporterProcessStats?
+    /// Hardware RAID controllers (storcli/perccli, ssacli, arcconf), by `name`.
+    public var raidControllers: [RAIDController]
+    /// One status per RAID controller tool found (whole-host runs, target ""), also when no
+    /// controller came out of it.
+    public var raidControllerTools: [ToolRunStatus]
+    /// Whole disks and their SMART / NVMe health (smartctl in the background).
+    public var smartDisks: [SMARTDisk]
     /// Mounted btrfs filesystems, by UUID.
     public var btrfsFilesystems: [BtrfsFilesystem] = []
     /// LXD storage pools (empty when LXD is not there).
@@ -42,8 +49,11 @@ public struct Snapshot: Sendable, Equatable {
         self.host = nil
         self.mdArrays = []
         self.storagePools = []
+        self.raidControllers = []
+        self.raidControllerTools = []
         self.departedJobs = []
         self.exporterProcess = nil
+        self.smartDisks = []
         self.guestDiskStacks = []
     }
 

@@ -93,6 +93,21 @@ public enum CollectorCatalog {
             MDRAIDCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
         Entry(
+            name: "raid_controller", enabledByDefault: true, type: RAIDControllerCollector.self,
+            help:
+                "Hardware RAID controllers through storcli/perccli, ssacli and arcconf, run in the background (--raid.interval): controller, battery, logical and physical drive states."
+        ) { ctx in
+            RAIDControllerCollector(settings: ctx.settings.raid, logger: ctx.logger)
+            name: "smart", enabledByDefault: true, type: SMARTCollector.self,
+            help:
+                "Disk health (SMART / NVMe) from smartctl, run in the background per disk (--smart.interval, --smart.timeout): verdict, reallocated/pending sectors, wear, temperature. Needs smartmontools; without it reports nothing."
+        ) { ctx in
+            let s = ctx.settings
+            return SMARTCollector(
+                sysfs: s.sysfs, smartctlPath: s.smartctlPath, interval: s.smartInterval, timeout: s.smartTimeout,
+                devices: s.smartDevices, logger: ctx.logger)
+        },
+        Entry(
             name: "btrfs", enabledByDefault: true, type: BtrfsCollector.self,
             help:
                 "Mounted btrfs filesystems (sysfs, read-only ioctls, btrfs-progs' last scrub record): profiles, devices present and missing, allocation, device error counters, balance and scrub."
@@ -130,6 +145,16 @@ public enum CollectorCatalog {
         public var cgroupfs = "/sys/fs/cgroup"
         /// Where libvirt keeps its run state (`<rundir>/libvirt/qemu/*.pid`).
         public var runDir = "/run"
+        /// RAID controller tools, their interval and timeout (`--raid.*`).
+        public var raid = RAIDControllerCollector.Settings()
+        /// smartctl executable (`--smart.smartctl-path`); nil: `smartctl` on the PATH.
+        public var smartctlPath: String?
+        /// Pause between two smartctl runs on one disk (`--smart.interval`).
+        public var smartInterval = Duration.seconds(600)
+        /// One smartctl run is killed after this (`--smart.timeout`).
+        public var smartTimeout = Duration.seconds(30)
+        /// Device paths to ask instead of the disks found in sysfs (`--smart.devices`); nil: discover.
+        public var smartDevices: [String]?
         public init() {}
     }
 

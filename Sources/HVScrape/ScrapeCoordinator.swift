@@ -169,6 +169,10 @@ extension Snapshot {
         case .storagePools: storagePools = other.storagePools
         case .mdArrays: mdArrays = other.mdArrays
         case .exporterProcess: exporterProcess = other.exporterProcess
+        case .raidControllers:
+            raidControllers = other.raidControllers
+            raidControllerTools = other.raidControllerTools
+        case .smartDisks: smartDisks = other.smartDisks
         case .btrfs: btrfsFilesystems = other.btrfsFilesystems
         case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .storageStacks: guestDiskStacks = other.guestDiskStacks

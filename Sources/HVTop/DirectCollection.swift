@@ -18,6 +18,9 @@ public final class DirectCollection: Sendable {
         self.enabled = enabled
         self.settings = settings
         coordinator = CollectorCatalog.coordinator(enabled: enabled, settings: settings, logger: logger)
+        // RAID controller tools run in the background: give their first run a bounded chance,
+        // or a one-shot `hvtop check raid` would never see a controller.
+        _ = coordinator.waitForBackgroundTools(until: .now + min(settings.raid.timeout, .seconds(15)))
     }
 
     /// One fresh collection.

@@ -2,18 +2,28 @@ import HVModel
 
 extension HostCheck {
     /// md arrays: CRITICAL when degraded (per thresholds), inactive or broken; WARNING while
-    /// rebuilding, with a faulty member kept, or with mismatches over `mismatchWarning`.
+    /// rebuilding, with a faulty member kept, or with mismatches over `mismatchWarning`. Hardware
+    /// RAID controllers' logical drives join them (`RAIDControllerHealth`).
     func raid(_ s: Snapshot) -> CheckResult {
         var arrays = s.mdArrays.filter { !$0.isContainer }
+        let controllers = controllerRAID(s, only: Set(options.only.map { $0.hasPrefix("/dev/") ? String($0.dropFirst(5)) : $0 }))
         if !options.only.isEmpty {
             let want = Set(options.only.map { $0.hasPrefix("/dev/") ? String($0.dropFirst(5)) : $0 })
-            let missing = want.subtracting(arrays.map(\.device))
+            let missing = want.subtracting(arrays.map(\.device)).subtracting(controllers.matched)
             if !missing.isEmpty {
                 return CheckResult(
                     service: kind.service, status: .critical, summary: "array not found: \(missing.sorted().joined(separator: ", "))",
                     perfdata: [PerfDatum("arrays", Double(arrays.count))])
             }
             arrays = arrays.filter { want.contains($0.device) }
+        }
+        if arrays.isEmpty && (controllers.logicalDrives > 0 || !controllers.problems.isEmpty) {
+            return CheckResult(
+                service: kind.service, status: controllers.status,
+                summary: controllers.problems.isEmpty
+                    ? "\(controllers.logicalDrives) controller logical drive\(controllers.logicalDrives == 1 ? "" : "s") ok"
+                    : controllers.problems.joined(separator: "; "),
+                perfdata: controllers.perf, details: controllers.details)
         }
         if arrays.isEmpty {
             if let missing = CollectorNames.noData(s, CollectorNames.mdraid) {
@@ -48,10 +58,16 @@ extension HostCheck {
                 perf.append(PerfDatum("\(a.device)_mismatch", Double(m), warning: options.mismatchWarning, min: 0))
             }
         }
+        status = max(status, controllers.status)
+        problems += controllers.problems
+        details += controllers.details
+        perf += controllers.perf
         let summary: String
         if problems.isEmpty {
             let clean = arrays.allSatisfy { ($0.arrayState ?? "") == "clean" || $0.arrayState == "active" }
-            summary = "\(arrays.count) array\(arrays.count == 1 ? "" : "s") \(clean ? "clean" : "ok")"
+            summary =
+                "\(arrays.count) array\(arrays.count == 1 ? "" : "s") \(clean ? "clean" : "ok")"
+                + (controllers.logicalDrives > 0 ? ", \(controllers.logicalDrives) controller logical drives ok" : "")
         } else {
             summary = problems.joined(separator: "; ")
         }

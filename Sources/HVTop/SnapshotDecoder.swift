@@ -33,6 +33,8 @@ public enum SnapshotDecoder {
         s.processes = root.objects("processes").map(process)
         s.mdArrays = root.objects("md_arrays").map(mdArray)
         s.storagePools = root.objects("storage_pools").map(pool)
+        raidControllers(root, into: &s)
+        s.smartDisks = root.objects("smart_disks").map(smartDisk)
         s.btrfsFilesystems = root.objects("btrfs_filesystems").map(btrfs)
         s.lxdStoragePools = root.objects("lxd_storage_pools").map(lxdPool)
         s.guestDiskStacks = root.objects("guest_disk_stacks").map(guestDiskStack)

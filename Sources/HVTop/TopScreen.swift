@@ -168,6 +168,7 @@ public struct TopScreen {
                     lines.append(Line(l[i], ArrayHealth(a).status == .ok ? .plain : .alert))
                 }
             }
+            lines += StorageTables.raidControllerLines(c.snapshot, width: width)
             lines.append(Line(""))
             lines.append(Line("Storage pools (\(c.snapshot.storagePools.count))", .header))
             if let missing = CollectorNames.noData(c.snapshot, CollectorNames.pools), c.snapshot.storagePools.isEmpty {
@@ -178,6 +179,17 @@ public struct TopScreen {
                 let (h, l) = StorageTables.pools(c.snapshot).render(width: width)
                 lines.append(Line(h, .dim))
                 lines.append(contentsOf: l.map { Line($0) })
+            }
+            lines.append(Line(""))
+            lines.append(Line("Disks, SMART (\(c.snapshot.smartDisks.count))", .header))
+            if let missing = CollectorNames.noData(c.snapshot, CollectorNames.smart), c.snapshot.smartDisks.isEmpty {
+                lines.append(Line(missing))
+            } else if c.snapshot.smartDisks.isEmpty {
+                lines.append(Line("no disks asked (smartctl not installed, or no whole disk found)"))
+            } else {
+                let (h, l) = SMARTTable.disks(c.snapshot).render(width: width)
+                lines.append(Line(h, .dim))
+                for (i, d) in c.snapshot.smartDisks.enumerated() { lines.append(Line(l[i], SMARTTable.alerts(d) ? .alert : .plain)) }
             }
             return scrolled(lines, height: height)
         case .jobs:

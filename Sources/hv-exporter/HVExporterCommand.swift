@@ -105,6 +105,67 @@ struct HVExporterCommand: ParsableCommand {
     var poolRefreshInterval = "0"
 
     @Option(
+        name: .customLong("raid.storcli-path"),
+        help: ArgumentHelp(
+            "storcli/perccli executable for Broadcom/LSI MegaRAID and Dell PERC controllers. Default: the first of storcli64, storcli, perccli64, perccli found on PATH or under /opt/MegaRAID/{storcli,perccli}; '' turns it off.",
+            valueName: "path"))
+    var raidStorcliPath: String?
+
+    @Option(
+        name: .customLong("raid.ssacli-path"),
+        help: ArgumentHelp(
+            "ssacli executable for HPE Smart Array controllers. Default: ssacli or hpssacli on PATH; '' turns it off.",
+            valueName: "path"))
+    var raidSSACLIPath: String?
+
+    @Option(
+        name: .customLong("raid.arcconf-path"),
+        help: ArgumentHelp(
+            "arcconf executable for Microchip/Adaptec controllers. Default: arcconf on PATH; '' turns it off.",
+            valueName: "path"))
+    var raidArcconfPath: String?
+
+    @Option(
+        name: .customLong("raid.interval"),
+        help: ArgumentHelp(
+            "Run the RAID controller tools this often, in the background ('5m'); a scrape serves their last result and never waits for them. Their runs can take seconds and wake the controller, so keep it in minutes.",
+            valueName: "duration"))
+    var raidInterval = "5m"
+
+    @Option(
+        name: .customLong("raid.timeout"),
+        help: ArgumentHelp(
+            "Deadline of one run of a RAID controller tool, all its commands together ('60s'). A run that takes longer is killed; the last good figures are then served and marked stale (hv_external_tool_stale).",
+            valueName: "duration"))
+    var raidTimeout = "60s"
+        name: .customLong("smart.smartctl-path"),
+        help: ArgumentHelp(
+            "smartctl (smartmontools 7.x) for the smart collector; default: 'smartctl' found on the PATH or in /usr/sbin. Without it the collector reports no disk and logs that once. smartctl needs root (CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe) to read disks.",
+            valueName: "path"))
+    var smartctlPath: String?
+
+    @Option(
+        name: .customLong("smart.interval"),
+        help: ArgumentHelp(
+            "Pause between two smartctl runs on one disk ('10m'; at least 5m). Runs are in the background, never in a scrape; disks in standby are not woken (-n standby). Figures older than twice this are marked stale.",
+            valueName: "duration"))
+    var smartInterval = "10m"
+
+    @Option(
+        name: .customLong("smart.timeout"),
+        help: ArgumentHelp(
+            "A smartctl run that takes longer is killed ('30s'); that disk then keeps its last figures, marked stale (hv_external_tool_stale), and the other disks are not held up (each disk has its own runs).",
+            valueName: "duration"))
+    var smartTimeout = "30s"
+
+    @Option(
+        name: .customLong("smart.devices"),
+        help: ArgumentHelp(
+            "Comma-separated device paths to ask instead of the disks found in sysfs ('/dev/sda,/dev/nvme0n1'). Default: every whole disk (not loop, ram, zram, dm, md, drbd, nbd, optical) and the disks under md arrays and btrfs filesystems.",
+            valueName: "paths"))
+    var smartDevices: String?
+
+    @Option(
         name: .customLong("scrape.max-age"),
         help: ArgumentHelp(
             "Serve a snapshot collected at most this long ago instead of collecting again ('0s': always collect; e.g. '10s' for a pair of Prometheus servers scraping the same host at an offset). Concurrent scrapes share one collection in any case. A reused response carries the same figures as the first (its samples have no timestamps: Prometheus stamps them at its own scrape time), so keep it well under the scrape interval; hv_scrape_snapshot_age_seconds says how old each response is.",
@@ -145,6 +206,17 @@ struct HVExporterCommand: ParsableCommand {
         }
         guard let r = parseDuration(poolRefreshInterval), r >= 0 else {
             throw ValidationError("--libvirt.pool-refresh-interval must be a duration like 10m or 0; got '\(poolRefreshInterval)'")
+        }
+        guard let ri = parseDuration(raidInterval), ri >= 1 else {
+            throw ValidationError("--raid.interval must be a duration of at least 1s like 5m; got '\(raidInterval)'")
+        }
+        guard let rt = parseDuration(raidTimeout), rt > 0 else {
+            throw ValidationError("--raid.timeout must be a duration like 60s; got '\(raidTimeout)'")
+        guard let si = parseDuration(smartInterval), si >= 300 else {
+            throw ValidationError("--smart.interval must be a duration of at least 5m like 10m; got '\(smartInterval)'")
+        }
+        guard let st = parseDuration(smartTimeout), st >= 1, st <= si else {
+            throw ValidationError("--smart.timeout must be a duration between 1s and --smart.interval like 30s; got '\(smartTimeout)'")
         }
         guard let a = parseDuration(snapshotMaxAge), a >= 0, a <= 3600 else {
             throw ValidationError("--scrape.max-age must be a duration between 0s and 1h like 10s; got '\(snapshotMaxAge)'")
@@ -190,6 +262,15 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.sysfs = sysfs
         config.settings.cgroupfs = cgroupfs
         config.settings.runDir = runDir
+        config.settings.raid.storcliPath = raidStorcliPath
+        config.settings.raid.ssacliPath = raidSSACLIPath
+        config.settings.raid.arcconfPath = raidArcconfPath
+        config.settings.raid.interval = .milliseconds(Int64(parseDuration(raidInterval)! * 1000))
+        config.settings.raid.timeout = .milliseconds(Int64(parseDuration(raidTimeout)! * 1000))
+        config.settings.smartctlPath = smartctlPath
+        config.settings.smartInterval = .seconds(parseDuration(smartInterval)!)
+        config.settings.smartTimeout = .seconds(parseDuration(smartTimeout)!)
+        config.settings.smartDevices = smartDevices.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 

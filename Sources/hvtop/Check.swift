@@ -26,13 +26,17 @@ struct Check: ParsableCommand {
 
     struct Raid: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "md RAID arrays: CRITICAL degraded/inactive, WARNING rebuilding or faulty member kept.",
+            abstract:
+                "md RAID arrays and hardware RAID controller logical drives: CRITICAL degraded/failed/inactive, WARNING rebuilding, faulty member or drive, controller battery problem.",
             discussion:
-                "--warning/--critical: missing members per array (default critical 0: any missing member; a rebuild under way is WARNING)."
+                "--warning/--critical: missing members per md array (default critical 0: any missing member; a rebuild under way is WARNING). Controller logical drives (storcli/perccli, ssacli, arcconf, run by the daemon in the background): degraded, failed or offline CRITICAL, rebuilding WARNING; a failed drive, a failed battery, a controller not optimal or figures stale after a failed tool run WARNING."
         )
         @OptionGroup var source: SourceOptions
         @OptionGroup var thresholds: Thresholds
-        @Option(name: .long, help: ArgumentHelp("Only these arrays (comma-separated, e.g. md0,md1).", valueName: "list"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Only these arrays or controller logical drives (comma-separated, e.g. md0,sda,storcli/c0/0/1).", valueName: "list"))
         var array: String?
         @Option(
             name: .customLong("mismatch-warning"),

@@ -41,7 +41,10 @@ struct HVTopCommand: ParsableCommand {
         var args = Array(CommandLine.arguments.dropFirst())
         let isCheck = args.first == "check"
         do {
-            let (enabled, rest) = try CollectorCatalog.extractFlags(args)
+            var (enabled, rest) = try CollectorCatalog.extractFlags(args)
+            // A direct collection lives for one command: smartctl runs started for it would
+            // outlive it with nothing read. SMART comes from the daemon, or with --collector.smart.
+            if !args.contains("--collector.smart") { enabled.remove("smart") }
             enabledCollectors = enabled
             args = rest
             var command = try parseAsRoot(args)

@@ -97,6 +97,24 @@ struct SnapshotSchemaTests {
         p.autostart = true; p.persistent = true; p.timedOut = true; p.error = "e"; p.targetPath = "/var/lib/libvirt/images"
         p.source = "host:/dir"; p.lastRefreshSeconds = 1_765_000_000.5; p.lastRefreshSucceeded = true; p.refreshError = "r"
         s.storagePools = [p]
+        var sd = SMARTDisk(
+            device: "sda", path: "/dev/sda", state: .failed,
+            run: ToolRunStatus(
+                tool: "smartctl", target: "/dev/sda", success: true, error: "e", lastRunSeconds: 1_765_000_000.5,
+                lastSuccessSeconds: 1_765_000_000.25, durationSeconds: 0.75, stale: true))
+        sd.protocolName = "ATA"; sd.deviceType = "sat"; sd.model = "M"; sd.serial = "S"; sd.wwn = "5000cca264eb01d7"
+        sd.firmware = "F"; sd.passed = true; sd.stateReason = "r"; sd.exitStatus = 216; sd.exitStatusBits = ["disk_failing"]
+        sd.messages = ["m"]; sd.figuresTimestampSeconds = 1_765_000_000.125; sd.powerOnHours = 12.5; sd.temperatureCelsius = 36
+        sd.powerCycles = 9; sd.reallocatedSectors = 1; sd.pendingSectors = 2; sd.offlineUncorrectableSectors = 3
+        sd.reportedUncorrectableErrors = 4; sd.crcErrors = 5; sd.enduranceUsedPercent = 19; sd.prefailAttributesFailing = [5]
+        sd.nvmeCriticalWarning = 16; sd.availableSparePercent = 99; sd.availableSpareThresholdPercent = 10; sd.mediaErrors = 7
+        sd.errorLogEntries = 62; sd.unsafeShutdowns = 10; sd.dataUnitsRead = 11; sd.dataUnitsWritten = 12; sd.grownDefects = 13
+        sd.readUncorrectedErrors = 14; sd.writeUncorrectedErrors = 15; sd.verifyUncorrectedErrors = 16
+        sd.attributes = [
+            SMARTDisk.Attribute(
+                id: 5, name: "Reallocated_Sector_Ct", value: 1, worst: 1, threshold: 5, raw: 1975, whenFailed: "now", prefailure: true)
+        ]
+        s.smartDisks = [sd]
 
         var bf = BtrfsFilesystem(uuid: "d69c6151-667b-4f6c-99b6-6b8bcf001ada")
         bf.label = "hvbtr-lab"; bf.mountPoint = "/mnt"; bf.exclusiveOperation = "balance"; bf.scrubRunning = true; bf.error = "e"
@@ -117,6 +135,29 @@ struct SnapshotSchemaTests {
         lp.inodesTotal = 50; lp.inodesUsed = 5; lp.usedBy = 3; lp.volumesByType = ["container": 2]; lp.error = "e"
         s.lxdStoragePools = [lp]
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
+        let run = ToolRunStatus(
+            tool: "storcli64", target: "storcli/c0", success: true, error: "e", lastRunSeconds: 1_765_000_300.5,
+            lastSuccessSeconds: 1_765_000_290.5, durationSeconds: 2.5, stale: true)
+        s.raidControllers = [
+            RAIDController(
+                name: "storcli/c0", tool: "storcli64", vendor: "broadcom", model: "PERC H730P", serial: "S1", firmware: "25.5",
+                status: .degraded, statusWord: "Needs Attention", battery: .failed, batteryWord: "Failed", cache: .disabled,
+                cacheWord: "Disabled",
+                logicalDrives: [
+                    RAIDLogicalDrive(
+                        id: "0/1", raidLevel: "RAID5", state: .rebuilding, stateWord: "Dgrd", sizeBytes: 1 << 40, device: "sdb",
+                        wwn: "600605b0", rebuildRatio: 0.25, label: "data")
+                ],
+                physicalDrives: [
+                    RAIDPhysicalDrive(
+                        slot: "32:3", state: .predictiveFailure, stateWord: "Onln", model: "ST1200", serial: "Z1",
+                        wwn: "5000c500", sizeBytes: 1 << 39, medium: "HDD", mediaErrors: 3, otherErrors: 4, predictiveFailures: 1,
+                        smartAlert: true, rebuildRatio: 0.5)
+                ], toolRun: run, problems: ["c0: drive 32:9 in the drive details but not in PD LIST"])
+        ]
+        var whole = run
+        whole.target = "x"
+        s.raidControllerTools = [whole]
         var layer = StorageLayer(kind: .disk, device: "sda", detail: "disk", depth: 2)
         layer.filesystemUUID = "68f9b9ee-0ca5-4bd6-9fb4-69119d5c67b1"; layer.zpool = "tank"; layer.model = "DISK"
         layer.serial = "S"; layer.wwn = "5000"; layer.byIdPath = "/dev/disk/by-id/ata-DISK_S"; layer.problem = "p"
@@ -217,6 +258,9 @@ struct SnapshotSchemaTests {
         #expect(back.btrfsFilesystems == expected.btrfsFilesystems)
         #expect(back.lxdStoragePools == expected.lxdStoragePools)
         #expect(back.departedJobs == expected.departedJobs)
+        #expect(back.raidControllers == expected.raidControllers)
+        #expect(back.raidControllerTools == expected.raidControllerTools)
+        #expect(back.smartDisks == expected.smartDisks)
         #expect(back.exporterProcess == expected.exporterProcess)
         #expect(back == expected)
         // Whatever the writer puts out, the reader takes in: written again, the same bytes.

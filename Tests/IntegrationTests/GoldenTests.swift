@@ -15,13 +15,18 @@ import Testing
     static let update = ProcessInfo.processInfo.environment["HV_UPDATE_GOLDEN"] == "1"
 
     /// The exporter on the fixtures. The `exporter` collector is off: it reads the exporter's
-    /// own `/proc/<pid>` under `--path.procfs`, which a fixture tree cannot hold.
+    /// own `/proc/<pid>` under `--path.procfs`, which a fixture tree cannot hold; so is
+    /// `raid_controller`: it runs the RAID tools installed on the machine, not the fixtures'
+    /// (RAIDControllerCollectorTests cover it with fake tools); so is `smart` (its
+    /// fake-smartctl tests are in HVCollectTests).
     static func start() throws -> ExporterProcess {
         try ExporterProcess([
             "--libvirt.uri=test://\(dir)/node.xml",
             "--path.procfs=\(dir)/host/proc", "--path.sysfs=\(dir)/host/sys",
             "--path.cgroupfs=\(dir)/host/cgroup", "--path.rundir=\(dir)/host/run",
-            "--no-collector.exporter",
+            "--no-collector.exporter", "--no-collector.raid_controller",
+            // smart runs the real smartctl on the disks the fixture sysfs names: not reproducible.
+            "--no-collector.smart",
             // LXD's API is the machine's, not a fixture's.
             "--no-collector.lxd_pools",
         ])

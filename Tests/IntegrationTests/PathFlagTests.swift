@@ -8,11 +8,11 @@ import Testing
 @Suite(.serialized)
 struct PathFlagTests {
     static let collectors = [
-        "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "pools", "processes",
+        "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "pools", "processes", "smart",
     ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["btrfs", "host", "mdraid"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "smart"]),
         ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "processes"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])

@@ -19,6 +19,7 @@ PKGS=(
   btrfs-progs
   # misc used by the scripts
   procps ca-certificates
+  smartmontools         # smartctl for the smart collector and its tests
 )
 
 lab_apt_install "${PKGS[@]}"
