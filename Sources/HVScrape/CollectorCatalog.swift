@@ -98,6 +98,8 @@ public enum CollectorCatalog {
                 "Hardware RAID controllers through storcli/perccli, ssacli and arcconf, run in the background (--raid.interval): controller, battery, logical and physical drive states."
         ) { ctx in
             RAIDControllerCollector(settings: ctx.settings.raid, logger: ctx.logger)
+        },
+        Entry(
             name: "smart", enabledByDefault: true, type: SMARTCollector.self,
             help:
                 "Disk health (SMART / NVMe) from smartctl, run in the background per disk (--smart.interval, --smart.timeout): verdict, reallocated/pending sectors, wear, temperature. Needs smartmontools; without it reports nothing."
@@ -124,7 +126,7 @@ public enum CollectorCatalog {
         Entry(
             name: "storage", enabledByDefault: true, type: StorageStackCollector.self,
             help:
-                "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs and disk findings."
+                "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs, SMART and RAID controller findings."
         ) { ctx in
             StorageStackCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
         },
