@@ -138,6 +138,8 @@ struct HVExporterCommand: ParsableCommand {
             "Deadline of one run of a RAID controller tool, all its commands together ('60s'). A run that takes longer is killed; the last good figures are then served and marked stale (hv_external_tool_stale).",
             valueName: "duration"))
     var raidTimeout = "60s"
+
+    @Option(
         name: .customLong("smart.smartctl-path"),
         help: ArgumentHelp(
             "smartctl (smartmontools 7.x) for the smart collector; default: 'smartctl' found on the PATH or in /usr/sbin. Without it the collector reports no disk and logs that once. smartctl needs root (CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe) to read disks.",
@@ -212,6 +214,7 @@ struct HVExporterCommand: ParsableCommand {
         }
         guard let rt = parseDuration(raidTimeout), rt > 0 else {
             throw ValidationError("--raid.timeout must be a duration like 60s; got '\(raidTimeout)'")
+        }
         guard let si = parseDuration(smartInterval), si >= 300 else {
             throw ValidationError("--smart.interval must be a duration of at least 5m like 10m; got '\(smartInterval)'")
         }
