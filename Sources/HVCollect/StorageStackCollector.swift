@@ -23,8 +23,8 @@ import Synchronization
 /// resolved again when the mount table changed or `refreshInterval` passed; a new guest or
 /// disk is resolved on its own; nothing is resolved per scrape otherwise. Resolution runs on
 /// a worker thread and is waited for until the scrape's deadline at most; past it, the
-/// scrape reports what it has (stacks not resolved yet carry an error) and the next scrape
-/// picks up the result.
+/// scrape reports what it has (stacks not resolved yet carry an error), later scrapes do not
+/// wait for it again, and the first scrape after it ended serves its result.
 ///
 /// The health roll-up (findings from md, btrfs, SMART...) is applied by the scrape after
 /// every collector ran (`Snapshot.rollUpStorageHealth`).
@@ -123,10 +123,11 @@ public final class StorageStackCollector: Collector, Sendable {
         let wanted = Set(requests.map(\.key).filter { !$0.isEmpty })
 
         // What to resolve now: everything when the mount table changed or the cache is old,
-        // else only what is new. A resolution still running from an earlier scrape is waited
-        // for instead of starting another.
+        // else only what is new. While a resolution started by an earlier scrape still runs
+        // (a path whose stat(2) hangs), nothing new is started and nothing is waited for: the
+        // scrape serves what the cache holds.
         let pending: Deadline.Pending<Bool>? = state.withLock { s in
-            if let r = s.running { return r }
+            if s.running != nil { return nil }
             let stale =
                 s.mountinfo != mountinfo || s.resolvedAt.map { ContinuousClock.now - $0 > refreshInterval } ?? true
             let todo = stale ? wanted : wanted.subtracting(s.cache.keys)

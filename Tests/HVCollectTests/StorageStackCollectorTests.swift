@@ -138,6 +138,49 @@ struct StorageStackCollectorTests {
         #expect(quick.resolutions == 8)
     }
 
+    /// A resolution that hangs (a stat(2) that does not return) costs the scrape that started
+    /// it its deadline at most; the scrapes after it do not wait, and once it returns its
+    /// result is served.
+    @Test func aHungResolutionIsNotWaitedForAgain() throws {
+        let proc = try Proc(mountinfo: Self.realHost + "/proc/self/mountinfo")
+        let gate = DispatchSemaphore(value: 0)
+        let c = StorageStackCollector(
+            procfs: proc.root, sysfs: Self.realHost + "/sys", logger: Self.logger, identify: { _ in nil },
+            inspect: { _ in
+                gate.wait()
+                return .unknown
+            })
+        var guests = [Self.vm("a", uuid: "u-a", disks: [("vda", "file", "/var/tmp/hvstk-mnt-ext4/disk.qcow2")])]
+        func scrape() throws -> (Snapshot, Duration) {
+            var s = Snapshot()
+            s.guests = guests
+            let t0 = ContinuousClock.now
+            try c.collect(ScrapeContext(libvirtTimeout: .milliseconds(300)), into: &s)
+            return (s, ContinuousClock.now - t0)
+        }
+        let (first, t1) = try scrape()
+        #expect(t1 >= .milliseconds(250) && t1 < .seconds(3))
+        #expect(first.guestDiskStacks.first?.error == "not resolved yet")
+        guests[0].blockDevices.append(BlockDevice(target: "vdb", source: "/dev/loop6"))
+        for _ in 0..<3 {
+            let (later, t) = try scrape()
+            #expect(t < .milliseconds(200), "a later scrape does not wait for the hung resolution: \(t)")
+            #expect(later.guestDiskStacks.count == 2 && later.guestDiskStacks.allSatisfy { $0.error == "not resolved yet" })
+        }
+        for _ in 0..<100 { gate.signal() }   // every stat(2) of the walks returns from now on
+        let done = ContinuousClock.now + .seconds(10)
+        while c.resolutions == 0 && ContinuousClock.now < done { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(c.resolutions == 1)
+        var last = Snapshot()
+        while ContinuousClock.now < done {
+            last = try scrape().0
+            if last.guestDiskStacks.allSatisfy({ $0.error == nil }) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(last.guestDiskStacks.map(\.layers.count) == [6, 2], "\(last.guestDiskStacks)")
+        #expect(c.resolutions == 2)
+    }
+
     /// hv-ct1's real mount table: the rootfs is the bind-mounted directory on the root ext4;
     /// the read-only bind mounts of host libraries are not volumes.
     @Test func containerRootfsFromItsInit() throws {
