@@ -53,9 +53,13 @@ for link in /sys/class/block/*; do
   for f in dev partition size loop/backing_file dm/name dm/uuid md/level; do
     if [ -f "$dir/$f" ]; then mkdir -p "$(dirname "$out/sys/$rel/$f")"; cat "$dir/$f" > "$out/sys/$rel/$f" 2>/dev/null || true; fi
   done
+  # Only non-empty holders/ and slaves/ (git keeps no empty directory; the reader takes a
+  # missing one as empty).
   for sub in holders slaves; do
-    mkdir -p "$out/sys/$rel/$sub"
-    for e in "$dir/$sub"/*; do [ -e "$e" ] || [ -L "$e" ] || continue; cp -P "$e" "$out/sys/$rel/$sub/"; done
+    for e in "$dir/$sub"/*; do
+      [ -e "$e" ] || [ -L "$e" ] || continue
+      mkdir -p "$out/sys/$rel/$sub"; cp -P "$e" "$out/sys/$rel/$sub/"
+    done
   done
 done
 for fs in /sys/fs/btrfs/*/; do
