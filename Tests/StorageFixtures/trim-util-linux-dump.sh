@@ -17,9 +17,10 @@ for link in "$src/sys/dev/block/"*; do
   for f in dev partition size loop/backing_file dm/name dm/uuid md/level; do
     if [ -f "$dir/$f" ]; then mkdir -p "$(dirname "$out/sys/$rel/$f")"; cp "$dir/$f" "$out/sys/$rel/$f"; fi
   done
-  for sub in holders slaves; do
-    [ -d "$dir/$sub" ] || continue
-    mkdir -p "$out/sys/$rel/$sub"
-    for e in "$dir/$sub"/*; do [ -L "$e" ] && cp -P "$e" "$out/sys/$rel/$sub/"; done
+  for sub in holders slaves; do   # non-empty ones only: git keeps no empty directory
+    for e in "$dir/$sub"/*; do
+      [ -L "$e" ] || continue
+      mkdir -p "$out/sys/$rel/$sub"; cp -P "$e" "$out/sys/$rel/$sub/"
+    done
   done
 done
