@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "HVTop",
             dependencies: [
-                "HVModel", "HVExpose", "HVScrape", "CHVTLS", "HVBuildInfo",
+                "HVModel", "HVExpose", "HVScrape", "CHVTLS", "HVBuildInfo", "HVCollect",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 

@@ -62,13 +62,15 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case btrfs
     /// `Snapshot.lxdStoragePools`.
     case lxdPools
+    /// Guests' storage migration blockers and disk source identities, `Snapshot.lockManager`.
+    case migrationSafety
     /// `Snapshot.guestDiskStacks` (the storage stack under each guest disk).
     case storageStacks
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
         switch self {
-        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs: return true
+        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
         case .raidControllers, .smartDisks: return false
         case .btrfs, .lxdPools, .storageStacks: return false

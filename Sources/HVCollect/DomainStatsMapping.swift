@@ -198,6 +198,7 @@ enum DomainStatsMapping {
             g.blockDevices[i].format = d.driverType
             g.blockDevices[i].serial = d.serial
             g.blockDevices[i].readOnly = d.readOnly
+            g.blockDevices[i].shareable = d.shareable
             if g.blockDevices[i].source.isEmpty { g.blockDevices[i].source = d.source }
         }
         // Interfaces: the stats list those with a host-side device; the XML adds the rest

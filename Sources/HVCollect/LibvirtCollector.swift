@@ -310,6 +310,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 if let desc = meta[d.uuid]?.description, g.statsAgeSeconds != nil || records[d.uuid] != nil {
                     DomainStatsMapping.merge(desc, into: &g)
                 }
+                if g.kind == .vm {
+                    // Blockers read off the XML; a domain whose XML was not read is unknown.
+                    g.migrationBlockers = MigrationAssessment.blockers(meta[d.uuid]?.description, persistent: g.persistent)
+                }
                 if busy {
                     let since = s.busySince[d.uuid] ?? now
                     s.busySince[d.uuid] = since

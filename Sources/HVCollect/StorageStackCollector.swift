@@ -118,7 +118,7 @@ public final class StorageStackCollector: Collector, Sendable {
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
-        let mountinfo = try FileReader.read("\(procfs)/self/mountinfo", maxBytes: MountInfo.maxBytes)
+        let mountinfo = try FileReader.read("\(procfs)/self/mountinfo", maxBytes: MountTable.maxBytes)
         let requests = Self.requests(snapshot.guests)
         let wanted = Set(requests.map(\.key).filter { !$0.isEmpty })
 
@@ -181,7 +181,7 @@ public final class StorageStackCollector: Collector, Sendable {
     /// Resolves `requests` with a resolver over `mountinfo` and this sysfs, and stores the
     /// results (dropping entries not asked for when `replacing`).
     func resolve(_ requests: [Request], mountinfo: [UInt8], replacing: Bool) {
-        let mounts = MountInfo.parse(mountinfo)
+        let mounts = MountTable.parse(mountinfo)
         let resolver = StorageStackResolver(topology: BlockTopology(root: sysfs), mounts: mounts, inspect: inspect)
         var identities: [String: DiskIdentity?] = [:]
         var results: [String: [Resolved]] = [:]
@@ -219,9 +219,9 @@ public final class StorageStackCollector: Collector, Sendable {
 
     /// The rootfs and attached volumes of the container whose init is `pid`.
     func containerDisks(pid: Int, resolver: StorageStackResolver, _ ids: inout [String: DiskIdentity?]) -> [Resolved] {
-        let table: MountInfo
+        let table: MountTable
         do {
-            table = try MountInfo.read(procRoot: procfs, pid: String(pid))
+            table = try MountTable.read(procRoot: procfs, pid: String(pid))
         } catch {
             return [Resolved(target: "rootfs", source: "", layers: [], error: "\(error)")]
         }

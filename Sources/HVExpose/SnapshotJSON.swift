@@ -54,6 +54,7 @@ public enum SnapshotJSON {
         w.key("lxd_storage_pools"); w.beginArray()
         for p in s.lxdStoragePools { writeLXDPool(&w, p) }
         w.endArray()
+        if let lm = s.lockManager { w.field("lock_manager", lm) }
         w.key("departed_jobs"); w.beginArray()
         for d in s.departedJobs {
             w.beginObject()
@@ -113,6 +114,7 @@ public enum SnapshotJSON {
             w.field("errors", b.errors)
             w.field("capacity_bytes", b.capacityBytes); w.field("allocation_bytes", b.allocationBytes)
             w.field("physical_bytes", b.physicalBytes)
+            w.field("source_identity", b.sourceIdentity); w.field("shareable", b.shareable)
             w.endObject()
         }
         w.endArray()
@@ -130,6 +132,15 @@ public enum SnapshotJSON {
         if let c = g.cgroup { writeCgroup(&w, c) }
         if let j = g.job { w.key("job"); writeJob(&w, j) }
         if let j = g.lastJob { w.key("last_job"); writeJob(&w, j) }
+        if let blockers = g.migrationBlockers {
+            w.key("migration_blockers"); w.beginArray()
+            for b in blockers {
+                w.beginObject()
+                w.field("reason", b.reason.rawValue); w.field("detail", b.detail)
+                w.endObject()
+            }
+            w.endArray()
+        }
         if !g.blockJobs.isEmpty {
             w.key("block_jobs"); w.beginArray()
             for j in g.blockJobs {

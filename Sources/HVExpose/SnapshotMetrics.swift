@@ -20,6 +20,7 @@ public enum SnapshotMetrics {
         addSMARTFamilies(snapshot, &set)
         addBtrfsFamilies(snapshot, &set)
         addLXDPoolFamilies(snapshot, &set)
+        addMigrationFamilies(snapshot, &set)
         addGuestDiskStorageFamilies(snapshot, &set)
         return set
     }

@@ -79,6 +79,10 @@ public struct Guest: Sendable, Equatable {
     public var job: DomainJob?
     public var lastJob: DomainJob?
     public var blockJobs: [BlockJob]
+    /// Why the guest cannot live-migrate as it is, one entry per device or reason; empty
+    /// when nothing blocks it; nil when not assessed (containers, or the libvirt or migration
+    /// collector is off). A guest whose XML could not be read has one `.unknown` entry.
+    public var migrationBlockers: [MigrationBlocker]?
 
     public init(name: String, uuid: String?, kind: GuestKind, driver: String, state: GuestState) {
         self.name = name
@@ -107,6 +111,7 @@ public struct Guest: Sendable, Equatable {
         self.job = nil
         self.lastJob = nil
         self.blockJobs = []
+        self.migrationBlockers = nil
     }
 }
 
@@ -163,6 +168,13 @@ public struct BlockDevice: Sendable, Equatable {
     public var format: String?
     public var serial: String?
     public var readOnly: Bool
+    /// `<shareable/>` in the XML: the disk is meant to be open in several guests at once.
+    public var shareable: Bool
+    /// What the disk's source is, the same on every host that sees the same storage:
+    /// "file:<st_dev>:<inode>" (local file), "block:<wwn>" or "block:<major>:<minor>",
+    /// "rbd:<pool>/<image>", "iscsi:<iqn>/<lun>", "nfs:<server>:<export>/<path>"; nil when
+    /// unknown (no source, not stat-able, migration collector off).
+    public var sourceIdentity: String?
 
     public var readBytes: UInt64?
     public var readRequests: UInt64?
@@ -182,6 +194,7 @@ public struct BlockDevice: Sendable, Equatable {
         self.target = target
         self.source = source
         self.readOnly = false
+        self.shareable = false
     }
 }
 

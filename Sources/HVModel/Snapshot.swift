@@ -36,6 +36,9 @@ public struct Snapshot: Sendable, Equatable {
     public var btrfsFilesystems: [BtrfsFilesystem] = []
     /// LXD storage pools (empty when LXD is not there).
     public var lxdStoragePools: [LXDStoragePool] = []
+    /// libvirt's `lock_manager` from qemu.conf ("lockd", "sanlock", "none"); nil when the
+    /// migration collector did not run.
+    public var lockManager: String?
     /// The storage stack under every guest disk, health rolled up (`rollUpStorageHealth`).
     public var guestDiskStacks: [GuestDiskStack]
 
@@ -54,6 +57,7 @@ public struct Snapshot: Sendable, Equatable {
         self.departedJobs = []
         self.exporterProcess = nil
         self.smartDisks = []
+        self.lockManager = nil
         self.guestDiskStacks = []
     }
 

@@ -124,6 +124,13 @@ public enum CollectorCatalog {
             LXDPoolCollector(logger: ctx.logger)
         },
         Entry(
+            name: "migration", enabledByDefault: true, type: MigrationCollector.self,
+            help:
+                "Migration safety: guests' disks and media on local storage (with the XML blockers), each disk's source identity, libvirt's lock manager."
+        ) { ctx in
+            MigrationCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, qemuConf: ctx.settings.libvirtQemuConf)
+        },
+        Entry(
             name: "storage", enabledByDefault: true, type: StorageStackCollector.self,
             help:
                 "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs, SMART and RAID controller findings."
@@ -157,6 +164,8 @@ public enum CollectorCatalog {
         public var smartTimeout = Duration.seconds(30)
         /// Device paths to ask instead of the disks found in sysfs (`--smart.devices`); nil: discover.
         public var smartDevices: [String]?
+        /// libvirt's qemu.conf, read for `lock_manager` (`--path.libvirt-qemu-conf`).
+        public var libvirtQemuConf = "/etc/libvirt/qemu.conf"
         public init() {}
     }
 

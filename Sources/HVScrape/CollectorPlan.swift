@@ -6,7 +6,8 @@ import HVCollect
 ///   after every collector that fills a part it reads (required or optional), otherwise in
 ///   the given order.
 /// - `beside`: the collectors that read nothing and fill only parts apart from the guests;
-///   they run side by side with the pipeline.
+///   they run side by side with the pipeline (a pipeline collector that reads a part one of
+///   them fills waits for it: the coordinator takes that part in first).
 /// - `missing`: collectors whose required input no collector of the set fills, with the
 ///   reason (`CollectorCatalog.check` refuses such a set at start; a coordinator built
 ///   anyway reports them failed instead of succeeding with nothing).

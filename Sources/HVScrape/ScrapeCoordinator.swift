@@ -109,22 +109,11 @@ public final class ScrapeCoordinator: Sendable {
             let p = Deadline.start { Self.run(c, scrape, into: Snapshot(timestampSeconds: scrape.timestampSeconds)) }
             return (c, p)
         }
-        let preparation = Preparation.start(Array(plan.pipeline.dropFirst()))
-        var prepared = false
-        for (i, c) in plan.pipeline.enumerated() {
-            if i > 0 && c.prepares && !prepared {
-                preparation.wait()
-                prepared = true
-            }
-            if let missing = plan.missing[c.name] {
-                statuses[c.name] = CollectorStatus(name: c.name, success: false, durationSeconds: 0, error: missing)
-                continue
-            }
-            let (next, status) = Self.run(c, scrape, into: snap)
-            snap = next
-            statuses[c.name] = status
-        }
-        for (c, p) in beside {
+        // A beside collector's part that a pipeline collector reads (the pools the migration
+        // collector looks up) is waited for and taken in before that collector runs.
+        var taken = Set<String>()
+        func takeBeside(_ c: any Collector, _ p: Deadline.Pending<(Snapshot, CollectorStatus)>) {
+            guard taken.insert(c.name).inserted else { return }
             let outcome: (Snapshot, CollectorStatus)
             switch p.wait(until: scrape.libvirtDeadline + Self.besideGrace) {
             case .done(let r): outcome = r
@@ -140,6 +129,24 @@ public final class ScrapeCoordinator: Sendable {
             for part in type(of: c).fills { snap.take(part, from: outcome.0) }
             statuses[c.name] = outcome.1
         }
+        let preparation = Preparation.start(Array(plan.pipeline.dropFirst()))
+        var prepared = false
+        for (i, c) in plan.pipeline.enumerated() {
+            if i > 0 && c.prepares && !prepared {
+                preparation.wait()
+                prepared = true
+            }
+            if let missing = plan.missing[c.name] {
+                statuses[c.name] = CollectorStatus(name: c.name, success: false, durationSeconds: 0, error: missing)
+                continue
+            }
+            let wanted = Set(type(of: c).reads.map(\.part))
+            for (b, p) in beside where !type(of: b).fills.isDisjoint(with: wanted) { takeBeside(b, p) }
+            let (next, status) = Self.run(c, scrape, into: snap)
+            snap = next
+            statuses[c.name] = status
+        }
+        for (c, p) in beside { takeBeside(c, p) }
         snap.collectors = collectors.compactMap { statuses[$0.name] }
         // Storage health rolls up to the guest disks once every source has filled its part.
         snap.rollUpStorageHealth()
@@ -176,7 +183,7 @@ extension Snapshot {
         case .btrfs: btrfsFilesystems = other.btrfsFilesystems
         case .lxdPools: lxdStoragePools = other.lxdStoragePools
         case .storageStacks: guestDiskStacks = other.guestDiskStacks
-        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs:
+        case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety:
             // Guest parts are filled in the pipeline, never beside it.
             break
         }

@@ -1,155 +1,93 @@
-/// One line of `/proc/<pid>/mountinfo` (proc(5)):
-///
-///     36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-///     (1)(2)(3)   (4)   (5)      (6)      (7)   (8) (9)   (10)         (11)
-///
-/// Paths (root, mount point, source) have the kernel's octal escapes decoded (`\040` space,
-/// `\011` tab, `\012` newline, `\134` backslash).
-public struct MountInfoEntry: Sendable, Equatable {
-    /// (1) Unique ID of the mount.
-    public var mountID: Int
-    /// (2) ID of the parent mount (itself for the root of the namespace's tree).
-    public var parentID: Int
-    /// (3) `st_dev` of files on this filesystem. Major 0 for filesystems without a block
-    /// device (tmpfs, proc, nfs, btrfs, overlay: anonymous device numbers).
-    public var major: UInt32
-    public var minor: UInt32
-    /// (4) The directory of the filesystem mounted here ("/" for a whole filesystem,
-    /// "/var/lib/lxc/c1/rootfs" for a bind mount of that directory).
-    public var root: String
-    /// (5) Where it is mounted, relative to the reader's root.
-    public var mountPoint: String
-    /// (6) Per-mount options ("rw,relatime").
-    public var options: String
-    /// (9) Filesystem type ("ext4", "btrfs", "nfs4", "fuse.glusterfs").
-    public var fsType: String
-    /// (10) Filesystem-specific source ("/dev/sda1", "server:/export", "pool/dataset",
-    /// "overlay"); "" when the kernel prints "none".
-    public var source: String
-    /// (11) Per-superblock options ("rw,errors=remount-ro", overlay's "upperdir=...").
-    public var superOptions: String
-
-    public init(
-        mountID: Int, parentID: Int, major: UInt32, minor: UInt32, root: String, mountPoint: String,
-        options: String = "rw", fsType: String, source: String, superOptions: String = ""
-    ) {
-        self.mountID = mountID
-        self.parentID = parentID
-        self.major = major
-        self.minor = minor
-        self.root = root
-        self.mountPoint = mountPoint
-        self.options = options
-        self.fsType = fsType
-        self.source = source
-        self.superOptions = superOptions
-    }
-
-    /// True when the per-mount options say read-only.
-    public var readOnly: Bool { options.split(separator: ",").first == "ro" }
-
-    /// The value of `key=value` among the superblock options (overlay's `upperdir`).
-    public func superOption(_ key: String) -> String? {
-        for part in superOptions.split(separator: ",") where part.hasPrefix(key + "=") {
-            return String(part.dropFirst(key.count + 1))
-        }
-        return nil
-    }
-}
-
-/// The mount table of one mount namespace, from `/proc/<pid>/mountinfo`.
+/// `/proc/<pid>/mountinfo` (proc(5)): which filesystem holds a path, of what type, mounted
+/// from where. Used to tell local from shared storage under a guest disk.
 public struct MountInfo: Sendable, Equatable {
-    /// Mounts in the kernel's order (a mount comes after the mount it sits on).
-    public var entries: [MountInfoEntry]
-    /// Lines that did not parse, with why (1-based line numbers); the others are kept.
-    public var malformed: [Malformed]
+    /// One mount.
+    public struct Mount: Sendable, Equatable {
+        /// `st_dev` of the filesystem as "major:minor".
+        public var device: String
+        /// Root of the mount within its filesystem ("/" for a whole filesystem).
+        public var root: String
+        /// Where it is mounted, octal escapes (`\040`) decoded.
+        public var mountPoint: String
+        /// Filesystem type: "ext4", "nfs4", "cifs", "fuse.glusterfs", "ceph"...
+        public var fsType: String
+        /// Mount source: "server:/export" (nfs), "//server/share" (cifs), "/dev/sda1".
+        public var source: String
 
-    public struct Malformed: Sendable, Equatable {
-        public var line: Int
-        public var error: SystemError
+        public init(device: String, root: String, mountPoint: String, fsType: String, source: String) {
+            self.device = device
+            self.root = root
+            self.mountPoint = mountPoint
+            self.fsType = fsType
+            self.source = source
+        }
     }
 
-    public init(entries: [MountInfoEntry] = [], malformed: [Malformed] = []) {
-        self.entries = entries
-        self.malformed = malformed
+    /// Mounts in file order (later mounts over the same point hide earlier ones).
+    public var mounts: [Mount]
+    /// Lines that could not be read, with the reason (the other lines are kept).
+    public var errors: [String]
+
+    public init(mounts: [Mount], errors: [String] = []) {
+        self.mounts = mounts
+        self.errors = errors
     }
 
-    /// Largest mountinfo read: hosts with thousands of mounts (containers) stay far below.
-    public static let maxBytes = 16 << 20
-
-    /// Reads `<procRoot>/<pid>/mountinfo` (`pid` "self" for the reader's own namespace).
-    public static func read(procRoot: String = "/proc", pid: String = "self") throws -> MountInfo {
-        let path = "\(procRoot)/\(pid)/mountinfo"
-        return parse(try FileReader.read(path, maxBytes: maxBytes))
+    /// Parses mountinfo. A malformed line is skipped and noted in `errors`; throws only when
+    /// no line at all could be read from non-empty input.
+    public static func parse(_ bytes: [UInt8]) throws -> MountInfo {
+        var mounts: [Mount] = []
+        var errors: [String] = []
+        var sc = ByteScanner(bytes)
+        var lineNo = 0
+        while let line = sc.line() {
+            lineNo += 1
+            if line.isEmpty { continue }
+            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+            // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+            guard fields.count >= 9, let dash = fields.dropFirst(6).firstIndex(where: { $0.count == 1 && $0.first == UInt8(ascii: "-") }),
+                dash + 2 < fields.count
+            else {
+                errors.append("line \(lineNo): not a mountinfo line")
+                continue
+            }
+            mounts.append(
+                Mount(
+                    device: fields[2].string, root: unescape(fields[3]), mountPoint: unescape(fields[4]),
+                    fsType: fields[dash + 1].string, source: unescape(fields[dash + 2])))
+        }
+        if mounts.isEmpty && !errors.isEmpty { throw SystemError.malformed("no mountinfo line: \(errors[0])") }
+        return MountInfo(mounts: mounts, errors: errors)
     }
 
-    /// Parses mountinfo text. Never throws: a line that does not parse is listed in
-    /// `malformed` and skipped.
-    public static func parse(_ bytes: [UInt8]) -> MountInfo {
-        var out = MountInfo()
-        var s = ByteScanner(bytes)
-        var number = 0
-        while let line = s.line() {
-            number += 1
-            if line.allSatisfy({ ByteScanner.isSpace($0) }) { continue }
-            do {
-                out.entries.append(try parseLine(line))
-            } catch {
-                out.malformed.append(Malformed(line: number, error: error))
+    /// The mount holding `path` (absolute, already resolved): the last mount whose mount
+    /// point is the longest prefix of it at a '/' boundary.
+    public func mount(containing path: String) -> Mount? {
+        var best: Mount?
+        var bestLength = -1
+        for m in mounts {
+            let p = m.mountPoint
+            let inside = p == "/" ? path.hasPrefix("/") : (path == p || path.hasPrefix(p + "/"))
+            if inside && p.utf8.count >= bestLength {
+                best = m
+                bestLength = p.utf8.count
             }
         }
-        return out
+        return best
     }
 
-    /// Parses one line (without its newline).
-    public static func parseLine(_ line: ArraySlice<UInt8>) throws(SystemError) -> MountInfoEntry {
-        var fields: [ArraySlice<UInt8>] = []
-        var i = line.startIndex
-        while i < line.endIndex {
-            while i < line.endIndex, line[i] == 0x20 { i += 1 }
-            let start = i
-            while i < line.endIndex, line[i] != 0x20 { i += 1 }
-            if i > start { fields.append(line[start..<i]) }
-        }
-        guard let dash = fields.firstIndex(where: { $0.equals("-") }), dash >= 6 else {
-            throw .malformed("no ' - ' separator after at least six fields")
-        }
-        guard fields.count >= dash + 3 else { throw .malformed("fewer than 3 fields after ' - '") }
-        guard let id = parseUInt(fields[0]), id <= UInt64(Int32.max), let parent = parseUInt(fields[1]),
-            parent <= UInt64(Int32.max)
-        else { throw .malformed("mount ID or parent ID is not a number") }
-        let dev = fields[2]
-        guard let colon = dev.firstIndex(of: UInt8(ascii: ":")),
-            let major = parseUInt(dev[dev.startIndex..<colon]), major <= UInt64(UInt32.max),
-            let minor = parseUInt(dev[(colon + 1)...]), minor <= UInt64(UInt32.max)
-        else { throw .malformed("device '\(dev.string)' is not major:minor") }
-        let source = unescape(fields[dash + 2])
-        return MountInfoEntry(
-            mountID: Int(id), parentID: Int(parent), major: UInt32(major), minor: UInt32(minor),
-            root: unescape(fields[3]), mountPoint: unescape(fields[4]), options: fields[5].string,
-            fsType: unescape(fields[dash + 1]), source: source == "none" ? "" : source,
-            superOptions: fields.count > dash + 3 ? unescape(fields[dash + 3]) : "")
-    }
-
-    /// Decodes the kernel's `\ooo` octal escapes (seq_file `mangle_path`: space, tab,
-    /// newline, backslash); anything else is kept as it is.
-    public static func unescape(_ s: ArraySlice<UInt8>) -> String {
-        guard s.contains(0x5C) else { return s.string }
+    /// `\040` (space), `\011`, `\012`, `\134` as the kernel escapes them in mountinfo.
+    static func unescape(_ s: ArraySlice<UInt8>) -> String {
+        guard s.contains(UInt8(ascii: "\\")) else { return s.string }
         var out: [UInt8] = []
         out.reserveCapacity(s.count)
         var i = s.startIndex
         while i < s.endIndex {
             let b = s[i]
-            if b == 0x5C, s.endIndex - i >= 4 {
-                let d = s[(i + 1)...(i + 3)]
-                if d.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
-                    let v = d.reduce(0) { $0 * 8 + Int($1 - 0x30) }
-                    if v <= 0xFF {
-                        out.append(UInt8(v))
-                        i += 4
-                        continue
-                    }
-                }
+            if b == UInt8(ascii: "\\"), let v = octal(s[(i + 1)..<min(i + 4, s.endIndex)]) {
+                out.append(v)
+                i += 4
+                continue
             }
             out.append(b)
             i += 1
@@ -157,45 +95,19 @@ public struct MountInfo: Sendable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The mount a path lies on: the entry whose mount point is the longest whole-component
-    /// prefix of `path` (the last one mounted wins where several share a mount point, since
-    /// it hides the others). `path` should be absolute and normalised (`StoragePath.normalize`).
-    public func mount(containing path: String) -> MountInfoEntry? {
-        var best: MountInfoEntry?
-        var bestLength = -1
-        for e in entries {
-            let mp = e.mountPoint
-            let covers: Bool
-            if mp == "/" {
-                covers = path.hasPrefix("/")
-            } else {
-                covers = path == mp || (path.hasPrefix(mp) && path.utf8.dropFirst(mp.utf8.count).first == UInt8(ascii: "/"))
-            }
-            guard covers else { continue }
-            let length = mp == "/" ? 0 : mp.utf8.count
-            if length >= bestLength {
-                best = e
-                bestLength = length
-            }
+    /// Three octal digits as a byte; nil otherwise.
+    static func octal(_ d: ArraySlice<UInt8>) -> UInt8? {
+        guard d.count == 3 else { return nil }
+        var v = 0
+        for c in d {
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "7") else { return nil }
+            v = v * 8 + Int(c - UInt8(ascii: "0"))
         }
-        return best
+        return v <= 255 ? UInt8(v) : nil
     }
 }
 
-/// Lexical path handling for the storage stack (no file system access).
-public enum StoragePath {
-    /// Collapses "//", "/./" and "/x/.." without touching the file system (symbolic links are
-    /// not followed); a relative path is taken from "/".
-    public static func normalize(_ path: String) -> String {
-        var parts: [Substring] = []
-        for p in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if p == "." { continue }
-            if p == ".." {
-                if !parts.isEmpty { parts.removeLast() }
-                continue
-            }
-            parts.append(p)
-        }
-        return "/" + parts.joined(separator: "/")
-    }
+extension ProcFS {
+    /// This process's mount table (`<procfs>/self/mountinfo`).
+    public func mountInfo() throws -> MountInfo { try read(root + "/self/mountinfo", MountInfo.parse) }
 }

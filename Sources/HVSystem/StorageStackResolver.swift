@@ -76,14 +76,14 @@ public struct ResolvedStorageLayer: Sendable, Equatable {
 /// and more than `maxLayers` layers.
 public struct StorageStackResolver: Sendable {
     public let topology: BlockTopology
-    public let mounts: MountInfo
+    public let mounts: MountTable
     public let inspect: @Sendable (String) -> StoragePathFact
     public var maxDepth = 24
     public var maxLayers = 256
     let btrfs: [BtrfsMembers]
 
     public init(
-        topology: BlockTopology, mounts: MountInfo,
+        topology: BlockTopology, mounts: MountTable,
         inspect: @escaping @Sendable (String) -> StoragePathFact = StoragePathFact.live
     ) {
         self.topology = topology

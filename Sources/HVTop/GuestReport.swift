@@ -44,6 +44,14 @@ public struct GuestReport {
         kv("persistent", g.persistent.map { $0 ? "yes" : "no (transient: gone after it stops)" })
         kv("autostart", g.autostart.map { $0 ? "yes" : "no" })
         if g.timedOut { kv("libvirt", "did not answer for this guest in time (figures missing)") }
+        if let blockers = g.migrationBlockers {
+            if blockers.isEmpty {
+                kv("migration", "nothing blocks live migration")
+            } else {
+                kv("migration", "blocked: " + Set(blockers.map(\.reason.rawValue)).sorted().joined(separator: ", "))
+                for b in blockers { out.append("    - " + Format.printable(b.text)) }
+            }
+        }
 
         out.append("CPU")
         kv("vCPUs", [g.vcpuCurrent.map { "\($0) online" }, g.vcpuMaximum.map { "\($0) max" }].compactMap { $0 }.joined(separator: ", "))

@@ -9,6 +9,8 @@ public struct GuestRow: Sendable, Equatable {
     public var driver: String
     public var state: GuestState
     public var timedOut: Bool
+    /// Live-migration marker: "ok", "!N" (N blocking reasons), "?" unknown, "-" not assessed.
+    public var migration: String
     /// vCPUs online (or configured).
     public var vcpus: Int?
     /// CPU use, percent of one host CPU (200 = two CPUs busy).
@@ -42,6 +44,7 @@ public struct GuestRow: Sendable, Equatable {
         driver = g.driver
         state = g.state
         timedOut = g.timedOut
+        migration = Self.migrationMarker(g.migrationBlockers)
         vcpus = g.vcpuCurrent ?? (g.vcpus.isEmpty ? g.vcpuMaximum : g.vcpus.count)
         switch g.kind {
         case .vm:
@@ -88,5 +91,15 @@ public struct GuestRow: Sendable, Equatable {
         return current.snapshot.guests.map { g in
             GuestRow(guest: g, previous: before[g.key], seconds: dt, processRSS: rss[g.key])
         }
+    }
+}
+
+extension GuestRow {
+    /// The MIG cell for a guest's blockers (see `GuestTable`).
+    public static func migrationMarker(_ blockers: [MigrationBlocker]?) -> String {
+        guard let blockers else { return "-" }
+        if blockers.isEmpty { return "ok" }
+        if blockers.contains(where: { $0.reason == .unknown }) { return "?" }
+        return "!" + String(Set(blockers.map(\.reason)).count)
     }
 }

@@ -4,15 +4,17 @@ import HVModel
 public enum GuestTable {
     /// Column titles, in order. Tests and scripts find columns by these.
     public static let titles = [
-        "NAME", "KIND", "STATE", "VCPU", "CPU%", "STEAL%", "MEM", "RSS",
+        "NAME", "KIND", "STATE", "MIG", "VCPU", "CPU%", "STEAL%", "MEM", "RSS",
         "DISK-R/s", "DISK-W/s", "NET-RX/s", "NET-TX/s", "JOB",
     ]
 
+    /// MIG: "ok" nothing blocks live migration, "!N" N reasons do (`hvtop guest X` lists
+    /// them), "?" unknown (the domain XML could not be read), "-" not assessed (containers).
     /// The table for `rows` (already sorted), marking the sort column with "*".
     public static func table(_ rows: [GuestRow], sort: SortKey?) -> TextTable {
         var cols: [TextTable.Column] = [
             .init("NAME", .left, flexible: true, minWidth: 12, maxWidth: 40),
-            .init("KIND", .left), .init("STATE", .left, minWidth: 8), .init("VCPU"),
+            .init("KIND", .left), .init("STATE", .left, minWidth: 8), .init("MIG", .left), .init("VCPU"),
             .init("CPU%", minWidth: 6), .init("STEAL%"), .init("MEM", minWidth: 5), .init("RSS", minWidth: 5),
             .init("DISK-R/s"), .init("DISK-W/s"), .init("NET-RX/s"), .init("NET-TX/s"),
             .init("JOB", .left, flexible: true, minWidth: 3, maxWidth: 24),
@@ -21,10 +23,10 @@ public enum GuestTable {
             let marked: Int =
                 switch sort {
                 case .name: 0
-                case .cpu: 4
-                case .memory: 7
-                case .disk: 8
-                case .network: 10
+                case .cpu: 5
+                case .memory: 8
+                case .disk: 9
+                case .network: 11
                 }
             cols[marked].title += "*"
             cols[marked].minWidth = max(cols[marked].minWidth, cols[marked].title.count)
@@ -38,6 +40,7 @@ public enum GuestTable {
             Format.printable(r.name),
             r.kind == .vm ? "vm" : "ct",
             r.timedOut ? "timeout" : r.state.rawValue,
+            r.migration,
             r.vcpus.map(String.init) ?? "-",
             Format.percent(r.cpuPercent),
             Format.percent(r.stealPercent),

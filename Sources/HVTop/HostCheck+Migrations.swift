@@ -3,8 +3,9 @@ import HVModel
 extension HostCheck {
     /// Migrations: CRITICAL when a running migration made no progress between two samples
     /// `interval` seconds apart; WARNING when it is not converging (dirty rate above
-    /// bandwidth after `maxIterations`) or a migration failed within `failedWindow`;
-    /// thresholds on elapsed seconds.
+    /// bandwidth after `maxIterations`), a migration failed within `failedWindow`, or a guest
+    /// that arrived by migration (a minute to `arrivalWindow` ago) moved no packet between
+    /// the two samples; thresholds on elapsed seconds.
     func migrations(_ s: Snapshot, later: Snapshot?) -> CheckResult {
         if let missing = CollectorNames.noData(s, CollectorNames.jobs) {
             return CheckResult(service: kind.service, status: .unknown, summary: missing)
@@ -50,6 +51,31 @@ extension HostCheck {
             if let t = j.endedAtSeconds ?? j.observedAtSeconds, s.timestampSeconds - t > options.failedWindow { continue }
             failed.append(name + (j.errorMessage.map { " (\($0))" } ?? ""))
         }
+        // Traffic resumed? Incoming guests a minute or more after their job: packets between
+        // the two samples (the check operators do by hand after a migration).
+        var silent: [String] = []
+        for g in Self.recentArrivals(s, within: options.arrivalWindow) {
+            let end = g.lastJob?.endedAtSeconds ?? g.lastJob?.observedAtSeconds ?? s.timestampSeconds
+            let age = s.timestampSeconds - end
+            guard let later, let lg = later.guests.first(where: { $0.key == g.key }) else { continue }
+            let before = Self.packets(g)
+            let after = Self.packets(lg)
+            let seconds = later.timestampSeconds - s.timestampSeconds
+            if age < 60 {
+                details.append("OK: \(g.name) arrived \(Format.duration(age)) ago (traffic judged after a minute)")
+            } else if after > before {
+                details.append("OK: \(g.name) arrived \(Format.duration(age)) ago, \(after - before) packets in \(Format.number(seconds))s")
+            } else {
+                silent.append(g.name)
+                details.append(
+                    "WARNING: \(g.name) arrived \(Format.duration(age)) ago and its interfaces moved no packet in \(Format.number(seconds))s"
+                )
+            }
+        }
+        if !silent.isEmpty {
+            status = max(status, .warning)
+            problems.append("no traffic after migration: \(silent.sorted().joined(separator: ", "))")
+        }
         if !failed.isEmpty {
             status = max(status, .warning)
             problems.append("migration failed recently: \(failed.sorted().joined(separator: ", "))")
@@ -58,7 +84,7 @@ extension HostCheck {
             contentsOf: [
                 PerfDatum("migrations", Double(running.count), min: 0), PerfDatum("stalled", Double(stalled), min: 0),
                 PerfDatum("max_elapsed", maxElapsed, unit: "s", warning: options.warning, critical: options.critical, min: 0),
-                PerfDatum("failed", Double(failed.count), min: 0),
+                PerfDatum("failed", Double(failed.count), min: 0), PerfDatum("silent_arrivals", Double(silent.count), min: 0),
             ], at: 0)
         let summary: String
         if !problems.isEmpty {
@@ -73,6 +99,11 @@ extension HostCheck {
                 }.joined(separator: ", ")
         }
         return CheckResult(service: kind.service, status: status, summary: summary, perfdata: perf, details: details)
+    }
+
+    /// Received plus sent packets of a guest's interfaces.
+    static func packets(_ g: Guest) -> UInt64 {
+        g.interfaces.reduce(0) { $0 &+ ($1.rxPackets ?? 0) &+ ($1.txPackets ?? 0) }
     }
 
     /// Whether a job moved between two samples: more data processed or less remaining;

@@ -36,6 +36,9 @@ public struct HostCheck: Sendable {
         public var interval = 2.0
         public var maxIterations = 30
         public var failedWindow = 3600.0
+        /// migrations: guests that arrived by live migration within this many seconds are
+        /// checked for network traffic (counters moving between the two samples).
+        public var arrivalWindow = 600.0
 
         public init() {}
     }
@@ -66,7 +69,9 @@ public struct HostCheck: Sendable {
         case .storage: r = storage(sample.snapshot)
         case .migrations:
             var later: Sample?
-            if !Self.runningMigrations(sample.snapshot).isEmpty {
+            if !Self.runningMigrations(sample.snapshot).isEmpty
+                || !Self.recentArrivals(sample.snapshot, within: options.arrivalWindow).isEmpty
+            {
                 usleep(useconds_t(max(0, options.interval) * 1_000_000))
                 later = try? source.fetch()
             }
@@ -77,6 +82,17 @@ public struct HostCheck: Sendable {
             r.details.append(contentsOf: warnings(sample.source))
         }
         return r
+    }
+
+    /// Guests whose last job is a completed incoming migration that ended within `within`
+    /// seconds of the snapshot, with at least one interface with counters.
+    static func recentArrivals(_ s: Snapshot, within: Double) -> [Guest] {
+        s.guests.filter { g in
+            guard let j = g.lastJob, j.operation == 4, j.outcome == .completed, let end = j.endedAtSeconds ?? j.observedAtSeconds else {
+                return false
+            }
+            return s.timestampSeconds - end <= within && g.interfaces.contains { $0.rxPackets != nil || $0.txPackets != nil }
+        }
     }
 
     /// Guests with a running migration job.

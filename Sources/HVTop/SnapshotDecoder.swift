@@ -37,6 +37,7 @@ public enum SnapshotDecoder {
         s.smartDisks = root.objects("smart_disks").map(smartDisk)
         s.btrfsFilesystems = root.objects("btrfs_filesystems").map(btrfs)
         s.lxdStoragePools = root.objects("lxd_storage_pools").map(lxdPool)
+        s.lockManager = root.string("lock_manager")
         s.guestDiskStacks = root.objects("guest_disk_stacks").map(guestDiskStack)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in
             guard let j = d.object("job") else { return nil }
@@ -107,6 +108,8 @@ public enum SnapshotDecoder {
             d.errors = b.uint("errors")
             d.capacityBytes = b.uint("capacity_bytes"); d.allocationBytes = b.uint("allocation_bytes");
             d.physicalBytes = b.uint("physical_bytes")
+            d.sourceIdentity = b.string("source_identity")
+            d.shareable = b.bool("shareable") ?? false
             return d
         }
         g.interfaces = o.objects("interfaces").map { n in
@@ -121,6 +124,11 @@ public enum SnapshotDecoder {
         if let c = o.object("cgroup") { g.cgroup = cgroup(c) }
         if let j = o.object("job") { g.job = job(j) }
         if let j = o.object("last_job") { g.lastJob = job(j) }
+        if o.has("migration_blockers") {
+            g.migrationBlockers = o.objects("migration_blockers").map { b in
+                MigrationBlocker(MigrationBlocker.Reason(rawValue: b.string("reason") ?? "") ?? .unknown, b.string("detail") ?? "")
+            }
+        }
         g.blockJobs = o.objects("block_jobs").map { j in
             BlockJob(
                 disk: j.string("disk") ?? "", type: j.int("type") ?? 0, currentBytes: j.uint("current_bytes") ?? 0,
@@ -299,6 +307,7 @@ struct JSONObject {
 
     var keys: [String] { Array(dict.keys) }
     func string(_ k: String) -> String? { dict[k] as? String }
+    func has(_ k: String) -> Bool { dict[k] != nil }
     func bool(_ k: String) -> Bool? {
         if let b = dict[k] as? Bool { return b }
         return nil

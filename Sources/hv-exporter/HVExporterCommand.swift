@@ -189,6 +189,11 @@ struct HVExporterCommand: ParsableCommand {
     var runDir = "/run"
 
     @Option(
+        name: .customLong("path.libvirt-qemu-conf"),
+        help: ArgumentHelp("libvirt's qemu.conf, read for lock_manager (hv_host_lock_manager_info).", valueName: "path"))
+    var libvirtQemuConf = "/etc/libvirt/qemu.conf"
+
+    @Option(
         name: .customLong("log.level"),
         help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
     var logLevel = "info"
@@ -274,6 +279,7 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.smartInterval = .seconds(parseDuration(smartInterval)!)
         config.settings.smartTimeout = .seconds(parseDuration(smartTimeout)!)
         config.settings.smartDevices = smartDevices.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
+        config.settings.libvirtQemuConf = libvirtQemuConf
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 

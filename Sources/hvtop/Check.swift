@@ -1,12 +1,12 @@
 import ArgumentParser
 import HVTop
 
-/// `hvtop check raid|pools|guests|libvirt|migrations|storage`: Nagios plugin output and exit codes.
+/// `hvtop check raid|pools|guests|libvirt|migrations|migratable|storage`: Nagios plugin output and exit codes.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Nagios-style checks: status line with performance data; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
         discussion: "Thresholds use the Nagios range syntax: 10 (alert above 10), 10: (below 10), ~:10, 10:20 (outside), @10:20 (inside).",
-        subcommands: [Raid.self, Pools.self, Guests.self, Libvirt.self, Migrations.self, Storage.self]
+        subcommands: [Raid.self, Pools.self, Guests.self, Libvirt.self, Migrations.self, Migratable.self, Storage.self]
     )
 
     /// Runs a check and exits with its code.
@@ -143,7 +143,7 @@ struct Check: ParsableCommand {
 
     struct Migrations: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Running migrations: CRITICAL stalled, WARNING not converging or failed recently.",
+            abstract: "Running migrations: CRITICAL stalled, WARNING not converging, failed recently, or migrated in without traffic.",
             discussion:
                 "--warning/--critical: elapsed seconds of a running migration. With a migration running, a second sample is taken after --interval seconds to see progress."
         )
@@ -159,6 +159,12 @@ struct Check: ParsableCommand {
             name: .customLong("failed-window"),
             help: ArgumentHelp("Seconds a failed migration keeps the check in WARNING.", valueName: "seconds"))
         var failedWindow: Double = 3600
+        @Option(
+            name: .customLong("arrival-window"),
+            help: ArgumentHelp(
+                "Seconds after an incoming migration during which the guest's traffic is checked (no packet between the two samples: WARNING).",
+                valueName: "seconds"))
+        var arrivalWindow: Double = 600
 
         func run() throws {
             var o = HostCheck.Options()
@@ -167,7 +173,58 @@ struct Check: ParsableCommand {
             o.interval = interval
             o.maxIterations = maxIterations
             o.failedWindow = failedWindow
+            o.arrivalWindow = arrivalWindow
             try Check.run(.migrations, o, source)
+        }
+    }
+}
+
+extension Check {
+    struct Migratable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pre-flight of a live migration: can GUEST move to the libvirtd at --to?",
+            discussion: """
+                Asks this host's libvirtd and the target's (both read-only): blockers (passthrough devices, SR-IOV and \
+                vhost-user NICs, ivshmem, local disks and media, transient definition, host-passthrough CPU), the target's \
+                CPU against the guest's (virConnectCompareHypervisorCPU), the networks and pools the guest uses, shared disks \
+                known to the target's pools, free memory, and a domain with the same UUID or name there. CRITICAL: it cannot \
+                move; WARNING: only with care (--copy-storage-all, --persistent, a twin left there); UNKNOWN: a libvirtd \
+                did not answer within --timeout.
+                """
+        )
+        @Argument(help: "Guest name or UUID on this host.")
+        var guest: String
+        @Option(name: .long, help: ArgumentHelp("Target libvirt URI, e.g. qemu+ssh://host2/system.", valueName: "uri"))
+        var to: String
+        @Option(
+            name: .long,
+            help: ArgumentHelp("How long each libvirtd (this one, the target) may take to answer: 5s, 500ms, 2.5.", valueName: "duration"))
+        var timeout = "5s"
+        @Flag(name: .long, help: "Print the verdict and the facts as JSON.")
+        var json = false
+        @Flag(
+            name: .customLong("cpu-read-write"),
+            help:
+                "Compare the CPU over a read-write connection to the target (libvirtd refuses virConnectCompareHypervisorCPU to read-only clients); every other call stays read-only."
+        )
+        var cpuReadWrite = false
+        @Option(name: .customLong("libvirt.uri"), help: ArgumentHelp("This host's libvirt URI (opened read-only).", valueName: "uri"))
+        var libvirtURI = "qemu:///system"
+        @Option(name: .customLong("path.procfs"), help: ArgumentHelp("procfs mountpoint (mount table).", valueName: "path"))
+        var procfs = "/proc"
+
+        func validate() throws {
+            guard MigrationCheck.parseTimeout(timeout) != nil else {
+                throw ValidationError("--timeout: not a positive duration: \(timeout)")
+            }
+        }
+
+        func run() throws {
+            let (facts, result) = MigrationCheck.run(
+                guest: guest, localURI: libvirtURI, targetURI: to, timeout: MigrationCheck.parseTimeout(timeout)!,
+                cpuReadWrite: cpuReadWrite, procfs: procfs)
+            print(json ? MigrationCheck.json(facts, result) : result.output, terminator: "")
+            throw ExitCode(result.status.exitCode)
         }
     }
 }

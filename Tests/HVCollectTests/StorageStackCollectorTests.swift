@@ -323,7 +323,7 @@ struct StorageStackCollectorTests {
             Self.vm("hv-run2", uuid: "u2", disks: [("vda", "file", "/work/main/.lab/disks/hv-run2.qcow2")]),
         ]
         try Self.collect(c, &s)
-        let root = try #require(MountInfo.read().mount(containing: "/work/main/.lab/disks"))
+        let root = try #require(MountTable.read().mount(containing: "/work/main/.lab/disks"))
         let disk = try #require(BlockTopology().name(major: root.major, minor: root.minor))
         for st in s.guestDiskStacks {
             #expect(st.layers.first?.kind == .file)

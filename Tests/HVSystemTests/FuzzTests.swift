@@ -29,12 +29,14 @@ import Testing
         ("Blkio", { _ = try BlockIOTotals.parseBlkioThrottle($0) }),
         ("Pressure", { _ = try PressureTotals.parse($0) }),
         ("Placement", { b in _ = CgroupPlacement.classify(String(decoding: b, as: UTF8.self)) }),
+        ("MountInfo", { b in _ = try MountInfo.parse(b).mount(containing: "/var/lib/libvirt/images/a.qcow2") }),
+        ("LibvirtQemuConf", { b in _ = LibvirtQemuConf.parse(b) }),
     ]
 
     static func allFixtures() -> [String] {
         [
             "stat", "status", "cgroup", "cmdline", "meminfo", "procstat", "netdev", "ns", "pidfile",
-            "cgroupfs/v1", "cgroupfs/v2",
+            "cgroupfs/v1", "cgroupfs/v2", "mountinfo", "libvirt",
         ].flatMap { Fixture.files(in: $0) }
     }
 

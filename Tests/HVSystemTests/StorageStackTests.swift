@@ -16,7 +16,7 @@ struct StorageStackTests {
     static let lvmDump = Self.directory + "/util-linux-simple-lvm"
 
     static func resolver(_ root: String, mountinfo: String = "proc/self/mountinfo") throws -> StorageStackResolver {
-        let mounts = MountInfo.parse(try FileReader.read(root + "/" + mountinfo))
+        let mounts = MountTable.parse(try FileReader.read(root + "/" + mountinfo))
         return StorageStackResolver(topology: BlockTopology(root: root + "/sys"), mounts: mounts, inspect: { _ in .unknown })
     }
 
@@ -31,7 +31,7 @@ struct StorageStackTests {
     // MARK: - mountinfo
 
     @Test func parsesTheRealMountTable() throws {
-        let m = MountInfo.parse(try FileReader.read(Self.realHost + "/proc/self/mountinfo"))
+        let m = MountTable.parse(try FileReader.read(Self.realHost + "/proc/self/mountinfo"))
         #expect(m.malformed.isEmpty)
         let root = try #require(m.entries.first { $0.mountPoint == "/" })
         #expect(root.major == 254 && root.minor == 0)
@@ -47,7 +47,7 @@ struct StorageStackTests {
     }
 
     @Test func containerRootFromItsInitsMountTable() throws {
-        let m = MountInfo.parse(try FileReader.read(Self.realHost + "/proc/lxc-hv-ct1/mountinfo"))
+        let m = MountTable.parse(try FileReader.read(Self.realHost + "/proc/lxc-hv-ct1/mountinfo"))
         #expect(m.malformed.isEmpty)
         let root = try #require(m.entries.last { $0.mountPoint == "/" })
         #expect(root.root == "/var/lib/lxc/hv-ct1/rootfs" && root.major == 254 && root.fsType == "ext4")
@@ -64,14 +64,14 @@ struct StorageStackTests {
             39 35 8:x / /y rw - ext4 /dev/sda1 rw
             40 35 8:1 / /z rw shared:2 master:3 - ext4 /dev/sda1
             """
-        let m = MountInfo.parse(Array(text.utf8))
+        let m = MountTable.parse(Array(text.utf8))
         #expect(m.entries.count == 4)
         #expect(m.malformed.map(\.line) == [2, 5])
         #expect(m.entries[0].root == "/my dir" && m.entries[0].mountPoint == "/mnt/with space\ttab")
         #expect(m.entries[1].source == "server:/export\\x" && m.entries[1].fsType == "nfs4")
         #expect(m.entries[2].source == "")
         #expect(m.entries[3].superOptions == "" && m.entries[3].options == "rw")
-        #expect(MountInfo.unescape(Array("a\\777b\\04".utf8)[...]) == "a\\777b\\04")
+        #expect(MountTable.unescape(Array("a\\777b\\04".utf8)[...]) == "a\\777b\\04")
     }
 
     // MARK: - real host: loop, btrfs, deleted backing file, container
@@ -123,7 +123,7 @@ struct StorageStackTests {
 
     @Test func containerRootfsMount() throws {
         let r = try Self.resolver(Self.realHost)
-        let ct = MountInfo.parse(try FileReader.read(Self.realHost + "/proc/lxc-hv-ct1/mountinfo"))
+        let ct = MountTable.parse(try FileReader.read(Self.realHost + "/proc/lxc-hv-ct1/mountinfo"))
         let root = try #require(ct.entries.last { $0.mountPoint == "/" })
         #expect(
             Self.outline(r.resolve(mount: root)) == [
@@ -135,7 +135,7 @@ struct StorageStackTests {
         let r = try Self.resolver(Self.realHost)
         #expect(Self.outline(r.resolve(device: "sdz")) == ["unknown sdz !device vanished"])
         #expect(Self.outline(StorageStackResolver.network("rbd pool/img")) == ["network rbd pool/img"])
-        let nfs = MountInfo.parse(Array("50 27 0:60 / /srv/images rw - nfs4 filer:/vol/images rw\n".utf8))
+        let nfs = MountTable.parse(Array("50 27 0:60 / /srv/images rw - nfs4 filer:/vol/images rw\n".utf8))
         let asked = AskedPaths()
         let r2 = StorageStackResolver(
             topology: BlockTopology(root: Self.realHost + "/sys"), mounts: nfs,
@@ -189,7 +189,7 @@ struct StorageStackTests {
 
     @Test func mdArraysDownToTheirDisks() throws {
         let r = StorageStackResolver(
-            topology: BlockTopology(root: MDFixtures.sys("degraded-faulty")), mounts: MountInfo(), inspect: { _ in .unknown })
+            topology: BlockTopology(root: MDFixtures.sys("degraded-faulty")), mounts: MountTable(), inspect: { _ in .unknown })
         #expect(Self.outline(r.resolve(path: "/dev/md0")) == ["md md0", " partition sdc1", "  disk sdc"])
         let md1 = r.resolve(device: "md1")
         #expect(md1[0].detail == "raid5")
@@ -220,7 +220,7 @@ struct StorageStackTests {
         var table = "1 0 254:0 / / rw - ext4 /dev/vda rw\n2 1 7:0 / /m1 rw - ext4 /dev/loop0 rw\n"
         for i in 2...30 { table += "\(i + 1) 1 7:\(i) / /m\(i) rw - ext4 /dev/loop\(i) rw\n" }
         let r = StorageStackResolver(
-            topology: BlockTopology(root: dir), mounts: MountInfo.parse(Array(table.utf8)), inspect: { _ in .unknown })
+            topology: BlockTopology(root: dir), mounts: MountTable.parse(Array(table.utf8)), inspect: { _ in .unknown })
         let cyc = r.resolve(device: "loop0")
         #expect(cyc.last?.problem == "cycle")
         #expect(cyc.count < 10)
@@ -246,7 +246,7 @@ struct StorageStackTests {
         }
         var parsed = 0
         for bytes in corpus {
-            for n in stride(from: 0, through: bytes.count, by: 7) { _ = MountInfo.parse(Array(bytes.prefix(n))) }
+            for n in stride(from: 0, through: bytes.count, by: 7) { _ = MountTable.parse(Array(bytes.prefix(n))) }
         }
         for _ in 0..<4000 {
             var b = corpus[Int.random(in: 0..<corpus.count, using: &rng)]
@@ -260,14 +260,14 @@ struct StorageStackTests {
                 default: b.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...b.count, using: &rng))
                 }
             }
-            let m = MountInfo.parse(b)
+            let m = MountTable.parse(b)
             parsed += m.entries.count
             for e in m.entries.prefix(3) { _ = m.mount(containing: e.mountPoint + "/x") }
         }
         #expect(parsed > 20000)
         for _ in 0..<2000 {
             let b = (0..<Int.random(in: 0...200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            _ = MountInfo.parse(b)
+            _ = MountTable.parse(b)
         }
     }
 
@@ -313,10 +313,10 @@ struct StorageStackTests {
         let file = mnt + "/guest.qcow2"
         FileManager.default.createFile(atPath: file, contents: Data([1, 2, 3]))
 
-        let r = StorageStackResolver(topology: BlockTopology(root: "/sys"), mounts: try MountInfo.read())
+        let r = StorageStackResolver(topology: BlockTopology(root: "/sys"), mounts: try MountTable.read())
         let layers = r.resolve(path: file)
         let loopName = String(loop.dropFirst("/dev/".count))
-        let under = try #require(MountInfo.read().mount(containing: "/var/tmp"))
+        let under = try #require(MountTable.read().mount(containing: "/var/tmp"))
         let disk = try #require(BlockTopology().name(major: under.major, minor: under.minor))
         #expect(layers.prefix(5).map(\.kind) == [.file, .filesystem, .loop, .file, .filesystem])
         #expect(layers[2].device == loopName && layers[3].detail == image)

@@ -189,4 +189,44 @@ struct CheckTests {
         t.collectors.removeAll { $0.name == "jobs" }
         #expect(run(.migrations, t).status == .unknown)
     }
+
+    /// Traffic resumed after an incoming migration? Packets between the two samples.
+    @Test func migratedInWithoutTraffic() throws {
+        var s = Fixtures.pair.1.snapshot
+        let i = try #require(s.guests.firstIndex { $0.kind == .vm && !$0.interfaces.isEmpty })
+        s.guests[i].interfaces[0].rxPackets = 100
+        s.guests[i].interfaces[0].txPackets = 50
+        var arrived = DomainJob(type: 3)
+        arrived.operation = 4
+        arrived.outcome = .completed
+        arrived.endedAtSeconds = s.timestampSeconds - 120
+        s.guests[i].lastJob = arrived
+        #expect(HostCheck.recentArrivals(s, within: 600).map(\.key) == [s.guests[i].key])
+        let c = HostCheck(.migrations, options: HostCheck.Options())
+        var later = s
+        later.timestampSeconds += 2
+        // Counters stand still: WARNING, named.
+        var r = c.migrations(s, later: later)
+        #expect(r.status == .warning)
+        #expect(r.summary == "no traffic after migration: \(s.guests[i].name)")
+        #expect(r.output.contains("silent_arrivals=1;;;0"))
+        // They move: OK.
+        later.guests[i].interfaces[0].rxPackets = 103
+        r = c.migrations(s, later: later)
+        #expect(r.status == .ok)
+        #expect(r.details.contains { $0.hasPrefix("OK: \(s.guests[i].name) arrived 2m") && $0.hasSuffix("3 packets in 2s") })
+        // Under a minute after the job: not judged yet.
+        later.guests[i].interfaces[0].rxPackets = 100
+        s.guests[i].lastJob?.endedAtSeconds = s.timestampSeconds - 30
+        #expect(c.migrations(s, later: later).status == .ok)
+        // Outside the window, an outgoing job, or a guest without interfaces: not an arrival.
+        s.guests[i].lastJob?.endedAtSeconds = s.timestampSeconds - 700
+        #expect(HostCheck.recentArrivals(s, within: 600).isEmpty)
+        s.guests[i].lastJob?.endedAtSeconds = s.timestampSeconds - 120
+        s.guests[i].lastJob?.operation = 5
+        #expect(HostCheck.recentArrivals(s, within: 600).isEmpty)
+        s.guests[i].lastJob?.operation = 4
+        s.guests[i].interfaces = []
+        #expect(HostCheck.recentArrivals(s, within: 600).isEmpty)
+    }
 }

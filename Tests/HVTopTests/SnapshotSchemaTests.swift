@@ -51,6 +51,8 @@ struct SnapshotSchemaTests {
         d.diskType = "file"; d.device = "disk"; d.bus = "virtio"; d.cache = "none"; d.format = "qcow2"; d.serial = "S1"; d.readOnly = true
         d.readBytes = 1; d.readRequests = 2; d.readTimeSeconds = 0.5; d.writeBytes = 3; d.writeRequests = 4; d.writeTimeSeconds = 1.5
         d.flushRequests = 5; d.flushTimeSeconds = 2.5; d.errors = 6; d.capacityBytes = 7; d.allocationBytes = 8; d.physicalBytes = 9
+        d.sourceIdentity = "file:2049:131"
+        d.shareable = true
         g.blockDevices = [d]
         var n = NetInterface(target: "vnet0")
         n.type = "bridge"; n.source = "br0"; n.mac = "52:54:00:00:00:01"; n.model = "virtio"
@@ -70,6 +72,7 @@ struct SnapshotSchemaTests {
         let last = job(type: 3)
         g.lastJob = last
         g.blockJobs = [BlockJob(disk: "vda", type: 2, currentBytes: 10, endBytes: 40, bandwidthBytesPerSecond: 4 << 20)]
+        g.migrationBlockers = [MigrationBlocker(.hostdevPCI, "0000:06:12.5"), MigrationBlocker(.localDisk, "vda /var/lib/a.qcow2")]
         s.guests = [g]
 
         s.processes = [
@@ -134,6 +137,7 @@ struct SnapshotSchemaTests {
         lp.poolDescription = "d"; lp.source = "/var/lib/lxd/storage-pools/default"; lp.totalBytes = 100; lp.usedBytes = 10
         lp.inodesTotal = 50; lp.inodesUsed = 5; lp.usedBy = 3; lp.volumesByType = ["container": 2]; lp.error = "e"
         s.lxdStoragePools = [lp]
+        s.lockManager = "lockd"
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
         let run = ToolRunStatus(
             tool: "storcli64", target: "storcli/c0", success: true, error: "e", lastRunSeconds: 1_765_000_300.5,

@@ -25,6 +25,7 @@ import Testing
             "--path.procfs=\(dir)/host/proc", "--path.sysfs=\(dir)/host/sys",
             "--path.cgroupfs=\(dir)/host/cgroup", "--path.rundir=\(dir)/host/run",
             "--no-collector.exporter", "--no-collector.raid_controller",
+            "--path.libvirt-qemu-conf=\(dir)/host/etc/libvirt/qemu.conf",
             // smart runs the real smartctl on the disks the fixture sysfs names: not reproducible.
             "--no-collector.smart",
             // LXD's API is the machine's, not a fixture's.

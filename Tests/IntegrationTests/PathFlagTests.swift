@@ -8,12 +8,14 @@ import Testing
 @Suite(.serialized)
 struct PathFlagTests {
     static let collectors = [
-        "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "pools", "processes", "smart",
+        "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "pools", "processes",
+        "raid_controller",
+        "smart",
     ]
 
     @Test(arguments: [
         ("--path.sysfs", ["btrfs", "host", "mdraid", "smart"]),
-        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "processes"]),
+        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "migration", "processes"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
     func aPathThatPointsNowhereFailsItsCollectors(_ flag: String, _ failing: [String]) throws {

@@ -28,6 +28,10 @@ cp "$F/stat/qemu-main.stat" "$Q/stat"; cp "$F/status/qemu-main.status" "$Q/statu
 cp "$F/cmdline/qemu-libvirt.cmdline" "$Q/cmdline"
 cp "$F/cgroup/real-libvirt-nosystemd-hybrid-emulator.cgroup" "$Q/cgroup"
 link "$F/ns/host-pid.link" "$Q/ns/pid"
+# The lab host's mount table as the QEMU's (the same mount namespace): local or shared storage.
+cp "$F/mountinfo/lab-host" "$Q/mountinfo"
+# libvirt's qemu.conf (lock_manager), read with --path.libvirt-qemu-conf.
+mkdir -p host/etc/libvirt; cp "$F/libvirt/qemu.conf-lab" host/etc/libvirt/qemu.conf
 thread() {   # tid stat-fixture cgroup-fixture [comm-fixture]
   local t=$Q/task/$1; mkdir -p "$t"
   cp "$F/stat/$2" "$t/stat"; cp "$F/cgroup/$3" "$t/cgroup"
