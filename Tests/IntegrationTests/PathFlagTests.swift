@@ -11,11 +11,12 @@ struct PathFlagTests {
         "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "pools", "processes",
         "raid_controller",
         "smart",
+        "storage",
     ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["btrfs", "host", "mdraid", "smart"]),
-        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "migration", "processes"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "smart", "storage"]),
+        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "migration", "processes", "storage"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
     func aPathThatPointsNowhereFailsItsCollectors(_ flag: String, _ failing: [String]) throws {
