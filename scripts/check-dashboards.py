@@ -73,6 +73,12 @@ _BTRFS = ("btrfs", "only on hosts with a mounted btrfs filesystem (the lab's: sc
 _LXD = ("lxd", "only on hosts running LXD (LAB_WITH_LXD=1 scripts/lab/up.sh)")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
 _SMART = ("smart", "only on hosts with disks smartctl can read (the lab's virtio disk is unsupported)")
+_DRBD = ("drbd", "only on hosts with DRBD loaded")
+_DRBD_SYNC = ("drbd-sync", "only while a DRBD resync runs")
+_MPATH = ("multipath", "only on hosts with dm-multipath maps (dm_multipath loaded, multipathd running)")
+_ZFS = ("zfs", "only on hosts with ZFS pools")
+_ZFS_SCAN = ("zfs-scan", "only while a ZFS scrub or resilver runs")
+_ZFS_BAD = ("zfs-fault", "only while a ZFS vdev is not ONLINE or has errors")
 _GSTORE = ("guest-storage", "only while a guest disk sits on degraded or failed storage (prometheus-check.sh "
                             "--md-fixture has no guests; a degraded md array or btrfs under a guest's disk)")
 EVENT_ONLY = {
@@ -89,6 +95,18 @@ EVENT_ONLY = {
     ("hvexporter-storage", "Guests on degraded storage"): _GSTORE,
     ("hvexporter-storage", "LXD pool usage"): _LXD,
     ("hvexporter-storage", "LXD pool free space"): _LXD,
+    ("hvexporter-storage", "DRBD volumes"): _DRBD,
+    ("hvexporter-storage", "DRBD out of sync"): _DRBD,
+    ("hvexporter-storage", "DRBD resync progress"): _DRBD_SYNC,
+    ("hvexporter-storage", "DRBD resync speed"): _DRBD_SYNC,
+    ("hvexporter-storage", "Multipath maps"): _MPATH,
+    ("hvexporter-storage", "Multipath paths by state"): _MPATH,
+    ("hvexporter-storage", "ZFS pools"): _ZFS,
+    ("hvexporter-storage", "ZFS pool usage"): _ZFS,
+    ("hvexporter-storage", "Days since the last scrub"): _ZFS,
+    ("hvexporter-storage", "ZFS scrub and resilver progress"): _ZFS_SCAN,
+    ("hvexporter-storage", "ZFS vdev errors"): _ZFS_BAD,
+    ("hvexporter-storage", "ZFS vdevs not ONLINE"): _ZFS_BAD,
     ("hvexporter-host", "RAID sync progress"): _SYNC,
     ("hvexporter-host", "Storage pool usage"): _POOL,
     ("hvexporter-storage", "Pools"): _POOL,

@@ -64,6 +64,12 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case lxdPools
     /// Guests' storage migration blockers and disk source identities, `Snapshot.lockManager`.
     case migrationSafety
+    /// `Snapshot.drbd`.
+    case drbd
+    /// `Snapshot.multipath`.
+    case multipath
+    /// `Snapshot.zfs`.
+    case zfs
     /// `Snapshot.guestDiskStacks` (the storage stack under each guest disk).
     case storageStacks
 
@@ -74,6 +80,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
         case .raidControllers, .smartDisks: return false
         case .btrfs, .lxdPools, .storageStacks: return false
+        case .drbd, .multipath, .zfs: return false
         }
     }
 }

@@ -63,6 +63,7 @@ public enum SnapshotJSON {
             w.endObject()
         }
         w.endArray()
+        writeStorageStack(&w, s)
         w.key("guest_disk_stacks"); w.beginArray()
         for d in s.guestDiskStacks { writeGuestDiskStack(&w, d) }
         w.endArray()

@@ -21,6 +21,9 @@ public enum SnapshotMetrics {
         addBtrfsFamilies(snapshot, &set)
         addLXDPoolFamilies(snapshot, &set)
         addMigrationFamilies(snapshot, &set)
+        addDRBDFamilies(snapshot, &set)
+        addMultipathFamilies(snapshot, &set)
+        addZFSFamilies(snapshot, &set)
         addGuestDiskStorageFamilies(snapshot, &set)
         return set
     }

@@ -8,6 +8,9 @@ extension Snapshot {
         all += raidControllers.flatMap(\.storageFindings)
         all += smartDisks.compactMap(\.storageFinding)
         all += btrfsFilesystems.flatMap(\.storageFindings)
+        all += (drbd?.resources ?? []).flatMap(\.storageFindings)
+        all += (multipath?.maps ?? []).map(\.storageFinding)
+        all += (zfs?.pools ?? []).map(\.storageFinding)
         return all
     }
 }

@@ -6,6 +6,9 @@ extension Snapshot {
         var all: [ToolRunStatus] = []
         all += raidControllerTools
         all += smartDisks.map(\.run)
+        all += drbd?.toolRuns ?? []
+        all += multipath?.toolRuns ?? []
+        all += zfs?.toolRuns ?? []
         return all
     }
 }

@@ -39,6 +39,12 @@ public struct Snapshot: Sendable, Equatable {
     /// libvirt's `lock_manager` from qemu.conf ("lockd", "sanlock", "none"); nil when the
     /// migration collector did not run.
     public var lockManager: String?
+    /// DRBD resources; nil when the drbd collector is off or DRBD is not loaded.
+    public var drbd: DRBDReport?
+    /// dm-multipath maps; nil when the multipath collector is off or dm-multipath is not loaded.
+    public var multipath: MultipathReport?
+    /// ZFS pools; nil when the zfs collector is off or ZFS is not loaded.
+    public var zfs: ZFSReport?
     /// The storage stack under every guest disk, health rolled up (`rollUpStorageHealth`).
     public var guestDiskStacks: [GuestDiskStack]
 
@@ -58,6 +64,9 @@ public struct Snapshot: Sendable, Equatable {
         self.exporterProcess = nil
         self.smartDisks = []
         self.lockManager = nil
+        self.drbd = nil
+        self.multipath = nil
+        self.zfs = nil
         self.guestDiskStacks = []
     }
 

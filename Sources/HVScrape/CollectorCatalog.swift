@@ -131,6 +131,31 @@ public enum CollectorCatalog {
             MigrationCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, qemuConf: ctx.settings.libvirtQemuConf)
         },
         Entry(
+            name: "drbd", enabledByDefault: true, type: DRBDCollector.self,
+            help:
+                "DRBD resources: roles, disk and connection states, out-of-sync data, resync progress, split brain; 8.x from /proc/drbd, 9 from drbdsetup (in the background)."
+        ) { ctx in
+            DRBDCollector(
+                procfs: ctx.settings.procfs, drbdsetupPath: ctx.settings.drbdsetupPath, settings: ctx.settings.storageTools,
+                logger: ctx.logger)
+        },
+        Entry(
+            name: "multipath", enabledByDefault: true, type: MultipathCollector.self,
+            help: "dm-multipath maps: paths by state, active paths, queueing; from multipathd (in the background)."
+        ) { ctx in
+            MultipathCollector(
+                sysfs: ctx.settings.sysfs, multipathdPath: ctx.settings.multipathdPath, settings: ctx.settings.storageTools,
+                logger: ctx.logger)
+        },
+        Entry(
+            name: "zfs", enabledByDefault: true, type: ZFSCollector.self,
+            help:
+                "ZFS pools: health, capacity, fragmentation, scrub/resilver, vdev states and errors; from zpool (in the background), or pool states from /proc/spl/kstat/zfs."
+        ) { ctx in
+            ZFSCollector(
+                procfs: ctx.settings.procfs, zpoolPath: ctx.settings.zpoolPath, settings: ctx.settings.storageTools, logger: ctx.logger)
+        },
+        Entry(
             name: "storage", enabledByDefault: true, type: StorageStackCollector.self,
             help:
                 "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs, SMART and RAID controller findings."
@@ -166,6 +191,13 @@ public enum CollectorCatalog {
         public var smartDevices: [String]?
         /// libvirt's qemu.conf, read for `lock_manager` (`--path.libvirt-qemu-conf`).
         public var libvirtQemuConf = "/etc/libvirt/qemu.conf"
+        /// drbdsetup, multipathd and zpool (`--drbd.drbdsetup-path`, `--multipath.multipathd-path`,
+        /// `--zfs.zpool-path`); empty: looked up on PATH.
+        public var drbdsetupPath = ""
+        public var multipathdPath = ""
+        public var zpoolPath = ""
+        /// Interval and timeout of those tools' background runs (`--storage-tools.*`).
+        public var storageTools = StorageToolSettings()
         public init() {}
     }
 

@@ -182,6 +182,9 @@ extension Snapshot {
         case .smartDisks: smartDisks = other.smartDisks
         case .btrfs: btrfsFilesystems = other.btrfsFilesystems
         case .lxdPools: lxdStoragePools = other.lxdStoragePools
+        case .drbd: drbd = other.drbd
+        case .multipath: multipath = other.multipath
+        case .zfs: zfs = other.zfs
         case .storageStacks: guestDiskStacks = other.guestDiskStacks
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety:
             // Guest parts are filled in the pipeline, never beside it.

@@ -4,7 +4,7 @@ extension HostCheck {
     /// md arrays: CRITICAL when degraded (per thresholds), inactive or broken; WARNING while
     /// rebuilding, with a faulty member kept, or with mismatches over `mismatchWarning`. Hardware
     /// RAID controllers' logical drives join them (`RAIDControllerHealth`).
-    func raid(_ s: Snapshot) -> CheckResult {
+    func mdRaid(_ s: Snapshot) -> CheckResult {
         var arrays = s.mdArrays.filter { !$0.isContainer }
         let controllers = controllerRAID(s, only: Set(options.only.map { $0.hasPrefix("/dev/") ? String($0.dropFirst(5)) : $0 }))
         if !options.only.isEmpty {

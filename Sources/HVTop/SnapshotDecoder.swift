@@ -45,6 +45,7 @@ public enum SnapshotDecoder {
                 name: d.string("name") ?? "", uuid: d.string("uuid") ?? "", job: job(j),
                 departedAtSeconds: d.double("departed_at_seconds") ?? 0)
         }
+        decodeStorageStack(root, into: &s)
         return s
     }
 

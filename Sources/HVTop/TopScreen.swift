@@ -191,6 +191,7 @@ public struct TopScreen {
                 lines.append(Line(h, .dim))
                 for (i, d) in c.snapshot.smartDisks.enumerated() { lines.append(Line(l[i], SMARTTable.alerts(d) ? .alert : .plain)) }
             }
+            lines += StorageTables.storageStackSections(c.snapshot, width: width)
             return scrolled(lines, height: height)
         case .jobs:
             var t = JobTable.table(guests)

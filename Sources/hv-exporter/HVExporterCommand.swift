@@ -51,6 +51,13 @@ struct HVExporterCommand: ParsableCommand {
             taken the one waiting longest for its request is closed, and clients beyond get 503 \
             with Retry-After.
 
+            Storage tools: drbdsetup (DRBD 9), multipathd and zpool run in the background every \
+            --storage-tools.interval, each run killed after --storage-tools.timeout, never during \
+            a scrape; a scrape serves their last good result (hv_external_tool_success, _stale, \
+            _last_success_timestamp_seconds say how it went). A host without DRBD, dm_multipath \
+            or ZFS loaded runs none of them and has no such series.
+              hv-exporter --zfs.zpool-path=/usr/sbin/zpool --storage-tools.interval=2m
+
             Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
             \(CollectorCatalog.helpText)
             """,
@@ -194,6 +201,40 @@ struct HVExporterCommand: ParsableCommand {
     var libvirtQemuConf = "/etc/libvirt/qemu.conf"
 
     @Option(
+        name: .customLong("drbd.drbdsetup-path"),
+        help: ArgumentHelp(
+            "drbdsetup for the drbd collector on DRBD 9 ('status --json --verbose --statistics'); empty: found on PATH. DRBD 8.x is read from <path.procfs>/drbd without it.",
+            valueName: "path"))
+    var drbdsetupPath = ""
+
+    @Option(
+        name: .customLong("multipath.multipathd-path"),
+        help: ArgumentHelp(
+            "multipathd for the multipath collector ('show maps json', multipath-tools 0.5.0 or later); empty: found on PATH. Runs only while dm_multipath is loaded.",
+            valueName: "path"))
+    var multipathdPath = ""
+
+    @Option(
+        name: .customLong("zfs.zpool-path"),
+        help: ArgumentHelp(
+            "zpool for the zfs collector ('status -p', 'list -Hp'); empty: found on PATH. Without it only pool states are read, from <path.procfs>/spl/kstat/zfs.",
+            valueName: "path"))
+    var zpoolPath = ""
+
+    @Option(
+        name: .customLong("storage-tools.interval"),
+        help: ArgumentHelp(
+            "How often drbdsetup, multipathd and zpool run, in the background ('60s'); scrapes serve their last result, marked stale (hv_external_tool_stale) after a failed run.",
+            valueName: "duration"))
+    var storageToolsInterval = "60s"
+
+    @Option(
+        name: .customLong("storage-tools.timeout"),
+        help: ArgumentHelp(
+            "A drbdsetup, multipathd or zpool run taking longer is killed and counts as failed ('30s').", valueName: "duration"))
+    var storageToolsTimeout = "30s"
+
+    @Option(
         name: .customLong("log.level"),
         help: ArgumentHelp("Only log messages with this severity or above: debug, info, warn, error.", valueName: "level"))
     var logLevel = "info"
@@ -225,6 +266,13 @@ struct HVExporterCommand: ParsableCommand {
         }
         guard let st = parseDuration(smartTimeout), st >= 1, st <= si else {
             throw ValidationError("--smart.timeout must be a duration between 1s and --smart.interval like 30s; got '\(smartTimeout)'")
+        }
+        guard let toolsInterval = parseDuration(storageToolsInterval), toolsInterval >= 1 else {
+            throw ValidationError(
+                "--storage-tools.interval must be a duration of at least 1s like 60s or 5m; got '\(storageToolsInterval)'")
+        }
+        guard let toolsTimeout = parseDuration(storageToolsTimeout), toolsTimeout > 0 else {
+            throw ValidationError("--storage-tools.timeout must be a duration like 30s; got '\(storageToolsTimeout)'")
         }
         guard let a = parseDuration(snapshotMaxAge), a >= 0, a <= 3600 else {
             throw ValidationError("--scrape.max-age must be a duration between 0s and 1h like 10s; got '\(snapshotMaxAge)'")
@@ -280,6 +328,12 @@ struct HVExporterCommand: ParsableCommand {
         config.settings.smartTimeout = .seconds(parseDuration(smartTimeout)!)
         config.settings.smartDevices = smartDevices.map { $0.split(separator: ",").map(String.init).filter { !$0.isEmpty } }
         config.settings.libvirtQemuConf = libvirtQemuConf
+        config.settings.drbdsetupPath = drbdsetupPath
+        config.settings.multipathdPath = multipathdPath
+        config.settings.zpoolPath = zpoolPath
+        config.settings.storageTools = StorageToolSettings(
+            interval: .milliseconds(Int64(parseDuration(storageToolsInterval)! * 1000)),
+            timeout: .milliseconds(Int64(parseDuration(storageToolsTimeout)! * 1000)))
         let enabled = Self.enabledCollectors
         config.collectors = enabled
 

@@ -27,9 +27,9 @@ struct Check: ParsableCommand {
     struct Raid: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "md RAID arrays and hardware RAID controller logical drives: CRITICAL degraded/failed/inactive, WARNING rebuilding, faulty member or drive, controller battery problem.",
+                "md RAID arrays, hardware RAID controller logical drives, DRBD, multipath and ZFS: CRITICAL degraded/failed/inactive, split brain, lost DRBD disk, no multipath path, faulted pool; WARNING rebuilding/resync, faulty member or drive, controller battery problem, failed path, degraded pool, failing storage tool.",
             discussion:
-                "--warning/--critical: missing members per md array (default critical 0: any missing member; a rebuild under way is WARNING). Controller logical drives (storcli/perccli, ssacli, arcconf, run by the daemon in the background): degraded, failed or offline CRITICAL, rebuilding WARNING; a failed drive, a failed battery, a controller not optimal or figures stale after a failed tool run WARNING."
+                "--warning/--critical: missing members per md array (default critical 0: any missing member; a rebuild under way is WARNING). Controller logical drives (storcli/perccli, ssacli, arcconf, run by the daemon in the background): degraded, failed or offline CRITICAL, rebuilding WARNING; a failed drive, a failed battery, a controller not optimal or figures stale after a failed tool run WARNING. DRBD volumes, multipath maps and ZFS pools are judged by their state (failed CRITICAL, degraded WARNING, a failing drbdsetup/multipathd/zpool WARNING); --array limits the check to those md arrays."
         )
         @OptionGroup var source: SourceOptions
         @OptionGroup var thresholds: Thresholds

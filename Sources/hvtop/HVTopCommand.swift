@@ -45,6 +45,8 @@ struct HVTopCommand: ParsableCommand {
             // A direct collection lives for one command: smartctl runs started for it would
             // outlive it with nothing read. SMART comes from the daemon, or with --collector.smart.
             if !args.contains("--collector.smart") { enabled.remove("smart") }
+            // The same for drbdsetup (DRBD 9), multipathd and zpool: from the daemon, or with --collector.<name>.
+            for name in ["drbd", "multipath", "zfs"] where !args.contains("--collector.\(name)") { enabled.remove(name) }
             enabledCollectors = enabled
             args = rest
             var command = try parseAsRoot(args)

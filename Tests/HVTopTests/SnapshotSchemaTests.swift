@@ -175,6 +175,36 @@ struct SnapshotSchemaTests {
         s.exporterProcess = ExporterProcessStats(
             cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
             openFDs: 5, maxFDs: 6, threads: 7)
+        let storageRun = ToolRunStatus(
+            tool: "zpool", target: "t", success: true, error: "e", lastRunSeconds: 1_765_000_300.5, lastSuccessSeconds: 1_765_000_290.5,
+            durationSeconds: 0.25, stale: true)
+        var vol = DRBDResource.Volume(volume: 1, minor: 1001, diskState: "UpToDate", client: true)
+        vol.quorum = true; vol.sizeBytes = 1 << 30; vol.readBytes = 5; vol.writtenBytes = 6
+        var pv = DRBDResource.PeerVolume(volume: 1, diskState: "Inconsistent", replicationState: "SyncSource", syncStalled: true)
+        pv.outOfSyncBytes = 7; pv.syncRatio = 0.5; pv.syncSpeedBytesPerSecond = 1024.5; pv.syncRemainingSeconds = 60.5; pv.client = true
+        s.drbd = DRBDReport(
+            source: "drbdsetup", moduleVersion: "9.2.8",
+            resources: [
+                DRBDResource(
+                    name: "r0", role: "Primary", volumes: [vol],
+                    peers: [.init(name: "b", connectionState: "Connected", role: "Secondary", volumes: [pv])])
+            ],
+            toolRuns: [storageRun], problems: ["p"])
+        var mp = MultipathMap(
+            name: "mpatha", paths: [.init(device: "sdb", group: 1, dmState: "active", checkerState: "ready", deviceState: "running")])
+        mp.wwid = "3600"; mp.dmDevice = "dm-3"; mp.queueing = "5 chk"; mp.features = "1 queue_if_no_path"; mp.dmState = "active"
+        mp.vendor = "IBM"; mp.product = "2145"; mp.pathFaults = 2; mp.reportedActivePaths = 1
+        s.multipath = MultipathReport(maps: [mp], toolRuns: [storageRun], problems: ["p"])
+        var zp = ZFSPool(name: "tank", state: "DEGRADED")
+        zp.status = "st"; zp.sizeBytes = 100; zp.allocatedBytes = 40; zp.freeBytes = 60; zp.fragmentationRatio = 0.25; zp.dataErrors = 1
+        var scan = ZFSPool.Scan(kind: "scrub", state: "finished")
+        scan.progressRatio = 0.5; scan.errors = 2; scan.repairedBytes = 3; scan.endTimestampSeconds = 1_765_000_000.5
+        scan.startTimestampSeconds = 1_764_990_000.5; scan.remainingSeconds = 30.5
+        zp.scan = scan
+        var vd = ZFSPool.Vdev(name: "sda", path: "logs/sda", depth: 1, section: "logs", state: "ONLINE", leaf: true)
+        vd.readErrors = 1; vd.writeErrors = 2; vd.checksumErrors = 3; vd.blockDevice = "sda"
+        zp.vdevs = [vd]
+        s.zfs = ZFSReport(source: "zpool", pools: [zp], toolRuns: [storageRun], problems: ["p"])
         return s
     }
 
@@ -266,6 +296,9 @@ struct SnapshotSchemaTests {
         #expect(back.raidControllerTools == expected.raidControllerTools)
         #expect(back.smartDisks == expected.smartDisks)
         #expect(back.exporterProcess == expected.exporterProcess)
+        #expect(back.drbd == expected.drbd)
+        #expect(back.multipath == expected.multipath)
+        #expect(back.zfs == expected.zfs)
         #expect(back == expected)
         // Whatever the writer puts out, the reader takes in: written again, the same bytes.
         #expect(String(decoding: SnapshotJSON.encode(back, version: "t"), as: UTF8.self) == String(decoding: bytes, as: UTF8.self))

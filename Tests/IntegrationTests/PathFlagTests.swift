@@ -8,15 +8,13 @@ import Testing
 @Suite(.serialized)
 struct PathFlagTests {
     static let collectors = [
-        "btrfs", "cgroup", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "pools", "processes",
-        "raid_controller",
-        "smart",
-        "storage",
+        "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "multipath",
+        "pools", "processes", "raid_controller", "smart", "storage", "zfs",
     ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["btrfs", "host", "mdraid", "smart", "storage"]),
-        ("--path.procfs", ["cgroup", "exporter", "host", "mdraid", "migration", "processes", "storage"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath", "smart", "storage"]),
+        ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "migration", "processes", "storage", "zfs"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
     func aPathThatPointsNowhereFailsItsCollectors(_ flag: String, _ failing: [String]) throws {
