@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel", "LabSupport"]),
         .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport"],
+            name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport", "HVScrape"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "HVUdevTests", dependencies: ["HVUdev"]),
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP", "LabSupport"]),

@@ -79,6 +79,8 @@ _MPATH = ("multipath", "only on hosts with dm-multipath maps (dm_multipath loade
 _ZFS = ("zfs", "only on hosts with ZFS pools")
 _ZFS_SCAN = ("zfs-scan", "only while a ZFS scrub or resilver runs")
 _ZFS_BAD = ("zfs-fault", "only while a ZFS vdev is not ONLINE or has errors")
+_GSTORE = ("guest-storage", "only while a guest disk sits on degraded or failed storage (prometheus-check.sh "
+                            "--md-fixture has no guests; a degraded md array or btrfs under a guest's disk)")
 EVENT_ONLY = {
     ("hvexporter-storage", "Reallocated, pending and uncorrectable sectors"): _SMART,
     ("hvexporter-storage", "Disk temperature"): _SMART,
@@ -90,6 +92,7 @@ EVENT_ONLY = {
     ("hvexporter-storage", "btrfs allocation used"): _BTRFS,
     ("hvexporter-storage", "btrfs raw space per device"): _BTRFS,
     ("hvexporter-storage", "LXD pools"): _LXD,
+    ("hvexporter-storage", "Guests on degraded storage"): _GSTORE,
     ("hvexporter-storage", "LXD pool usage"): _LXD,
     ("hvexporter-storage", "LXD pool free space"): _LXD,
     ("hvexporter-storage", "DRBD volumes"): _DRBD,

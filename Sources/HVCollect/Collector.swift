@@ -70,6 +70,8 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
     case multipath
     /// `Snapshot.zfs`.
     case zfs
+    /// `Snapshot.guestDiskStacks` (the storage stack under each guest disk).
+    case storageStacks
 
     /// Parts that touch `Snapshot.guests`: collectors filling them run one after another.
     public var touchesGuests: Bool {
@@ -77,7 +79,7 @@ public enum SnapshotPart: String, Sendable, Hashable, CaseIterable {
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety: return true
         case .hostFacts, .storagePools, .mdArrays, .exporterProcess: return false
         case .raidControllers, .smartDisks: return false
-        case .btrfs, .lxdPools: return false
+        case .btrfs, .lxdPools, .storageStacks: return false
         case .drbd, .multipath, .zfs: return false
         }
     }

@@ -64,6 +64,9 @@ public enum SnapshotJSON {
         }
         w.endArray()
         writeStorageStack(&w, s)
+        w.key("guest_disk_stacks"); w.beginArray()
+        for d in s.guestDiskStacks { writeGuestDiskStack(&w, d) }
+        w.endArray()
         w.endObject()
         return w.bytes
     }

@@ -24,6 +24,7 @@ public enum SnapshotMetrics {
         addDRBDFamilies(snapshot, &set)
         addMultipathFamilies(snapshot, &set)
         addZFSFamilies(snapshot, &set)
+        addGuestDiskStorageFamilies(snapshot, &set)
         return set
     }
 }

@@ -45,6 +45,8 @@ public struct Snapshot: Sendable, Equatable {
     public var multipath: MultipathReport?
     /// ZFS pools; nil when the zfs collector is off or ZFS is not loaded.
     public var zfs: ZFSReport?
+    /// The storage stack under every guest disk, health rolled up (`rollUpStorageHealth`).
+    public var guestDiskStacks: [GuestDiskStack]
 
     public init(timestampSeconds: Double = 0, hostname: String = "") {
         self.timestampSeconds = timestampSeconds
@@ -65,6 +67,7 @@ public struct Snapshot: Sendable, Equatable {
         self.drbd = nil
         self.multipath = nil
         self.zfs = nil
+        self.guestDiskStacks = []
     }
 
     /// Index of the guest with this key (`Guest.key`), if any.

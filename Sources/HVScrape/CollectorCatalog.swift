@@ -155,6 +155,13 @@ public enum CollectorCatalog {
             ZFSCollector(
                 procfs: ctx.settings.procfs, zpoolPath: ctx.settings.zpoolPath, settings: ctx.settings.storageTools, logger: ctx.logger)
         },
+        Entry(
+            name: "storage", enabledByDefault: true, type: StorageStackCollector.self,
+            help:
+                "The storage stack under every guest disk (file, filesystem, partition, dm/LVM, md, loop, btrfs, disks with udev identity; network sources), resolved on mount table changes and every 5 minutes; health rolled up from md, btrfs, SMART and RAID controller findings."
+        ) { ctx in
+            StorageStackCollector(procfs: ctx.settings.procfs, sysfs: ctx.settings.sysfs, logger: ctx.logger)
+        },
     ]
 
     public static var names: [String] { entries.map(\.name) }

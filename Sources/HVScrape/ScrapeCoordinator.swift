@@ -148,6 +148,8 @@ public final class ScrapeCoordinator: Sendable {
         }
         for (c, p) in beside { takeBeside(c, p) }
         snap.collectors = collectors.compactMap { statuses[$0.name] }
+        // Storage health rolls up to the guest disks once every source has filled its part.
+        snap.rollUpStorageHealth()
         for s in snap.collectors where !s.success {
             logger.debug("collector failed", metadata: ["collector": "\(s.name)", "error": "\(s.error ?? "")"])
         }
@@ -183,6 +185,7 @@ extension Snapshot {
         case .drbd: drbd = other.drbd
         case .multipath: multipath = other.multipath
         case .zfs: zfs = other.zfs
+        case .storageStacks: guestDiskStacks = other.guestDiskStacks
         case .libvirtDomains, .guestProcesses, .guestCgroupFigures, .guestJobs, .migrationSafety:
             // Guest parts are filled in the pipeline, never beside it.
             break

@@ -11,6 +11,7 @@ public enum CollectorNames {
     public static let pools = "pools"
     public static let jobs = "jobs"
     public static let smart = "smart"
+    public static let storage = "storage"
 
     /// nil when `name` ran successfully in this snapshot; else why its data is missing.
     public static func noData(_ s: Snapshot, _ name: String) -> String? {

@@ -13,13 +13,16 @@ public struct GuestReport {
     }
 
     /// The guest's `/json` object plus `"processes"` (its entries from the snapshot's
-    /// `processes[]`), keys sorted.
+    /// `processes[]`) and `"disk_stacks"` (its `guest_disk_stacks[]`), keys sorted.
     public static func json(_ sample: Sample, guestKey: String) throws(SnapshotDecodeError) -> String {
         let root = try SnapshotDecoder.object(sample.json)
         guard var g = root.objects("guests").first(where: { $0.string("key") == guestKey })?.dict else {
             throw SnapshotDecodeError(reason: "guest \(guestKey) vanished")
         }
         g["processes"] = (root.dict["processes"] as? [Any] ?? []).filter { ($0 as? [String: Any])?["guest"] as? String == guestKey }
+        g["disk_stacks"] = (root.dict["guest_disk_stacks"] as? [Any] ?? []).filter {
+            ($0 as? [String: Any])?["guest_key"] as? String == guestKey
+        }
         do {
             let data = try JSONSerialization.data(withJSONObject: g, options: [.sortedKeys, .prettyPrinted])
             return String(decoding: data, as: UTF8.self) + "\n"
@@ -121,6 +124,7 @@ public struct GuestReport {
             out.append(contentsOf: t.lines.map { "    " + $0 })
         }
 
+        out.append(contentsOf: storageLines())
         out.append("Host side (cgroup)")
         if let c = g.cgroup {
             kv("cgroup", c.path.isEmpty ? "(none found)" : c.path)

@@ -45,8 +45,9 @@ extension HostCheck {
             if h.degraded > 0 { degradedArrays += 1 }
             if let mw = options.mismatchWarning, let m = a.mismatchSectors, mw.alerts(Double(m)) { st = max(st, .warning) }
             status = max(status, st)
-            if st != .ok { problems.append("\(a.device) \(h.text)") }
-            details.append("\(st): \(a.device) \(h.text)")
+            let on = st != .ok || h.degraded > 0 ? Self.guestsSuffix(a.device, s) : ""
+            if st != .ok { problems.append("\(a.device) \(h.text)\(on)") }
+            details.append("\(st): \(a.device) \(h.text)\(on)")
         }
         perf.append(PerfDatum("degraded", Double(degradedArrays)))
         for a in arrays {

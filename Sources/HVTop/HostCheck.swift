@@ -1,11 +1,11 @@
 import Glibc
 import HVModel
 
-/// `hvtop check raid|pools|guests|libvirt|migrations`: Nagios-style checks.
+/// `hvtop check raid|pools|guests|libvirt|migrations|storage`: Nagios-style checks.
 /// Each prints `HV <NAME> <STATE> - summary | perfdata` and exits 0/1/2/3.
 public struct HostCheck: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
-        case raid, pools, guests, libvirt, migrations
+        case raid, pools, guests, libvirt, migrations, storage
 
         var service: String { "HV " + rawValue.uppercased() }
     }
@@ -66,6 +66,7 @@ public struct HostCheck: Sendable {
         case .pools: r = pools(sample.snapshot)
         case .guests: r = guests(sample.snapshot)
         case .libvirt: r = libvirt(sample)
+        case .storage: r = storage(sample.snapshot)
         case .migrations:
             var later: Sample?
             if !Self.runningMigrations(sample.snapshot).isEmpty

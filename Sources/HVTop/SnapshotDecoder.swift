@@ -38,6 +38,7 @@ public enum SnapshotDecoder {
         s.btrfsFilesystems = root.objects("btrfs_filesystems").map(btrfs)
         s.lxdStoragePools = root.objects("lxd_storage_pools").map(lxdPool)
         s.lockManager = root.string("lock_manager")
+        s.guestDiskStacks = root.objects("guest_disk_stacks").map(guestDiskStack)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in
             guard let j = d.object("job") else { return nil }
             return DepartedDomainJob(

@@ -1,12 +1,12 @@
 import ArgumentParser
 import HVTop
 
-/// `hvtop check raid|pools|guests|libvirt|migrations|migratable`: Nagios plugin output and exit codes.
+/// `hvtop check raid|pools|guests|libvirt|migrations|migratable|storage`: Nagios plugin output and exit codes.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Nagios-style checks: status line with performance data; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
         discussion: "Thresholds use the Nagios range syntax: 10 (alert above 10), 10: (below 10), ~:10, 10:20 (outside), @10:20 (inside).",
-        subcommands: [Raid.self, Pools.self, Guests.self, Libvirt.self, Migrations.self, Migratable.self]
+        subcommands: [Raid.self, Pools.self, Guests.self, Libvirt.self, Migrations.self, Migratable.self, Storage.self]
     )
 
     /// Runs a check and exits with its code.
@@ -50,6 +50,19 @@ struct Check: ParsableCommand {
             o.only = list(array)
             o.mismatchWarning = mismatchWarning
             try Check.run(.raid, o, source)
+        }
+    }
+
+    struct Storage: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Guest disks on unhealthy storage: CRITICAL when a layer under a disk failed, WARNING when one is degraded.",
+            discussion:
+                "Each guest disk's storage stack (file, filesystem, dm/LVM, md, btrfs, disks) with the health md, btrfs and disk sources report; names the guest, the disk and the layer."
+        )
+        @OptionGroup var source: SourceOptions
+
+        func run() throws {
+            try Check.run(.storage, HostCheck.Options(), source)
         }
     }
 

@@ -45,6 +45,7 @@ struct CheckTests {
         case .guests: return c.guests(s)
         case .libvirt: return c.libvirt(Sample(snapshot: s, source: .daemon(url: "t")))
         case .migrations: return c.migrations(s, later: nil)
+        case .storage: return c.storage(s)
         }
     }
 

@@ -162,6 +162,16 @@ struct SnapshotSchemaTests {
         var whole = run
         whole.target = "x"
         s.raidControllerTools = [whole]
+        var layer = StorageLayer(kind: .disk, device: "sda", detail: "disk", depth: 2)
+        layer.filesystemUUID = "68f9b9ee-0ca5-4bd6-9fb4-69119d5c67b1"; layer.zpool = "tank"; layer.model = "DISK"
+        layer.serial = "S"; layer.wwn = "5000"; layer.byIdPath = "/dev/disk/by-id/ata-DISK_S"; layer.problem = "p"
+        layer.severity = .degraded; layer.reason = "1 of 2 members missing"; layer.findingSource = "mdraid"
+        var stack = GuestDiskStack(
+            guestKey: g.key, guest: g.name, driver: "qemu", targetDevice: "vda", source: "/var/lib/libvirt/images/web.qcow2",
+            layers: [layer])
+        stack.error = "e"; stack.health.severity = .failed; stack.health.layer = "md1"; stack.health.layerIndex = 3
+        stack.health.source = "mdraid"; stack.health.reason = "md1: array inactive"; stack.health.layersReported = 2
+        s.guestDiskStacks = [stack]
         s.exporterProcess = ExporterProcessStats(
             cpuSeconds: 1.5, residentBytes: 2, virtualBytes: 3, startTimeSeconds: 4.5,
             openFDs: 5, maxFDs: 6, threads: 7)

@@ -30,6 +30,10 @@ import Testing
             "--no-collector.smart",
             // LXD's API is the machine's, not a fixture's.
             "--no-collector.lxd_pools",
+            // storage resolves guest disk paths with this machine's stat(2), mount table and
+            // udev (the fixture sysfs has no dev/block); StorageStackCollectorTests cover it on
+            // the storage fixture trees.
+            "--no-collector.storage",
         ])
     }
 

@@ -9,12 +9,12 @@ import Testing
 struct PathFlagTests {
     static let collectors = [
         "btrfs", "cgroup", "drbd", "exporter", "host", "jobs", "libvirt", "lxd_pools", "mdraid", "migration", "multipath",
-        "pools", "processes", "raid_controller", "smart", "zfs",
+        "pools", "processes", "raid_controller", "smart", "storage", "zfs",
     ]
 
     @Test(arguments: [
-        ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath", "smart"]),
-        ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "migration", "processes", "zfs"]),
+        ("--path.sysfs", ["btrfs", "host", "mdraid", "multipath", "smart", "storage"]),
+        ("--path.procfs", ["cgroup", "drbd", "exporter", "host", "mdraid", "migration", "processes", "storage", "zfs"]),
         ("--path.cgroupfs", ["cgroup", "processes"]),
     ])
     func aPathThatPointsNowhereFailsItsCollectors(_ flag: String, _ failing: [String]) throws {
