@@ -31,6 +31,9 @@ struct JobTracker {
         /// Reads of the completed-job record still to make after a job ended without one
         /// (libvirt may publish it a moment late, or its event may fall between connections).
         var recheck = 0
+        /// When the domain was seen arrive by migration (wall time): its completed record,
+        /// the incoming migration's, is read again and dated by this.
+        var arrivedAt: Double?
 
         init(name: String) { self.name = name }
 
@@ -149,9 +152,12 @@ struct JobTracker {
                 return
             }
             if !e.initialLoaded && e.pendingEnd == nil && e.current == nil {
-                // Found at start-up: it ended before we watched.
+                // Found at start-up (it ended before we watched), or the record of an
+                // incoming migration just seen arrive (dated by the arrival).
                 var j = DomainJobMapping.job(type: type, params)
                 j.outcome = j.outcome ?? .completed
+                if let at = e.arrivedAt { j.observedAtSeconds = at }
+                e.arrivedAt = nil
                 e.last = j
                 e.completedIdentity = id
                 return
@@ -206,6 +212,17 @@ struct JobTracker {
             } else {
                 entries[uuid] = e
             }
+        }
+    }
+
+    /// A domain now running after an incoming migration (state reason "migrated") that was
+    /// not so at the previous scrape: the destination's domain existed, paused, while the
+    /// migration ran, and no job of its own was seen; its completed record (libvirt keeps the
+    /// incoming migration's) is read again at the next probe and dated `wall`.
+    mutating func arrivedByMigration(_ uuid: String, name: String, wall: Double) {
+        with(uuid, name) { e in
+            e.initialLoaded = false
+            e.arrivedAt = wall
         }
     }
 

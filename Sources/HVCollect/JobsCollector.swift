@@ -68,6 +68,9 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         var samplerRunning = false
         /// When each domain was last probed in a scrape (monotonic seconds).
         var askedAt: [String: Double] = [:]
+        /// Domains running after an incoming migration at the previous scrape (state reason
+        /// "migrated"); nil before the first scrape.
+        var runningMigrated: [String: String]?
     }
 
     /// A domain paused by its user (not for a save, dump, migration or snapshot) and with no
@@ -135,10 +138,21 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 $0.listedByLibvirt && $0.state == .paused && !Self.jobPauseReasons.contains($0.stateReason)
             }.compactMap(\.uuid))
         let now = Clock.monotonic()
+        // virDomainRunningReason 2: running after an incoming migration.
+        var migratedIn: [String: String] = [:]
+        for g in snapshot.guests where g.listedByLibvirt && g.state == .running && g.stateReason == 2 {
+            if let u = g.uuid { migratedIn[u] = g.name }
+        }
         let requests = state.withLock { s -> [ProbeRequest] in
             s.domains = [:]
             for d in all where s.domains[d.uuid] == nil { s.domains[d.uuid] = d }
             s.tracker.reconcile(present: Set(s.domains.keys), wall: wall, retention: departedRetention)
+            if let before = s.runningMigrated {
+                for (u, name) in migratedIn where before[u] == nil {
+                    s.tracker.arrivedByMigration(u, name: name, wall: wall)
+                }
+            }
+            s.runningMigrated = migratedIn
             var out: [ProbeRequest] = []
             var again: [ProbeRequest] = []
             for d in all {

@@ -198,3 +198,38 @@ struct JobTrackerTests {
         #expect(t.hot(monotonic: 50).isEmpty)
     }
 }
+
+/// An incoming migration seen from the destination: the domain existed (paused) while it ran,
+/// no job of its own was sampled, and libvirt keeps the incoming migration's record.
+struct IncomingMigrationTests {
+    let uuid = "3159d23e-5b78-42df-bdb9-d889d3e085b3"
+
+    @Test func theRecordOfAnArrivalIsReadAgainAndDated() throws {
+        var t = JobTracker()
+        let (outType, outRecord) = try JobFixtures.load("migration-out-completed.txt")
+        // The guest left earlier: its outgoing record is the one kept.
+        t.observeCompleted(uuid, name: "g", type: outType, params: outRecord, stateReason: 1, running: true, wall: 10)
+        #expect(t[uuid]?.last?.operationName == "migration_out")
+        #expect(t[uuid]?.initialLoaded == true)
+        // It comes back and runs with reason "migrated": the record is wanted again.
+        t.arrivedByMigration(uuid, name: "g", wall: 500)
+        #expect(t[uuid]?.initialLoaded == false)
+        let (inType, inRecord) = try JobFixtures.load("migration-in-completed.txt")
+        t.observeCompleted(uuid, name: "g", type: inType, params: inRecord, stateReason: 2, running: true, wall: 501)
+        let last = try #require(t[uuid]?.last)
+        #expect(last.operationName == "migration_in" && last.outcome == .completed)
+        #expect(last.observedAtSeconds == 500)
+        #expect(t[uuid]?.arrivedAt == nil)
+        // Read again later: the same record is not a new job and keeps its date.
+        t.observeCompleted(uuid, name: "g", type: inType, params: inRecord, stateReason: 2, running: true, wall: 900)
+        #expect(t[uuid]?.last?.observedAtSeconds == 500)
+    }
+
+    @Test func aRecordFoundAtStartUpIsNotDated() throws {
+        var t = JobTracker()
+        let (inType, inRecord) = try JobFixtures.load("migration-in-completed.txt")
+        t.observeCompleted(uuid, name: "g", type: inType, params: inRecord, stateReason: 2, running: true, wall: 100)
+        #expect(t[uuid]?.last?.operationName == "migration_in")
+        #expect(t[uuid]?.last?.observedAtSeconds == nil)
+    }
+}
