@@ -74,6 +74,12 @@ public enum ExternalCommand {
         let deadline = started + timeout
         var out: [Int32] = [-1, -1]
         var err: [Int32] = [-1, -1]
+        // From the pipes' creation to the spawn, one run at a time: a program started by
+        // another thread between pipe() and FD_CLOEXEC would inherit these pipes and hold
+        // them open (this run would then wait for that program to end, not for its own).
+        spawnLock.lock()
+        var spawnLocked = true
+        defer { if spawnLocked { spawnLock.unlock() } }
         guard pipe(&out) == 0 else { throw SpawnError(executable: executable, message: errnoText()) }
         guard pipe(&err) == 0 else {
             close(out[0]); close(out[1])
@@ -112,6 +118,8 @@ public enum ExternalCommand {
         let rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp)
         close(out[1])
         close(err[1])
+        spawnLock.unlock()
+        spawnLocked = false
         guard rc == 0 else {
             close(out[0]); close(err[0])
             throw SpawnError(executable: executable, message: String(cString: strerror(rc)))
@@ -201,6 +209,21 @@ public enum ExternalCommand {
         func withLock<T>(_ body: () -> T) -> T { lock.withLock(body) }
     }
     private static let pending = Pending()
+    private static let spawnLock = SpawnLock()
+
+    private final class SpawnLock: @unchecked Sendable {
+        let condition = LockedCondition()
+        var busy = false
+        func lock() {
+            _ = condition.wait {
+                if busy { return false }; busy = true; return true
+            }
+        }
+        func unlock() {
+            condition.withLock { busy = false }
+            condition.broadcast()
+        }
+    }
 
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

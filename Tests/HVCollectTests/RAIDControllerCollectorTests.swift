@@ -1,6 +1,7 @@
 import Foundation
 import HVModel
 import HVRuntime
+import LabSupport
 import Logging
 import Testing
 
@@ -46,8 +47,7 @@ import Testing
             }
             script += "  *) echo \"unknown command: $*\" >&2; exit 1 ;;\nesac\n"
             let path = dir.appendingPathComponent(name)
-            try Data(script.utf8).write(to: path)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path.path)
+            try FakeExecutable.write(script, to: path.path)
             return path.path
         }
     }
@@ -146,7 +146,7 @@ import Testing
         let script = try String(contentsOfFile: s.storcliPath!, encoding: .utf8).replacingOccurrences(
             of: "garbage) echo 'Segmentation fault?! @@@ {{{'; exit 0 ;;",
             with: "garbage) cat '\(fake.dir.path)/failed.json'; exit 0 ;;")
-        try Data(script.utf8).write(to: URL(fileURLWithPath: s.storcliPath!))
+        try FakeExecutable.write(script, to: s.storcliPath!)
         let c = RAIDControllerCollector(settings: s, logger: logger, start: false)
         c.runAllOnce()
         #expect(try Self.collect(c).raidControllers.first?.toolRun.stale == false)
