@@ -275,6 +275,11 @@ struct JobsLabTests {
         let source = Exporter()
         var s = try source.scrape()
         #expect(source.guest(g.name, in: s)?.state == .running)
+        // A collector on the peer daemon watches the whole migration: it sees the incoming
+        // domain (paused) while the migration runs, before libvirt has its record.
+        let watching = Exporter(uri: JobsLab.peerURI)
+        _ = try watching.scrape()
+        var sawIncoming = false
         let migrate = try JobsLab.start(
             [
                 "virsh", "-c", JobsLab.uri, "migrate", "--live", "--persistent", "--undefinesource",
@@ -287,6 +292,7 @@ struct JobsLabTests {
             Thread.sleep(forTimeInterval: 1)
             s = try source.scrape()
             if let j = source.guest(g.name, in: s)?.job, j.operation == 5 { samples.append(j) }
+            if migrate.isRunning, watching.guest(g.name, in: try watching.scrape()) != nil { sawIncoming = true }
         }
         migrate.waitUntilExit()
         let log = (try? String(contentsOfFile: g.dir + "/migrate.log", encoding: .utf8)) ?? ""
@@ -333,6 +339,15 @@ struct JobsLabTests {
         #expect(!text.contains("libvirt_domain_job_type{domain=\"\(g.name)\"}"))
         let lint = try Promtool.checkMetrics(text)
         #expect(lint.isClean, "\(lint)")
+
+        // The watching collector records the arrival: the incoming migration's record, read
+        // again once the guest runs with reason "migrated", dated by that scrape.
+        let tArrived = Date().timeIntervalSince1970
+        let w = try watching.scrape()
+        let arrived = try #require(watching.guest(g.name, in: w)?.lastJob, "no record of the arrival on the watching collector")
+        print("jobs: watching destination: saw the incoming domain during the migration: \(sawIncoming); record \(arrived.operationName)")
+        #expect(arrived.operationName == "migration_in" && arrived.outcome == .completed)
+        #expect((arrived.observedAtSeconds ?? 0) >= t0 && (arrived.observedAtSeconds ?? .infinity) <= tArrived + 5)
 
         // Destination: a collector on the peer daemon finds the guest running and the
         // incoming side's completed record (read at its first look).
