@@ -32,18 +32,10 @@ public struct DRBDCollector: Collector {
         self.drbdsetup = tool
         self.presence = PresenceLog(collector: "drbd", logger: logger)
         self.paths = PathCheck(collector: "drbd", logger: logger, [.procfs(procfs, alternatives: ["drbd"])])
-        if let tool {
-            let timeout = settings.timeout
-            sampler = ToolSampler(tool: "drbdsetup", interval: settings.interval) { () throws(ToolFailure) -> DRBDSetupStatus in
-                let o = try ExternalCommand.runTool(tool, ["status", "--json", "--verbose", "--statistics"], timeout: timeout)
-                do throws(StorageToolFormatError) {
-                    return try DRBDSetupStatus.parse(o.stdout)
-                } catch {
-                    throw ToolFailure(error.message)
-                }
-            }
-        } else {
-            sampler = nil
+        sampler = tool.map {
+            ToolSampler.reading(
+                tool: "drbdsetup", executable: $0, arguments: ["status", "--json", "--verbose", "--statistics"],
+                interval: settings.interval, timeout: settings.timeout, parse: DRBDSetupStatus.parse)
         }
     }
 

@@ -29,18 +29,10 @@ public struct MultipathCollector: Collector {
         self.multipathd = tool
         self.presence = PresenceLog(collector: "multipath", logger: logger)
         self.paths = PathCheck(collector: "multipath", logger: logger, [.sysfs(sysfs, needs: ["block"])])
-        if let tool {
-            let timeout = settings.timeout
-            sampler = ToolSampler(tool: "multipathd", interval: settings.interval) { () throws(ToolFailure) -> MultipathdMaps in
-                let o = try ExternalCommand.runTool(tool, ["show", "maps", "json"], timeout: timeout)
-                do throws(StorageToolFormatError) {
-                    return try MultipathdMaps.parse(o.stdout)
-                } catch {
-                    throw ToolFailure(error.message)
-                }
-            }
-        } else {
-            sampler = nil
+        sampler = tool.map {
+            ToolSampler.reading(
+                tool: "multipathd", executable: $0, arguments: ["show", "maps", "json"],
+                interval: settings.interval, timeout: settings.timeout, parse: MultipathdMaps.parse)
         }
     }
 

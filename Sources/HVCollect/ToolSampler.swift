@@ -1,3 +1,4 @@
+import HVFormats
 import HVModel
 import HVRuntime
 
@@ -152,5 +153,23 @@ extension ExternalCommand {
         }
         if let f = ToolFailure.check(outcome, tool: name, timeout: timeout, acceptedStatuses: acceptedStatuses) { throw f }
         return outcome
+    }
+}
+
+extension ToolSampler {
+    /// A sampler that runs `executable arguments` (killed after `timeout`) and reads its
+    /// standard output with `parse`; a format error is the run's failure, named by its message.
+    public static func reading(
+        tool: String, executable: String, arguments: [String], interval: Duration, timeout: Duration,
+        parse: @escaping @Sendable ([UInt8]) throws(StorageToolFormatError) -> Value
+    ) -> ToolSampler<Value> {
+        ToolSampler(tool: tool, interval: interval) { () throws(ToolFailure) -> Value in
+            let o = try ExternalCommand.runTool(executable, arguments, timeout: timeout)
+            do throws(StorageToolFormatError) {
+                return try parse(o.stdout)
+            } catch {
+                throw ToolFailure(error.message)
+            }
+        }
     }
 }
