@@ -255,6 +255,8 @@ struct JobsLabTests {
         let lease = try JobsLab.Lease()
         defer { lease.release() }
         try JobsLab.waitForLibvirtd()
+        // The peer is left as it was found: other suites (MigrationLabTests) use a running one.
+        let peerWasUp = JobsLab.run(["timeout", "15", "virsh", "-q", "-c", JobsLab.peerURI, "version"]).status == 0
         // Output to a file, not a pipe: nothing the script starts may hold the test up.
         let upLog = JobsLab.workDir + "/peer-up.log"
         try FileManager.default.createDirectory(atPath: JobsLab.workDir, withIntermediateDirectories: true)
@@ -263,8 +265,9 @@ struct JobsLabTests {
         try #require(
             up.terminationStatus == 0, "scripts/lab/peer-up.sh failed: \((try? String(contentsOfFile: upLog, encoding: .utf8)) ?? "")")
         defer {
-            if let down = try? JobsLab.start(
-                ["timeout", "120", JobsLab.root + "/scripts/lab/peer-down.sh"], log: JobsLab.workDir + "/peer-down.log")
+            if !peerWasUp,
+                let down = try? JobsLab.start(
+                    ["timeout", "120", JobsLab.root + "/scripts/lab/peer-down.sh"], log: JobsLab.workDir + "/peer-down.log")
             {
                 down.waitUntilExit()
             }
