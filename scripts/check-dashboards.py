@@ -70,7 +70,7 @@ _RAIDCTL = ("raid-controller", "only on hosts with a hardware RAID controller to
                                "ssacli, arcconf)")
 _RAIDCTL_REBUILD = ("raid-controller-rebuild", "only while a controller's logical drive rebuilds")
 _BTRFS = ("btrfs", "only on hosts with a mounted btrfs filesystem (the lab's: scripts/lab/btrfs-up.sh)")
-_LXD = ("lxd", "only on hosts running LXD (LAB_WITH_LXD=1 scripts/lab/up.sh)")
+_LXD = ("lxd", "only on hosts running LXD (the lab has it unless LAB_WITH_LXD=0)")
 _SPLIT = ("incident", "only while the same guest UUID runs on two hosts (split brain)")
 _SMART = ("smart", "only on hosts with disks smartctl can read (the lab's virtio disk is unsupported)")
 _DRBD = ("drbd", "only on hosts with DRBD loaded")

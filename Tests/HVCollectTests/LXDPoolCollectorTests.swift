@@ -4,6 +4,7 @@ import HVCollect
 import HVExpose
 import HVModel
 import Logging
+import LabSupport
 import Testing
 
 /// A tiny HTTP server on a unix socket that answers with the captured LXD answers of
@@ -134,7 +135,7 @@ final class FakeLXD: @unchecked Sendable {
 
     /// The lab's real LXD (scripts/lab/lxd-up.sh): its `default` dir pool with the lab's
     /// containers on it.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/var/lib/lxd/unix.socket") && getuid() == 0))
+    @Test(.lab(.root, .lxdAnswering))
     func theLabsLXD() throws {
         let s = try Self.collect(LXDPoolCollector.defaultSocketPaths)
         let d = try #require(s.lxdStoragePools.first { $0.name == "default" })

@@ -109,11 +109,26 @@ public struct LabState: Sendable {
         return Int(out.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// The lab's LXD socket (`LAB_LXD_SOCKET`, written when LXD answered at `up.sh` time).
+    public var lxdSocket: String? { values["LAB_LXD_SOCKET"] }
+
+    /// LXD answering: `lxc query /1.0` on the lab's socket succeeds within 10 s. A socket file
+    /// left by a killed daemon is not enough (it refuses the connection).
+    public var lxdAnswers: Bool {
+        let socket = lxdSocket ?? "/var/lib/lxd/unix.socket"
+        let dir = (socket as NSString).deletingLastPathComponent
+        return ((try? Spawn.run(
+            ["env", "LXD_DIR=\(dir)", "timeout", "10", "lxc", "query", "/1.0"], stderr: false, timeout: 15))?.0 ?? -1) == 0
+    }
+
     // MARK: gating tests
 
     /// What a lab test needs beyond the lab being present.
     public enum Need: Sendable, CustomStringConvertible {
         case root, libvirtdRunning, libvirtdAnswering, guestsListed, containerRunning
+        /// LXD answering on the lab's socket. A lab brought up without LXD
+        /// (`LAB_WITH_LXD=0 scripts/lab/up.sh`) skips these tests, except under `CI=true`.
+        case lxdAnswering
 
         public var description: String {
             switch self {
@@ -122,6 +137,7 @@ public struct LabState: Sendable {
             case .libvirtdAnswering: "libvirtd answering"
             case .guestsListed: "every lab guest listed by libvirt"
             case .containerRunning: "the lab's LXC container running"
+            case .lxdAnswering: "the lab's LXD answering (scripts/lab/lxd-up.sh)"
             }
         }
     }
@@ -141,6 +157,9 @@ public struct LabState: Sendable {
             }
             return false
         }
+        if needs.contains(where: { if case .lxdAnswering = $0 { true } else { false } }), lxdSocket == nil, !CI.isCI {
+            return false   // a lab without LXD, on purpose
+        }
         var missing: [String] = []
         for need in needs {
             switch need {
@@ -154,6 +173,7 @@ public struct LabState: Sendable {
                     missing.append("\(need): virsh list failed")
                 }
             case .containerRunning: if containerInitPID == nil { missing.append("\(need) (\(containerName))") }
+            case .lxdAnswering: if !lxdAnswers { missing.append("\(need) on \(lxdSocket ?? "no LAB_LXD_SOCKET in state.env")") }
             }
         }
         guard missing.isEmpty else {

@@ -153,3 +153,25 @@ lab_apt_install() {
 }
 
 [[ $EUID -eq 0 ]] || lab_die "the lab scripts must run as root"
+
+# lab_remove_stale_lxc_cgroups NAME: rmdir the empty cgroups LXC (and LXD, through
+# liblxc) left for NAME
+# (lxc.payload.NAME, lxc.monitor.NAME and their "-N" twins) in every hierarchy.
+# A cgroup that still holds a process is kept and named, so the start below fails
+# with a reason rather than with a renamed cgroup.
+lab_remove_stale_lxc_cgroups() {
+  local name=$1 root dir
+  for root in /sys/fs/cgroup /sys/fs/cgroup/*; do
+    [[ -d "$root" ]] || continue
+    for dir in "$root"/lxc.payload."$name" "$root"/lxc.payload."$name"-[0-9]* \
+               "$root"/lxc.monitor."$name" "$root"/lxc.monitor."$name"-[0-9]*; do
+      [[ -d "$dir" ]] || continue
+      if find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q .; then
+        lab_log "cgroup $dir still holds processes: left alone"
+        continue
+      fi
+      find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+      [[ -d "$dir" ]] && lab_log "could not remove stale cgroup $dir" || lab_log "removed stale cgroup $dir"
+    done
+  done
+}

@@ -74,27 +74,6 @@ if grep -q '^/bin/udhcpc' "$ROOTFS/etc/init.d/rcS"; then
   conf_changed=1
 fi
 
-# lxc_remove_stale_cgroups NAME: rmdir the empty cgroups LXC left for NAME
-# (lxc.payload.NAME, lxc.monitor.NAME and their "-N" twins) in every hierarchy.
-# A cgroup that still holds a process is kept and named, so the start below fails
-# with a reason rather than with a renamed cgroup.
-lxc_remove_stale_cgroups() {
-  local name=$1 root dir
-  for root in /sys/fs/cgroup /sys/fs/cgroup/*; do
-    [[ -d "$root" ]] || continue
-    for dir in "$root"/lxc.payload."$name" "$root"/lxc.payload."$name"-[0-9]* \
-               "$root"/lxc.monitor."$name" "$root"/lxc.monitor."$name"-[0-9]*; do
-      [[ -d "$dir" ]] || continue
-      if find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q .; then
-        lab_log "cgroup $dir still holds processes: left alone"
-        continue
-      fi
-      find "$dir" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-      [[ -d "$dir" ]] && lab_log "could not remove stale cgroup $dir" || lab_log "removed stale cgroup $dir"
-    done
-  done
-}
-
 # --- start -----------------------------------------------------------------------------
 state=$(lxc-info -n "$CT" -s -H)
 if [[ "$state" == RUNNING && $conf_changed -eq 1 ]]; then
@@ -106,7 +85,7 @@ if [[ "$state" != RUNNING ]]; then
   # A container whose processes were killed (a session that stopped, a host that
   # lost its LXC monitor) leaves its cgroups behind, and lxc-start then quietly
   # picks "/lxc.payload.$CT-1" instead. Empty leftovers go first, deepest first.
-  lxc_remove_stale_cgroups "$CT"
+  lab_remove_stale_lxc_cgroups "$CT"
   lab_log "starting $CT"
   rm -f "$ROOTFS/var/log/hvload.log"
   lxc-start -n "$CT" -d -o "$LAB_DIR/lxc/$CT.log" -l WARN

@@ -5,7 +5,7 @@
 # Offline (lab.md): `lxd --group root` started by hand, `lxd init --preseed` with a
 # dir pool and a default profile whose eth0 is bridged on hvbr0 (LXD's own
 # network setup fails here), and a local image built from the busybox template.
-# Idempotent. Needs net-up.sh first. Not part of up.sh unless LAB_WITH_LXD=1.
+# Idempotent. Needs net-up.sh first. Part of up.sh unless LAB_WITH_LXD=0.
 source "$(dirname "$0")/lib.sh"
 
 LXD_DIR=/var/lib/lxd
@@ -20,6 +20,10 @@ lab_apt_install lxd lxd-client
 # --- daemon ----------------------------------------------------------------------
 if ! timeout 10 lxc query /1.0 >/dev/null 2>&1; then
   lab_log "starting lxd"
+  # LXD starts the containers that ran when it died; the cgroups their killed processes
+  # left behind would make liblxc put them in "NAME-1" (see lib.sh): gone first.
+  lab_remove_stale_lxc_cgroups hv-lxd1
+  lab_remove_stale_lxc_cgroups hvproj_hv-lxd2
   # setsid + no inherited fds: the daemon must not keep our terminal or lock fd.
   setsid lxd --group root --logfile "$LAB_ROOT/$WORK/lxd.log" </dev/null >/dev/null 2>&1 9>&- &
   timeout 60 lxd waitready --timeout 60 || lab_die "lxd not ready within 60 s (see $WORK/lxd.log)"
@@ -116,6 +120,11 @@ fi
 ensure_ct() {  # ensure_ct NAME PROJECT
   local name=$1 project=$2 status
   status=$(timeout 20 lxc list --project "$project" --format csv -c s "^$name\$" 2>/dev/null || true)
+  # LXD names the cgroup lxc.payload.NAME (PROJECT_NAME outside the default project);
+  # one left behind by killed processes makes liblxc pick "NAME-1" (see lib.sh).
+  local cgname=$name
+  [[ $project == default ]] || cgname="${project}_$name"
+  [[ $status == RUNNING ]] || lab_remove_stale_lxc_cgroups "$cgname"
   case "$status" in
     RUNNING) ;;
     "")      lab_log "launching $name (project $project)"

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2153  # LAB_* variables come from the state file
 # Bring the whole lab up (idempotent, safe to rerun), then write .lab/state.env:
 #   packages -> libvirtd -> network -> guest image -> guests -> btrfs RAID1 -> LXC container
-#   [-> LXD, if LAB_WITH_LXD=1] -> Zabbix 6.0 -> Zabbix 7.0 -> state
+#   -> LXD (unless LAB_WITH_LXD=0) -> Zabbix 6.0 -> Zabbix 7.0 -> state
 source "$(dirname "$0")/lib.sh"
 lab_lock
 
@@ -22,8 +22,9 @@ step guests-up.sh
 # A real btrfs RAID1 on two loop devices with guest hvbtr-guest's disk on it (BtrfsLabTests).
 step btrfs-up.sh
 step lxc-up.sh
-# LXD is optional: LAB_WITH_LXD=1 scripts/lab/up.sh (or run lxd-up.sh later).
-if [[ "${LAB_WITH_LXD:-0}" == 1 ]]; then step lxd-up.sh; fi
+# LXD (two busybox containers, a dir pool): LXDPoolLabTests and the lxd_pools collector's lab
+# test. LAB_WITH_LXD=0 leaves it out (those tests are then skipped, except under CI=true).
+if [[ "${LAB_WITH_LXD:-1}" != 0 ]]; then step lxd-up.sh; fi
 # Zabbix 6.0 server and API for IntegrationTests/ZabbixServerTests (about 2 min the first time).
 step zabbix-up.sh
 # Zabbix 7.0 (Debian 13's) in a chroot next to it: about 2.5 min the first time (packages and
