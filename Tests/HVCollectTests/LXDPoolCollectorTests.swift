@@ -3,8 +3,8 @@ import Glibc
 import HVCollect
 import HVExpose
 import HVModel
-import Logging
 import LabSupport
+import Logging
 import Testing
 
 /// A tiny HTTP server on a unix socket that answers with the captured LXD answers of

@@ -117,8 +117,9 @@ public struct LabState: Sendable {
     public var lxdAnswers: Bool {
         let socket = lxdSocket ?? "/var/lib/lxd/unix.socket"
         let dir = (socket as NSString).deletingLastPathComponent
-        return ((try? Spawn.run(
-            ["env", "LXD_DIR=\(dir)", "timeout", "10", "lxc", "query", "/1.0"], stderr: false, timeout: 15))?.0 ?? -1) == 0
+        return
+            ((try? Spawn.run(
+                ["env", "LXD_DIR=\(dir)", "timeout", "10", "lxc", "query", "/1.0"], stderr: false, timeout: 15))?.0 ?? -1) == 0
     }
 
     // MARK: gating tests
