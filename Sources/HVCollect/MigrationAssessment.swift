@@ -62,7 +62,7 @@ public enum MigrationAssessment {
         /// Resolved host path for file, block and volume-in-directory-pool disks.
         public var path: String?
         /// The mount holding `path`.
-        public var mount: MountInfo.Mount?
+        public var mount: MountInfoEntry?
         /// The pool holding the disk, when known.
         public var pool: StoragePool?
     }
@@ -71,7 +71,7 @@ public enum MigrationAssessment {
     /// volume, dir); nil: guessed from the source ("/..." a path, "proto:name" a network disk).
     /// `sharedPaths`: qemu.conf's `shared_filesystems`, directories declared shared.
     public static func locality(
-        diskType: String?, source: String, pools: [StoragePool], mounts: MountInfo?, sharedPaths: [String] = []
+        diskType: String?, source: String, pools: [StoragePool], mounts: MountTable?, sharedPaths: [String] = []
     ) -> Locality {
         let type = diskType ?? (source.hasPrefix("/") ? "file" : "network")
         switch type {
@@ -97,7 +97,7 @@ public enum MigrationAssessment {
     }
 
     /// Locality of a host path (file, block device, directory).
-    static func locality(path: String, pools: [StoragePool], mounts: MountInfo?, sharedPaths: [String] = []) -> Locality {
+    static func locality(path: String, pools: [StoragePool], mounts: MountTable?, sharedPaths: [String] = []) -> Locality {
         if let dir = sharedPaths.first(where: { d in
             let d = d.hasSuffix("/") && d.count > 1 ? String(d.dropLast()) : d
             return path == d || path.hasPrefix(d + "/")
@@ -186,7 +186,7 @@ public enum MigrationAssessment {
 
     /// The storage blockers of a guest: disks and media on local storage.
     public static func storageBlockers(
-        _ g: Guest, pools: [StoragePool], mounts: MountInfo?, sharedPaths: [String] = []
+        _ g: Guest, pools: [StoragePool], mounts: MountTable?, sharedPaths: [String] = []
     ) -> [MigrationBlocker] {
         var out: [MigrationBlocker] = []
         for d in g.blockDevices where !d.source.isEmpty {

@@ -34,7 +34,7 @@ public struct MigrationCollector: Collector {
         try paths.verify()
         let conf = try LibvirtQemuConf.read(qemuConf)
         snapshot.lockManager = conf.lockManager
-        let mounts = try proc.mountInfo()
+        let mounts = try proc.mountTable()
         let pools = snapshot.storagePools
         for gi in snapshot.guests.indices where snapshot.guests[gi].kind == .vm && snapshot.guests[gi].listedByLibvirt {
             var g = snapshot.guests[gi]

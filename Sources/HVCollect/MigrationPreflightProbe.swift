@@ -58,7 +58,7 @@ public enum MigrationPreflightProbe {
         out.active = facts.active
         out.persistent = facts.persistent
         out.memoryBytes = desc?.memoryBytes
-        let mounts = try? ProcFS(root: procfs).mountInfo()
+        let mounts = try? ProcFS(root: procfs).mountTable()
         let sharedPaths = (try? LibvirtQemuConf.read(qemuConf))?.sharedFilesystems ?? []
         var g = Guest(name: dom.name, uuid: dom.uuid, kind: .vm, driver: "qemu", state: facts.active ? .running : .shutoff)
         g.blockDevices = (desc?.disks ?? []).map { d in

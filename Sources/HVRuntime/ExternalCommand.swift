@@ -47,9 +47,29 @@ public enum ExternalCommand {
         public var description: String { "cannot run \(executable): \(message)" }
     }
 
-    /// PATH used to find tools and given to them.
-    public static let defaultSearchPath =
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/MegaRAID/storcli:/opt/MegaRAID/perccli:/opt/dell/srvadmin/sbin:/opt/smartmontools/sbin"
+    /// Where vendors' packages put their tools (Broadcom's storcli/perccli rpm/deb, Dell
+    /// OpenManage, smartmontools built from source), searched after the system directories.
+    public static let vendorDirectories = [
+        "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", "/opt/MegaRAID/storcli",
+        "/opt/MegaRAID/perccli", "/opt/dell/srvadmin/sbin", "/opt/smartmontools/sbin",
+    ]
+
+    /// PATH used to find tools and given to them: the daemon's own `$PATH` first (its
+    /// absolute directories), then `vendorDirectories` not already in it.
+    public static let defaultSearchPath = searchPath(environmentPATH: getenv("PATH").map { String(cString: $0) })
+
+    /// `environmentPATH`'s absolute directories in order, then each of `vendorDirectories`
+    /// not among them. Relative entries ("", ".", "bin") are dropped: a tool found through
+    /// them would depend on the daemon's working directory.
+    public static func searchPath(environmentPATH: String?) -> String {
+        var dirs: [String] = []
+        var seen = Set<String>()
+        for dir in (environmentPATH ?? "").split(separator: ":").map(String.init) + vendorDirectories
+        where dir.hasPrefix("/") && seen.insert(dir).inserted {
+            dirs.append(dir)
+        }
+        return dirs.joined(separator: ":")
+    }
 
     /// Finds an executable: a name with a slash is checked as is; otherwise each directory of
     /// `searchPath` is tried in order. nil when none is executable.

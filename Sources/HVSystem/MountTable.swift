@@ -101,6 +101,16 @@ public struct MountTable: Sendable, Equatable {
         return out
     }
 
+    /// Parses mountinfo text as `parse` does, but throws when not one line of non-empty
+    /// input parses (a file that is not a mount table at all, rather than one bad line).
+    public static func parseNonEmpty(_ bytes: [UInt8]) throws(SystemError) -> MountTable {
+        let t = parse(bytes)
+        if t.entries.isEmpty, let first = t.malformed.first {
+            throw .malformed("no mountinfo line: line \(first.line): \(first.error)")
+        }
+        return t
+    }
+
     /// Parses one line (without its newline).
     public static func parseLine(_ line: ArraySlice<UInt8>) throws(SystemError) -> MountInfoEntry {
         var fields: [ArraySlice<UInt8>] = []
@@ -197,5 +207,13 @@ public enum StoragePath {
             parts.append(p)
         }
         return "/" + parts.joined(separator: "/")
+    }
+}
+
+extension ProcFS {
+    /// This process's mount table (`<procfs>/self/mountinfo`); throws when the file cannot be
+    /// read or not one line of it parses.
+    public func mountTable() throws -> MountTable {
+        try read(root + "/self/mountinfo", MountTable.parseNonEmpty)
     }
 }

@@ -11,7 +11,7 @@ import Testing
 struct MigrationAssessmentTests {
     /// The mounts a host with NFS, CIFS, cluster and local storage shows (mountinfo lines in
     /// the kernel's format; the CIFS line is prometheus/procfs's test line).
-    static let mounts = try! MountInfo.parse(
+    static let mounts = try! MountTable.parseNonEmpty(
         Array(
             """
             21 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw

@@ -46,6 +46,16 @@ import Testing
         }
     }
 
+    @Test func theSearchPathIsTheDaemonsPATHThenTheVendorDirectories() {
+        let p = ExternalCommand.searchPath(environmentPATH: "/opt/tools/bin::.:bin:/usr/bin:/opt/tools/bin")
+        let dirs = p.split(separator: ":").map(String.init)
+        #expect(dirs.first == "/opt/tools/bin")
+        #expect(dirs.filter { $0 == "/usr/bin" || $0 == "/opt/tools/bin" }.count == 2)   // each once
+        #expect(!dirs.contains(".") && !dirs.contains("bin") && !dirs.contains(""))
+        #expect(dirs.contains("/opt/MegaRAID/storcli") && dirs.contains("/usr/sbin"))
+        #expect(ExternalCommand.searchPath(environmentPATH: nil) == ExternalCommand.vendorDirectories.joined(separator: ":"))
+    }
+
     @Test func killedBySignalIsReported() throws {
         let sh = try #require(ExternalCommand.find("sh"))
         let o = try ExternalCommand.run(sh, ["-c", "kill -SEGV $$"], timeout: .seconds(10))

@@ -29,7 +29,7 @@ import Testing
         ("Blkio", { _ = try BlockIOTotals.parseBlkioThrottle($0) }),
         ("Pressure", { _ = try PressureTotals.parse($0) }),
         ("Placement", { b in _ = CgroupPlacement.classify(String(decoding: b, as: UTF8.self)) }),
-        ("MountInfo", { b in _ = try MountInfo.parse(b).mount(containing: "/var/lib/libvirt/images/a.qcow2") }),
+        ("MountTable", { b in _ = try MountTable.parseNonEmpty(b).mount(containing: "/var/lib/libvirt/images/a.qcow2") }),
         ("LibvirtQemuConf", { b in _ = LibvirtQemuConf.parse(b) }),
     ]
 

@@ -2,26 +2,27 @@ import Testing
 
 @testable import HVSystem
 
+/// MountTable on the kernel's own test lines and a lab host (the storage-stack tests cover it too).
 struct MountInfoTests {
     @Test func procfsTestLinesKeepTheGoodLinesAndNameTheBadOne() throws {
-        let m = try MountInfo.parse(Fixture.bytes("mountinfo/procfs-test-lines"))
-        #expect(m.mounts.count == 5)
-        #expect(m.errors == ["line 6: not a mountinfo line"])
-        let cifs = try #require(m.mounts.first { $0.fsType == "cifs" })
+        let m = try MountTable.parseNonEmpty(Fixture.bytes("mountinfo/procfs-test-lines"))
+        #expect(m.entries.count == 5)
+        #expect(m.malformed.map(\.line) == [6])
+        let cifs = try #require(m.entries.first { $0.fsType == "cifs" })
         #expect(cifs.mountPoint == "/with/a-hyphen")
         #expect(cifs.source == "//remote-storage/Path")
-        #expect(cifs.device == "0:87")
+        #expect(cifs.major == 0 && cifs.minor == 87)
         // Several optional fields before the separator.
-        #expect(m.mounts[1].fsType == "tmpfs" && m.mounts[1].mountPoint == "/run/user/112")
+        #expect(m.entries[1].fsType == "tmpfs" && m.entries[1].mountPoint == "/run/user/112")
         // A bind mount: the root within its filesystem is kept.
-        #expect(m.mounts[4].root == "/etc/named")
+        #expect(m.entries[4].root == "/etc/named")
         #expect(m.mount(containing: "/with/a-hyphen/vm1.qcow2")?.fsType == "cifs")
         #expect(m.mount(containing: "/with/a-hyphenated/vm1.qcow2") == nil)
     }
 
     @Test func labHostTableFindsTheLongestMountPoint() throws {
-        let m = try MountInfo.parse(Fixture.bytes("mountinfo/lab-host"))
-        #expect(m.errors.isEmpty)
+        let m = try MountTable.parseNonEmpty(Fixture.bytes("mountinfo/lab-host"))
+        #expect(m.malformed.isEmpty)
         #expect(m.mount(containing: "/proc/self/status")?.fsType == "proc")
         let root = try #require(m.mount(containing: "/var/lib/libvirt/images/x.qcow2"))
         #expect(root.mountPoint == "/")
@@ -29,16 +30,16 @@ struct MountInfoTests {
 
     @Test func octalEscapesAreDecoded() throws {
         let line = "36 25 0:42 / /mnt/my\\040share rw,relatime shared:1 - nfs4 nas:/export\\040a rw\n"
-        let m = try MountInfo.parse(Array(line.utf8))
-        #expect(m.mounts.first?.mountPoint == "/mnt/my share")
-        #expect(m.mounts.first?.source == "nas:/export a")
+        let m = try MountTable.parseNonEmpty(Array(line.utf8))
+        #expect(m.entries.first?.mountPoint == "/mnt/my share")
+        #expect(m.entries.first?.source == "nas:/export a")
         // A backslash not followed by three octal digits stays.
-        #expect(MountInfo.unescape(ArraySlice("a\\9b\\".utf8)) == "a\\9b\\")
+        #expect(MountTable.unescape(ArraySlice("a\\9b\\".utf8)) == "a\\9b\\")
     }
 
     @Test func nothingReadableThrowsEmptyIsEmpty() throws {
-        #expect(throws: SystemError.self) { try MountInfo.parse(Array("garbage\nmore garbage\n".utf8)) }
-        #expect(try MountInfo.parse([]).mounts.isEmpty)
+        #expect(throws: SystemError.self) { try MountTable.parseNonEmpty(Array("garbage\nmore garbage\n".utf8)) }
+        #expect(try MountTable.parseNonEmpty([]).entries.isEmpty)
     }
 }
 
