@@ -110,20 +110,6 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     // MARK: - steps
 
-    /// A call on the control connection; one that does not answer in time retires it (it
-    /// is clogged now: the next scrape opens a fresh one).
-    private func control<T: Sendable>(
-        _ conn: LibvirtConnection, _ what: String, _ deadline: ContinuousClock.Instant,
-        _ work: @escaping @Sendable () throws(LibvirtError) -> T
-    ) throws(CollectError) -> T {
-        do {
-            return try LibvirtLane.run(what, until: deadline, work)
-        } catch {
-            if error.timedOut { session.control.retire(conn, because: "\(what) did not answer within the deadline") }
-            throw error
-        }
-    }
-
     private func collectGuests(deadline: ContinuousClock.Instant, status: inout LibvirtStatus) throws(CollectError) -> [Guest] {
         // The domain list, on the control connection. A first try that does not answer within
         // `listShare` of the budget is retired and the list asked once more on a fresh
@@ -154,13 +140,19 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         }
         let metadataStart = ContinuousClock.now
         refreshMetadata(conn, domains, invalidated: invalidated, deadline: deadline)
-        logger.debug(
-            "libvirt steps",
-            metadata: [
-                "domains": "\(domains.count)", "invalidated": "\(invalidated.count)",
-                "metadata_seconds": "\((ContinuousClock.now - metadataStart).seconds)",
-                "remaining_seconds": "\((deadline - ContinuousClock.now).seconds)",
-            ])
+        let statsStart = ContinuousClock.now
+        var retrySeconds = 0.0
+        defer {
+            logger.debug(
+                "libvirt steps",
+                metadata: [
+                    "domains": "\(domains.count)", "invalidated": "\(invalidated.count)",
+                    "metadata_seconds": "\((statsStart - metadataStart).seconds)",
+                    "statistics_seconds": "\((ContinuousClock.now - statsStart).seconds - retrySeconds)",
+                    "busy_retry_seconds": "\(retrySeconds)",
+                    "remaining_seconds": "\((deadline - ContinuousClock.now).seconds)",
+                ])
+        }
 
         let ask = domains.filter { !stuck.contains($0.uuid) }
         var records: [String: TypedParameters] = [:]
@@ -258,9 +250,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             // Retried: the domains that were not busy in the last scrape (one busy for longer
             // would only cost every scrape the pauses).
             let wasBusy = state.withLock { Set($0.busySince.keys) }
+            let retryStart = ContinuousClock.now
             retryBusy(
                 &records, domains: ask.filter { !timedOut.contains($0.uuid) && !wasBusy.contains($0.uuid) },
                 refreshed: &refreshed, deadline: deadline)
+            retrySeconds = (ContinuousClock.now - retryStart).seconds
             notePaused(records, domains: ask, refreshed: refreshed, at: now)
         }
 
@@ -408,7 +402,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         if let hv = session.hypervisor(conn, generation: generation, until: until) {
             (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
         }
-        let domains = try control(conn, "virConnectListAllDomains", until) { () throws(LibvirtError) in try conn.listAllDomains() }
+        let domains = try session.control.run("virConnectListAllDomains", on: conn, until: until) { () throws(LibvirtError) in
+            try conn.listAllDomains()
+        }
         return (conn, generation, domains)
     }
 
@@ -504,7 +500,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             if clogged || ContinuousClock.now >= deadline { if let m = current[d.uuid] { updated[d.uuid] = m }; continue }
             let fetched: Metadata?
             do {
-                fetched = try control(conn, "domain metadata", deadline) { () throws(LibvirtError) -> Metadata in
+                fetched = try session.control.run("domain metadata", on: conn, until: deadline) { () throws(LibvirtError) -> Metadata in
                     let persistent = try? d.isPersistent()
                     let autostart = try? d.autostart()
                     let xml = try d.xmlDescription()

@@ -131,8 +131,17 @@ public final class LibvirtLane: Sendable {
         _ work: @escaping @Sendable (LibvirtConnection) throws(LibvirtError) -> T
     ) throws(CollectError) -> T {
         let (conn, _) = try connection(until: deadline)
+        return try run(what, on: conn, until: deadline) { () throws(LibvirtError) in try work(conn) }
+    }
+
+    /// `work` on `conn` (a connection this lane gave out) under `deadline`; a call that does
+    /// not answer in time retires `conn`: it is clogged now, and the next call opens a fresh one.
+    public func run<T: Sendable>(
+        _ what: String, on conn: LibvirtConnection, until deadline: ContinuousClock.Instant,
+        _ work: @escaping @Sendable () throws(LibvirtError) -> T
+    ) throws(CollectError) -> T {
         do {
-            return try LibvirtLane.run(what, until: deadline) { () throws(LibvirtError) in try work(conn) }
+            return try LibvirtLane.run(what, until: deadline, work)
         } catch {
             if error.timedOut { retire(conn, because: "\(what) did not answer within the deadline") }
             throw error
