@@ -18,8 +18,11 @@ up() {
   local n=${1:-40}
   [[ -s $KERNEL && -s $INITRD ]] || { echo "no guest image: run scripts/lab/up.sh" >&2; exit 1; }
   mkdir -p "$DIR"
-  for i in $(seq -w 1 "$n"); do
-    local name=hv-bench-$i
+  # Three digits whatever N is, so a run at 120 after one at 60 adds guests 061-120 rather
+  # than 120 more ("seq -w" would make hv-bench-01 at 60 and hv-bench-001 at 120).
+  for i in $(seq 1 "$n"); do
+    local name
+    printf -v name 'hv-bench-%03d' "$i"
     if v domstate "$name" >/dev/null 2>&1; then
       [[ $(v domstate "$name") == "shut off" ]] && v start --paused "$name" >/dev/null
       continue
