@@ -92,9 +92,9 @@ let package = Package(
             ]),
 
         // MARK: Tests (one target per module, plus the real-lab integration suite)
-        .testTarget(name: "HVSystemTests", dependencies: ["HVSystem"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HVSystemTests", dependencies: ["HVSystem", "LabSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HVExposeTests", dependencies: ["HVExpose", "HVModel", "LabSupport"]),
-        .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt"], exclude: ["Fixtures"]),
+        .testTarget(name: "HVLibvirtTests", dependencies: ["HVLibvirt", "LabSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "HVCollectTests", dependencies: ["HVCollect", "HVModel", "HVSystem", "HVExpose", "HVRuntime", "LabSupport", "HVScrape"],
             resources: [.copy("Fixtures")]),
@@ -102,14 +102,14 @@ let package = Package(
         .testTarget(name: "HVHTTPTests", dependencies: ["HVHTTP", "LabSupport"]),
         .testTarget(name: "HVDaemonTests", dependencies: ["HVDaemon", "HVScrape", "HVModel", "HVRuntime"]),
         .testTarget(name: "HVRuntimeTests", dependencies: ["HVRuntime"]),
-        .testTarget(name: "HVFormatsTests", dependencies: ["HVFormats"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HVFormatsTests", dependencies: ["HVFormats", "LabSupport"], resources: [.copy("Fixtures")]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
         .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"],
             exclude: ["Golden"]),
         // Shared by the tests: lab state, the promtool runner, bounded polls, commands that may
-        // start daemons (posix_spawn, waitpid).
+        // start daemons (posix_spawn, waitpid), fake tools, the fuzz tests' SplitMix64.
         .target(name: "LabSupport", path: "Tests/LabSupport"),
     ]
 )

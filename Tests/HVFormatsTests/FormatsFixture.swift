@@ -1,4 +1,5 @@
 import Foundation
+import LabSupport
 
 /// Fixture files of this test target (`Fixtures/<area>/<file>`), as bytes.
 enum FormatsFixture {
@@ -15,19 +16,6 @@ enum FormatsFixture {
     static func files(in folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: url(folder).path)) ?? []
         return names.filter { $0 != "README.md" }.sorted().map { "\(folder)/\($0)" }
-    }
-}
-
-/// Deterministic PRNG so fuzz failures reproduce.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

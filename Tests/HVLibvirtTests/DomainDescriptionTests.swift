@@ -1,3 +1,4 @@
+import LabSupport
 import Testing
 
 @testable import HVLibvirt
@@ -72,18 +73,5 @@ struct DomainDescriptionTests {
         }
         #expect(texts == ["we\"ird\\ name ü"])
         #expect(attrs == ["\"x&y'☺"])
-    }
-}
-
-/// Deterministic pseudo-random numbers for fuzz-style tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

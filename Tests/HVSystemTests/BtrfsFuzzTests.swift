@@ -1,20 +1,8 @@
 import Foundation
 import Glibc
 import HVSystem
+import LabSupport
 import Testing
-
-/// SplitMix64: small, fast, deterministic.
-private struct BtrfsRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Property: the btrfs parsers (sysfs attributes, the scrub record, mountinfo lines) and the
 /// unix-socket HTTP response parser return a value or throw their typed error on any bytes;
@@ -29,7 +17,7 @@ struct BtrfsFuzzTests {
         "\u{0}", "\u{FF}",
     ].map { Array($0.utf8) }
 
-    fileprivate static func mutate(_ input: [UInt8], _ rng: inout BtrfsRandom) -> [UInt8] {
+    fileprivate static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             switch Int.random(in: 0..<5, using: &rng) {
@@ -91,7 +79,7 @@ struct BtrfsFuzzTests {
     }
 
     @Test func mutated() {
-        var rng = BtrfsRandom(seed: 0x6274_7266_73)   // "btrfs"
+        var rng = SplitMix64(seed: 0x6274_7266_73)   // "btrfs"
         var parsedRecords = 0
         for _ in 0..<8000 {
             let input = Self.mutate(Self.corpus[Int.random(in: 0..<Self.corpus.count, using: &rng)], &rng)
@@ -103,7 +91,7 @@ struct BtrfsFuzzTests {
     }
 
     @Test func randomBytes() {
-        var rng = BtrfsRandom(seed: 15)
+        var rng = SplitMix64(seed: 15)
         for _ in 0..<4000 {
             let n = Int.random(in: 0...200, using: &rng)
             var b = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -115,7 +103,7 @@ struct BtrfsFuzzTests {
     /// The tree reader on mutated copies of a real tree: a value (with per-device errors) or a
     /// SystemError, never a crash.
     @Test func mutatedSysfsTree() throws {
-        var rng = BtrfsRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("hvbtr-fuzz-\(getpid())").path
         defer { try? fm.removeItem(atPath: dir) }

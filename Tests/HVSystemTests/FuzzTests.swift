@@ -1,3 +1,4 @@
+import LabSupport
 import Testing
 
 @testable import HVSystem
@@ -84,18 +85,5 @@ import Testing
         Self.run(Array("MemTotal: 18446744073709551615 kB\n".utf8))
         Self.run(Array("\(big):cpu:/\n".utf8))
         Self.run(Array("NSpid:\t\(big)\n".utf8))
-    }
-}
-
-/// Deterministic PRNG so failures reproduce.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,20 +1,8 @@
 import Foundation
 import Glibc
 import HVSystem
+import LabSupport
 import Testing
-
-/// SplitMix64: small, fast, deterministic.
-private struct MDRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Property: every md parser, on any byte sequence, returns a value or throws `SystemError`;
 /// it never traps and never throws anything else. Inputs: real fixtures truncated at every
@@ -31,7 +19,7 @@ struct MDFuzzTests {
         "18446744073709551615", "\u{0}", "\u{FF}",
     ].map { Array($0.utf8) }
 
-    fileprivate static func mutate(_ input: [UInt8], _ rng: inout MDRandom) -> [UInt8] {
+    fileprivate static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var b = input
         let n = Int.random(in: 1...8, using: &rng)
         for _ in 0..<n {
@@ -89,7 +77,7 @@ struct MDFuzzTests {
     }
 
     @Test func mutatedFixtures() throws {
-        var rng = MDRandom(seed: 0x6D64_7374_6174)   // "mdstat"
+        var rng = SplitMix64(seed: 0x6D64_7374_6174)   // "mdstat"
         let corpus = try MDFixtures.mdstatStates.map(MDFixtures.mdstatBytes)
         var parsedArrays = 0
         for _ in 0..<6000 {
@@ -102,7 +90,7 @@ struct MDFuzzTests {
     }
 
     @Test func mutatedSysfsValues() {
-        var rng = MDRandom(seed: 0x7379_7366_73)   // "sysfs"
+        var rng = SplitMix64(seed: 0x7379_7366_73)   // "sysfs"
         let corpus: [[UInt8]] = [
             "clean\n", "read-auto\n", "4 (3)\n", "524288\n", "3159583488 / 7813754880\n", "delayed\n", "none\n",
             "in_sync,write_mostly\n", "journal\n", "external:/md127/0\n", "1.2\n", "0.90\n", "spare,replacement\n",
@@ -113,7 +101,7 @@ struct MDFuzzTests {
     }
 
     @Test func randomBytes() {
-        var rng = MDRandom(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<5000 {
             let n = Int.random(in: 0...300, using: &rng)
             var b = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -125,7 +113,7 @@ struct MDFuzzTests {
 
     /// The file-level reader on mutated sysfs trees: a typed error or a value, never a crash.
     @Test func mutatedSysfsTree() throws {
-        var rng = MDRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let fm = FileManager.default
         let dir = fm.temporaryDirectory.appendingPathComponent("hv-md-fuzz-\(getpid())").path
         defer { try? fm.removeItem(atPath: dir) }

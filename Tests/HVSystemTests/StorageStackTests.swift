@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HVSystem
+import LabSupport
 import Testing
 
 /// The storage-stack resolver on copies of real trees (StorageFixtures, see its README): this
@@ -235,7 +236,7 @@ struct StorageStackTests {
     // MARK: - fuzz
 
     @Test func mountinfoParserNeverTraps() throws {
-        var rng = StackRandom(seed: 0x6D6F_756E_74)
+        var rng = SplitMix64(seed: 0x6D6F_756E_74)
         let corpus = [
             try FileReader.read(Self.realHost + "/proc/self/mountinfo"),
             try FileReader.read(Self.realHost + "/proc/lxc-hv-ct1/mountinfo"),
@@ -326,19 +327,6 @@ struct StorageStackTests {
             let g = r.resolve(path: "/work/main/.lab/disks/hv-run1.qcow2")
             #expect(g.first?.kind == .file && g.last?.kind == .disk && g.contains { $0.device == disk })
         }
-    }
-}
-
-/// SplitMix64, deterministic.
-struct StackRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
