@@ -3,17 +3,19 @@
 collector on, then with each collector turned off in turn (the ones a collector needs stay
 on), N sequential scrapes each. The difference to the full run is that collector's cost: its
 own CPU in the exporter (threads, parsing, the system calls it makes) and the CPU it makes
-libvirtd spend. Noise is a few tenths of a millisecond; run on a quiet machine.
+libvirtd spend. Each run is a separate exporter, so the figures carry the machine's noise: on
+the lab (TCG guests and containers with load loops on two cores) about +-3 ms per run, more
+than most collectors cost: run it on a quiet machine, with more scrapes, and repeat.
 
   bench/collector_cost.py --uri qemu:///system --scrapes 150
   bench/collector_cost.py --uri qemu:///system --only cgroup,processes,jobs
 
 Results also go to --json.
 """
-import argparse, json, os, statistics, subprocess, sys, time
+import argparse, json, os, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scrape_bench import cpu_seconds, free_port, scrape, wait_up  # noqa: E402
+from scrape_bench import free_port, run_one  # noqa: E402
 
 # A collector that reads what another fills goes off with it (hv-exporter refuses a set that
 # lacks a required input).
@@ -31,34 +33,15 @@ def collectors(binary):
     return names
 
 
-def measure(binary, uri, extra, scrapes, warmup, libvirtd_pid):
+def measure(binary, uri, extra, args, libvirtd_pid):
     port = free_port()
-    url = f"http://127.0.0.1:{port}/metrics"
     argv = [binary, f"--web.listen-address=127.0.0.1:{port}", f"--libvirt.uri={uri}", "--log.level=error"] + extra
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_up(url, proc)
-        for _ in range(warmup):
-            scrape(url)
-        c0 = cpu_seconds(proc.pid)
-        l0 = cpu_seconds(libvirtd_pid) if libvirtd_pid else 0
-        lat = []
-        for _ in range(scrapes):
-            t, _ = scrape(url)
-            lat.append(t)
-        c1 = cpu_seconds(proc.pid)
-        l1 = cpu_seconds(libvirtd_pid) if libvirtd_pid else 0
-        return {
-            "exporter_cpu_ms": (c1 - c0) / scrapes * 1000,
-            "libvirtd_cpu_ms": (l1 - l0) / scrapes * 1000,
-            "median_ms": statistics.median(lat) * 1000,
-        }
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    r = run_one("hv-exporter", argv, port, args, libvirtd_pid)
+    return {
+        "exporter_cpu_ms": r["exporter_cpu_ms_per_scrape"],
+        "libvirtd_cpu_ms": r["libvirtd_cpu_ms_per_scrape"],
+        "median_ms": r["median_ms"],
+    }
 
 
 def main():
@@ -77,11 +60,11 @@ def main():
     names = args.only.split(",") if args.only else collectors(args.binary)
     if not names:
         sys.exit("no collector found in --help of " + args.binary)
-    full = measure(args.binary, args.uri, [], args.scrapes, args.warmup, libvirtd_pid)
+    full = measure(args.binary, args.uri, [], args, libvirtd_pid)
     rows = [("(all on)", full)]
     for n in names:
         off = [n] + NEEDS.get(n, [])
-        r = measure(args.binary, args.uri, [f"--no-collector.{c}" for c in off], args.scrapes, args.warmup, libvirtd_pid)
+        r = measure(args.binary, args.uri, [f"--no-collector.{c}" for c in off], args, libvirtd_pid)
         rows.append(("-" + "-".join(off), r))
     print(f"uri={args.uri} scrapes={args.scrapes} per run; cost = all-on minus the run without the collector")
     print(f"{'run':<24} {'median ms':>9} {'own CPU ms':>10} {'libvirtd ms':>11} {'own cost':>9} {'libvirtd cost':>13}")
