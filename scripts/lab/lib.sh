@@ -175,3 +175,100 @@ lab_remove_stale_lxc_cgroups() {
     done
   done
 }
+
+# --- Zabbix (zabbix-up.sh: 6.0 on the host; zabbix7-up.sh: 7.0 in a chroot) ----------------
+# Database "zabbix", role "zabbix" with this password, in both.
+LAB_ZABBIX_DB_PASSWORD=zabbix
+
+# lab_zabbix_database ADMIN_PSQL ZABBIX_PSQL SCHEMA_DIR: the role, the database and the schema
+# (schema, images, data from SCHEMA_DIR/*.sql.gz), each made only when missing. ADMIN_PSQL and
+# ZABBIX_PSQL name commands (functions) that run `psql -qtAX` as postgres and as zabbix.
+lab_zabbix_database() {
+  local admin=$1 zabbix=$2 schema_dir=$3 f
+  if [[ "$($admin -c "select 1 from pg_roles where rolname = 'zabbix'")" != 1 ]]; then
+    $admin -c "create role zabbix login password '$LAB_ZABBIX_DB_PASSWORD'" >/dev/null
+  fi
+  if [[ "$($admin -c "select 1 from pg_database where datname = 'zabbix'")" != 1 ]]; then
+    $admin -c "create database zabbix owner zabbix encoding 'UTF8' template template0" >/dev/null
+  fi
+  if [[ "$($zabbix -c "select count(*) from information_schema.tables where table_name = 'users'")" != 1 ]]; then
+    lab_log "loading the Zabbix schema from $schema_dir (about a minute)"
+    for f in schema images data; do
+      zcat "$schema_dir/$f.sql.gz" | $zabbix -v ON_ERROR_STOP=1 >/dev/null
+    done
+  fi
+}
+
+# lab_zabbix_server_conf WRITER RUN_DIR SERVER_PORT DB_PORT [EXTRA_LINE...]: on stdout, a
+# zabbix_server.conf for the lab: 127.0.0.1 only, logs and pid in RUN_DIR, short intervals
+# (the tests wait for new hosts and items, not for the defaults of 60 s). EXTRA_LINEs are
+# parameters only one version knows (a parameter unknown to a server stops it).
+lab_zabbix_server_conf() {
+  local writer=$1 run=$2 port=$3 db_port=$4
+  shift 4
+  cat <<EOF
+# written by $writer
+ListenIP=127.0.0.1
+ListenPort=$port
+SourceIP=127.0.0.1
+LogFile=$run/zabbix_server.log
+LogFileSize=0
+PidFile=$run/zabbix_server.pid
+SocketDir=$run
+DBHost=127.0.0.1
+DBPort=$db_port
+DBName=zabbix
+DBUser=zabbix
+DBPassword=$LAB_ZABBIX_DB_PASSWORD
+CacheUpdateFrequency=10
+StartPollers=2
+StartPollersUnreachable=1
+StartTrappers=2
+StartPingers=0
+StartDiscoverers=1
+StartHTTPPollers=0
+StartPreprocessors=2
+StartTimers=1
+StartEscalators=1
+StartAlerters=1
+UnreachablePeriod=10
+UnavailableDelay=10
+UnreachableDelay=5
+Timeout=10
+HousekeepingFrequency=0
+EOF
+  [[ $# -eq 0 ]] || printf '%s\n' "$@"
+}
+
+# lab_zabbix_frontend_conf WRITER NAME DB_PORT SERVER_PORT [EXTRA_PHP_LINE...]: on stdout, the
+# frontend's zabbix.conf.php for the lab's database and server (Admin / zabbix).
+lab_zabbix_frontend_conf() {
+  local writer=$1 name=$2 db_port=$3 server_port=$4
+  shift 4
+  cat <<EOF
+<?php
+// written by $writer (hvexporter lab)
+\$DB['TYPE']     = 'POSTGRESQL';
+\$DB['SERVER']   = '127.0.0.1';
+\$DB['PORT']     = '$db_port';
+\$DB['DATABASE'] = 'zabbix';
+\$DB['USER']     = 'zabbix';
+\$DB['PASSWORD'] = '$LAB_ZABBIX_DB_PASSWORD';
+\$DB['SCHEMA']   = '';
+\$DB['ENCRYPTION'] = false;
+\$DB['KEY_FILE'] = '';
+\$DB['CERT_FILE'] = '';
+\$DB['CA_FILE'] = '';
+\$DB['VERIFY_HOST'] = false;
+\$DB['CIPHER_LIST'] = '';
+\$DB['VAULT_URL'] = '';
+\$DB['VAULT_DB_PATH'] = '';
+\$DB['VAULT_TOKEN'] = '';
+\$DB['DOUBLE_IEEE754'] = true;
+\$ZBX_SERVER      = '127.0.0.1';
+\$ZBX_SERVER_PORT = '$server_port';
+\$ZBX_SERVER_NAME = '$name';
+\$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
+EOF
+  [[ $# -eq 0 ]] || printf '%s\n' "$@"
+}

@@ -15,7 +15,6 @@ source "$(dirname "$0")/lib.sh"
 ZBX_RUN=/run/hv-lab-zabbix
 ZBX_SERVER_PORT=${LAB_ZABBIX_SERVER_PORT:-10151}
 ZBX_WEB_PORT=${LAB_ZABBIX_WEB_PORT:-10180}
-ZBX_DB_PASSWORD=zabbix
 PG_VERSION=15
 
 # --- packages (apt retried: a mirror hiccup must not fail the lab) -------------------
@@ -42,52 +41,11 @@ if ! pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" '$1 == v && $2 == "ma
 fi
 lab_wait 60 "PostgreSQL answering" runuser -u postgres -- psql -qtAc 'select 1'
 pgsql() { runuser -u postgres -- psql -qtAX "$@"; }
-if [[ "$(pgsql -c "select 1 from pg_roles where rolname = 'zabbix'")" != 1 ]]; then
-  pgsql -c "create role zabbix login password '$ZBX_DB_PASSWORD'" >/dev/null
-fi
-if [[ "$(pgsql -c "select 1 from pg_database where datname = 'zabbix'")" != 1 ]]; then
-  pgsql -c "create database zabbix owner zabbix encoding 'UTF8' template template0" >/dev/null
-fi
-zpsql() { PGPASSWORD=$ZBX_DB_PASSWORD psql -qtAX -h 127.0.0.1 -U zabbix zabbix "$@"; }
-if [[ "$(zpsql -c "select count(*) from information_schema.tables where table_name = 'users'")" != 1 ]]; then
-  lab_log "loading the Zabbix schema (about a minute)"
-  for f in schema images data; do
-    zcat "/usr/share/zabbix-server-pgsql/$f.sql.gz" | zpsql -v ON_ERROR_STOP=1 >/dev/null
-  done
-fi
+zpsql() { PGPASSWORD=$LAB_ZABBIX_DB_PASSWORD psql -qtAX -h 127.0.0.1 -U zabbix zabbix "$@"; }
+lab_zabbix_database pgsql zpsql /usr/share/zabbix-server-pgsql
 
 # --- server ----------------------------------------------------------------------------
-cat >"$ZBX_RUN/zabbix_server.conf" <<EOF
-# written by scripts/lab/zabbix-up.sh
-ListenIP=127.0.0.1
-ListenPort=$ZBX_SERVER_PORT
-SourceIP=127.0.0.1
-LogFile=$ZBX_RUN/zabbix_server.log
-LogFileSize=0
-PidFile=$ZBX_RUN/zabbix_server.pid
-SocketDir=$ZBX_RUN
-DBHost=127.0.0.1
-DBName=zabbix
-DBUser=zabbix
-DBPassword=$ZBX_DB_PASSWORD
-# Short intervals: the tests wait for new hosts and items, not for the defaults (60 s).
-CacheUpdateFrequency=10
-StartPollers=2
-StartPollersUnreachable=1
-StartTrappers=2
-StartPingers=0
-StartDiscoverers=1
-StartHTTPPollers=0
-StartPreprocessors=2
-StartTimers=1
-StartEscalators=1
-StartAlerters=1
-UnreachablePeriod=10
-UnavailableDelay=10
-UnreachableDelay=5
-Timeout=10
-HousekeepingFrequency=0
-EOF
+lab_zabbix_server_conf scripts/lab/zabbix-up.sh "$ZBX_RUN" "$ZBX_SERVER_PORT" 5432 >"$ZBX_RUN/zabbix_server.conf"
 server_pid=$(cat "$ZBX_RUN/zabbix_server.pid" 2>/dev/null || true)
 if ! lab_pid_is "$server_pid" zabbix_server; then
   lab_log "starting zabbix_server on 127.0.0.1:$ZBX_SERVER_PORT"
@@ -96,31 +54,7 @@ if ! lab_pid_is "$server_pid" zabbix_server; then
 fi
 
 # --- frontend (its JSON-RPC API) ---------------------------------------------------------
-cat >/etc/zabbix/zabbix.conf.php <<EOF
-<?php
-// written by scripts/lab/zabbix-up.sh (hvexporter lab)
-\$DB['TYPE']     = 'POSTGRESQL';
-\$DB['SERVER']   = '127.0.0.1';
-\$DB['PORT']     = '5432';
-\$DB['DATABASE'] = 'zabbix';
-\$DB['USER']     = 'zabbix';
-\$DB['PASSWORD'] = '$ZBX_DB_PASSWORD';
-\$DB['SCHEMA']   = '';
-\$DB['ENCRYPTION'] = false;
-\$DB['KEY_FILE'] = '';
-\$DB['CERT_FILE'] = '';
-\$DB['CA_FILE'] = '';
-\$DB['VERIFY_HOST'] = false;
-\$DB['CIPHER_LIST'] = '';
-\$DB['VAULT_URL'] = '';
-\$DB['VAULT_DB_PATH'] = '';
-\$DB['VAULT_TOKEN'] = '';
-\$DB['DOUBLE_IEEE754'] = true;
-\$ZBX_SERVER      = '127.0.0.1';
-\$ZBX_SERVER_PORT = '$ZBX_SERVER_PORT';
-\$ZBX_SERVER_NAME = 'hvexporter lab';
-\$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
-EOF
+lab_zabbix_frontend_conf scripts/lab/zabbix-up.sh "hvexporter lab" 5432 "$ZBX_SERVER_PORT" >/etc/zabbix/zabbix.conf.php
 chmod 0644 /etc/zabbix/zabbix.conf.php
 api_answers() {
   curl -sf -m 10 -H 'Content-Type: application/json-rpc' \

@@ -22,7 +22,6 @@ Z7_SERVER_PORT=$LAB_ZABBIX7_SERVER_PORT
 Z7_WEB_PORT=$LAB_ZABBIX7_WEB_PORT
 Z7_DB_PORT=$LAB_ZABBIX7_DB_PORT
 Z7_RUN=/run/hv-lab-zabbix7 # inside the root
-ZBX_DB_PASSWORD=zabbix
 PKGS=(postgresql zabbix-server-pgsql zabbix-frontend-php php-pgsql php-cli)
 
 # A command in the root, with a clean environment (the host's PATH and locale do not apply).
@@ -91,54 +90,14 @@ if [[ "$pg_status" != online ]]; then
 fi
 pgsql() { in_root runuser -u postgres -- psql -p "$Z7_DB_PORT" -qtAX "$@"; }
 lab_wait 60 "PostgreSQL answering in $Z7_ROOT" pgsql -c 'select 1'
-if [[ "$(pgsql -c "select 1 from pg_roles where rolname = 'zabbix'")" != 1 ]]; then
-  pgsql -c "create role zabbix login password '$ZBX_DB_PASSWORD'" >/dev/null
-fi
-if [[ "$(pgsql -c "select 1 from pg_database where datname = 'zabbix'")" != 1 ]]; then
-  pgsql -c "create database zabbix owner zabbix encoding 'UTF8' template template0" >/dev/null
-fi
-zpsql() { in_root env PGPASSWORD=$ZBX_DB_PASSWORD psql -qtAX -h 127.0.0.1 -p "$Z7_DB_PORT" -U zabbix zabbix "$@"; }
-if [[ "$(zpsql -c "select count(*) from information_schema.tables where table_name = 'users'")" != 1 ]]; then
-  lab_log "loading the Zabbix 7.0 schema (about a minute)"
-  for f in schema images data; do
-    zcat "$Z7_ROOT/usr/share/zabbix-server-pgsql/$f.sql.gz" | zpsql -v ON_ERROR_STOP=1 >/dev/null
-  done
-fi
+zpsql() { in_root env PGPASSWORD=$LAB_ZABBIX_DB_PASSWORD psql -qtAX -h 127.0.0.1 -p "$Z7_DB_PORT" -U zabbix zabbix "$@"; }
+# The schema files are read on the host side (zcat), from the root's package.
+lab_zabbix_database pgsql zpsql "$Z7_ROOT/usr/share/zabbix-server-pgsql"
 
 # --- server ----------------------------------------------------------------------------
-cat >"$Z7_ROOT$Z7_RUN/zabbix_server.conf" <<EOF
-# written by scripts/lab/zabbix7-up.sh
-ListenIP=127.0.0.1
-ListenPort=$Z7_SERVER_PORT
-SourceIP=127.0.0.1
-LogFile=$Z7_RUN/zabbix_server.log
-LogFileSize=0
-PidFile=$Z7_RUN/zabbix_server.pid
-SocketDir=$Z7_RUN
-DBHost=127.0.0.1
-DBPort=$Z7_DB_PORT
-DBName=zabbix
-DBUser=zabbix
-DBPassword=$ZBX_DB_PASSWORD
-# Short intervals: the tests wait for new hosts and items, not for the defaults (60 s).
-CacheUpdateFrequency=10
-StartPollers=2
-StartAgentPollers=1
-StartPollersUnreachable=1
-StartTrappers=2
-StartPingers=0
-StartDiscoverers=1
-StartHTTPPollers=0
-StartPreprocessors=2
-StartTimers=1
-StartEscalators=1
-StartAlerters=1
-UnreachablePeriod=10
-UnavailableDelay=10
-UnreachableDelay=5
-Timeout=10
-HousekeepingFrequency=0
-EOF
+# StartAgentPollers: 7.0's asynchronous agent pollers (6.0 does not know the parameter).
+lab_zabbix_server_conf scripts/lab/zabbix7-up.sh "$Z7_RUN" "$Z7_SERVER_PORT" "$Z7_DB_PORT" StartAgentPollers=1 \
+  >"$Z7_ROOT$Z7_RUN/zabbix_server.conf"
 server_pid=$(cat "$Z7_ROOT$Z7_RUN/zabbix_server.pid" 2>/dev/null || true)
 if ! z7_pid_is "$server_pid" zabbix_server; then
   rm -f "$Z7_ROOT$Z7_RUN/zabbix_server.pid"
@@ -149,36 +108,9 @@ fi
 
 # --- frontend (its JSON-RPC API) ---------------------------------------------------------
 conf=$Z7_ROOT/etc/zabbix/zabbix.conf.php # Debian's frontend reads it there (CConfigFile.php)
-cat >"$conf" <<EOF
-<?php
-// written by scripts/lab/zabbix7-up.sh (hvexporter lab)
-\$DB['TYPE']     = 'POSTGRESQL';
-\$DB['SERVER']   = '127.0.0.1';
-\$DB['PORT']     = '$Z7_DB_PORT';
-\$DB['DATABASE'] = 'zabbix';
-\$DB['USER']     = 'zabbix';
-\$DB['PASSWORD'] = '$ZBX_DB_PASSWORD';
-\$DB['SCHEMA']   = '';
-\$DB['ENCRYPTION'] = false;
-\$DB['KEY_FILE'] = '';
-\$DB['CERT_FILE'] = '';
-\$DB['CA_FILE'] = '';
-\$DB['VERIFY_HOST'] = false;
-\$DB['CIPHER_LIST'] = '';
-\$DB['VAULT'] = '';
-\$DB['VAULT_URL'] = '';
-\$DB['VAULT_PREFIX'] = '';
-\$DB['VAULT_DB_PATH'] = '';
-\$DB['VAULT_TOKEN'] = '';
-\$DB['VAULT_CERT_FILE'] = '';
-\$DB['VAULT_KEY_FILE'] = '';
-\$DB['VAULT_CACHE'] = false;
-\$DB['DOUBLE_IEEE754'] = true;
-\$ZBX_SERVER      = '127.0.0.1';
-\$ZBX_SERVER_PORT = '$Z7_SERVER_PORT';
-\$ZBX_SERVER_NAME = 'hvexporter lab 7.0';
-\$IMAGE_FORMAT_DEFAULT = IMAGE_FORMAT_PNG;
-EOF
+lab_zabbix_frontend_conf scripts/lab/zabbix7-up.sh "hvexporter lab 7.0" "$Z7_DB_PORT" "$Z7_SERVER_PORT" \
+  "\$DB['VAULT'] = '';" "\$DB['VAULT_PREFIX'] = '';" "\$DB['VAULT_CERT_FILE'] = '';" \
+  "\$DB['VAULT_KEY_FILE'] = '';" "\$DB['VAULT_CACHE'] = false;" >"$conf"
 chmod 0644 "$conf"
 api_answers() {
   curl -sf -m 10 -H 'Content-Type: application/json-rpc' \
