@@ -1,6 +1,6 @@
 extension BtrfsSysfs {
     /// Largest attribute read (one page).
-    static let attributeMaxBytes = 4096
+    static let attributeMaxBytes = FileReader.sysfsAttributeMaxBytes
 
     /// Filesystem UUIDs under `<sysRoot>/fs/btrfs`, sorted. Throws `.notFound` when the
     /// directory does not exist (no btrfs in the kernel, or not loaded).
@@ -20,9 +20,9 @@ extension BtrfsSysfs {
         let labelPath = dir + "/label"
         let labelBytes = try FileReader.read(labelPath, maxBytes: attributeMaxBytes)
         fs.label = try parsing(labelPath) { try BtrfsSysfsAttribute.label(labelBytes) }
-        fs.exclusiveOperation = try optional(dir + "/exclusive_operation", BtrfsSysfsAttribute.exclusiveOperation)
-        fs.nodeSize = try optional(dir + "/nodesize", BtrfsSysfsAttribute.unsigned)
-        fs.sectorSize = try optional(dir + "/sectorsize", BtrfsSysfsAttribute.unsigned)
+        fs.exclusiveOperation = try FileReader.attributeIfPresent(dir + "/exclusive_operation", BtrfsSysfsAttribute.exclusiveOperation)
+        fs.nodeSize = try FileReader.attributeIfPresent(dir + "/nodesize", BtrfsSysfsAttribute.unsigned)
+        fs.sectorSize = try FileReader.attributeIfPresent(dir + "/sectorsize", BtrfsSysfsAttribute.unsigned)
         fs.deviceNames = (try? DirectoryReader.names(dir + "/devices"))?.sorted() ?? []
 
         var ids: [UInt64] = []
@@ -35,16 +35,16 @@ extension BtrfsSysfs {
             let t = "\(dir)/allocation/\(type)"
             guard FileReader.exists(t) else { continue }
             var a = BtrfsSysfsAllocation(type: type)
-            a.totalBytes = try optional(t + "/total_bytes", BtrfsSysfsAttribute.unsigned)
-            a.bytesUsed = try optional(t + "/bytes_used", BtrfsSysfsAttribute.unsigned)
-            a.diskTotal = try optional(t + "/disk_total", BtrfsSysfsAttribute.unsigned)
-            a.diskUsed = try optional(t + "/disk_used", BtrfsSysfsAttribute.unsigned)
+            a.totalBytes = try FileReader.attributeIfPresent(t + "/total_bytes", BtrfsSysfsAttribute.unsigned)
+            a.bytesUsed = try FileReader.attributeIfPresent(t + "/bytes_used", BtrfsSysfsAttribute.unsigned)
+            a.diskTotal = try FileReader.attributeIfPresent(t + "/disk_total", BtrfsSysfsAttribute.unsigned)
+            a.diskUsed = try FileReader.attributeIfPresent(t + "/disk_used", BtrfsSysfsAttribute.unsigned)
             let subdirs = (try? DirectoryReader.subdirectories(t)) ?? []
             for p in subdirs.filter({ BtrfsSysfsProfile.knownNames.contains($0) }).sorted() {
                 a.profiles.append(
                     BtrfsSysfsProfile(
-                        name: p, totalBytes: try optional("\(t)/\(p)/total_bytes", BtrfsSysfsAttribute.unsigned),
-                        usedBytes: try optional("\(t)/\(p)/used_bytes", BtrfsSysfsAttribute.unsigned)))
+                        name: p, totalBytes: try FileReader.attributeIfPresent("\(t)/\(p)/total_bytes", BtrfsSysfsAttribute.unsigned),
+                        usedBytes: try FileReader.attributeIfPresent("\(t)/\(p)/used_bytes", BtrfsSysfsAttribute.unsigned)))
             }
             fs.allocation.append(a)
         }
@@ -56,7 +56,7 @@ extension BtrfsSysfs {
         var d = BtrfsSysfsDevice(devid: devid)
         var problems: [String] = []
         func attempt<T>(_ name: String, _ parse: ([UInt8]) throws -> T) -> T? {
-            do { return try optional("\(dir)/\(name)", parse) } catch { problems.append("\(error)"); return nil }
+            do { return try FileReader.attributeIfPresent("\(dir)/\(name)", parse) } catch { problems.append("\(error)"); return nil }
         }
         d.missing = attempt("missing", BtrfsSysfsAttribute.flag)
         d.writeable = attempt("writeable", BtrfsSysfsAttribute.flag)
@@ -64,16 +64,5 @@ extension BtrfsSysfs {
         d.errorStats = attempt("error_stats", BtrfsSysfsAttribute.errorStats)
         if !problems.isEmpty { d.error = problems.joined(separator: "; ") }
         return d
-    }
-
-    /// Reads and parses one attribute; nil when the file does not exist.
-    static func optional<T>(_ path: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileReader.read(path, maxBytes: attributeMaxBytes)
-        } catch let e as SystemError where e.kind == .notFound {
-            return nil
-        }
-        return try parsing(path) { try parse(bytes) }
     }
 }

@@ -134,4 +134,19 @@ public enum FileReader {
             throw SystemError.syscall("read", path: path, errno: e)
         }
     }
+
+    /// Largest sysfs attribute the kernel writes (one page).
+    static let sysfsAttributeMaxBytes = 4096
+
+    /// Reads one sysfs attribute (at most `sysfsAttributeMaxBytes`) and parses it; nil when
+    /// the file does not exist. Other read errors, and parse errors (named after `path`), throw.
+    static func attributeIfPresent<T>(_ path: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
+        let bytes: [UInt8]
+        do {
+            bytes = try read(path, maxBytes: sysfsAttributeMaxBytes)
+        } catch let e as SystemError where e.kind == .notFound {
+            return nil
+        }
+        return try parsing(path) { try parse(bytes) }
+    }
 }

@@ -2,7 +2,7 @@ import Glibc
 
 extension MDSysfsArray {
     /// Largest sysfs attribute the kernel writes (one page).
-    static let attributeMaxBytes = 4096
+    static let attributeMaxBytes = FileReader.sysfsAttributeMaxBytes
 
     /// md arrays under `<sysRoot>/block`: entries named "md*" that have an `md/` directory,
     /// in directory order. Throws `.notFound` when `<sysRoot>/block` does not exist.
@@ -26,7 +26,7 @@ extension MDSysfsArray {
             return try parsing(path) { try parse(bytes) }
         }
         func optional<T>(_ name: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
-            try readOptional("\(dir)/\(name)", parse)
+            try FileReader.attributeIfPresent("\(dir)/\(name)", parse)
         }
 
         var a = MDSysfsArray(device: device, arrayState: try required("array_state", MDSysfsAttribute.word))
@@ -54,7 +54,7 @@ extension MDSysfsArray {
         a.resyncStart = try optional("resync_start", MDSysfsAttribute.noneOrUnsigned) ?? nil
         a.consistencyPolicy = try optional("consistency_policy", MDSysfsAttribute.word)
         a.uuid = try optional("uuid", MDSysfsAttribute.token)
-        a.sizeSectors = try readOptional("\(sysRoot)/block/\(device)/size", MDSysfsAttribute.unsigned)
+        a.sizeSectors = try FileReader.attributeIfPresent("\(sysRoot)/block/\(device)/size", MDSysfsAttribute.unsigned)
 
         for entry in try DirectoryReader.names(dir).filter({ $0.hasPrefix("dev-") }).sorted() {
             if let m = try readMember(dir: "\(dir)/\(entry)", name: String(entry.dropFirst(4))) {
@@ -66,26 +66,15 @@ extension MDSysfsArray {
 
     /// One `dev-*` directory; nil when it vanished while being read (member hot-removed).
     static func readMember(dir: String, name: String) throws -> MDSysfsMember? {
-        guard let states = try readOptional("\(dir)/state", MDSysfsAttribute.deviceState) else { return nil }
+        guard let states = try FileReader.attributeIfPresent("\(dir)/state", MDSysfsAttribute.deviceState) else { return nil }
         var m = MDSysfsMember(name: name, states: states)
-        m.slot = try readOptional("\(dir)/slot", MDSysfsAttribute.slot)
-        m.errors = try readOptional("\(dir)/errors", MDSysfsAttribute.unsigned)
+        m.slot = try FileReader.attributeIfPresent("\(dir)/slot", MDSysfsAttribute.slot)
+        m.errors = try FileReader.attributeIfPresent("\(dir)/errors", MDSysfsAttribute.unsigned)
         do {   // EINVAL from readlink(2): `block` is not a link
             m.blockLink = String(decoding: try FileReader.readLink("\(dir)/block"), as: UTF8.self)
         } catch let e as SystemError where e.kind == .notFound || e.errno == EINVAL {
             m.blockLink = nil
         }
         return m
-    }
-
-    /// Reads and parses one attribute; nil when the file does not exist.
-    static func readOptional<T>(_ path: String, _ parse: ([UInt8]) throws -> T) throws -> T? {
-        let bytes: [UInt8]
-        do {
-            bytes = try FileReader.read(path, maxBytes: attributeMaxBytes)
-        } catch let e as SystemError where e.kind == .notFound {
-            return nil
-        }
-        return try parsing(path) { try parse(bytes) }
     }
 }
