@@ -18,6 +18,16 @@ import HVSystem
 ///
 /// Which hierarchies hold a guest directory is kept (`GuestDirectory.hierarchies`): the cgroup
 /// collector reads the guest's figures there.
+///
+/// What a scan with new host processes costs (`probeUnchanged`, `rewalked`): a busy host starts
+/// processes between any two scrapes, and before, each of those scans listed the parent
+/// directories in every hierarchy (a dozen on a hybrid host) and every guest's subtree. Now the
+/// parents are listed in one hierarchy (`probeHierarchy`) and the full discovery runs only when
+/// that listing finds a guest set other than the known one (or every few scans, see
+/// `GuestMapper.rediscoveryScans`); a QEMU guest's subtree (libvirt's `emulator`, `vcpuN`,
+/// `iothreadN`, `libvirt/`, made when the domain starts) is listed at discovery and then only
+/// its `cgroup.procs` are read. Containers' subtrees are listed every scan (their own cgroups
+/// come and go).
 struct GuestCgroupScan: Sendable {
     /// A guest's own cgroup directory (the guest level, e.g. `/machine/qemu-1-vm.libvirt-qemu`).
     struct GuestDirectory: Sendable {
@@ -37,6 +47,9 @@ struct GuestCgroupScan: Sendable {
     var partDirectories: [String: [(dir: String, part: CgroupPlacement.Part, hierarchy: Int)]] = [:]
     /// Thread lists read so far this scan, by guest path.
     var loadedParts: [String: [Int: CgroupPlacement.Part]] = [:]
+    /// Subdirectory names of the directories walked in QEMU guests' subtrees (absolute path ->
+    /// names), reused by `rewalked` instead of listing them again.
+    var qemuChildren: [String: [String]] = [:]
     /// Directory listings plus files read.
     var reads = 0
 
@@ -52,23 +65,47 @@ struct GuestCgroupScan: Sendable {
     }
 
     /// The same guest directories, their processes read again (for a scan in which no new
-    /// process appeared: no new guest can have either).
+    /// guest can have appeared: no new process, or `probeUnchanged`). QEMU guests' subtrees are
+    /// not listed again (see the type's notes).
     func rewalked(_ cgroupfs: CgroupFS) -> GuestCgroupScan {
         var next = GuestCgroupScan()
         next.hierarchies = hierarchies
         next.guests = guests
         next.guestPaths = guestPaths
-        next.walkGuests(cgroupfs)
+        next.walkGuests(cgroupfs, known: qemuChildren)
         return next
     }
 
-    mutating func walkGuests(_ cgroupfs: CgroupFS) {
+    mutating func walkGuests(_ cgroupfs: CgroupFS, known: [String: [String]] = [:]) {
         for path in guestPaths {
             guard let g = guests[path], let h = preferredHierarchy(g) else { continue }
             let qemu: Bool
             if case .libvirtQEMU = g.placement.owner { qemu = true } else { qemu = false }
-            walk(cgroupfs, h, path, g.placement, qemu: qemu, depth: 0)
+            walk(cgroupfs, h, path, g.placement, qemu: qemu, depth: 0, known: known)
         }
+    }
+
+    /// The hierarchy whose parent directories `probeUnchanged` lists: the one holding the most
+    /// known guests (v2 on a hybrid host where libvirt and LXC use it), nil when no guest is known.
+    var probeHierarchy: Int? {
+        guard !guests.isEmpty else { return nil }
+        var count = [Int](repeating: 0, count: hierarchies.count)
+        for g in guests.values { for i in g.hierarchies where i < count.count { count[i] += 1 } }
+        guard let best = count.indices.max(by: { (count[$0], -$0) < (count[$1], -$1) }), count[best] > 0 else { return nil }
+        return best
+    }
+
+    /// True when the guest directories in `probeHierarchy` are exactly the known ones there (the
+    /// parents listed in that one tree). False when they differ, cannot be listed, or no guest
+    /// is known: then the full discovery is due.
+    mutating func probeUnchanged(_ cgroupfs: CgroupFS) -> Bool {
+        guard let hi = probeHierarchy else { return false }
+        var probe = GuestCgroupScan()
+        probe.hierarchies = hierarchies
+        probe.discover(hierarchies[hi].mount, "", depth: 0, hierarchy: hi)
+        reads += probe.reads
+        guard probe.guestPaths.count == guests.values.lazy.filter({ $0.hierarchies.contains(hi) }).count else { return false }
+        return probe.guestPaths.allSatisfy { guests[$0]?.hierarchies.contains(hi) == true }
     }
 
     /// TID -> part of the threads in a QEMU guest's emulator / vcpuN / iothreadN cgroups (read
@@ -178,7 +215,12 @@ struct GuestCgroupScan: Sendable {
 
     /// Reads the processes of a guest's cgroup `rel` and its descendants; `pl` is the
     /// placement of `rel` (the guest's, with the part its directory name gives).
-    mutating func walk(_ fs: CgroupFS, _ hi: Int, _ rel: String, _ pl: CgroupPlacement, qemu: Bool, depth: Int) {
+    /// `known`: subdirectory names of QEMU guests' directories from an earlier walk, used
+    /// instead of listing them.
+    mutating func walk(
+        _ fs: CgroupFS, _ hi: Int, _ rel: String, _ pl: CgroupPlacement, qemu: Bool, depth: Int,
+        known: [String: [String]] = [:]
+    ) {
         let h = hierarchies[hi]
         let dir = h.mount + rel
         let qemuPart = qemu && pl.part != .guest
@@ -195,13 +237,20 @@ struct GuestCgroupScan: Sendable {
             return   // libvirt's emulator / vcpuN / iothreadN cgroups have no children
         }
         guard depth < GuestCgroupScan.maxGuestDepth else { return }
-        reads += 1
-        for name in (try? DirectoryReader.subdirectories(dir)) ?? [] {
+        let names: [String]
+        if qemu, let k = known[dir] {
+            names = k
+        } else {
+            reads += 1
+            names = (try? DirectoryReader.subdirectories(dir)) ?? []
+        }
+        if qemu { qemuChildren[dir] = names }
+        for name in names {
             var child = pl
             child.part = GuestCgroupScan.part(
                 of: name, under: pl, depth: depth, qemu: qemu,
                 inLibvirtLevel: depth == 1 && rel.hasSuffix("/libvirt"))
-            walk(fs, hi, rel + "/" + name, child, qemu: qemu, depth: depth + 1)
+            walk(fs, hi, rel + "/" + name, child, qemu: qemu, depth: depth + 1, known: known)
         }
     }
 

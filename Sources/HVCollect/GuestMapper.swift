@@ -20,7 +20,10 @@ import Synchronization
 ///   apart (see `HostProcess`). When no process is new since the last scan, no guest, pidfile
 ///   or escapee can be new either: the guests' cgroups are read again but not looked for, and
 ///   the pidfiles and containers' procfs are not read (at least every `rediscoveryScans` scans
-///   they are).
+///   they are). When some are new (on a busy host, nearly every scan), the guest cgroups'
+///   parents are listed in one hierarchy and the full discovery runs only if that finds a
+///   guest set other than the known one (`GuestCgroupScan.probeUnchanged`), and a pidfile
+///   directory is read again only when its modification time changed.
 /// - Host processes: nothing is read on an incremental scan. For new PIDs, `/proc/<pid>/stat`
 ///   is read once, at most `hostDetailsPerScan` per scan (new PIDs first, then the backlog
 ///   left by the first scan, then processes read while young). This is more than the bare
@@ -113,6 +116,9 @@ public final class GuestMapper: Sendable {
         /// `attribute` if still fresh.
         var prepared: (stats: MapperScanStats, at: Double)?
         var pidfiles: [Int: String] = [:]
+        /// Each pidfile directory's identity and modification time when its pidfiles were read,
+        /// with what they said (see `readPidfiles`).
+        var pidfileDirectories: [String: PidfileDirectory] = [:]
         /// Container processes per guest path at the last namespace check that found nothing
         /// to search for (`checkNamespaces` is skipped while nothing changes).
         var settledContainers: [String: Int]?
@@ -221,12 +227,21 @@ public final class GuestMapper: Sendable {
         // No new process since the last scan: no new guest, pidfile or escapee can exist
         // either, so the guests' cgroups are only read again, not looked for (at least every
         // `rediscoveryScans` scans they are).
+        // New processes (a busy host has some in every scan): the pidfiles are read again
+        // where their directory changed, and the guest cgroups are looked for in one
+        // hierarchy; the full discovery runs when that finds another guest set.
         let quiet = GuestMapper.noNewProcess(entries, s.listed, s.hosts)
         s.scansSinceDiscovery = s.scansSinceDiscovery == Int.max ? Int.max : s.scansSinceDiscovery + 1
-        if quiet && s.scansSinceDiscovery < GuestMapper.rediscoveryScans {
+        let due = s.scansSinceDiscovery >= GuestMapper.rediscoveryScans
+        if !due && (quiet || s.cgroups.probeUnchanged(cgroupfs)) {
+            if !quiet {
+                s.pidfiles = readPidfiles(&s.pidfileDirectories)
+                s.settledContainers = nil
+            }
             s.cgroups = s.cgroups.rewalked(cgroupfs)
         } else {
-            s.pidfiles = readPidfiles()
+            s.pidfileDirectories = [:]
+            s.pidfiles = readPidfiles(&s.pidfileDirectories)
             s.cgroups = GuestCgroupScan(cgroupfs: cgroupfs)
             s.scansSinceDiscovery = 0
             s.settledContainers = nil
@@ -422,7 +437,8 @@ public final class GuestMapper: Sendable {
         }
     }
 
-    /// Reads the threads of a guest process: every TID's stat. A QEMU thread whose comm does
+    /// Reads the threads of a guest process: every TID's stat (the task directory is listed only
+    /// when the thread count changed or a thread is gone). A QEMU thread whose comm does
     /// not tell its role (QEMU without `debug-threads=on` leaves vCPU threads unnamed) gets
     /// its cgroup part: from the guest's thread lists when the process was found in its
     /// cgroup, else from the thread's own cgroup file (read when the thread is new or renamed).
@@ -438,13 +454,38 @@ public final class GuestMapper: Sendable {
             ]
             return
         }
-        guard let tids = try? proc.tids(pid) else { p.threads = [:]; return }
+        // The threads of the last scan, when the kernel counts as many now and each of them
+        // still answers (a thread that exited fails its read, so none came in its place);
+        // otherwise the task directory is listed.
+        let known = p.threads.count == st.numThreads && st.numThreads > 1
+        var tids: [Int]
+        var relist = known
+        if known {
+            tids = p.threads.keys.sorted()
+        } else {
+            guard let listed = try? proc.tids(pid) else { p.threads = [:]; return }
+            tids = listed
+        }
         var next: [Int: ObservedThread] = [:]
         next.reserveCapacity(tids.count)
         var namedVCPUs = false
         var unnamed: [Int] = []
-        for tid in tids {
-            guard let ts = try? proc.stat(pid, tid: tid, keeping: keptStats) else { continue }
+        var i = 0
+        while i < tids.count {
+            let tid = tids[i]
+            i += 1
+            guard let ts = try? proc.stat(pid, tid: tid, keeping: keptStats) else {
+                if relist, let listed = try? proc.tids(pid) {
+                    // Gone: list the threads and read them all (once).
+                    relist = false
+                    tids = listed
+                    next.removeAll(keepingCapacity: true)
+                    namedVCPUs = false
+                    unnamed.removeAll()
+                    i = 0
+                }
+                continue
+            }
             let ticks = ts.utimeTicks &+ ts.stimeTicks
             var t: ObservedThread
             if let old = p.threads[tid], old.startTime == ts.startTimeTicks {
@@ -477,18 +518,54 @@ public final class GuestMapper: Sendable {
         p.threads = next
     }
 
+    /// A pidfile directory as last read: its inode and modification time, and PID -> name.
+    struct PidfileDirectory: Sendable, Equatable {
+        var inode: UInt64
+        var modified: timespec
+        var pids: [Int: String]
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.inode == b.inode && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+                && a.pids == b.pids
+        }
+    }
+
     /// PID -> file name (without ".pid") of every libvirt QEMU pidfile. `driver.pid` is
-    /// libvirtd's own lock file and is skipped.
-    func readPidfiles() -> [Int: String] {
+    /// libvirtd's own lock file and is skipped. A directory whose inode and modification time
+    /// are those in `cache` is not read again: libvirt removes a guest's pidfile when it stops
+    /// and before it starts it again, so a new or restarted guest changes the directory (a
+    /// file rewritten in place would not: the full discovery reads every file again).
+    func readPidfiles(_ cache: inout [String: PidfileDirectory]) -> [Int: String] {
         var out: [Int: String] = [:]
         for dir in libvirtRunDirectories {
-            guard let names = try? DirectoryReader.names(dir) else { continue }
+            var st = stat()
+            guard stat(dir, &st) == 0 else {
+                cache[dir] = nil
+                continue
+            }
+            if let c = cache[dir], c.inode == UInt64(st.st_ino), c.modified.tv_sec == st.st_mtim.tv_sec,
+                c.modified.tv_nsec == st.st_mtim.tv_nsec
+            {
+                out.merge(c.pids) { a, _ in a }
+                continue
+            }
+            guard let names = try? DirectoryReader.names(dir) else {
+                cache[dir] = nil
+                continue
+            }
+            var pids: [Int: String] = [:]
+            var complete = true
             for n in names where n.hasSuffix(".pid") && n != "driver.pid" {
                 guard let b = try? FileReader.read(dir + "/" + n, maxBytes: 64),
                     let pid = try? PidFile.parse(b)
-                else { continue }
-                out[pid] = String(n.dropLast(4))
+                else {
+                    complete = false   // e.g. created, its PID not written yet: read it again
+                    continue
+                }
+                pids[pid] = String(n.dropLast(4))
             }
+            cache[dir] = complete ? PidfileDirectory(inode: UInt64(st.st_ino), modified: st.st_mtim, pids: pids) : nil
+            out.merge(pids) { a, _ in a }
         }
         return out
     }

@@ -158,4 +158,135 @@ import Testing
         #expect(try entry(s, tid: 502).comm == "bash")
         #expect(s.guests.first?.cgroup?.processes == 1)
     }
+
+    /// A QEMU guest on a hybrid host: its v2 directory and its v1 cpu,cpuacct and memory ones.
+    func hybridQEMU(_ h: FakeHost, pid: Int, id: Int, name: String, uuid: String) throws {
+        let dir = "/machine/qemu-\(id)-\(name).libvirt-qemu"
+        try h.process(
+            pid, comm: "qemu-system-x86",
+            cgroup: .text("0::\(dir)\n3:cpu,cpuacct:\(dir)/emulator\n5:memory:\(dir)\n"),
+            cmdline: ["/usr/bin/qemu-system-x86_64", "-name", "guest=\(name)", "-uuid", uuid],
+            threads: [
+                .init(tid: pid, comm: "qemu-system-x86"),
+                .init(tid: pid + 1, comm: "CPU 0/TCG", cgroup: .text("0::\(dir)\n3:cpu,cpuacct:\(dir)/vcpu0\n5:memory:\(dir)\n")),
+            ])
+    }
+
+    /// New host processes (a busy host starts some between any two scrapes) no longer redo the
+    /// whole discovery: the guest cgroups' parents are listed in one hierarchy and the guests'
+    /// `cgroup.procs` read. A guest that starts with them is still found in that very scan, and
+    /// one that stops is gone from it.
+    @Test func newHostProcessesOnlyProbeForNewGuests() throws {
+        let h = try FakeHost()
+        let u2 = "0d7f3c8e-9a41-4c53-8d6b-2f1e5a7c9b10"
+        try hybridQEMU(h, pid: 800, id: 1, name: "a", uuid: Self.u1)
+        for pid in 300..<310 { try h.process(pid, comm: "host\(pid)") }
+        let m = mapper(h)
+        var s1 = Snapshot()
+        let full = try m.attribute(into: &s1)
+        #expect(try entry(s1, tid: 801).guestKey == Self.u1)
+        #expect(try entry(s1, tid: 801).role == "vcpu")
+
+        // A new host process: the probe lists the parents in one hierarchy only.
+        try h.process(400, comm: "cron")
+        var s2 = Snapshot()
+        let churn = try m.attribute(into: &s2)
+        #expect(churn.cgroupReads < full.cgroupReads, "full \(full.cgroupReads), with a new host process \(churn.cgroupReads)")
+        #expect(try entry(s2, tid: 801).guestKey == Self.u1)
+        #expect(try entry(s2, tid: 400).guestKey == nil)
+
+        // A new guest, with another new host process: found in the same scan.
+        try h.process(401, comm: "sshd")
+        try hybridQEMU(h, pid: 820, id: 2, name: "b", uuid: u2)
+        var s3 = Snapshot()
+        let grown = try m.attribute(into: &s3)
+        #expect(grown.cgroupReads > churn.cgroupReads)
+        #expect(try entry(s3, tid: 820).guestKey == u2)
+        #expect(try entry(s3, tid: 821).role == "vcpu")
+        #expect(try entry(s3, tid: 801).guestKey == Self.u1)
+
+        // The first guest stops (its cgroups go with it): its process and directory are gone.
+        h.remove(800)
+        try? FileManager.default.removeItem(atPath: h.cgroup + "/unified/machine/qemu-1-a.libvirt-qemu")
+        try? FileManager.default.removeItem(atPath: h.cgroup + "/cpu,cpuacct/machine/qemu-1-a.libvirt-qemu")
+        try? FileManager.default.removeItem(atPath: h.cgroup + "/memory/machine/qemu-1-a.libvirt-qemu")
+        try h.process(402, comm: "bash")
+        var s4 = Snapshot()
+        try m.attribute(into: &s4)
+        #expect(s4.processes.first { $0.tid == 801 } == nil)
+        #expect(try entry(s4, tid: 821).guestKey == u2)
+        #expect(s4.guests.isEmpty || s4.guests.allSatisfy { $0.uuid != Self.u1 })
+    }
+
+    /// libvirt without cgroups: guests are known by their pidfiles. A pidfile directory is read
+    /// again when it changed (a guest started or stopped); a pidfile found still empty (QEMU
+    /// creates it, then writes its PID) is read again in the next scan, though writing into it
+    /// does not change the directory.
+    @Test func pidfilesAreReadAgainWhenTheirDirectoryChanges() throws {
+        let h = try FakeHost()
+        let u2 = "0d7f3c8e-9a41-4c53-8d6b-2f1e5a7c9b10"
+        let service = FakeHost.Cgroup.text("0::/system.slice/libvirtd.service\n")
+        try h.process(
+            700, comm: "qemu-system-x86", cgroup: service, cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1],
+            threads: [.init(tid: 700, comm: "qemu-system-x86"), .init(tid: 701, comm: "CPU 0/KVM")])
+        try h.pidfile("one", 700)
+        // A guest in cgroups too, so that a scan with new processes only probes (with no
+        // guest cgroup known, such a scan is a full discovery, pidfiles and all).
+        try hybridQEMU(h, pid: 800, id: 1, name: "a", uuid: "5d9e8a1c-2b3f-4e6a-9c7d-1a2b3c4d5e6f")
+        // No host process's stat is read: a QEMU outside every cgroup is found only by its
+        // pidfile (its comm would find it too).
+        let m = mapper(h, hostDetailsPerScan: 0)
+        var s1 = Snapshot()
+        try m.attribute(into: &s1)
+        #expect(try entry(s1, tid: 701).guestKey == Self.u1)
+
+        // A second guest: its pidfile created empty first (the directory changes), the PID
+        // written afterwards (it does not).
+        try h.process(
+            720, comm: "qemu-system-x86", cgroup: service, cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", u2],
+            threads: [.init(tid: 720, comm: "qemu-system-x86"), .init(tid: 721, comm: "CPU 0/KVM")])
+        FileManager.default.createFile(atPath: h.runDir + "/two.pid", contents: Data())
+        var s2 = Snapshot()
+        try m.attribute(into: &s2)
+        #expect(s2.processes.first { $0.tid == 720 }?.guestKey == nil)
+        let fd = open(h.runDir + "/two.pid", O_WRONLY)
+        #expect(fd >= 0)
+        _ = "720\n".withCString { write(fd, $0, 4) }
+        close(fd)
+        try h.process(410, comm: "cron")   // a new process: the pidfiles are looked at
+        var s3 = Snapshot()
+        try m.attribute(into: &s3)
+        #expect(try entry(s3, tid: 720).guestKey == u2)
+        #expect(try entry(s3, tid: 721).guestKey == u2)
+        #expect(try entry(s3, tid: 701).guestKey == Self.u1)
+    }
+
+    /// A guest process's threads are read from the last scan's list while their count stays
+    /// the same and each still answers; a thread replaced by another (same count) or a new
+    /// one is found in the scan that follows.
+    @Test func threadListFollowsReplacedAndNewThreads() throws {
+        let h = try FakeHost()
+        let cg = FakeHost.Cgroup.text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n")
+        func qemu(_ threads: [FakeHost.Thread]) throws {
+            try h.process(
+                800, comm: "qemu-system-x86", cgroup: cg, cmdline: ["/usr/bin/qemu-system-x86_64", "-uuid", Self.u1], threads: threads)
+        }
+        let main = FakeHost.Thread(tid: 800, comm: "qemu-system-x86")
+        let vcpu = FakeHost.Thread(tid: 801, comm: "CPU 0/TCG", ticks: 50)
+        try qemu([main, vcpu, .init(tid: 802, comm: "worker")])
+        let m = mapper(h)
+        func threads() throws -> [Int: String] {
+            var s = Snapshot()
+            try m.attribute(into: &s)
+            return Dictionary(uniqueKeysWithValues: s.processes.filter { $0.pid == 800 }.map { ($0.tid, $0.role) })
+        }
+        #expect(try threads() == [800: "emulator", 801: "vcpu", 802: "worker"])
+        #expect(try threads() == [800: "emulator", 801: "vcpu", 802: "worker"])
+        // 802 exits, 803 starts: the same count.
+        try qemu([main, vcpu, .init(tid: 803, comm: "IO mon_iothread")])
+        #expect(try threads() == [800: "emulator", 801: "vcpu", 803: "iothread"])
+        // One more.
+        try qemu([main, vcpu, .init(tid: 803, comm: "IO mon_iothread"), .init(tid: 804, comm: "vhost-800")])
+        #expect(try threads().keys.sorted() == [800, 801, 803, 804])
+    }
 }
