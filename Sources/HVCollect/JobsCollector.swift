@@ -92,7 +92,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         self.sampleInterval = sampleInterval
         self.departedRetention = departedRetention
         self.logger = logger
-        self.lane = session.lane("jobs")
+        self.lane = session.lane("jobs", events: true)
         session.onDomainEvent { [weak self] uuid, kind in
             switch kind {
             case .deviceAdded, .deviceRemoved, .device:

@@ -23,6 +23,8 @@ public final class LibvirtLane: Sendable {
     /// What the lane carries ("domains", "statistics", "jobs", "pools", "pool refresh"), for logs.
     public let purpose: String
     public let readOnly: Bool
+    /// Connections watched by the event loop (domain or job events; see `LibvirtEventLoop`).
+    public let events: Bool
     let logger: Logger
     /// Runs on the worker thread that opened a connection, before it is handed out
     /// (event registration).
@@ -42,12 +44,13 @@ public final class LibvirtLane: Sendable {
     private let state = Mutex(State())
 
     public init(
-        uri: String, purpose: String, readOnly: Bool = true, logger: Logger,
+        uri: String, purpose: String, readOnly: Bool = true, events: Bool = false, logger: Logger,
         onOpen: (@Sendable (LibvirtConnection) -> Void)? = nil
     ) {
         self.uri = uri
         self.purpose = purpose
         self.readOnly = readOnly
+        self.events = events
         self.logger = logger
         self.onOpen = onOpen
     }
@@ -78,10 +81,12 @@ public final class LibvirtLane: Sendable {
             return false
         }
         if busy { throw CollectError("connecting to \(uri): a previous attempt has not finished (libvirtd stuck?)") }
-        let (target, readOnly, onOpen) = (uri, self.readOnly, self.onOpen)
+        let (target, readOnly, events, onOpen) = (uri, self.readOnly, self.events, self.onOpen)
         let outcome = Deadline.run(until: deadline) { [self] () -> Result<(LibvirtConnection, Int), LibvirtError> in
             let r: Result<LibvirtConnection, LibvirtError>
-            do throws(LibvirtError) { r = .success(try LibvirtConnection(uri: target, readOnly: readOnly)) } catch { r = .failure(error) }
+            do throws(LibvirtError) {
+                r = .success(try LibvirtConnection(uri: target, readOnly: readOnly, events: events))
+            } catch { r = .failure(error) }
             if case .success(let c) = r { onOpen?(c) }
             // Installed even if the caller gave up waiting: the next call uses it.
             return state.withLock { s in
@@ -125,13 +130,21 @@ public final class LibvirtLane: Sendable {
     }
 
     /// Runs one blocking call on this lane's connection, waiting until `deadline` at most.
-    /// A call that outlives the deadline retires the connection (it is clogged now).
+    /// A call that outlives the deadline retires the connection (it is clogged now). A call
+    /// that fails because the connection was lost (libvirtd restarted: a connection without
+    /// events learns it only now) is made once more on a fresh connection.
     public func call<T: Sendable>(
         _ what: String, until deadline: ContinuousClock.Instant,
         _ work: @escaping @Sendable (LibvirtConnection) throws(LibvirtError) -> T
     ) throws(CollectError) -> T {
         let (conn, _) = try connection(until: deadline)
-        return try run(what, on: conn, until: deadline) { () throws(LibvirtError) in try work(conn) }
+        do {
+            return try run(what, on: conn, until: deadline) { () throws(LibvirtError) in try work(conn) }
+        } catch {
+            guard !error.timedOut, !conn.isAlive else { throw error }
+            let (again, _) = try connection(until: deadline)
+            return try run(what, on: again, until: deadline) { () throws(LibvirtError) in try work(again) }
+        }
     }
 
     /// `work` on `conn` (a connection this lane gave out) under `deadline`; a call that does

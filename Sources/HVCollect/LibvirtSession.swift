@@ -7,7 +7,8 @@ import Synchronization
 /// the marks of stuck domains, and the domain-event fan-out.
 ///
 /// - `control`: the cheap calls that tell whether libvirtd answers (version, hypervisor,
-///   domain list) and the domain metadata (XML, flags); it also carries the domain events.
+///   domain list) and the domain metadata (XML, flags); it also carries the domain events
+///   (the one lane, with the jobs lane, whose socket the event loop watches).
 /// - `statistics`: the bulk and per-domain statistics calls, which wait on QEMU monitors;
 ///   retired whenever one of its calls is abandoned, so a hung guest never clogs `control`.
 /// - the jobs and pools collectors open lanes of their own (`lane(_:)`).
@@ -34,7 +35,7 @@ public final class LibvirtSession: Sendable {
         self.uri = uri
         self.logger = logger
         let fanOut = EventFanOut()
-        control = LibvirtLane(uri: uri, purpose: "domains", logger: logger) { c in
+        control = LibvirtLane(uri: uri, purpose: "domains", events: true, logger: logger) { c in
             let ok = c.onDomainEvents { uuid, kind in fanOut.deliver(uuid, kind) }
             if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
         }
@@ -42,8 +43,11 @@ public final class LibvirtSession: Sendable {
         fanOut.session = WeakRef(self)
     }
 
-    /// A lane of its own for one collector (jobs, pools).
-    public func lane(_ purpose: String) -> LibvirtLane { LibvirtLane(uri: uri, purpose: purpose, logger: logger) }
+    /// A lane of its own for one collector (jobs, pools); `events` for one that registers
+    /// for events on its connection (jobs).
+    public func lane(_ purpose: String, events: Bool = false) -> LibvirtLane {
+        LibvirtLane(uri: uri, purpose: purpose, events: events, logger: logger)
+    }
 
     /// Version of the libvirt library linked into this process.
     public let libraryVersion = LibvirtConnection.libraryVersion()

@@ -82,8 +82,9 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         let refs: [PoolRef]
         var isolate = state.withLock { $0.isolate || !$0.inFlight.isEmpty || !$0.volumesInFlight.isEmpty }
         do {
-            conn = try lane.connection(until: deadline).0
-            if let listed = try list(conn, until: scrape.libvirtShare(Self.listShare)) {
+            let (c, listing) = try connectAndList(until: deadline, listUntil: scrape.libvirtShare(Self.listShare))
+            conn = c
+            if let listed = listing {
                 refs = listed.map { PoolRef(uuid: $0.uuid, name: $0.name, handle: $0) }
             } else {
                 // The list is stuck (and so is its connection): a pool is locked. The last
@@ -211,6 +212,22 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
 
     /// A fresh pool list if libvirt answers by `until`; nil when it does not (or an earlier
     /// list call is still waiting). A late answer still updates `State.known`.
+    /// The lane's connection and its pool list (nil: the list did not answer in time). A list
+    /// that fails because the connection was lost (libvirtd restarted: this lane has no event
+    /// watch to learn it sooner) is asked once more on a fresh connection.
+    private func connectAndList(
+        until deadline: ContinuousClock.Instant, listUntil: ContinuousClock.Instant
+    ) throws(CollectError) -> (LibvirtConnection, [LibvirtStoragePool]?) {
+        let first = try lane.connection(until: deadline).0
+        do {
+            return (first, try list(first, until: listUntil))
+        } catch {
+            if first.isAlive { throw error }
+        }
+        let again = try lane.connection(until: deadline).0
+        return (again, try list(again, until: listUntil))
+    }
+
     private func list(_ conn: LibvirtConnection, until: ContinuousClock.Instant) throws(CollectError) -> [LibvirtStoragePool]? {
         let busy = state.withLock { s -> Bool in
             if s.listing { return true }

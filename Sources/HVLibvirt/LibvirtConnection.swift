@@ -14,17 +14,23 @@ public final class LibvirtConnection: @unchecked Sendable {
     /// this object is being deallocated, so it must never point at `self`.
     private let closed = ClosedFlag()
 
-    /// Opens `uri` (`virConnectOpenReadOnly` unless `readOnly` is false) and enables keepalive
-    /// when the event loop runs, so a dead daemon is noticed.
-    public init(uri: String, readOnly: Bool = true) throws(LibvirtError) {
+    /// Opens `uri` (`virConnectOpenReadOnly` unless `readOnly` is false). With `events`, the
+    /// event loop watches the connection's socket (domain and job events, the close callback)
+    /// and keepalive is on, so a dead daemon is noticed between calls; without, the connection
+    /// only makes calls, each cheaper (see `LibvirtEventLoop`), and notices a lost daemon when
+    /// a call fails.
+    public init(uri: String, readOnly: Bool = true, events: Bool = false) throws(LibvirtError) {
         LibvirtEventLoop.shared.start()
-        let p: virConnectPtr? = readOnly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri)
+        let open = { () -> virConnectPtr? in readOnly ? virConnectOpenReadOnly(uri) : virConnectOpen(uri) }
+        let p = events ? LibvirtEventLoop.watchingSockets(open) : open()
         guard let p else { throw LibvirtError.last(readOnly ? "virConnectOpenReadOnly" : "virConnectOpen") }
         self.ptr = p
         self.uri = uri
-        // Keepalive: 5 s interval, 3 missed answers -> the connection is closed by libvirt.
-        // Fails harmlessly (-1) for drivers without keepalive (test://), ignore it.
-        _ = virConnectSetKeepAlive(p, 5, 3)
+        if events {
+            // Keepalive: 5 s interval, 3 missed answers -> the connection is closed by libvirt.
+            // Fails harmlessly (-1) for drivers without keepalive (test://), ignore it.
+            _ = virConnectSetKeepAlive(p, 5, 3)
+        }
         virResetLastError()
         let box = Unmanaged.passRetained(closed)
         if virConnectRegisterCloseCallback(

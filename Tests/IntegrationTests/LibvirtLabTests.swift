@@ -177,12 +177,22 @@ struct LibvirtLabTests {
         let (rc, out) = try Lab.run(["bash", Lab.root.appendingPathComponent("scripts/lab/libvirtd-up.sh").path])
         #expect(rc == 0, "libvirtd-up.sh: \(out)")
         var up = 0.0
+        var first: Exposition?
         for _ in 0..<30 where up != 1 {
             Thread.sleep(forTimeInterval: 1)
-            up = try exporter.metrics().value("libvirt_up") ?? 0
+            let m = try exporter.metrics()
+            up = m.value("libvirt_up") ?? 0
+            if up == 1 { first = m }
         }
         #expect(up == 1, "not reconnected after restart; log: \(exporter.log)")
         #expect(exporter.log.contains("connected to libvirt"))
+        // The lanes that only make calls (no event watch, so they learn of the restart when a
+        // call fails) ask again on a fresh connection: the pools collector succeeds in the
+        // very scrape that finds libvirt back.
+        let after = try #require(first)
+        for c in ["pools", "libvirt", "jobs"] {
+            #expect(after.value("hv_scrape_collector_success", ["collector": c]) == 1, "collector \(c); log: \(exporter.log.suffix(2000))")
+        }
         // A paused guest is not left timed out after the restart (it was for a whole metadata
         // TTL, 60 s, when its first record, taken while libvirtd reconnected to QEMU, was kept).
         let paused = ["domain": Lab.guest("PAUSED")]
@@ -190,6 +200,31 @@ struct LibvirtLabTests {
             try exporter.metrics().value("libvirt_domain_timed_out", paused) == 0
         }
         #expect(clear, "paused guest still timed out 15 s after libvirtd came back")
+    }
+
+    /// libvirtd restarted between two scrapes (no scrape saw it down): the connections that
+    /// only make calls (statistics, pools) learn of it from a failing call and ask again on a
+    /// fresh connection, so the first scrape after the restart loses nothing.
+    @Test func restartBetweenScrapesLosesNoCollector() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=5s"])
+        defer { exporter.stop() }
+        #expect(try exporter.metrics().value("libvirt_up") == 1)
+        let pid = try #require(Lab.pidOf("/run/libvirtd.pid"))
+        kill(pid, SIGTERM)
+        for _ in 0..<150 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
+        if kill(pid, 0) == 0 {
+            kill(pid, SIGKILL)
+            for _ in 0..<50 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        let (rc, out) = try Lab.run(["bash", Lab.root.appendingPathComponent("scripts/lab/libvirtd-up.sh").path])
+        #expect(rc == 0, "libvirtd-up.sh: \(out)")
+        let m = try exporter.metrics()
+        #expect(m.value("libvirt_up") == 1, "log: \(exporter.log.suffix(2000))")
+        for c in ["pools", "libvirt", "jobs"] {
+            #expect(m.value("hv_scrape_collector_success", ["collector": c]) == 1, "collector \(c); log: \(exporter.log.suffix(2000))")
+        }
+        let run1 = ["domain": Lab.guest("RUN1"), "target_device": "vda"]
+        #expect(m.value("libvirt_domain_block_stats_read_bytes_total", run1) != nil, "log: \(exporter.log.suffix(2000))")
     }
 
     /// A paused guest is asked only for state and interfaces between full refreshes: its
