@@ -146,7 +146,7 @@ extension JobsCollector {
         }
         if generation != state.withLock({ $0.generation }) {
             // A fresh connection: the handles in `requests` belong to the old one.
-            prepare(conn, generation: generation, deadline: deadline)
+            prepare(conn, generation: generation)
             return true
         }
         _ = runProbes(requests, conn: conn, deadline: deadline)

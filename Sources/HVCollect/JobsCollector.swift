@@ -10,7 +10,8 @@ import Synchronization
 /// Per scrape: one domain list (`virConnectListAllDomains`), then for each running or
 /// paused domain one `virDomainGetJobStats` and one `virDomainGetBlockJobInfo` per disk
 /// (disk targets come from the domain XML, read once per domain start), on the collector's
-/// own connection (`DedicatedConnection`, retired when a call gets stuck). libvirt's
+/// own lane (`LibvirtLane`, retired when a call gets stuck; the job events come over the
+/// session's control connection, see `LibvirtSession.onJobEvent`). libvirt's
 /// completed-job record (`VIR_DOMAIN_JOB_STATS_COMPLETED`, read with KEEP_COMPLETED so
 /// `virsh domjobinfo --completed` still finds it) is read once per domain and connection,
 /// and again whenever a job ends. The calls run on up to `maxWorkers` threads, all under the
@@ -49,13 +50,10 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     let lane: LibvirtLane
 
     struct State {
-        /// Connection generation the handles and the event registration belong to.
+        /// Connection generation the domain handles belong to.
         var generation = -1
-        /// Connection losses seen (daemon restarts end running jobs).
+        /// Losses of the session's control connection seen (daemon restarts end running jobs).
         var losses = 0
-        /// Generation of the connection the job events are registered on.
-        var registeredOn: Int?
-        var registration: (connection: LibvirtConnection, registration: JobEventRegistration)?
         var tracker = JobTracker()
         /// Domain handles from the last list (or a lookup after an event), by UUID.
         var domains: [String: LibvirtDomain] = [:]
@@ -92,7 +90,8 @@ public final class JobsCollector: Collector, @unchecked Sendable {
         self.sampleInterval = sampleInterval
         self.departedRetention = departedRetention
         self.logger = logger
-        self.lane = session.lane("jobs", events: true)
+        self.lane = session.lane("jobs")
+        session.onJobEvent { [weak self] uuid, name, event in self?.handle(uuid, name, event) }
         session.onDomainEvent { [weak self] uuid, kind in
             switch kind {
             case .deviceAdded, .deviceRemoved, .device:
@@ -113,15 +112,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
             throw down
         }
         let deadline = scrape.libvirtDeadline
-        let (conn, generation) = try lane.connection(until: deadline)
-        prepare(conn, generation: generation, deadline: deadline)
-        let all: [LibvirtDomain]
-        do {
-            all = try LibvirtLane.run("virConnectListAllDomains", until: deadline) { () throws(LibvirtError) in try conn.listAllDomains() }
-        } catch {
-            lane.retire(conn, because: "virConnectListAllDomains did not answer")
-            throw error
-        }
+        let (conn, all) = try listDomains(until: deadline)
         let wall = Clock.wall()
 
         // A domain the domain collector found hung (a call outstanding past its deadline), or
@@ -199,41 +190,48 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     // MARK: - steps
 
-    /// Resets per-connection state on a new connection and registers for job events.
-    func prepare(_ conn: LibvirtConnection, generation: Int, deadline: ContinuousClock.Instant) {
-        let losses = lane.losses
-        let (register, old) = state.withLock { s -> (Bool, (LibvirtConnection, JobEventRegistration)?) in
-            var old: (LibvirtConnection, JobEventRegistration)?
+    /// Resets per-connection state on a new connection of the lane, and the tracker's running
+    /// jobs when the daemon's control connection was lost since (libvirtd restarted: its jobs
+    /// ended, its records are gone). Job events come through the session (`onJobEvent`).
+    func prepare(_ conn: LibvirtConnection, generation: Int) {
+        let losses = session.control.losses
+        state.withLock { s in
             if s.generation != generation {
                 s.generation = generation
                 s.domains = [:]   // handles of the old connection
-                if s.losses != losses {
-                    // The daemon may have restarted: its jobs ended, its records are gone.
-                    s.losses = losses
-                    s.disks = [:]
-                    s.tracker.newConnection(wall: Clock.wall())
-                }
-                old = s.registration
-                s.registration = nil
             }
-            guard s.registeredOn != generation else { return (false, old) }
-            s.registeredOn = generation
-            return (true, old)
+            if s.losses != losses {
+                s.losses = losses
+                s.disks = [:]
+                s.tracker.newConnection(wall: Clock.wall())
+            }
         }
-        if let (c, r) = old {
-            // The old connection is usually dead; nobody waits for this.
-            _ = Deadline.start { c.removeJobEvents(r) }
-        }
-        guard register else { return }
-        let weak = WeakRef(self)
-        let reg = try? LibvirtLane.run("virConnectDomainEventRegisterAny", until: deadline) {
-            () throws(LibvirtError) -> JobEventRegistration? in
-            conn.onJobEvents { uuid, name, event in weak.value?.handle(uuid, name, event) }
-        }
-        if let reg = reg ?? nil {
-            state.withLock { $0.registration = (conn, reg) }
-        } else {
-            logger.debug("no job events from libvirt; jobs are seen by scrapes only", metadata: ["uri": "\(session.uri)"])
+    }
+
+    /// The lane's connection (prepared) and its domain list. A list that fails because the
+    /// connection was lost (libvirtd restarted: the lane has no event watch to learn it
+    /// sooner) is asked once more on a fresh connection; one that does not answer retires it.
+    func listDomains(until deadline: ContinuousClock.Instant) throws(CollectError) -> (LibvirtConnection, [LibvirtDomain]) {
+        // The job events come over the session's control connection: open it if no other
+        // collector did (`--no-collector.libvirt`); a live one costs no call.
+        _ = try? session.control.connection(until: deadline)
+        var again = false
+        while true {
+            let (conn, generation) = try lane.connection(until: deadline)
+            prepare(conn, generation: generation)
+            do {
+                let all = try LibvirtLane.run("virConnectListAllDomains", until: deadline) { () throws(LibvirtError) in
+                    try conn.listAllDomains()
+                }
+                return (conn, all)
+            } catch {
+                if !again && !error.timedOut && !conn.isAlive {
+                    again = true
+                    continue
+                }
+                lane.retire(conn, because: "virConnectListAllDomains did not answer")
+                throw error
+            }
         }
     }
 

@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// - `control`: the cheap calls that tell whether libvirtd answers (version, hypervisor,
 ///   domain list) and the domain metadata (XML, flags); it also carries the domain events
-///   (the one lane, with the jobs lane, whose socket the event loop watches).
+///   and job events (the one lane whose socket the event loop watches).
 /// - `statistics`: the bulk and per-domain statistics calls, which wait on QEMU monitors;
 ///   retired whenever one of its calls is abandoned, so a hung guest never clogs `control`.
 /// - the jobs and pools collectors open lanes of their own (`lane(_:)`).
@@ -30,6 +30,7 @@ public final class LibvirtSession: Sendable {
     /// UUIDs of domains with a call still outstanding past its deadline.
     private let stuck = StuckSet()
     private let listeners = Mutex<[@Sendable (String, DomainEventKind) -> Void]>([])
+    private let jobListeners = Mutex<[@Sendable (String, String, DomainJobEvent) -> Void]>([])
 
     public init(uri: String, logger: Logger) {
         self.uri = uri
@@ -38,6 +39,9 @@ public final class LibvirtSession: Sendable {
         control = LibvirtLane(uri: uri, purpose: "domains", events: true, logger: logger) { c in
             let ok = c.onDomainEvents { uuid, kind in fanOut.deliver(uuid, kind) }
             if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
+            if c.onJobEvents({ uuid, name, event in fanOut.deliverJob(uuid, name, event) }) == nil {
+                logger.debug("no job events from libvirt; jobs are seen by scrapes only", metadata: ["uri": "\(uri)"])
+            }
         }
         statistics = LibvirtLane(uri: uri, purpose: "statistics", logger: logger)
         fanOut.session = WeakRef(self)
@@ -59,6 +63,17 @@ public final class LibvirtSession: Sendable {
 
     fileprivate func deliver(_ uuid: String, _ kind: DomainEventKind) {
         for l in listeners.withLock({ $0 }) { l(uuid, kind) }
+    }
+
+    /// Registers a job-event listener (domain UUID, name, event; called on libvirt's event
+    /// thread, keep it short). The events come over the control connection, the one the event
+    /// loop watches: the lanes that ask about jobs only make calls.
+    public func onJobEvent(_ listener: @escaping @Sendable (String, String, DomainJobEvent) -> Void) {
+        jobListeners.withLock { $0.append(listener) }
+    }
+
+    fileprivate func deliverJob(_ uuid: String, _ name: String, _ event: DomainJobEvent) {
+        for l in jobListeners.withLock({ $0 }) { l(uuid, name, event) }
     }
 
     /// Domains whose last call did not return within its deadline (see `markStuck`).
@@ -121,6 +136,7 @@ public final class LibvirtSession: Sendable {
 private final class EventFanOut: @unchecked Sendable {
     var session: WeakRef<LibvirtSession>?
     func deliver(_ uuid: String, _ kind: DomainEventKind) { session?.value?.deliver(uuid, kind) }
+    func deliverJob(_ uuid: String, _ name: String, _ event: DomainJobEvent) { session?.value?.deliverJob(uuid, name, event) }
 }
 
 /// The stuck-domain set, in a class of its own so the control lane's open hook can clear it.
