@@ -35,12 +35,14 @@ import Synchronization
 public final class KernelFiles: @unchecked Sendable {
     struct Kept {
         var fd: Int32
-        var used = true
+        /// The round (`State.round`) it was last used in.
+        var round: UInt64
     }
 
     struct Directory {
         var fd: Int32
-        var used = true
+        /// The round it was last used in.
+        var round: UInt64
         /// The directory is on a kernel file system whose files are made on each read.
         var regenerates: Bool
         /// Files found missing, since `absentSince`.
@@ -56,6 +58,8 @@ public final class KernelFiles: @unchecked Sendable {
         var directories: [String: Directory] = [:]
         /// The buffer reads go into (see `read(_:_:)`).
         var scratch: [UInt8] = []
+        /// Rounds ended so far (`endRound`): what was not used in the current one is closed.
+        var round: UInt64 = 0
     }
 
     /// Most files kept open.
@@ -131,7 +135,7 @@ public final class KernelFiles: @unchecked Sendable {
     private func readPath(_ s: inout State, _ path: String, into buffer: inout [UInt8], maxBytes: Int) throws {
         if let k = s.files[path] {
             if (try? FileReader.preadAll(k.fd, path: path, into: &buffer, maxBytes: maxBytes)) != nil {
-                s.files[path]!.used = true
+                s.files[path]!.round = s.round
                 return
             }
             // The process or thread is gone (or the read failed): open the path again.
@@ -143,7 +147,11 @@ public final class KernelFiles: @unchecked Sendable {
             _ = Glibc.close(fd)
             throw error
         }
-        if s.files.count < fileCapacity && Self.isKernelFileSystem(path) { s.files[path] = Kept(fd: fd) } else { _ = Glibc.close(fd) }
+        if s.files.count < fileCapacity && Self.isKernelFileSystem(path) {
+            s.files[path] = Kept(fd: fd, round: s.round)
+        } else {
+            _ = Glibc.close(fd)
+        }
     }
 
     // MARK: By directory
@@ -174,14 +182,14 @@ public final class KernelFiles: @unchecked Sendable {
     public func directoryExists(_ dir: String, holding: String? = nil) -> Bool {
         state.withLock { s in
             if let d = s.directories[dir] {
-                s.directories[dir]!.used = true
+                s.directories[dir]!.round = s.round
                 guard let holding, !d.holds.contains(holding) else { return true }
                 guard faccessat(d.fd, holding, F_OK, 0) == 0 else { return false }
                 s.directories[dir]!.holds.insert(holding)
                 return true
             }
             guard let fd = Self.openDirectory(dir) else { return false }
-            var d = Directory(fd: fd, regenerates: Self.isKernelFileSystem(dir))
+            var d = Directory(fd: fd, round: s.round, regenerates: Self.isKernelFileSystem(dir))
             if let holding {
                 guard faccessat(fd, holding, F_OK, 0) == 0 else { _ = Glibc.close(fd); return false }
                 d.holds.insert(holding)
@@ -197,7 +205,7 @@ public final class KernelFiles: @unchecked Sendable {
             if s.directories.count < directoryCapacity {
                 // A missing directory means a missing file.
                 guard let fd = Self.openDirectory(dir) else { return false }
-                s.directories[dir] = Directory(fd: fd, regenerates: Self.isKernelFileSystem(dir))
+                s.directories[dir] = Directory(fd: fd, round: s.round, regenerates: Self.isKernelFileSystem(dir))
                 return try readIn(&s, dir, file, into: &buffer, maxBytes: maxBytes)
             }
             // No handle (over capacity): by path.
@@ -206,13 +214,13 @@ public final class KernelFiles: @unchecked Sendable {
             }
             return true
         }
-        d.used = true
+        d.round = s.round
         if let ttl = absentTTL, !d.absent.isEmpty, d.absentSince.duration(to: .now) > ttl { d.absent = [] }
         s.directories[dir] = d
         if d.absent.contains(file) { return false }
         if let k = s.files[path] {
             if (try? FileReader.preadAll(k.fd, path: path, into: &buffer, maxBytes: maxBytes)) != nil {
-                s.files[path]!.used = true
+                s.files[path]!.round = s.round
                 return true
             }
             // Its cgroup is gone (ENODEV) or the read failed: drop it, open afresh.
@@ -226,7 +234,7 @@ public final class KernelFiles: @unchecked Sendable {
                     _ = Glibc.close(f)
                     throw error
                 }
-                s.files[path] = Kept(fd: f)
+                s.files[path] = Kept(fd: f, round: s.round)
             } else {
                 try FileReader.read(at: d.fd, file, path: path, into: &buffer, maxBytes: maxBytes)
             }
@@ -245,7 +253,7 @@ public final class KernelFiles: @unchecked Sendable {
             _ = Glibc.close(d.fd)
             s.directories[dir] = nil
             guard let fresh else { return false }
-            s.directories[dir] = Directory(fd: fresh, regenerates: Self.isKernelFileSystem(dir))
+            s.directories[dir] = Directory(fd: fresh, round: s.round, regenerates: Self.isKernelFileSystem(dir))
             do {
                 try FileReader.read(at: fresh, file, path: path, into: &buffer, maxBytes: maxBytes)
                 return true
@@ -267,16 +275,20 @@ public final class KernelFiles: @unchecked Sendable {
     /// Closes the files and directory handles not used since the last call.
     public func endRound() {
         state.withLock { s in
-            for (k, f) in s.files where !f.used {
+            // Removed after the walk: removing while iterating would copy the dictionary.
+            var stale: [String] = []
+            for (k, f) in s.files where f.round != s.round {
                 _ = Glibc.close(f.fd)
-                s.files[k] = nil
+                stale.append(k)
             }
-            for k in s.files.keys { s.files[k]!.used = false }
-            for (k, d) in s.directories where !d.used {
+            for k in stale { s.files[k] = nil }
+            stale.removeAll()
+            for (k, d) in s.directories where d.round != s.round {
                 _ = Glibc.close(d.fd)
-                s.directories[k] = nil
+                stale.append(k)
             }
-            for k in s.directories.keys { s.directories[k]!.used = false }
+            for k in stale { s.directories[k] = nil }
+            s.round &+= 1
         }
     }
 
