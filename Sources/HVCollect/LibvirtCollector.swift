@@ -1,6 +1,7 @@
 import HVLibvirt
 import HVModel
 import HVRuntime
+import HVSystem
 import Logging
 import Synchronization
 
@@ -47,6 +48,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         var lastGood: [String: LastGood] = [:]
         /// Since when (monotonic seconds) each domain has been busy or unanswered.
         var busySince: [String: Double] = [:]
+        /// Whether a paused domain's interfaces are host tap devices (`TapCounters`), for the
+        /// domain ID it was checked at.
+        var tapServable: [String: (domainID: Int?, servable: Bool)] = [:]
     }
 
     struct LastGood {
@@ -66,10 +70,15 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
 
     let state = Mutex(State())
     public let session: LibvirtSession
+    /// libvirtd runs on this host (`TapCounters.isLocal`): paused domains' tap counters are
+    /// read here.
+    let localQEMU: Bool
+    let hostProc = ProcFS(root: "/proc")
 
     public init(session: LibvirtSession, timeout: Duration = .seconds(5), metadataTTL: Double = 60, logger: Logger) {
         self.session = session
         self.uri = session.uri
+        self.localQEMU = TapCounters.isLocal(session.uri)
         self.timeout = timeout
         self.metadataTTL = metadataTTL
         self.logger = logger
@@ -166,6 +175,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             }
             let lightSet = Set(light.map(\.uuid))
             let full = ask.filter { !lightSet.contains($0.uuid) }
+            // Paused domains whose interfaces are host tap devices: their interface figures
+            // come from one read of /proc/net/dev here rather than from libvirtd.
+            let (ownNet, counters) = tapServed(light, driver: driver, invalidated: invalidated)
+            let descriptions = ownNet.isEmpty ? [:] : state.withLock { s in s.metadata.compactMapValues(\.description) }
             var refreshed: Set<String> = []
             var failed: [LibvirtDomain] = []
             var failures: [String] = []
@@ -174,7 +187,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             var abandoned: [String: LibvirtSession.CallMark] = [:]
             do {
                 let (stats, _) = try session.statistics.connection(until: deadline)
-                let batches = Self.statsBatches(full: full, light: light)
+                let batches = Self.statsBatches(full: full, light: light, ownInterfaces: ownNet)
                 // The bulk calls get half of what is left: a stuck one leaves time to find out
                 // which domain holds it and for the job collector.
                 let batchDeadline = ContinuousClock.now + (deadline - .now) * Self.bulkShare
@@ -186,7 +199,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                             defer { for (uuid, mark) in marks { session.markAnswered(uuid, mark) } }
                             do throws(LibvirtError) {
                                 return .success(
-                                    try stats.domainStats(b.domains, groups: b.light ? Self.pausedGroups : .standard, noWait: true))
+                                    try stats.domainStats(b.domains, groups: b.groups, noWait: true))
                             } catch { return .failure(error) }
                         }
                     )
@@ -198,7 +211,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                         for r in recs {
                             if b.light {
                                 guard let c = cached[r.domain.uuid] else { continue }
-                                records[r.domain.uuid] = Self.merge(cached: c.params, fresh: r.params)
+                                var fresh = r.params
+                                if b.ownInterfaces, let desc = descriptions[r.domain.uuid] {
+                                    fresh.items += TapCounters.parameters(desc, counters: counters)
+                                }
+                                records[r.domain.uuid] = Self.merge(cached: c.params, fresh: fresh)
                             } else {
                                 records[r.domain.uuid] = r.params
                                 refreshed.insert(r.domain.uuid)
@@ -419,6 +436,13 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     struct StatsBatch: Sendable {
         let domains: [LibvirtDomain]
         let light: Bool
+        /// Light domains whose interface figures are read here (`TapCounters`).
+        var ownInterfaces = false
+
+        var groups: DomainStatsGroups {
+            if !light { return .standard }
+            return ownInterfaces ? [.state] : LibvirtCollector.pausedGroups
+        }
     }
 
     /// Splits one scrape's statistics into calls that libvirtd serves side by side: libvirtd
@@ -426,15 +450,44 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     /// each for a TCG guest in the lab), so the running domains are dealt over
     /// `statsWorkers` calls; shut-off domains join the first, and the paused domains whose
     /// other figures are cached get a light call of their own.
-    static func statsBatches(full: [LibvirtDomain], light: [LibvirtDomain]) -> [StatsBatch] {
+    static func statsBatches(full: [LibvirtDomain], light: [LibvirtDomain], ownInterfaces: Set<String> = []) -> [StatsBatch] {
         let running = full.filter { $0.id != nil }
         let stopped = full.filter { $0.id == nil }
         var chunks = Array(repeating: [LibvirtDomain](), count: max(1, min(statsWorkers, running.count)))
         for (i, d) in running.enumerated() { chunks[i % chunks.count].append(d) }
         chunks[0] += stopped
         var out = chunks.filter { !$0.isEmpty }.map { StatsBatch(domains: $0, light: false) }
-        if !light.isEmpty { out.append(StatsBatch(domains: light, light: true)) }
+        let own = light.filter { ownInterfaces.contains($0.uuid) }
+        let asked = light.filter { !ownInterfaces.contains($0.uuid) }
+        if !asked.isEmpty { out.append(StatsBatch(domains: asked, light: true)) }
+        if !own.isEmpty { out.append(StatsBatch(domains: own, light: true, ownInterfaces: true)) }
         return out
+    }
+
+    /// Which of the `light` domains get their interface figures from the host's
+    /// /proc/net/dev (`TapCounters`), and those counters by device: none for a remote or
+    /// non-QEMU libvirtd, a domain whose XML is not known, or when /proc/net/dev cannot be read.
+    private func tapServed(
+        _ light: [LibvirtDomain], driver: String, invalidated: Set<String>
+    ) -> (Set<String>, [String: NetDevCounters]) {
+        guard localQEMU, driver == "qemu", !light.isEmpty else { return ([], [:]) }
+        let meta = state.withLock { $0.metadata }
+        var known = state.withLock { $0.tapServable }
+        var served = Set<String>()
+        for d in light {
+            if let k = known[d.uuid], k.domainID == d.id, !invalidated.contains(d.uuid) {
+                if k.servable { served.insert(d.uuid) }
+                continue
+            }
+            guard let desc = meta[d.uuid]?.description else { continue }
+            let ok = TapCounters.servable(desc)
+            known[d.uuid] = (d.id, ok)
+            if ok { served.insert(d.uuid) }
+        }
+        let present = Set(light.map(\.uuid))
+        state.withLock { $0.tapServable = known.filter { present.contains($0.key) } }
+        guard !served.isEmpty, let devs = try? hostProc.ownNetDev() else { return ([], [:]) }
+        return (served, Dictionary(devs.map { ($0.interface, $0) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// Remembers the full records of paused domains (refreshed this scrape) and forgets the

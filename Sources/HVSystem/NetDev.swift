@@ -5,16 +5,27 @@ public struct NetDevCounters: Sendable, Equatable {
     public var receivePackets: UInt64
     public var transmitBytes: UInt64
     public var transmitPackets: UInt64
+    /// `errs` and `drop` of each direction (nil on a line with fewer counters than Linux writes).
+    public var receiveErrors: UInt64?
+    public var receiveDrops: UInt64?
+    public var transmitErrors: UInt64?
+    public var transmitDrops: UInt64?
 
     public init(
         interface: String, receiveBytes: UInt64, receivePackets: UInt64,
-        transmitBytes: UInt64, transmitPackets: UInt64
+        transmitBytes: UInt64, transmitPackets: UInt64,
+        receiveErrors: UInt64? = nil, receiveDrops: UInt64? = nil,
+        transmitErrors: UInt64? = nil, transmitDrops: UInt64? = nil
     ) {
         self.interface = interface
         self.receiveBytes = receiveBytes
         self.receivePackets = receivePackets
         self.transmitBytes = transmitBytes
         self.transmitPackets = transmitPackets
+        self.receiveErrors = receiveErrors
+        self.receiveDrops = receiveDrops
+        self.transmitErrors = transmitErrors
+        self.transmitDrops = transmitDrops
     }
 }
 
@@ -44,7 +55,9 @@ public enum NetDev {
             out.append(
                 NetDevCounters(
                     interface: name.string, receiveBytes: fields[0], receivePackets: fields[1],
-                    transmitBytes: fields[8], transmitPackets: fields[9]))
+                    transmitBytes: fields[8], transmitPackets: fields[9],
+                    receiveErrors: fields[2], receiveDrops: fields[3],
+                    transmitErrors: fields.count > 11 ? fields[10] : nil, transmitDrops: fields.count > 11 ? fields[11] : nil))
         }
         guard lineNo >= 2 else { throw SystemError.malformed("missing header lines") }
         return out

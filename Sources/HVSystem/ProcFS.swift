@@ -73,6 +73,8 @@ public struct ProcFS: Sendable {
 
     /// Interface counters of the network namespace `pid` is in (`/proc/<pid>/net/dev`).
     public func netDev(_ pid: Int) throws -> [NetDevCounters] { try read(path(pid, "net/dev"), NetDev.parse) }
+    /// `/proc/net/dev`: the counters of the network namespace of the reading process.
+    public func ownNetDev() throws -> [NetDevCounters] { try read(root + "/net/dev", NetDev.parse) }
 
     public func memInfo() throws -> MemInfo { try read(root + "/meminfo", MemInfo.parse) }
     /// Number of CPUs listed in `/proc/stat`.

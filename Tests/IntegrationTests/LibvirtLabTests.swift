@@ -248,6 +248,40 @@ struct LibvirtLabTests {
         let stats = try Lab.domstats(name)
         let rd = try #require(stats["block.0.rd.bytes"].flatMap(Double.init))
         #expect(last?.value("libvirt_domain_block_stats_read_bytes_total", vda) == rd)
+
+        // Its interface figures are read by the exporter from /proc/net/dev (the tap's host
+        // side, swapped as libvirt swaps it): each equals libvirt's own, read just before and
+        // just after the scrape (the bridge may carry a broadcast in between).
+        let nic = try #require(stats["net.0.name"], "the paused lab guest has no interface")
+        let labels = ["domain": name, "target_device": nic]
+        let families: [(String, String)] = [
+            ("libvirt_domain_interface_stats_receive_bytes_total", "net.0.rx.bytes"),
+            ("libvirt_domain_interface_stats_receive_packets_total", "net.0.rx.pkts"),
+            ("libvirt_domain_interface_stats_receive_errors_total", "net.0.rx.errs"),
+            ("libvirt_domain_interface_stats_receive_drops_total", "net.0.rx.drop"),
+            ("libvirt_domain_interface_stats_transmit_bytes_total", "net.0.tx.bytes"),
+            ("libvirt_domain_interface_stats_transmit_packets_total", "net.0.tx.pkts"),
+            ("libvirt_domain_interface_stats_transmit_errors_total", "net.0.tx.errs"),
+            ("libvirt_domain_interface_stats_transmit_drops_total", "net.0.tx.drop"),
+        ]
+        var agreed = false
+        var detail = ""
+        for _ in 0..<5 where !agreed {
+            let before = try Lab.domstats(name)
+            let m = try exporter.metrics()
+            let after = try Lab.domstats(name)
+            detail = ""
+            agreed = families.allSatisfy { family, key in
+                guard let v = m.value(family, labels), let lo = before[key].flatMap(Double.init), let hi = after[key].flatMap(Double.init)
+                else {
+                    detail += "\(family): \(String(describing: m.value(family, labels))) vs \(before[key] ?? "-")..\(after[key] ?? "-"); "
+                    return false
+                }
+                if v < lo || v > hi { detail += "\(family): \(v) not in \(lo)...\(hi); " }
+                return v >= lo && v <= hi
+            }
+        }
+        #expect(agreed, "interface figures of the paused guest differ from libvirt's: \(detail)")
     }
 
     @Test func domainWithHungMonitorIsTimedOutWhileOthersAreServed() throws {
