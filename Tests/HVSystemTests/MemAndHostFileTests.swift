@@ -46,7 +46,8 @@ import Testing
             n == [
                 NetDevCounters(
                     interface: "eth0", receiveBytes: 123_456_789_012, receivePackets: 7,
-                    transmitBytes: 55, transmitPackets: 3)
+                    transmitBytes: 55, transmitPackets: 3, receiveErrors: 0, receiveDrops: 0,
+                    transmitErrors: 0, transmitDrops: 0)
             ])
         #expect(throws: SystemError.self) { try NetDev.parse(Array("a\nb\n eth0: 1 2\n".utf8)) }
     }
