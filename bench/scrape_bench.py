@@ -8,6 +8,13 @@ scrape latency, CPU seconds per scrape of the exporter and of libvirtd (from
 series and families exported.
 
   bench/scrape_bench.py --uri qemu:///system --scrapes 200
+  bench/scrape_bench.py --uri qemu:///system --scrapes 24 --interval 5
+
+Back to back (the default), the figures leave out what an exporter does between scrapes and
+what it refreshes less often than every scrape (hv-exporter: paused domains' full statistics
+and domain XML every minute, background tool samplers). With --interval SECONDS the scrapes
+come that far apart, like Prometheus's, and the CPU of the whole period (between scrapes
+too) is divided by the scrapes.
 """
 import argparse, json, os, signal, socket, statistics, subprocess, sys, time, urllib.request
 
@@ -82,9 +89,14 @@ def run_one(name, argv, port, args, libvirtd_pid):
         l0 = cpu_seconds(libvirtd_pid) if libvirtd_pid else 0.0
         lat, body = [], ""
         t0 = time.perf_counter()
-        for _ in range(args.scrapes):
+        for i in range(args.scrapes):
+            if args.interval and i:
+                time.sleep(max(0.0, t0 + i * args.interval - time.perf_counter()))
             dt, body = scrape(url)
             lat.append(dt)
+        if args.interval:
+            # The period after the last scrape, so that each scrape has its interval.
+            time.sleep(max(0.0, t0 + args.scrapes * args.interval - time.perf_counter()))
         wall = time.perf_counter() - t0
         c1 = cpu_seconds(proc.pid)
         l1 = cpu_seconds(libvirtd_pid) if libvirtd_pid else 0.0
@@ -93,6 +105,7 @@ def run_one(name, argv, port, args, libvirtd_pid):
         return {
             "exporter": name,
             "scrapes": args.scrapes,
+            "interval_s": args.interval,
             "median_ms": statistics.median(lat) * 1000,
             "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
             "exporter_cpu_ms_per_scrape": (c1 - c0) / args.scrapes * 1000,
@@ -118,6 +131,7 @@ def main():
     ap.add_argument("--uri", default="qemu:///system")
     ap.add_argument("--scrapes", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--interval", type=float, default=0, help="seconds from one scrape's start to the next (0: back to back)")
     ap.add_argument("--hv", default=os.path.join(os.path.dirname(__file__), "..", ".build", "release", "hv-exporter"))
     ap.add_argument("--debian", default="/usr/bin/prometheus-libvirt-exporter")
     ap.add_argument("--libvirtd-pidfile", default="/run/libvirtd.pid")
@@ -139,7 +153,8 @@ def main():
 
     cols = ["median_ms", "p99_ms", "exporter_cpu_ms_per_scrape", "libvirtd_cpu_ms_per_scrape", "total_cpu_ms_per_scrape",
             "peak_rss_mib", "private_mib", "series", "families"]
-    print(f"uri={args.uri} scrapes={args.scrapes} (sequential, after {args.warmup} warm-up scrapes)")
+    pace = f"every {args.interval:g} s" if args.interval else "back to back"
+    print(f"uri={args.uri} scrapes={args.scrapes} ({pace}, after {args.warmup} warm-up scrapes)")
     print(f"{'':38}" + "".join(f"{c:>14}" for c in ["median ms", "p99 ms", "exp CPU ms", "libvirtd ms", "total CPU ms", "peak RSS MiB", "private MiB", "series", "families"]))
     for r in results:
         print(f"{r['exporter']:38}" + "".join(f"{r[c]:>14.2f}" if isinstance(r[c], float) else f"{r[c]:>14}" for c in cols))
