@@ -72,9 +72,14 @@ public final class JobsCollector: Collector, @unchecked Sendable {
     }
 
     /// A domain paused by its user (not for a save, dump, migration or snapshot) and with no
-    /// job in sight is probed in scrapes at most this often, seconds; a job event or a job
-    /// seen by the sampler makes it hot and probed every scrape again.
-    static let quietProbeInterval = 10.0
+    /// job in sight is probed in scrapes at most this often, seconds (times a factor between
+    /// 0.5 and 1.5 fixed per domain, `Clock.spread`, so that they do not all come due in one
+    /// scrape); a job event or a job seen by the sampler makes it hot and probed every scrape
+    /// again. Migrations, saves and dumps announce themselves by events (migration iteration,
+    /// lifecycle, job completed): this probe is the net for what does not, such as a block
+    /// copy started on a paused domain (seen within about a minute; its end is an event).
+    /// It was 10 s: with 60 paused domains scraped every 5 s, 60 job calls per scrape.
+    static let quietProbeInterval = 60.0
     /// virDomainPausedReason values of a pause that a job holds: MIGRATION 2, SAVE 3, DUMP 4,
     /// SNAPSHOT 9, POSTCOPY 12.
     static let jobPauseReasons: Set<Int> = [2, 3, 4, 9, 12]
@@ -153,7 +158,7 @@ public final class JobsCollector: Collector, @unchecked Sendable {
                 guard d.id != nil || tracked else { continue }
                 if skipped.contains(d.uuid) { continue }
                 if quiet.contains(d.uuid), !(e?.isHot(monotonic: now) ?? false),
-                    let t = s.askedAt[d.uuid], now - t < Self.quietProbeInterval
+                    let t = s.askedAt[d.uuid], now - t < Self.quietProbeInterval * Clock.spread(d.uuid)
                 {
                     continue
                 }

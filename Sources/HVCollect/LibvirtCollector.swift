@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// Per scrape, on a warm cache: one version RPC (liveness), one domain list, one bulk-stats
 /// RPC. Domain XML, persistent and autostart flags are fetched only for new domains, after
-/// a lifecycle or device event, or when older than `metadataTTL`.
+/// a lifecycle or device event, or when older than `metadataTTL` (times a factor between 0.5
+/// and 1.5 fixed per domain, `Clock.spread`, so that domains do not all come due together).
 ///
 /// Never hangs: each call runs under a deadline (`Deadline.run`); a domain whose job lock is
 /// held is reported `timedOut` while the others are served; a stuck or dead daemon gives
@@ -171,7 +172,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             let cached = state.withLock { $0.paused }
             let light = ask.filter { d in
                 guard let c = cached[d.uuid] else { return false }
-                return c.domainID == d.id && now - c.fetchedAt < metadataTTL && !invalidated.contains(d.uuid)
+                return c.domainID == d.id && now - c.fetchedAt < metadataTTL * Clock.spread(d.uuid) && !invalidated.contains(d.uuid)
             }
             let lightSet = Set(light.map(\.uuid))
             let full = ask.filter { !lightSet.contains($0.uuid) }
@@ -546,7 +547,9 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         var updated: [String: Metadata] = [:]
         var clogged = false
         for d in domains {
-            if let m = current[d.uuid], m.domainID == d.id, !invalidated.contains(d.uuid), now - m.fetchedAt < metadataTTL {
+            if let m = current[d.uuid], m.domainID == d.id, !invalidated.contains(d.uuid),
+                now - m.fetchedAt < metadataTTL * Clock.spread(d.uuid)
+            {
                 updated[d.uuid] = m
                 continue
             }
