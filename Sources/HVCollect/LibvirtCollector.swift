@@ -7,8 +7,8 @@ import Synchronization
 
 /// Collects every libvirt domain (running or not) with bulk statistics.
 ///
-/// Per scrape, on a warm cache: one version RPC (liveness), one domain list, one bulk-stats
-/// RPC. Domain XML, persistent and autostart flags are fetched only for new domains, after
+/// Per scrape, on a warm cache: one domain list and the bulk-statistics RPCs (the daemon's
+/// version is asked once per connection). Domain XML, persistent and autostart flags are fetched only for new domains, after
 /// a lifecycle or device event, or when older than `metadataTTL` (times a factor between 0.5
 /// and 1.5 fixed per domain, `Clock.spread`, so that domains do not all come due together).
 ///
@@ -49,6 +49,8 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         var lastGood: [String: LastGood] = [:]
         /// Since when (monotonic seconds) each domain has been busy or unanswered.
         var busySince: [String: Double] = [:]
+        /// libvirtd's version, asked once per control connection (`generation`).
+        var daemonVersion: String?
         /// Whether a paused domain's interfaces are host tap devices (`TapCounters`), for the
         /// domain ID it was checked at.
         var tapServable: [String: (domainID: Int?, servable: Bool)] = [:]
@@ -415,15 +417,24 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                 s = fresh
             }
         }
-        // Liveness and daemon version in one cheap RPC that needs no domain lock.
-        do {
-            status.daemonVersion = try LibvirtLane.run("virConnectGetLibVersion", until: until) { () throws(LibvirtError) in
-                try conn.daemonVersion()
+        // The daemon version, once per connection (a restarted daemon means a new one), in a
+        // cheap RPC that needs no domain lock; a daemon that does not answer it is stuck or
+        // gone: the connection is dropped. Afterwards the domain list alone says the daemon
+        // answers (the event loop's keepalive watches this connection between scrapes).
+        let known = state.withLock { s in s.daemonVersion }
+        if let known {
+            status.daemonVersion = known
+        } else {
+            do {
+                let v = try LibvirtLane.run("virConnectGetLibVersion", until: until) { () throws(LibvirtError) in
+                    try conn.daemonVersion()
+                }
+                status.daemonVersion = v
+                state.withLock { $0.daemonVersion = v }
+            } catch {
+                session.control.retire(conn, because: error.description)
+                throw error
             }
-        } catch {
-            // A daemon that does not answer this is stuck or gone: drop the connection.
-            session.control.retire(conn, because: error.description)
-            throw error
         }
         if let hv = session.hypervisor(conn, generation: generation, until: until) {
             (status.hypervisorType, status.hypervisorVersion) = (hv.type, hv.version)
