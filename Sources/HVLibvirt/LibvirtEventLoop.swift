@@ -56,11 +56,16 @@ public final class LibvirtEventLoop: Sendable {
     }
 }
 
+/// A watch or a timer: removed ones wait for the loop to call their free callback.
+protocol Removable {
+    var removed: Bool { get set }
+}
+
 /// State and thread of the event loop (global: libvirt's callbacks are C functions).
 final class EventCore: Sendable {
     static let shared = EventCore()
 
-    struct Handle {
+    struct Handle: Removable {
         var fd: Int32
         /// libvirt's event bits (VIR_EVENT_HANDLE_*).
         var events: Int32
@@ -70,7 +75,7 @@ final class EventCore: Sendable {
         var removed = false
     }
 
-    struct Timer {
+    struct Timer: Removable {
         /// Milliseconds; -1 disabled, 0 every iteration.
         var interval: Int32
         /// Monotonic seconds of the next firing.
@@ -158,11 +163,15 @@ final class EventCore: Sendable {
         if added { wake() }
     }
 
-    func removeHandle(_ watch: Int32) -> Int32 {
+    func removeHandle(_ watch: Int32) -> Int32 { markRemoved(\.handles, watch) }
+
+    /// Marks a watch or timer removed (its free callback runs later, on the loop: libvirt's
+    /// contract); 0, or -1 for one that does not exist.
+    private func markRemoved<T: Removable>(_ table: WritableKeyPath<State, [Int32: T]>, _ id: Int32) -> Int32 {
         let found = state.withLock { s -> Bool in
-            guard var h = s.handles[watch], !h.removed else { return false }
-            h.removed = true
-            s.handles[watch] = h
+            guard var x = s[keyPath: table][id], !x.removed else { return false }
+            x.removed = true
+            s[keyPath: table][id] = x
             s.garbage = true
             return true
         }
@@ -198,17 +207,7 @@ final class EventCore: Sendable {
         if changed { wake() }
     }
 
-    func removeTimer(_ timer: Int32) -> Int32 {
-        let found = state.withLock { s -> Bool in
-            guard var t = s.timers[timer], !t.removed else { return false }
-            t.removed = true
-            s.timers[timer] = t
-            s.garbage = true
-            return true
-        }
-        if found { wake() }
-        return found ? 0 : -1
-    }
+    func removeTimer(_ timer: Int32) -> Int32 { markRemoved(\.timers, timer) }
 
     // MARK: - The loop
 

@@ -158,20 +158,25 @@ struct LibvirtLabTests {
         #expect(try exporter.metrics().value("libvirt_domain_info_vstate", ["domain": Lab.guest("RUN1")]) == 1)
     }
 
-    @Test func restartedLibvirtdIsReconnected() throws {
-        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=2s"])
-        defer { exporter.stop() }
-        #expect(try exporter.metrics().value("libvirt_up") == 1)
+    /// Stops the lab's libvirtd. libvirtd 9.0 may take a while to stop (it waits for its
+    /// workers); a daemon that has not stopped after 30 s is killed, which is a restart all the
+    /// same.
+    static func stopLibvirtd() throws {
         let pid = try #require(Lab.pidOf("/run/libvirtd.pid"))
         kill(pid, SIGTERM)
-        // libvirtd 9.0 may take a while to stop (it waits for its workers); a daemon that
-        // has not stopped after 30 s is killed, which is a restart all the same.
         for _ in 0..<150 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
         if kill(pid, 0) == 0 {
             kill(pid, SIGKILL)
             for _ in 0..<50 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
         }
         #expect(kill(pid, 0) != 0, "libvirtd \(pid) did not stop")
+    }
+
+    @Test func restartedLibvirtdIsReconnected() throws {
+        let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=2s"])
+        defer { exporter.stop() }
+        #expect(try exporter.metrics().value("libvirt_up") == 1)
+        try Self.stopLibvirtd()
         let down = try exporter.metrics()
         #expect(down.value("libvirt_up") == 0)
         let (rc, out) = try Lab.run(["bash", Lab.root.appendingPathComponent("scripts/lab/libvirtd-up.sh").path])
@@ -209,13 +214,7 @@ struct LibvirtLabTests {
         let exporter = try ExporterProcess(["--libvirt.uri=\(Lab.uri)", "--libvirt.timeout=5s"])
         defer { exporter.stop() }
         #expect(try exporter.metrics().value("libvirt_up") == 1)
-        let pid = try #require(Lab.pidOf("/run/libvirtd.pid"))
-        kill(pid, SIGTERM)
-        for _ in 0..<150 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
-        if kill(pid, 0) == 0 {
-            kill(pid, SIGKILL)
-            for _ in 0..<50 where kill(pid, 0) == 0 { Thread.sleep(forTimeInterval: 0.2) }
-        }
+        try Self.stopLibvirtd()
         let (rc, out) = try Lab.run(["bash", Lab.root.appendingPathComponent("scripts/lab/libvirtd-up.sh").path])
         #expect(rc == 0, "libvirtd-up.sh: \(out)")
         let m = try exporter.metrics()
