@@ -289,4 +289,59 @@ import Testing
         try qemu([main, vcpu, .init(tid: 803, comm: "IO mon_iothread"), .init(tid: 804, comm: "vhost-800")])
         #expect(try threads().keys.sorted() == [800, 801, 803, 804])
     }
+
+    /// The cgroup collector given the mapper reads the figures of the scan's guest directories
+    /// ahead (`prepare`, beside the libvirt wait): a collection so made equals one that reads
+    /// them in `collect` (so every field the mapper fills is carried over), and the figures
+    /// are those of the read ahead (a file changed after it does not show).
+    @Test func cgroupFiguresReadAheadEqualThoseReadInCollect() throws {
+        let h = try FakeHost()
+        try hybridQEMU(h, pid: 800, id: 1, name: "a", uuid: Self.u1)
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("HVSystemTests/Fixtures/cgroupfs").path
+        let g = "/machine/qemu-1-a.libvirt-qemu"
+        func put(_ hierarchy: String, _ name: String, _ fixture: String) throws {
+            let text = try String(contentsOfFile: fixtures + "/" + fixture, encoding: .utf8)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: h.cgroup + "/" + hierarchy + g + "/" + name))
+        }
+        try put("unified", "cpu.stat", "v2/qemu-hybrid-cpu.stat")
+        try put("unified", "cpu.pressure", "v2/qemu-hybrid-cpu.pressure")
+        try put("unified", "memory.pressure", "v2/qemu-hybrid-memory.pressure")
+        try put("unified", "io.pressure", "v2/qemu-hybrid-io.pressure")
+        try FileManager.default.createDirectory(atPath: h.cgroup + "/memory" + g, withIntermediateDirectories: true)
+        try put("memory", "memory.usage_in_bytes", "v1/qemu-memory.usage_in_bytes")
+        try put("memory", "memory.limit_in_bytes", "v1/qemu-memory.limit_in_bytes")
+        try put("memory", "memory.stat", "v1/qemu-memory.stat")
+        try put("memory", "memory.oom_control", "v1/qemu-memory.oom_control")
+        try put("cpu,cpuacct", "cpu.stat", "v1/qemu-cpu.stat")
+        var g1 = Guest(name: "a", uuid: Self.u1, kind: .vm, driver: "qemu", state: .running)
+        g1.domainID = 1
+        // The collector checks its procfs root is one (`self`).
+        try FileManager.default.createSymbolicLink(atPath: h.proc + "/self", withDestinationPath: "1")
+
+        func collect(ahead: Bool, change: (() throws -> Void)? = nil) throws -> GuestCgroupStats? {
+            let m = mapper(h)
+            let c = CgroupCollector(cgroupfs: h.cgroup, procfs: h.proc, guests: ahead ? m : nil)
+            #expect(c.prepares == ahead)
+            if ahead {
+                m.prepareScan()
+                c.prepare()
+            }
+            try change?()
+            var s = Snapshot()
+            s.guests = [g1]
+            try m.attribute(into: &s)
+            try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
+            return s.guests.first { $0.uuid == Self.u1 }?.cgroup
+        }
+        let inCollect = try #require(try collect(ahead: false))
+        #expect(inCollect.memoryUsageBytes != nil && inCollect.cpuUsageSeconds != nil && inCollect.cpuPressureSomeSeconds != nil)
+        #expect(inCollect.processes == 1 && inCollect.threadsByRole["vcpu"] == 1)
+        #expect(try collect(ahead: true) == inCollect)
+        // Read ahead, then the file changes: the collection shows what was read ahead.
+        let later = try collect(ahead: true) {
+            try Data("1\n".utf8).write(to: URL(fileURLWithPath: h.cgroup + "/memory" + g + "/memory.usage_in_bytes"))
+        }
+        #expect(later?.memoryUsageBytes == inCollect.memoryUsageBytes)
+    }
 }
