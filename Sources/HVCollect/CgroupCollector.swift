@@ -1,6 +1,5 @@
 import HVModel
 import HVSystem
-import Synchronization
 
 /// Per-guest cgroup figures ("cgroup" collector), for VMs and containers alike, from the
 /// cgroup paths the guest mapper found (`Guest.cgroup.path`, `unifiedPath`, `controllerPaths`).
@@ -22,13 +21,6 @@ import Synchronization
 ///
 /// A guest that vanished mid-scrape keeps what was read; a malformed file fails only that
 /// figure (the collector fails only when no guest could be read at all).
-///
-/// Given the guest mapper (`guests`), the figures of every guest directory its scan found are
-/// read in `prepare`, on the preparation thread while the libvirt collector waits for libvirtd
-/// (they need no guest identity, only the directories): `collect` then takes them by path and
-/// reads only what was not prepared (a guest found outside the scanned cgroup parents, a
-/// container's network). That takes the reads (about 4 ms of wall at 60 guests) off the
-/// scrape's critical path; the CPU is the same.
 public struct CgroupCollector: Collector {
     public let name = "cgroup"
     public let cgroupfs: CgroupFS
@@ -36,20 +28,8 @@ public struct CgroupCollector: Collector {
     let ticksPerSecond: Double
     /// cgroupfs (controllers) and procfs (`self`: containers' network) roots, checked at each collection.
     let paths: PathCheck
-    /// The guest mapper whose scan names the directories `prepare` reads (nil: no preparation).
-    let guests: GuestMapper?
-    /// Figures read by `prepare`, by directory, and when (monotonic seconds).
-    let prepared = PreparedFigures()
 
-    final class PreparedFigures: Sendable {
-        let figures = Mutex<(byPaths: [CgroupDirectoryPaths: (GuestCgroupStats, [SystemError])], at: Double)?>(nil)
-    }
-
-    /// How old prepared figures may be for `collect` to use them, seconds.
-    static let preparedMaxAge = 2.0
-
-    public init(cgroupfs: String = "/sys/fs/cgroup", procfs: String = "/proc", guests: GuestMapper? = nil) {
-        self.guests = guests
+    public init(cgroupfs: String = "/sys/fs/cgroup", procfs: String = "/proc") {
         // Directory handles and kept files: each guest's cgroup files are opened relative to
         // its directories, kept open, and the files a layout lacks are not asked for every
         // scrape (see KernelFiles).
@@ -68,45 +48,17 @@ public struct CgroupCollector: Collector {
     /// The guests' cgroup paths come from the guest mapper: without it there is nothing to read.
     public static var reads: [CollectorInput] { [.required(.guestProcesses)] }
     public static var fills: Set<SnapshotPart> { [.guestCgroupFigures] }
-    public var prepares: Bool { guests != nil }
-
-    /// Reads the figures of every guest directory of the mapper's latest scan (the scrape runs
-    /// this after the mapper's own preparation, on the same thread).
-    public func prepare() {
-        guard let guests else { return }
-        var out: [CgroupDirectoryPaths: (GuestCgroupStats, [SystemError])] = [:]
-        for d in guests.guestCgroupDirectories() where out[d] == nil {
-            var cg = GuestCgroupStats(path: "")
-            cg.unifiedPath = d.unified
-            cg.controllerPaths = d.v1
-            var errors: [SystemError] = []
-            read(&cg, errors: &errors)
-            out[d] = (cg, errors)
-        }
-        let now = Clock.monotonic()
-        prepared.figures.withLock { $0 = (out, now) }
-    }
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
         var attempted = 0
         var readable = 0
         var errors: [SystemError] = []
-        let ahead = prepared.figures.withLock { p -> [CgroupDirectoryPaths: (GuestCgroupStats, [SystemError])] in
-            defer { p = nil }
-            guard let p, Clock.monotonic() - p.at <= Self.preparedMaxAge else { return [:] }
-            return p.byPaths
-        }
         for i in snapshot.guests.indices {
             guard var cg = snapshot.guests[i].cgroup else { continue }
             attempted += 1
             var guestErrors: [SystemError] = []
-            if let (figures, readErrors) = ahead[CgroupDirectoryPaths(unified: cg.unifiedPath, v1: cg.controllerPaths)] {
-                cg = Self.withMapperFields(of: cg, figures: figures)
-                guestErrors = readErrors
-            } else {
-                read(&cg, errors: &guestErrors)
-            }
+            read(&cg, errors: &guestErrors)
             if let pid = cg.initPID { readNet(&cg, pid: pid, errors: &guestErrors) }
             snapshot.guests[i].cgroup = cg
             errors.append(contentsOf: guestErrors)
@@ -226,25 +178,6 @@ public struct CgroupCollector: Collector {
         }
     }
 
-    /// `figures` (read ahead) with what the guest mapper filled in `cg` (identity, processes,
-    /// threads, CPU by role). `CgroupCollectorTests` checks that a collection with figures read
-    /// ahead equals one without, so a field the mapper adds and this leaves out shows there.
-    static func withMapperFields(of cg: GuestCgroupStats, figures: GuestCgroupStats) -> GuestCgroupStats {
-        var out = figures
-        out.path = cg.path
-        out.unifiedPath = cg.unifiedPath
-        out.controllerPaths = cg.controllerPaths
-        out.initPID = cg.initPID
-        out.processes = cg.processes
-        out.threadsByRole = cg.threadsByRole
-        out.cpuSecondsByRole = cg.cpuSecondsByRole
-        out.netRxBytes = cg.netRxBytes
-        out.netTxBytes = cg.netTxBytes
-        out.netRxPackets = cg.netRxPackets
-        out.netTxPackets = cg.netTxPackets
-        return out
-    }
-
     /// Network counters of the container's namespace, read through its init process.
     func readNet(_ cg: inout GuestCgroupStats, pid: Int, errors: inout [SystemError]) {
         do {
@@ -256,16 +189,5 @@ public struct CgroupCollector: Collector {
         } catch let e as SystemError {
             if e.kind != .notFound { errors.append(e) }
         } catch {}
-    }
-}
-
-/// A guest's cgroup directories: its v2 path and its path per v1 controller.
-public struct CgroupDirectoryPaths: Hashable, Sendable {
-    public var unified: String?
-    public var v1: [String: String]
-
-    public init(unified: String?, v1: [String: String]) {
-        self.unified = unified
-        self.v1 = v1
     }
 }

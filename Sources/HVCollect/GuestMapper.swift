@@ -211,16 +211,6 @@ public final class GuestMapper: Sendable {
         }
     }
 
-    /// The v2 path and v1 controller paths of every guest directory the latest scan found, for
-    /// the cgroup collector to read their figures ahead (`CgroupCollector.prepare`).
-    public func guestCgroupDirectories() -> [CgroupDirectoryPaths] {
-        state.withLock { s in
-            s.cgroups.guestPaths.compactMap { path in
-                s.cgroups.paths(ofGuest: path).map { CgroupDirectoryPaths(unified: $0.unified, v1: $0.v1) }
-            }
-        }
-    }
-
     /// Forgets everything (next scan is a full scan). For benchmarks and tests.
     public func reset() {
         state.withLock { $0 = State() }

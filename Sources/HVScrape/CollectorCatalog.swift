@@ -24,19 +24,6 @@ public enum CollectorCatalog {
             session = s
             return s
         }
-
-        private var mapper: GuestMapper?
-
-        /// The one guest mapper: the processes collector attributes with it, the cgroup
-        /// collector reads ahead the directories its scan found.
-        public var guestMapper: GuestMapper {
-            if let mapper { return mapper }
-            let m = GuestMapper(
-                procfs: settings.procfs, cgroupfs: settings.cgroupfs,
-                libvirtRunDirectories: [settings.runDir + "/libvirt/qemu"])
-            mapper = m
-            return m
-        }
     }
 
     public struct Entry: @unchecked Sendable {
@@ -60,14 +47,14 @@ public enum CollectorCatalog {
             help:
                 "Guest mapper: every process and thread to its guest (QEMU vCPU/emulator/iothread/vhost, containers); process and thread counts, host CPU by role."
         ) { ctx in
-            ProcessCollector(mapper: ctx.guestMapper)
+            ProcessCollector(procfs: ctx.settings.procfs, cgroupfs: ctx.settings.cgroupfs, runDir: ctx.settings.runDir)
         },
         Entry(
             name: "cgroup", enabledByDefault: true, type: CgroupCollector.self,
             help:
                 "Per-guest cgroup v1/v2 figures: CPU, throttling, memory, swap, OOM kills, block I/O, pressure; container network counters."
         ) { ctx in
-            CgroupCollector(cgroupfs: ctx.settings.cgroupfs, procfs: ctx.settings.procfs, guests: ctx.guestMapper)
+            CgroupCollector(cgroupfs: ctx.settings.cgroupfs, procfs: ctx.settings.procfs)
         },
         Entry(
             name: "host", enabledByDefault: true, type: HostCollector.self,
