@@ -8,9 +8,10 @@ import Synchronization
 /// Collects every libvirt domain (running or not) with bulk statistics.
 ///
 /// Per scrape, on a warm cache: one domain list and the bulk-statistics RPCs (the daemon's
-/// version is asked once per connection). Domain XML, persistent and autostart flags are fetched only for new domains, after
-/// a lifecycle or device event, or when older than `metadataTTL` (times a factor between 0.5
-/// and 1.5 fixed per domain, `Clock.spread`, so that domains do not all come due together).
+/// version is asked once per connection). Domain XML, persistent and autostart flags are
+/// fetched only for new domains, after a lifecycle or device event, or when older than
+/// `metadataTTL` (times a factor between 0.5 and 1.5 fixed per domain, `Clock.spread`, so that
+/// domains do not all come due together).
 ///
 /// Never hangs: each call runs under a deadline (`Deadline.run`); a domain whose job lock is
 /// held is reported `timedOut` while the others are served; a stuck or dead daemon gives
@@ -188,8 +189,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             let full = ask.filter { !lightSet.contains($0.uuid) }
             // Paused domains whose interfaces are host tap devices: their interface figures
             // come from one read of /proc/net/dev here rather than from libvirtd.
-            let (ownNet, counters) = tapServed(light, driver: driver, invalidated: invalidated)
-            let descriptions = ownNet.isEmpty ? [:] : state.withLock { s in s.metadata.compactMapValues(\.description) }
+            let (descriptions, counters) = tapServed(light, driver: driver, invalidated: invalidated)
             var refreshed: Set<String> = []
             var failed: [LibvirtDomain] = []
             var failures: [String] = []
@@ -198,7 +198,7 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             var abandoned: [String: LibvirtSession.CallMark] = [:]
             do {
                 let (stats, _) = try session.statistics.connection(until: deadline)
-                let batches = Self.statsBatches(full: full, light: light, ownInterfaces: ownNet)
+                let batches = Self.statsBatches(full: full, light: light, ownInterfaces: Set(descriptions.keys))
                 // The bulk calls get half of what is left: a stuck one leaves time to find out
                 // which domain holds it and for the job collector.
                 let batchDeadline = ContinuousClock.now + (deadline - .now) * Self.bulkShare
@@ -484,29 +484,31 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         return out
     }
 
-    /// Which of the `light` domains get their interface figures from the host's
-    /// /proc/net/dev (`TapCounters`), and those counters by device: none for a remote or
-    /// non-QEMU libvirtd, a domain whose XML is not known, or when /proc/net/dev cannot be read.
+    /// The `light` domains that get their interface figures from the host's /proc/net/dev
+    /// (`TapCounters`), with their descriptions, and those counters by device: none for a
+    /// remote or non-QEMU libvirtd, a domain whose XML is not known, or when /proc/net/dev
+    /// cannot be read.
     private func tapServed(
         _ light: [LibvirtDomain], driver: String, invalidated: Set<String>
-    ) -> (Set<String>, [String: NetDevCounters]) {
-        guard localQEMU, driver == "qemu", !light.isEmpty else { return ([], [:]) }
+    ) -> ([String: DomainDescription], [String: NetDevCounters]) {
+        guard localQEMU, driver == "qemu", !light.isEmpty else { return ([:], [:]) }
         let meta = state.withLock { $0.metadata }
         var known = state.withLock { $0.tapServable }
-        var served = Set<String>()
+        var served: [String: DomainDescription] = [:]
         for d in light {
-            if let k = known[d.uuid], k.domainID == d.id, !invalidated.contains(d.uuid) {
-                if k.servable { served.insert(d.uuid) }
-                continue
-            }
             guard let desc = meta[d.uuid]?.description else { continue }
-            let ok = TapCounters.servable(desc)
-            known[d.uuid] = (d.id, ok)
-            if ok { served.insert(d.uuid) }
+            let ok: Bool
+            if let k = known[d.uuid], k.domainID == d.id, !invalidated.contains(d.uuid) {
+                ok = k.servable
+            } else {
+                ok = TapCounters.servable(desc)
+                known[d.uuid] = (d.id, ok)
+            }
+            if ok { served[d.uuid] = desc }
         }
         let present = Set(light.map(\.uuid))
         state.withLock { $0.tapServable = known.filter { present.contains($0.key) } }
-        guard !served.isEmpty, let devs = try? hostProc.ownNetDev() else { return ([], [:]) }
+        guard !served.isEmpty, let devs = try? hostProc.ownNetDev() else { return ([:], [:]) }
         return (served, Dictionary(devs.map { ($0.interface, $0) }, uniquingKeysWith: { a, _ in a }))
     }
 
