@@ -55,6 +55,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         /// Whether a paused domain's interfaces are host tap devices (`TapCounters`), for the
         /// domain ID it was checked at.
         var tapServable: [String: (domainID: Int?, servable: Bool)] = [:]
+        /// The domains' handles on the statistics connection of `statisticsGeneration`, by
+        /// UUID (`statisticsHandles`).
+        var statisticsHandles: [String: LibvirtDomain] = [:]
+        var statisticsGeneration = -1
     }
 
     struct LastGood {
@@ -197,20 +201,24 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             // clears when it returns at last.
             var abandoned: [String: LibvirtSession.CallMark] = [:]
             do {
-                let (stats, _) = try session.statistics.connection(until: deadline)
+                let (stats, handles) = try statisticsHandles(until: ContinuousClock.now + (deadline - .now) * Self.listShare, covering: ask)
                 let batches = Self.statsBatches(full: full, light: light, ownInterfaces: Set(descriptions.keys))
                 // The bulk calls get half of what is left: a stuck one leaves time to find out
                 // which domain holds it and for the job collector.
                 let batchDeadline = ContinuousClock.now + (deadline - .now) * Self.bulkShare
                 let pending = batches.map { b in
                     let marks = Dictionary(b.domains.map { ($0.uuid, LibvirtSession.CallMark()) }, uniquingKeysWith: { a, _ in a })
+                    // A domain undefined since the list has no handle here: skipped, as
+                    // libvirt skips one undefined since the list it was asked with.
+                    let onStats = b.domains.compactMap { handles[$0.uuid] }
                     return (
                         b, marks,
                         Deadline.start { [session] () -> Result<[DomainStatsRecord], LibvirtError> in
                             defer { for (uuid, mark) in marks { session.markAnswered(uuid, mark) } }
+                            if onStats.isEmpty { return .success([]) }
                             do throws(LibvirtError) {
                                 return .success(
-                                    try stats.domainStats(b.domains, groups: b.groups, noWait: true))
+                                    try stats.domainStats(onStats, groups: b.groups, noWait: true))
                             } catch { return .failure(error) }
                         }
                     )
@@ -375,11 +383,13 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             let again = busy()
             guard !again.isEmpty, ContinuousClock.now + pause < deadline else { return }
             BackgroundThread.sleep(for: pause)
-            guard
-                let recs = try? session.statistics.call(
-                    "virDomainListGetStats (busy domains)", until: deadline,
-                    { c throws(LibvirtError) in
-                        try c.domainStats(again, groups: .standard, noWait: true)
+            guard let (conn, handles) = try? statisticsHandles(until: deadline, covering: again) else { return }
+            let onStats = again.compactMap { handles[$0.uuid] }
+            guard !onStats.isEmpty,
+                let recs = try? session.statistics.run(
+                    "virDomainListGetStats (busy domains)", on: conn, until: deadline,
+                    { () throws(LibvirtError) in
+                        try conn.domainStats(onStats, groups: .standard, noWait: true)
                     })
             else { return }
             for r in recs {
@@ -443,6 +453,33 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
             try conn.listAllDomains()
         }
         return (conn, generation, domains)
+    }
+
+    /// The statistics connection, with the handles of the domains on it by UUID.
+    ///
+    /// libvirt sends a domain's calls, `virDomainListGetStats` included, over the connection
+    /// its handle came from (the first domain's, for a list), not the one the call is made
+    /// on: the domains listed on the control connection would take their statistics there.
+    /// So the domains are listed on the statistics connection too (one
+    /// `virConnectListAllDomains`), kept for as long as that connection lives, and listed again
+    /// only when the control list names a domain this one lacks. libvirtd finds a domain by
+    /// UUID, so a kept handle serves a domain restarted since (new ID); the records come with
+    /// the current one. A list that does not answer by `until` retires the connection.
+    private func statisticsHandles(
+        until: ContinuousClock.Instant, covering domains: [LibvirtDomain] = []
+    ) throws(CollectError) -> (LibvirtConnection, [String: LibvirtDomain]) {
+        let (conn, generation) = try session.statistics.connection(until: until)
+        let kept = state.withLock { s in s.statisticsGeneration == generation ? s.statisticsHandles : nil }
+        if let kept, domains.allSatisfy({ kept[$0.uuid] != nil }) { return (conn, kept) }
+        let listed = try session.statistics.run("virConnectListAllDomains (statistics)", on: conn, until: until) {
+            () throws(LibvirtError) in try conn.listAllDomains()
+        }
+        let handles = Dictionary(listed.map { ($0.uuid, $0) }, uniquingKeysWith: { a, _ in a })
+        state.withLock { s in
+            s.statisticsHandles = handles
+            s.statisticsGeneration = generation
+        }
+        return (conn, handles)
     }
 
     /// Share of the libvirt budget left that the bulk statistics calls may wait.
@@ -603,13 +640,17 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     /// connection, on at most `statsWorkers` threads, sharing the remaining deadline.
     /// Domains that do not answer are marked stuck until they do.
     private func perDomainStats(_ domains: [LibvirtDomain], deadline: ContinuousClock.Instant) -> ([String: TypedParameters], Set<String>) {
-        guard let (conn, _) = try? session.statistics.connection(until: deadline) else { return ([:], Set(domains.map(\.uuid))) }
+        guard let (conn, handles) = try? statisticsHandles(until: deadline, covering: domains) else {
+            return ([:], Set(domains.map(\.uuid)))
+        }
         let out = Mutex<[String: TypedParameters]>([:])
         let marks = Dictionary(uniqueKeysWithValues: domains.map { ($0.uuid, LibvirtSession.CallMark()) })
         let answered = ParallelCalls.run(
             domains, workers: Self.statsWorkers, deadline: deadline, key: \.uuid,
             body: { [session] d in
-                let r = try? conn.domainStats([d], groups: .standard, noWait: true).first?.params
+                // Undefined since the list: no record, as from a bulk call.
+                guard let h = handles[d.uuid] else { return }
+                let r = try? conn.domainStats([h], groups: .standard, noWait: true).first?.params
                 if let mark = marks[d.uuid] { session.markAnswered(d.uuid, mark) }
                 if let r { out.withLock { $0[d.uuid] = r } }
             })

@@ -11,9 +11,9 @@ import Synchronization
 ///   and job events (the one lane whose socket the event loop watches).
 /// - `statistics`: the bulk and per-domain statistics calls, which wait on QEMU monitors;
 ///   retired whenever one of its calls is abandoned, so a hung guest never clogs `control`.
-///   (Caution, found late: libvirt sends `virDomainListGetStats` and a domain's own calls over
-///   the connection the domains were listed on, here `control`; the domains would have to be
-///   listed on this lane for the calls to use it. Not changed yet.)
+///   libvirt sends `virDomainListGetStats` and a domain's own calls over the connection the
+///   domain's handle was listed on, whatever connection the call is made on: the domains are
+///   listed on this lane too (`LibvirtCollector.statisticsHandles`) for their statistics.
 /// - the jobs and pools collectors open lanes of their own (`lane(_:)`).
 ///
 /// A domain with a call outstanding past its deadline (a hung QEMU monitor) is marked stuck

@@ -29,6 +29,13 @@ public final class LibvirtDomain: @unchecked Sendable {
 
     deinit { virDomainFree(ptr) }
 
+    /// Whether this handle belongs to `connection` (`virDomainGetConnect`, no RPC): libvirt
+    /// sends a domain's calls over the connection its handle came from, whatever connection
+    /// a call that takes a list of domains is made on.
+    public func isOn(_ connection: LibvirtConnection) -> Bool {
+        virDomainGetConnect(ptr) == connection.ptr
+    }
+
     /// `virDomainIsPersistent`.
     public func isPersistent() throws(LibvirtError) -> Bool {
         let r = virDomainIsPersistent(ptr)

@@ -309,6 +309,12 @@ struct LibvirtLabTests {
                 m.value("libvirt_domain_timed_out", ["domain": Lab.guest("RUN2")]) == 0,
                 "round \(round); exporter log: \(exporter.log.suffix(3000))")
         }
+        // The hung statistics calls held the statistics connection alone: it was retired, the
+        // control connection (domain list, metadata, events) never was. libvirt sends a
+        // domain's calls over the connection its handle was listed on.
+        let retirements = exporter.log.split(separator: "\n").filter { $0.contains("libvirt connection retired") }
+        #expect(retirements.contains { $0.contains("lane=statistics") }, "log: \(exporter.log.suffix(3000))")
+        #expect(!retirements.contains { $0.contains("lane=domains") }, "the control connection was retired: \(retirements)")
         kill(qemu, SIGCONT)
         resumed = true
         var flag = 1.0
