@@ -215,28 +215,18 @@ public final class JobsCollector: Collector, @unchecked Sendable {
 
     /// The lane's connection (prepared) and its domain list. A list that fails because the
     /// connection was lost (libvirtd restarted: the lane has no event watch to learn it
-    /// sooner) is asked once more on a fresh connection; one that does not answer retires it.
+    /// sooner) is asked once more on a fresh connection (`LibvirtLane.withConnection`); one
+    /// that does not answer retires it.
     func listDomains(until deadline: ContinuousClock.Instant) throws(CollectError) -> (LibvirtConnection, [LibvirtDomain]) {
         // The job events come over the session's control connection: open it if no other
         // collector did (`--no-collector.libvirt`); a live one costs no call.
         _ = try? session.control.connection(until: deadline)
-        var again = false
-        while true {
-            let (conn, generation) = try lane.connection(until: deadline)
+        return try lane.withConnection(until: deadline) { conn, generation throws(CollectError) in
             prepare(conn, generation: generation)
-            do {
-                let all = try LibvirtLane.run("virConnectListAllDomains", until: deadline) { () throws(LibvirtError) in
-                    try conn.listAllDomains()
-                }
-                return (conn, all)
-            } catch {
-                if !again && !error.timedOut && !conn.isAlive {
-                    again = true
-                    continue
-                }
-                lane.retire(conn, because: "virConnectListAllDomains did not answer")
-                throw error
+            let all = try lane.run("virConnectListAllDomains", on: conn, until: deadline) { () throws(LibvirtError) in
+                try conn.listAllDomains()
             }
+            return (conn, all)
         }
     }
 

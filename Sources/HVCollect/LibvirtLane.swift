@@ -131,19 +131,34 @@ public final class LibvirtLane: Sendable {
 
     /// Runs one blocking call on this lane's connection, waiting until `deadline` at most.
     /// A call that outlives the deadline retires the connection (it is clogged now). A call
-    /// that fails because the connection was lost (libvirtd restarted: a connection without
-    /// events learns it only now) is made once more on a fresh connection.
+    /// that fails because the connection was lost is made once more on a fresh connection
+    /// (`withConnection`).
     public func call<T: Sendable>(
         _ what: String, until deadline: ContinuousClock.Instant,
         _ work: @escaping @Sendable (LibvirtConnection) throws(LibvirtError) -> T
     ) throws(CollectError) -> T {
-        let (conn, _) = try connection(until: deadline)
+        try withConnection(until: deadline) { conn, _ throws(CollectError) in
+            try run(what, on: conn, until: deadline) { () throws(LibvirtError) in try work(conn) }
+        }
+    }
+
+    /// `body` with this lane's connection (and its generation), opened if needed. When `body`
+    /// fails because that connection was lost (libvirtd restarted or closed the socket: a
+    /// connection without events learns it only from a failing call), `body` runs once more
+    /// on a fresh connection. A call that timed out is not repeated: `run` retired its
+    /// connection, and the time is spent. The one place of that rule for every lane user:
+    /// `body` returns whatever it needs of the connection it ran on (handles belong to it).
+    public func withConnection<T>(
+        until deadline: ContinuousClock.Instant,
+        _ body: (LibvirtConnection, _ generation: Int) throws(CollectError) -> T
+    ) throws(CollectError) -> T {
+        let (conn, generation) = try connection(until: deadline)
         do {
-            return try run(what, on: conn, until: deadline) { () throws(LibvirtError) in try work(conn) }
+            return try body(conn, generation)
         } catch {
             guard !error.timedOut, !conn.isAlive else { throw error }
-            let (again, _) = try connection(until: deadline)
-            return try run(what, on: again, until: deadline) { () throws(LibvirtError) in try work(again) }
+            let (again, next) = try connection(until: deadline)
+            return try body(again, next)
         }
     }
 

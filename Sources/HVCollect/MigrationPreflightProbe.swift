@@ -27,17 +27,22 @@ public enum MigrationPreflightProbe {
         // --- this host -------------------------------------------------------------------
         let localDeadline = ContinuousClock.now + timeout
         let local = LibvirtLane(uri: localURI, purpose: "migration pre-flight (local)", logger: logger)
-        let domains = try local.call("virConnectListAllDomains", until: localDeadline) { c throws(LibvirtError) in try c.listAllDomains() }
-        guard let dom = domains.first(where: { $0.name == guest }) ?? domains.first(where: { $0.uuid == guest.lowercased() }) else {
-            throw CollectError("no guest \"\(guest)\" on \(localURI)")
-        }
         struct LocalFacts: Sendable {
+            var name: String
+            var uuid: String
             var xml: String
             var persistent: Bool?
             var active: Bool
             var pools: [StoragePool]
         }
-        let facts = try local.call("guest definition", until: localDeadline) { c throws(LibvirtError) -> LocalFacts in
+        // The list and the guest's own calls in one go: a domain handle belongs to the
+        // connection it was listed on (libvirt sends its calls there), so a call made again on
+        // a fresh connection lists again.
+        let found = try local.call("guest definition", until: localDeadline) { c throws(LibvirtError) -> LocalFacts? in
+            let domains = try c.listAllDomains()
+            guard let dom = domains.first(where: { $0.name == guest }) ?? domains.first(where: { $0.uuid == guest.lowercased() }) else {
+                return nil
+            }
             let active = try dom.isActive()
             let xml = try dom.xmlDescription()
             var pools: [StoragePool] = []
@@ -51,16 +56,17 @@ public enum MigrationPreflightProbe {
                 m.state = (try? p.info().state) ?? 0
                 pools.append(m)
             }
-            return LocalFacts(xml: xml, persistent: try? dom.isPersistent(), active: active, pools: pools)
+            return LocalFacts(name: dom.name, uuid: dom.uuid, xml: xml, persistent: try? dom.isPersistent(), active: active, pools: pools)
         }
+        guard let facts = found else { throw CollectError("no guest \"\(guest)\" on \(localURI)") }
         let desc = try? DomainDescription.parse(facts.xml)
-        var out = MigrationPreflight(guest: dom.name, uuid: dom.uuid, targetURI: targetURI)
+        var out = MigrationPreflight(guest: facts.name, uuid: facts.uuid, targetURI: targetURI)
         out.active = facts.active
         out.persistent = facts.persistent
         out.memoryBytes = desc?.memoryBytes
         let mounts = try? ProcFS(root: procfs).mountTable()
         let sharedPaths = (try? LibvirtQemuConf.read(qemuConf))?.sharedFilesystems ?? []
-        var g = Guest(name: dom.name, uuid: dom.uuid, kind: .vm, driver: "qemu", state: facts.active ? .running : .shutoff)
+        var g = Guest(name: facts.name, uuid: facts.uuid, kind: .vm, driver: "qemu", state: facts.active ? .running : .shutoff)
         g.blockDevices = (desc?.disks ?? []).map { d in
             var b = BlockDevice(target: d.target, source: d.source)
             b.diskType = d.type
@@ -117,8 +123,8 @@ public enum MigrationPreflightProbe {
         }
         out.targetHost = ask("virConnectGetHostname") { c throws(LibvirtError) in try c.hostname() }
         out.targetFreeMemoryBytes = ask("virNodeGetFreeMemory") { c throws(LibvirtError) in try c.freeMemoryBytes() }
-        let uuid = dom.uuid
-        let name = dom.name
+        let uuid = facts.uuid
+        let name = facts.name
         out.sameUUID =
             ask("virDomainLookupByUUIDString") { c throws(LibvirtError) -> MigrationPreflight.TargetDomain? in
                 guard let d = try c.domain(uuid: uuid) else { return nil }

@@ -214,18 +214,12 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
     /// list call is still waiting). A late answer still updates `State.known`.
     /// The lane's connection and its pool list (nil: the list did not answer in time). A list
     /// that fails because the connection was lost (libvirtd restarted: this lane has no event
-    /// watch to learn it sooner) is asked once more on a fresh connection.
+    /// watch to learn it sooner) is asked once more on a fresh connection
+    /// (`LibvirtLane.withConnection`).
     private func connectAndList(
         until deadline: ContinuousClock.Instant, listUntil: ContinuousClock.Instant
     ) throws(CollectError) -> (LibvirtConnection, [LibvirtStoragePool]?) {
-        let first = try lane.connection(until: deadline).0
-        do {
-            return (first, try list(first, until: listUntil))
-        } catch {
-            if first.isAlive { throw error }
-        }
-        let again = try lane.connection(until: deadline).0
-        return (again, try list(again, until: listUntil))
+        try lane.withConnection(until: deadline) { conn, _ throws(CollectError) in (conn, try list(conn, until: listUntil)) }
     }
 
     private func list(_ conn: LibvirtConnection, until: ContinuousClock.Instant) throws(CollectError) -> [LibvirtStoragePool]? {

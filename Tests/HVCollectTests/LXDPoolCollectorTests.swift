@@ -36,9 +36,12 @@ final class FakeLXD: @unchecked Sendable {
         t.start()
     }
 
+    /// Wakes the serving thread (a shut-down listening socket fails `accept`), which closes
+    /// the socket itself: closed here, its descriptor number could be reused by the next
+    /// test's fake while this thread still accepts on it, and this fake would answer for that
+    /// one (seen: a silent fake that answered).
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
         unlink(path)
     }
 
@@ -58,7 +61,10 @@ final class FakeLXD: @unchecked Sendable {
     private func serve() {
         while true {
             let c = accept(fd, nil, nil)
-            if c < 0 { return }
+            if c < 0 {
+                close(fd)
+                return
+            }
             var buf = [UInt8](repeating: 0, count: 4096)
             let n = read(c, &buf, buf.count)
             if silent {
