@@ -229,15 +229,15 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     case .done(.success(let recs)):
                         for r in recs {
                             if b.light {
-                                guard let c = cached[r.domain.uuid] else { continue }
+                                guard let c = cached[r.uuid] else { continue }
                                 var fresh = r.params
-                                if b.ownInterfaces, let desc = descriptions[r.domain.uuid] {
+                                if b.ownInterfaces, let desc = descriptions[r.uuid] {
                                     fresh.items += TapCounters.parameters(desc, counters: counters)
                                 }
-                                records[r.domain.uuid] = Self.merge(cached: c.params, fresh: fresh)
+                                records[r.uuid] = Self.merge(cached: c.params, fresh: fresh)
                             } else {
-                                records[r.domain.uuid] = r.params
-                                refreshed.insert(r.domain.uuid)
+                                records[r.uuid] = r.params
+                                refreshed.insert(r.uuid)
                             }
                         }
                     case .done(.failure(let e)):
@@ -393,8 +393,8 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
                     })
             else { return }
             for r in recs {
-                records[r.domain.uuid] = r.params
-                refreshed.insert(r.domain.uuid)
+                records[r.uuid] = r.params
+                refreshed.insert(r.uuid)
             }
         }
     }

@@ -130,10 +130,11 @@ public final class LibvirtConnection: @unchecked Sendable {
         out.reserveCapacity(Int(n))
         for i in 0..<Int(n) {
             guard let rec = records?[i], let dom = rec.pointee.dom else { continue }
-            virDomainRef(dom)
+            var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+            guard virDomainGetUUIDString(dom, &buf) == 0 else { continue }
             out.append(
                 DomainStatsRecord(
-                    domain: LibvirtDomain(owning: dom),
+                    uuid: stringFromCBuffer(buf).lowercased(),
                     params: TypedParameters.copy(rec.pointee.params, count: rec.pointee.nparams)))
         }
         return out

@@ -12,6 +12,7 @@ struct LibvirtWrapperTests {
         let recs = try c.domainStats(nil, groups: .standard, noWait: true)
         #expect(recs.count == 1)
         #expect(recs[0].params["state.state"]?.int64 == 1)
+        #expect(recs[0].uuid == doms[0].uuid)
         let xml = try doms[0].xmlDescription()
         #expect(try DomainDescription.parse(xml).interfaces.count == 1)
         #expect(try c.daemonVersion().split(separator: ".").count == 3)
