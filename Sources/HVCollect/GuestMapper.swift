@@ -76,8 +76,9 @@ import Synchronization
 /// role and CPU time); threads of host processes are not listed.
 public final class GuestMapper: Sendable {
     public let proc: ProcFS
-    /// The stat files of guest processes and their threads, read every scan, kept open (on a
-    /// real procfs only: a fixture tree's files are read by path).
+    /// The stat files of guest processes and their threads and the guests' `cgroup.procs`, read
+    /// every scan, kept open (on a real procfs and cgroupfs only: a fixture tree's files are
+    /// read by path).
     let keptStats: KernelFiles
     public let cgroupfs: CgroupFS
     /// Directories holding libvirt QEMU pidfiles (`<name>.pid`), e.g. "/run/libvirt/qemu".
@@ -154,7 +155,8 @@ public final class GuestMapper: Sendable {
     ) {
         self.proc = ProcFS(root: procfs)
         self.keptStats = KernelFiles()
-        self.cgroupfs = CgroupFS(root: cgroupfs)
+        // The guests' `cgroup.procs`, read every scan, are kept open with the stat files.
+        self.cgroupfs = CgroupFS(root: cgroupfs, files: keptStats)
         self.libvirtRunDirectories = libvirtRunDirectories
         self.youngProcessSeconds = youngProcessSeconds
         self.hostDetailsPerScan = max(0, hostDetailsPerScan)

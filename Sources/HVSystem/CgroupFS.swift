@@ -103,14 +103,19 @@ public struct CgroupFS: Sendable {
 
     /// Thread IDs in a cgroup directory: `cgroup.threads` (v2) or `tasks` (v1).
     public func threads(_ dir: String, in hierarchy: CgroupHierarchy) throws -> [Int] {
-        let p = dir + "/" + hierarchy.threadsFile
-        let b = try FileReader.read(p)
-        return try parsing(p) { try PidList.parse(b) }
+        try pidList(dir + "/" + hierarchy.threadsFile)
     }
 
     /// PIDs in `dir/cgroup.procs`.
     public func procs(_ dir: String) throws -> [Int] {
-        let p = dir + "/cgroup.procs"
+        try pidList(dir + "/cgroup.procs")
+    }
+
+    /// A PID list file, through `files` when set (kept open and read again at offset 0: the
+    /// kernel starts its list afresh; a removed cgroup's file answers ENODEV and is opened
+    /// again, which reports it missing).
+    func pidList(_ p: String) throws -> [Int] {
+        if let files { return try files.read(p) { b in try parsing(p) { try PidList.parse(b) } } }
         let b = try FileReader.read(p)
         return try parsing(p) { try PidList.parse(b) }
     }

@@ -164,6 +164,47 @@ import Testing
         #expect(e.evidence == (placement == nil ? "pidns" : "cgroup"))
     }
 
+    /// The guests' `cgroup.procs` stay open between scans (read again at offset 0): a process
+    /// that joins the container's cgroup after a scan is the container's in the next scan of
+    /// the same mapper, and the host's again once it left.
+    @Test(.lab(.root, .libvirtdRunning, .containerRunning))
+    func processJoiningThenLeavingTheContainerCgroupIsFollowed() throws {
+        let initPID = try #require(Lab.lxcInitPID)
+        let path = try #require(Lab.cgroupPath(pid: initPID))
+        let key = "lxc-tools:\(Lab.lxcName)"
+        let m = GuestMapper()
+        var before = Snapshot()
+        try m.attribute(into: &before)
+        #expect(before.processes.contains { $0.guestKey == key })
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["60"]
+        try sleeper.run()
+        let pid = Int(sleeper.processIdentifier)
+        defer {
+            kill(pid_t(pid), SIGKILL)
+            sleeper.waitUntilExit()
+        }
+        func move(to dir: (CgroupHierarchy) -> String) {
+            for h in CgroupFS().hierarchies() where FileManager.default.fileExists(atPath: dir(h) + "/cgroup.procs") {
+                try? "\(pid)\n".write(toFile: dir(h) + "/cgroup.procs", atomically: false, encoding: .utf8)
+            }
+        }
+        move { $0.mount + path }
+        #expect(Lab.cgroupPath(pid: pid) == path, "the sleeper did not join \(path)")
+        var joined = Snapshot()
+        try m.attribute(into: &joined)
+        let inside = try #require(joined.processes.first { $0.pid == pid })
+        #expect(inside.guestKey == key, "joined: \(inside.guestKey ?? "host") by \(inside.evidence)")
+        move { $0.mount }
+        var left = Snapshot()
+        try m.attribute(into: &left)
+        let outside = try #require(left.processes.first { $0.pid == pid })
+        #expect(outside.guestKey == nil, "left: \(outside.guestKey ?? "host") by \(outside.evidence)")
+        // The container's own processes are still its own.
+        #expect(left.processes.contains { $0.pid == initPID && $0.guestKey == key })
+    }
+
     @Test(.lab(.root, .libvirtdRunning, .containerRunning))
     func incrementalScanReusesTheCache() throws {
         // youngProcessSeconds 0: no re-check of recently started processes, so only processes
