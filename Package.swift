@@ -45,7 +45,7 @@ let package = Package(
         // MARK: C wrappers
         .target(name: "HVLibvirt", dependencies: ["CLibvirt", "HVRuntime"]),
         .target(name: "HVUdev", dependencies: ["CUdev"]),
-        .target(name: "HVHTTP", dependencies: ["CMicroHTTPD", "CHVShims"]),
+        .target(name: "HVHTTP", dependencies: ["CMicroHTTPD", "CHVShims", "HVRuntime"]),
 
         // MARK: Collection and the daemon
         .target(

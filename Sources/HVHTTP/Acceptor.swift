@@ -1,4 +1,5 @@
 import CHVShims
+import HVRuntime
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ final class Acceptor: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Self-pipe that wakes the loop for `stop` and `replace`.
     private let wake: (read: Int32, write: Int32)
-    private var thread: pthread_t?
+    private var thread: JoinableThread?
     /// Touched by the accept thread only.
     private var lingering: [(descriptor: Int32, until: UInt64)] = []
     private var lastEvictedForRoom = 0
@@ -47,23 +48,14 @@ final class Acceptor: @unchecked Sendable {
         wake = (fds[0], fds[1])
     }
 
-    /// Starts the accept thread (pthread_create).
+    /// Starts the accept thread (`BackgroundThread.startJoinable`; `stop` joins it).
     func start() throws(HTTPServerError) {
-        var handle = pthread_t()
-        let box = Unmanaged.passRetained(self).toOpaque()
-        let status = pthread_create(
-            &handle, nil,
-            { argument in
-                let acceptor = Unmanaged<Acceptor>.fromOpaque(argument!).takeRetainedValue()
-                acceptor.run()
-                return nil
-            }, box)
-        guard status == 0 else {
-            Unmanaged<Acceptor>.fromOpaque(box).release()
+        do {
+            thread = try BackgroundThread.startJoinable { [self] in run() }
+        } catch {
             throw HTTPServerError(
-                kind: .socketFailed, subject: "accept loop", call: "pthread_create", errno: status, message: "cannot start")
+                kind: .socketFailed, subject: "accept loop", call: "pthread_create", errno: error.status, message: "cannot start")
         }
-        thread = handle
     }
 
     /// New connections go to `daemon` from now on; the previous one serves its connections to
@@ -84,7 +76,7 @@ final class Acceptor: @unchecked Sendable {
     func stop() -> [Daemon] {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return [] }
         poke()
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         listener.close()
         for entry in lingering { _ = Glibc.close(entry.descriptor) }
         lingering.removeAll()

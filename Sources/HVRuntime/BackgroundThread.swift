@@ -1,8 +1,9 @@
 import Glibc
 
-/// Detached threads for work that outlives the caller: the worker pool's threads, the jobs
-/// sampler, the storage pool refresher. One way to start them (stack size, detached, the
-/// closure's retain handed over), so no component writes `pthread_create` itself.
+/// Threads for work that outlives the caller: detached ones (the worker pool's threads, the
+/// jobs sampler, the storage pool refresher) and joinable ones (the HTTP accept loop). One way
+/// to start them (stack size, the closure's retain handed over), so no component writes
+/// `pthread_create` itself.
 public enum BackgroundThread {
     /// Stack of each thread, bytes: libvirt's client calls and the collectors' parsers are
     /// shallow; the default 8 MiB would only reserve address space.
@@ -12,10 +13,23 @@ public enum BackgroundThread {
     /// thread (the caller decides what that means; nothing ran).
     @discardableResult
     public static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        spawn(body, detached: true).status == 0
+    }
+
+    /// Starts `body` on a new thread that the caller joins (`JoinableThread.join`), e.g. a
+    /// loop that must have ended before its resources are closed. Throws the error number
+    /// when the system refused a thread (nothing ran).
+    public static func startJoinable(_ body: @escaping @Sendable () -> Void) throws(ThreadStartFailure) -> JoinableThread {
+        let (thread, status) = spawn(body, detached: false)
+        guard status == 0, let thread else { throw ThreadStartFailure(status: status) }
+        return JoinableThread(thread)
+    }
+
+    private static func spawn(_ body: @escaping @Sendable () -> Void, detached: Bool) -> (pthread_t?, status: Int32) {
         let box = Unmanaged.passRetained(Body(body))
         var attr = pthread_attr_t()
         pthread_attr_init(&attr)
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setdetachstate(&attr, Int32(detached ? PTHREAD_CREATE_DETACHED : PTHREAD_CREATE_JOINABLE))
         pthread_attr_setstacksize(&attr, stackBytes)
         var thread = pthread_t()
         let rc = pthread_create(
@@ -26,7 +40,7 @@ public enum BackgroundThread {
             }, box.toOpaque())
         pthread_attr_destroy(&attr)
         if rc != 0 { box.release() }
-        return rc == 0
+        return (rc == 0 ? thread : nil, rc)
     }
 
     /// Runs `round` on a background thread for as long as it returns a pause and `owner` is
@@ -59,6 +73,26 @@ public enum BackgroundThread {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+    }
+}
+
+/// The system refused a thread: `status` is `pthread_create`'s error number.
+public struct ThreadStartFailure: Error, Sendable {
+    public let status: Int32
+}
+
+/// A thread started by `BackgroundThread.startJoinable`, to be joined once.
+public final class JoinableThread: @unchecked Sendable {
+    private let thread: pthread_t
+    private var joined = false
+
+    init(_ thread: pthread_t) { self.thread = thread }
+
+    /// Waits for the thread's end. Call it once, from one thread.
+    public func join() {
+        guard !joined else { return }
+        joined = true
+        pthread_join(thread, nil)
     }
 }
 

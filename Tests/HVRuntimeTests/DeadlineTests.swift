@@ -111,6 +111,22 @@ struct DeadlineTests {
         #expect(c.wait(until: .now + .seconds(2)) { flag.load(ordering: .relaxed) })
     }
 
+    /// A joinable thread's `join` returns only once its body has ended (the HTTP accept loop
+    /// is joined before its socket is closed).
+    @Test func joinWaitsForTheBodysEnd() throws {
+        let done = Atomic<Bool>(false)
+        let t = try BackgroundThread.startJoinable {
+            usleep(100_000)
+            done.store(true, ordering: .releasing)
+        }
+        let early = done.load(ordering: .acquiring)
+        #expect(!early, "the body sleeps first")
+        t.join()
+        let ended = done.load(ordering: .acquiring)
+        #expect(ended)
+        t.join()   // a second join does nothing
+    }
+
     /// A background loop holds its owner only during a round: releasing the owner ends it.
     @Test func backgroundLoopEndsWithItsOwner() {
         final class Owner: Sendable { let rounds = Atomic<Int>(0) }
