@@ -77,7 +77,7 @@ public final class StorageStackCollector: Collector, Sendable {
             collector: "storage", logger: logger, [.procfs(procfs, alternatives: ["self/mountinfo"]), .sysfs(sysfs, needs: ["dev"])])
     }
 
-    public static var reads: [CollectorInput] { [.optional(.libvirtDomains), .optional(.guestProcesses)] }
+    public static var reads: [CollectorInput] { [.optional(.libvirtDomains), .optional(.guestProcesses), .optional(.storagePools)] }
     public static var fills: Set<SnapshotPart> { [.storageStacks] }
 
     /// Sources and containers resolved since start (each counts once per resolution).
@@ -90,24 +90,34 @@ public final class StorageStackCollector: Collector, Sendable {
         var key: String
         var target: String
         var source: String
+        /// Why there is nothing to resolve, when `key` is "".
+        var error: String?
     }
 
-    static func requests(_ guests: [Guest]) -> [Request] {
+    static func requests(_ guests: [Guest], pools: [StoragePool] = []) -> [Request] {
         var out: [Request] = []
         for g in guests {
             if g.kind == .vm {
                 for d in g.blockDevices {
-                    let key: String
+                    var key: String
+                    var error: String?
                     if d.source.isEmpty {
                         key = ""
+                        error = "no source"
                     } else if d.diskType == "network" {
                         key = "net:" + d.source
                     } else if d.diskType == "volume" && !d.source.hasPrefix("/") {
-                        key = ""   // pool/volume: no host path in the domain metadata
+                        // pool/volume: the host path comes from the pool's definition.
+                        switch volumePath(d.source, pools: pools) {
+                        case .success(let path): key = "path:" + path
+                        case .failure(let why):
+                            key = ""
+                            error = why.description
+                        }
                     } else {
                         key = "path:" + d.source
                     }
-                    out.append(Request(guest: g, key: key, target: d.target, source: d.source))
+                    out.append(Request(guest: g, key: key, target: d.target, source: d.source, error: error))
                 }
             } else if let pid = g.cgroup?.initPID {
                 out.append(Request(guest: g, key: "ct:\(g.key):\(pid)", target: "rootfs", source: ""))
@@ -116,10 +126,32 @@ public final class StorageStackCollector: Collector, Sendable {
         return out
     }
 
+    /// The host path of a `type='volume'` disk (`source` "pool/volume") from its pool's target
+    /// path, as libvirt names the volumes of those pools: `<target>/<volume>` in a dir, fs or
+    /// netfs pool (a file) and in a logical pool (`/dev/<vg>/<lv>`). Other pool types (iscsi,
+    /// disk, rbd...) name volumes otherwise: not resolved, said so.
+    static func volumePath(_ source: String, pools: [StoragePool]) -> Result<String, CollectError> {
+        guard let slash = source.firstIndex(of: "/") else { return .failure(CollectError("volume \(source) names no pool")) }
+        let poolName = String(source[..<slash])
+        let volume = String(source[source.index(after: slash)...])
+        guard let pool = pools.first(where: { $0.name == poolName }) else {
+            return .failure(CollectError("volume of pool \(poolName): the pool is not known (pools collector off or failing)"))
+        }
+        let type = pool.type ?? ""
+        guard ["dir", "fs", "netfs", "logical"].contains(type) else {
+            return .failure(
+                CollectError("volume of a \(type.isEmpty ? "pool of unknown type" : type + " pool"): no host path from its definition"))
+        }
+        guard let target = pool.targetPath, target.hasPrefix("/") else {
+            return .failure(CollectError("volume of pool \(poolName): the pool has no target path"))
+        }
+        return .success((target.hasSuffix("/") ? String(target.dropLast()) : target) + "/" + volume)
+    }
+
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
         let mountinfo = try FileReader.read("\(procfs)/self/mountinfo", maxBytes: MountTable.maxBytes)
-        let requests = Self.requests(snapshot.guests)
+        let requests = Self.requests(snapshot.guests, pools: snapshot.storagePools)
         let wanted = Set(requests.map(\.key).filter { !$0.isEmpty })
 
         // What to resolve now: everything when the mount table changed or the cache is old,
@@ -158,7 +190,7 @@ public final class StorageStackCollector: Collector, Sendable {
             }
             if r.key.isEmpty {
                 var s = stack(r.target, r.source)
-                s.error = r.source.isEmpty ? "no source" : "volume without a host path"
+                s.error = r.error ?? "no source"
                 stacks.append(s)
                 continue
             }

@@ -1,5 +1,4 @@
 import Foundation
-import HVCollect
 import HVExpose
 import HVModel
 import HVScrape
@@ -8,6 +7,8 @@ import HVUdev
 import LabSupport
 import Logging
 import Testing
+
+@testable import HVCollect
 
 /// The storage collector on the storage fixture trees (Tests/StorageFixtures, copies of this
 /// host's and util-linux's real trees) and the md fixture trees, with guests made by the test.
@@ -90,7 +91,43 @@ struct StorageStackCollectorTests {
         #expect(vda.guest == "hv-run1" && vda.driver == "qemu" && vda.error == nil)
         #expect(stacks[1].layers.map(\.kind) == [.network] && stacks[1].layers[0].detail == "rbd:pool/img")
         #expect(stacks[2].error == "no source" && stacks[2].layers.isEmpty)
-        #expect(stacks[3].error == "volume without a host path")
+        #expect(stacks[3].error == "volume of pool default: the pool is not known (pools collector off or failing)")
+    }
+
+    /// A `type='volume'` disk resolves through its pool's target path (dir, fs, netfs: a file
+    /// there; logical: `/dev/<vg>/<lv>`), as the file disk at that path does; a pool type whose
+    /// volumes are not named by path says so.
+    @Test func volumeDisksResolveThroughTheirPool() throws {
+        let proc = try Proc(mountinfo: Self.realHost + "/proc/self/mountinfo")
+        let c = Self.collector(proc: proc.root, sys: Self.realHost + "/sys")
+        var s = Snapshot()
+        s.guests = [
+            Self.vm(
+                "hv-run1", uuid: "c66fcdff-c555-4008-b9de-237a4fc3450d",
+                disks: [
+                    ("vda", "file", "/var/tmp/hvstk-mnt-ext4/disk.qcow2"), ("vdb", "volume", "images/disk.qcow2"),
+                    ("vdc", "volume", "san/unit:0:0:1"), ("vdd", "volume", "novolume"),
+                ])
+        ]
+        var images = StoragePool(name: "images", state: 2)
+        images.type = "dir"
+        images.targetPath = "/var/tmp/hvstk-mnt-ext4/"
+        var san = StoragePool(name: "san", state: 2)
+        san.type = "iscsi"
+        san.targetPath = "/dev/disk/by-path"
+        s.storagePools = [images, san]
+        try Self.collect(c, &s)
+        let stacks = s.guestDiskStacks
+        #expect(stacks.map(\.targetDevice) == ["vda", "vdb", "vdc", "vdd"])
+        #expect(stacks[1].error == nil, "\(stacks[1].error ?? "")")
+        #expect(stacks[1].layers.map(\.kind) == stacks[0].layers.map(\.kind) && !stacks[1].layers.isEmpty)
+        #expect(stacks[1].source == "images/disk.qcow2")
+        #expect(stacks[2].error == "volume of a iscsi pool: no host path from its definition" && stacks[2].layers.isEmpty)
+        #expect(stacks[3].error == "volume novolume names no pool")
+        var lvm = StoragePool(name: "vg0", state: 2)
+        lvm.type = "logical"
+        lvm.targetPath = "/dev/vg0"
+        #expect(try StorageStackCollector.volumePath("vg0/lv-guest", pools: [lvm]).get() == "/dev/vg0/lv-guest")
     }
 
     /// Resolution is cached: repeated scrapes resolve nothing; a changed mount table
