@@ -86,7 +86,8 @@ public final class StorageStackCollector: Collector, Sendable {
     /// One disk of one guest to resolve.
     struct Request: Sendable {
         var guest: Guest
-        /// "path:<source>", "net:<source>", "ct:<key>:<pid>"; "" when there is nothing to resolve.
+        /// "path:<host path>" (the source, or a volume's path in its pool), "net:<source>",
+        /// "ct:<key>:<pid>"; "" when there is nothing to resolve.
         var key: String
         var target: String
         var source: String
@@ -224,7 +225,9 @@ public final class StorageStackCollector: Collector, Sendable {
                 ]
             } else if r.key.hasPrefix("path:") {
                 results[r.key] = [
-                    Resolved(target: r.target, source: r.source, layers: model(resolver.resolve(path: r.source), &identities))
+                    Resolved(
+                        target: r.target, source: r.source,
+                        layers: model(resolver.resolve(path: String(r.key.dropFirst(5))), &identities))
                 ]
             } else if let pid = r.guest.cgroup?.initPID {
                 results[r.key] = containerDisks(pid: pid, resolver: resolver, &identities)

@@ -121,6 +121,49 @@ struct StoragePoolLabTests {
 
     /// What libvirt does when a dir pool's directory disappears: nothing until a refresh;
     /// the refresh fails ("cannot open directory") and libvirt stops the pool.
+    /// A guest whose disk is a volume of a dir pool (`<disk type='volume'>`: the domain names
+    /// the pool and the volume, not a path): the storage collector finds the file through the
+    /// pool's target path, as libvirt does, and resolves its stack like a file disk's.
+    @Test func volumeDiskResolvesThroughItsPool() throws {
+        let lease = try JobsLab.Lease()
+        defer { lease.release() }
+        let pool = Self.n("hvp-vols")
+        let guest = "hv-voldisk-\(JobsLab.tag)"
+        try Self.makePool(pool)
+        defer {
+            JobsLab.virsh("undefine", guest)
+            Self.removePool(pool)
+            _ = JobsLab.run(["rm", "-rf", Self.dir + "/" + pool])
+        }
+        try JobsLab.mustVirsh("vol-create-as", pool, "disk.qcow2", "16M", "--format", "qcow2")
+        let xml = """
+            <domain type='qemu'><name>\(guest)</name><memory unit='MiB'>64</memory>
+            <os><type arch='x86_64'>hvm</type></os>
+            <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/>
+            <source pool='\(pool)' volume='disk.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+            """
+        let file = JobsLab.workDir + "/\(guest).xml"
+        try xml.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try JobsLab.mustVirsh("define", file)
+
+        let session = JobsLab.session()
+        let scrape = ScrapeContext(libvirtTimeout: .seconds(10))
+        var s = Snapshot()
+        try LibvirtCollector(session: session, logger: JobsLab.logger).collect(scrape, into: &s)
+        try StoragePoolCollector(session: session, logger: JobsLab.logger).collect(scrape, into: &s)
+        try StorageStackCollector(logger: JobsLab.logger).collect(scrape, into: &s)
+        let g = try #require(s.guests.first { $0.name == guest })
+        #expect(g.blockDevices.first?.diskType == "volume")
+        let stack = try #require(s.guestDiskStacks.first { $0.guest == guest && $0.targetDevice == "vda" })
+        #expect(stack.error == nil, "\(stack.error ?? "")")
+        #expect(stack.source == "\(pool)/disk.qcow2")
+        let file0 = try #require(stack.layers.first)
+        #expect(file0.kind == .file)
+        #expect(file0.detail == "\(Self.dir)/\(pool)/disk.qcow2" && file0.problem == nil, "\(stack.layers)")
+        #expect(stack.layers.contains { $0.kind == .filesystem })
+    }
+
     @Test func directoryVanished() throws {
         let lease = try JobsLab.Lease()
         defer { lease.release() }

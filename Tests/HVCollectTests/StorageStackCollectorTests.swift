@@ -105,7 +105,7 @@ struct StorageStackCollectorTests {
             Self.vm(
                 "hv-run1", uuid: "c66fcdff-c555-4008-b9de-237a4fc3450d",
                 disks: [
-                    ("vda", "file", "/var/tmp/hvstk-mnt-ext4/disk.qcow2"), ("vdb", "volume", "images/disk.qcow2"),
+                    ("vda", "file", "/var/tmp/hvstk-mnt-ext4/disk.qcow2"), ("vdb", "volume", "images/other.qcow2"),
                     ("vdc", "volume", "san/unit:0:0:1"), ("vdd", "volume", "novolume"),
                 ])
         ]
@@ -121,7 +121,9 @@ struct StorageStackCollectorTests {
         #expect(stacks.map(\.targetDevice) == ["vda", "vdb", "vdc", "vdd"])
         #expect(stacks[1].error == nil, "\(stacks[1].error ?? "")")
         #expect(stacks[1].layers.map(\.kind) == stacks[0].layers.map(\.kind) && !stacks[1].layers.isEmpty)
-        #expect(stacks[1].source == "images/disk.qcow2")
+        #expect(stacks[1].source == "images/other.qcow2")
+        #expect(stacks[1].layers.first?.detail == "/var/tmp/hvstk-mnt-ext4/other.qcow2")
+        #expect(stacks[1].layers.map(\.device) == stacks[0].layers.map(\.device))
         #expect(stacks[2].error == "volume of a iscsi pool: no host path from its definition" && stacks[2].layers.isEmpty)
         #expect(stacks[3].error == "volume novolume names no pool")
         var lvm = StoragePool(name: "vg0", state: 2)
