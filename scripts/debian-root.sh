@@ -13,15 +13,8 @@ cache=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/$release-root
 log() { echo "debian-root $release: $*" >&2; }
 case "$release" in bookworm | trixie) ;; *) log "release must be bookworm or trixie"; exit 1 ;; esac
 [[ "$(id -u)" -eq 0 ]] || { log "needs root"; exit 1; }
-retry() { # retry N command...: for downloads from the archive
-    local n=$1 i; shift
-    for ((i = 1; i <= n; i++)); do
-        "$@" && return 0
-        log "attempt $i/$n failed: $*"
-        ((i < n)) && sleep $((i * 5))
-    done
-    return 1
-}
+# shellcheck source=scripts/retry.sh
+. "$(dirname "${BASH_SOURCE[0]}")/retry.sh"
 if [[ ! -x "$cache/usr/bin/apt-get" ]]; then
     if ! command -v debootstrap >/dev/null; then
         log "installing debootstrap"

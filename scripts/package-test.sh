@@ -28,15 +28,8 @@ step() { # ends the current step: prints its time
     printf 'package-test %s: %-58s %6.1f s\n' "$release" "$1" "$(awk -v a="$now" -v b="$step_start" 'BEGIN { print a - b }')" >&2
     step_start=$now
 }
-retry() { # retry N command...: for downloads from the archive
-    local n=$1 i; shift
-    for ((i = 1; i <= n; i++)); do
-        "$@" && return 0
-        log "attempt $i/$n failed: $*"
-        ((i < n)) && sleep $((i * 5))
-    done
-    return 1
-}
+# shellcheck source=scripts/retry.sh
+. scripts/retry.sh
 
 [[ "$(id -u)" -eq 0 ]] || fail "needs root (chroot, mounts)"
 [[ -n "$deb" && -f "$deb" ]] || fail "no package: build it with scripts/package.sh, or give its path"
