@@ -53,6 +53,18 @@ struct StorageStackCollectorTests {
         return g
     }
 
+    /// The lab guest hv-run1 with `disks` (target, type, source).
+    static func run1(_ disks: [(String, String, String)]) -> Guest {
+        vm("hv-run1", uuid: "c66fcdff-c555-4008-b9de-237a4fc3450d", disks: disks)
+    }
+
+    static func pool(_ name: String, type: String, target: String) -> StoragePool {
+        var p = StoragePool(name: name, state: 2)
+        p.type = type
+        p.targetPath = target
+        return p
+    }
+
     static let logger = Logger(label: "test")
 
     static func collector(proc: String, sys: String, refresh: Duration = .seconds(300), identities: [String: DiskIdentity] = [:])
@@ -102,20 +114,15 @@ struct StorageStackCollectorTests {
         let c = Self.collector(proc: proc.root, sys: Self.realHost + "/sys")
         var s = Snapshot()
         s.guests = [
-            Self.vm(
-                "hv-run1", uuid: "c66fcdff-c555-4008-b9de-237a4fc3450d",
-                disks: [
-                    ("vda", "file", "/var/tmp/hvstk-mnt-ext4/disk.qcow2"), ("vdb", "volume", "images/other.qcow2"),
-                    ("vdc", "volume", "san/unit:0:0:1"), ("vdd", "volume", "novolume"),
-                ])
+            Self.run1([
+                ("vda", "file", "/var/tmp/hvstk-mnt-ext4/disk.qcow2"), ("vdb", "volume", "images/other.qcow2"),
+                ("vdc", "volume", "san/unit:0:0:1"), ("vdd", "volume", "novolume"),
+            ])
         ]
-        var images = StoragePool(name: "images", state: 2)
-        images.type = "dir"
-        images.targetPath = "/var/tmp/hvstk-mnt-ext4/"
-        var san = StoragePool(name: "san", state: 2)
-        san.type = "iscsi"
-        san.targetPath = "/dev/disk/by-path"
-        s.storagePools = [images, san]
+        s.storagePools = [
+            Self.pool("images", type: "dir", target: "/var/tmp/hvstk-mnt-ext4/"),
+            Self.pool("san", type: "iscsi", target: "/dev/disk/by-path"),
+        ]
         try Self.collect(c, &s)
         let stacks = s.guestDiskStacks
         #expect(stacks.map(\.targetDevice) == ["vda", "vdb", "vdc", "vdd"])
@@ -126,9 +133,7 @@ struct StorageStackCollectorTests {
         #expect(stacks[1].layers.map(\.device) == stacks[0].layers.map(\.device))
         #expect(stacks[2].error == "volume of a iscsi pool: no host path from its definition" && stacks[2].layers.isEmpty)
         #expect(stacks[3].error == "volume novolume names no pool")
-        var lvm = StoragePool(name: "vg0", state: 2)
-        lvm.type = "logical"
-        lvm.targetPath = "/dev/vg0"
+        let lvm = Self.pool("vg0", type: "logical", target: "/dev/vg0")
         #expect(try StorageStackCollector.volumePath("vg0/lv-guest", pools: [lvm]).get() == "/dev/vg0/lv-guest")
     }
 
