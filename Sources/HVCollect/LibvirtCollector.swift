@@ -648,10 +648,10 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         let answered = ParallelCalls.run(
             domains, workers: Self.statsWorkers, deadline: deadline, key: \.uuid,
             body: { [session] d in
+                defer { if let mark = marks[d.uuid] { session.markAnswered(d.uuid, mark) } }
                 // Undefined since the list: no record, as from a bulk call.
                 guard let h = handles[d.uuid] else { return }
                 let r = try? conn.domainStats([h], groups: .standard, noWait: true).first?.params
-                if let mark = marks[d.uuid] { session.markAnswered(d.uuid, mark) }
                 if let r { out.withLock { $0[d.uuid] = r } }
             })
         var late: Set<String> = []

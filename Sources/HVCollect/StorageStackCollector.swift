@@ -86,11 +86,13 @@ public final class StorageStackCollector: Collector, Sendable {
     /// One disk of one guest to resolve.
     struct Request: Sendable {
         var guest: Guest
-        /// "path:<host path>" (the source, or a volume's path in its pool), "net:<source>",
-        /// "ct:<key>:<pid>"; "" when there is nothing to resolve.
+        /// "path:<host path>", "net:<source>", "ct:<key>:<pid>"; "" when there is nothing to
+        /// resolve.
         var key: String
         var target: String
         var source: String
+        /// For a "path:" key, the host path: the source, or a volume's path in its pool.
+        var path = ""
         /// Why there is nothing to resolve, when `key` is "".
         var error: String?
     }
@@ -101,6 +103,7 @@ public final class StorageStackCollector: Collector, Sendable {
             if g.kind == .vm {
                 for d in g.blockDevices {
                     var key: String
+                    var path = ""
                     var error: String?
                     if d.source.isEmpty {
                         key = ""
@@ -110,15 +113,18 @@ public final class StorageStackCollector: Collector, Sendable {
                     } else if d.diskType == "volume" && !d.source.hasPrefix("/") {
                         // pool/volume: the host path comes from the pool's definition.
                         switch volumePath(d.source, pools: pools) {
-                        case .success(let path): key = "path:" + path
+                        case .success(let p):
+                            path = p
+                            key = "path:" + p
                         case .failure(let why):
                             key = ""
                             error = why.description
                         }
                     } else {
+                        path = d.source
                         key = "path:" + d.source
                     }
-                    out.append(Request(guest: g, key: key, target: d.target, source: d.source, error: error))
+                    out.append(Request(guest: g, key: key, target: d.target, source: d.source, path: path, error: error))
                 }
             } else if let pid = g.cgroup?.initPID {
                 out.append(Request(guest: g, key: "ct:\(g.key):\(pid)", target: "rootfs", source: ""))
@@ -227,7 +233,7 @@ public final class StorageStackCollector: Collector, Sendable {
                 results[r.key] = [
                     Resolved(
                         target: r.target, source: r.source,
-                        layers: model(resolver.resolve(path: String(r.key.dropFirst(5))), &identities))
+                        layers: model(resolver.resolve(path: r.path), &identities))
                 ]
             } else if let pid = r.guest.cgroup?.initPID {
                 results[r.key] = containerDisks(pid: pid, resolver: resolver, &identities)

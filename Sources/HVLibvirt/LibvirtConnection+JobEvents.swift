@@ -88,10 +88,9 @@ final class JobEventBox: @unchecked Sendable {
 
     static func fire(_ dom: virDomainPtr?, _ opaque: UnsafeMutableRawPointer?, _ event: DomainJobEvent) {
         guard let dom, let opaque else { return }
-        var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-        guard virDomainGetUUIDString(dom, &buf) == 0 else { return }
+        guard let uuid = LibvirtDomain.uuid(of: dom) else { return }
         let name = virDomainGetName(dom).map { String(cString: $0) } ?? ""
         let box = Unmanaged<JobEventBox>.fromOpaque(opaque).takeUnretainedValue()
-        box.handler(stringFromCBuffer(buf).lowercased(), name, event)
+        box.handler(uuid, name, event)
     }
 }

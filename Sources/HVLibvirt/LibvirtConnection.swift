@@ -130,11 +130,10 @@ public final class LibvirtConnection: @unchecked Sendable {
         out.reserveCapacity(Int(n))
         for i in 0..<Int(n) {
             guard let rec = records?[i], let dom = rec.pointee.dom else { continue }
-            var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-            guard virDomainGetUUIDString(dom, &buf) == 0 else { continue }
+            guard let uuid = LibvirtDomain.uuid(of: dom) else { continue }
             out.append(
                 DomainStatsRecord(
-                    uuid: stringFromCBuffer(buf).lowercased(),
+                    uuid: uuid,
                     params: TypedParameters.copy(rec.pointee.params, count: rec.pointee.nparams)))
         }
         return out
@@ -220,9 +219,8 @@ final class EventHandlerBox: @unchecked Sendable {
 
     static func fire(_ dom: virDomainPtr?, _ opaque: UnsafeMutableRawPointer?, _ kind: DomainEventKind) {
         guard let dom, let opaque else { return }
-        var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-        guard virDomainGetUUIDString(dom, &buf) == 0 else { return }
+        guard let uuid = LibvirtDomain.uuid(of: dom) else { return }
         let box = Unmanaged<EventHandlerBox>.fromOpaque(opaque).takeUnretainedValue()
-        box.handler(stringFromCBuffer(buf).lowercased(), kind)
+        box.handler(uuid, kind)
     }
 }

@@ -17,17 +17,20 @@ public final class LibvirtDomain: @unchecked Sendable {
     init(owning ptr: virDomainPtr) {
         self.ptr = ptr
         self.name = virDomainGetName(ptr).map { String(cString: $0) } ?? ""
-        var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
-        if virDomainGetUUIDString(ptr, &buf) == 0 {
-            self.uuid = stringFromCBuffer(buf).lowercased()
-        } else {
-            self.uuid = ""
-        }
+        self.uuid = Self.uuid(of: ptr) ?? ""
         let rawID = virDomainGetID(ptr)
         self.id = rawID == UInt32.max ? nil : Int(rawID)
     }
 
     deinit { virDomainFree(ptr) }
+
+    /// The lower-case UUID string of a domain pointer (`virDomainGetUUIDString`, no RPC); nil
+    /// when libvirt refuses. For pointers libvirt lends (event callbacks, statistics records).
+    static func uuid(of dom: virDomainPtr) -> String? {
+        var buf = [CChar](repeating: 0, count: Int(VIR_UUID_STRING_BUFLEN))
+        guard virDomainGetUUIDString(dom, &buf) == 0 else { return nil }
+        return stringFromCBuffer(buf).lowercased()
+    }
 
     /// Whether this handle belongs to `connection` (`virDomainGetConnect`, no RPC): libvirt
     /// sends a domain's calls over the connection its handle came from, whatever connection
