@@ -177,10 +177,12 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
 
     /// What to do about a failure that is the exporter's setup, not the disk.
     static func hint(_ message: String) -> String {
-        let setup = ["Permission denied", "Operation not permitted", "No such file or directory"]
+        // "No such device": the node is there but the device cgroup (systemd's PrivateDevices=,
+        // DevicePolicy=) refuses it.
+        let setup = ["Permission denied", "Operation not permitted", "No such file or directory", "No such device"]
         guard setup.contains(where: { message.contains($0) }) else { return "" }
         return
-            " (smartctl needs the device node and CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe; under the packaged systemd unit see docs/alerts-and-dashboards.md, \"SMART\", for the drop-in)"
+            " (smartctl needs the device node and CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe; the packaged systemd unit grants them unless a drop-in took them away: docs/alerts-and-dashboards.md, \"Storage tools under the packaged systemd unit\")"
     }
 
     /// One smartctl run on one disk: a report (passed, failed, unknown), standby or

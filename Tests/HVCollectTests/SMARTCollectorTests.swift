@@ -207,6 +207,20 @@ import Testing
         #expect(asleep.storageFinding?.severity == .ok)
     }
 
+    /// The messages smartctl printed under systemd sandboxes (scripts/systemd-test.sh: the
+    /// device cgroup refusing the node, NVMe admin commands without CAP_SYS_ADMIN) get the hint
+    /// about the unit; a disk's own failure does not.
+    @Test func setupFailuresNameTheUnitADisksFailureDoesNot() {
+        for m in [
+            "Smartctl open device: /dev/sdb failed: No such device",
+            "Read NVMe Identify Controller failed: NVME_IOCTL_ADMIN_CMD: Permission denied",
+            "Smartctl open device: /dev/sdz failed: No such file or directory",
+        ] {
+            #expect(SMARTCollector.hint(m).contains("CAP_SYS_RAWIO"), "\(m)")
+        }
+        #expect(SMARTCollector.hint("Read SMART Data failed: scsi error medium or hardware error") == "")
+    }
+
     @Test func withoutSmartctlNothingIsReportedAndThatIsSaidOnce() throws {
         let log = LogCapture()
         let c = SMARTCollector(smartctlPath: "/nonexistent/smartctl", logger: log.logger)

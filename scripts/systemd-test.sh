@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Proof that the packaged unit works under a real systemd on real (emulated) disks:
+#   scripts/systemd-test.sh [path/to/hvexporter_*.deb]
+# Makes a Debian 12 system from the cached minimal root (scripts/debian-root.sh) with systemd,
+# udev, smartmontools, mdadm and the package, enables hv-exporter.service as an admin would,
+# and boots it as a TCG guest (systemd as PID 1) with the lab's Debian cloud kernel
+# (.lab/image, scripts/lab/guest-image.sh) and three disks QEMU emulates with SMART: the root on
+# NVMe (nvme0n1) and two PIIX IDE disks (sda, sdb; libata, so smartctl speaks SAT to them).
+# Inside, a probe unit builds an md RAID1 over sda and sdb with mdadm, waits for hv-exporter
+# (run by systemd with the unit's sandbox: DynamicUser, capabilities, device policy) to serve
+# smartctl's figures, scrapes /metrics, fails sdb out of the array, scrapes again, runs
+# `hvtop check raid` and powers off; it writes all that on the guest's second serial port.
+# Here the sections are checked (scripts/systemd-check.py): the three disks' SMART state
+# "passed" and smartctl's runs successful, the array clean and then degraded, the service
+# running as its dynamic user with its capabilities, no sandbox denial in its journal.
+# HV_SYSTEMD_TEST_UNIT=packaging/hv-exporter.service tries that unit file instead of the
+# package's (a unit change without a package build), HV_SYSTEMD_TEST_DROPIN=FILE adds FILE as
+# the unit's drop-in (expect the checks it narrows to fail); HV_SYSTEMD_TEST_KEEP=1 keeps the work folder.
+# Needs root (chroot, mounts), network to the Debian archive the first time, qemu-system-x86,
+# e2fsprogs, python3. Last line: "systemd-test: PASS" or "systemd-test: FAIL: <why>".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deb=${1:-$(ls -t hvexporter_*.deb 2>/dev/null | head -1 || true)}
+release=bookworm
+image=${LAB_IMAGE_DIR:-$PWD/.lab/image}
+cache=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/$release-root
+# The booted system's apt downloads are kept apart from the package test's root cache.
+debs=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/systemd-test-debs
+
+t0=$(date +%s.%N)
+step_start=$t0
+log() { echo "systemd-test: $*" >&2; }
+fail() { echo "systemd-test: FAIL: $*"; exit 1; }
+trap 'echo "systemd-test: FAIL: line $LINENO: $BASH_COMMAND exited with $?"' ERR
+step() {
+    local now; now=$(date +%s.%N)
+    printf 'systemd-test: %-60s %6.1f s\n' "$1" "$(awk -v a="$now" -v b="$step_start" 'BEGIN { print a - b }')" >&2
+    step_start=$now
+}
+# shellcheck source=scripts/retry.sh
+. scripts/retry.sh
+
+[[ "$(id -u)" -eq 0 ]] || fail "needs root (chroot, mounts)"
+[[ -n "$deb" && -f "$deb" ]] || fail "no package: build it with scripts/package.sh, or give its path"
+for tool in qemu-system-x86_64 mkfs.ext4 python3 flock; do command -v "$tool" >/dev/null || fail "needs $tool on the host"; done
+[[ -s "$image/vmlinuz" && -s "$image/kernel.pkg" ]] || fail "no lab kernel in $image: run scripts/lab/guest-image.sh"
+kver=$(sed 's/^linux-image-//' "$image/kernel.pkg")
+[[ -d "$image/kernel/lib/modules/$kver" ]] || fail "no modules for $kver in $image/kernel"
+[[ "$(scripts/debian-root.sh "$release")" == "$cache" ]] || fail "no cached $release root in $cache"
+
+work=$(mktemp -d /var/tmp/hvexporter-systemd.XXXXXX)
+root=$work/root
+qpid=""
+cleanup() {
+    trap - ERR
+    [[ -n "$qpid" ]] && kill "$qpid" 2>/dev/null || true
+    for m in dev/pts dev sys proc; do mountpoint -q "$root/$m" && umount -l "$root/$m" || true; done
+    [[ -n "${HV_SYSTEMD_TEST_KEEP:-}" ]] && { log "kept $work"; return; }
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# MARK: the system: cached root + systemd, udev, the storage tools and the package
+exec 9> "$cache.lock"
+flock 9
+cp -a "$cache" "$root"
+flock -u 9
+mkdir -p "$debs"
+cp -n "$debs"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+cp "$deb" "$root/tmp/"
+debname=$(basename "$deb")
+# What an admin's host has: systemd as init (with its NSS module for the dynamic user), udev,
+# smartmontools and mdadm. No libvirtd: the daemon reads libvirt's test driver here.
+wanted=(systemd systemd-sysv libnss-systemd udev kmod smartmontools mdadm curl "/tmp/$debname")
+install_all() { in_root apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${wanted[@]}"; }
+if ! install_all > "$work/install.log" 2>&1; then
+    log "install from the cached lists failed; apt-get update and retry"
+    retry 3 in_root apt-get update -q > "$work/update.log" 2>&1 || { cat "$work/update.log" >&2; fail "apt-get update failed"; }
+    retry 3 install_all > "$work/install.log" 2>&1 || { tail -30 "$work/install.log" >&2; fail "apt-get install failed"; }
+fi
+cp -n "$root"/var/cache/apt/archives/*.deb "$debs/" 2>/dev/null || true
+rm -f "$root"/var/cache/apt/archives/*.deb
+log "    $(grep -c '^Setting up ' "$work/install.log") packages set up; $(in_root dpkg-query -W -f '${Package} ${Version}, ' systemd smartmontools mdadm | tr '\n' ' ')"
+for m in dev/pts dev sys proc; do umount "$root/$m"; done
+step "root with systemd, udev, smartmontools, mdadm, $debname"
+
+# MARK: configure as an admin would, plus the probe
+mkdir -p "$root/usr/lib/modules"
+cp -a "$image/kernel/lib/modules/$kver" "$root/usr/lib/modules/"
+chroot "$root" depmod "$kver"
+echo hvtest > "$root/etc/hostname"
+# The disk drivers load early, as from a real host's initramfs: the disks are there when
+# hv-exporter starts (the cloud kernel has them as modules).
+printf '%s\n' ata_piix sd_mod md_mod raid1 > "$root/etc/modules-load.d/hvtest.conf"
+chroot "$root" groupadd --system libvirt # the unit's SupplementaryGroups=libvirt (libvirt-daemon-system makes it)
+echo 'HV_EXPORTER_ARGS="--libvirt.uri=test:///default"' > "$root/etc/default/hv-exporter"
+if [[ -n "${HV_SYSTEMD_TEST_UNIT:-}" ]]; then # trying a unit change without building the package again
+    sed 's|/usr/local/bin/hv-exporter|/usr/bin/hv-exporter|g' "$HV_SYSTEMD_TEST_UNIT" > "$root/etc/systemd/system/hv-exporter.service"
+    log "    unit: $HV_SYSTEMD_TEST_UNIT (not the package's)"
+fi
+if [[ -n "${HV_SYSTEMD_TEST_DROPIN:-}" ]]; then # a drop-in as `systemctl edit hv-exporter` writes it
+    mkdir -p "$root/etc/systemd/system/hv-exporter.service.d"
+    cp "$HV_SYSTEMD_TEST_DROPIN" "$root/etc/systemd/system/hv-exporter.service.d/override.conf"
+    log "    drop-in: $HV_SYSTEMD_TEST_DROPIN"
+fi
+chroot "$root" systemctl enable -q hv-exporter.service
+# Quiet and quick under TCG: no gettys, timers or smartd; the probe powers the guest off.
+chroot "$root" systemctl mask -q serial-getty@ttyS0.service getty@tty1.service smartd.service \
+    apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer dpkg-db-backup.timer \
+    mdmonitor-oneshot.timer mdcheck_start.timer mdcheck_continue.timer systemd-tmpfiles-clean.timer 2>/dev/null || true
+install -m 0755 scripts/systemd-probe.sh "$root/usr/local/sbin/hvtest-probe"
+cat > "$root/etc/systemd/system/hvtest-probe.service" << 'EOF'
+[Unit]
+Description=hv-exporter systemd test probe
+Wants=hv-exporter.service
+After=hv-exporter.service systemd-udev-settle.service
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/hvtest-probe
+TimeoutStartSec=400
+
+[Install]
+WantedBy=multi-user.target
+EOF
+chroot "$root" systemctl enable -q hvtest-probe.service
+echo '/dev/nvme0n1 / ext4 rw,noatime 0 1' > "$root/etc/fstab"
+size_mib=$(( $(du -sm "$root" | cut -f1) + 512 ))
+truncate -s "${size_mib}M" "$work/root.img"
+mkfs.ext4 -q -F -L hvtest -d "$root" "$work/root.img"
+truncate -s 256M "$work/sda.img" "$work/sdb.img"
+step "unit enabled, probe installed, root image ${size_mib} MiB"
+
+# MARK: boot
+timeout_s=${HV_SYSTEMD_TEST_TIMEOUT:-600}
+qemu-system-x86_64 -machine pc,accel=tcg -cpu max -smp 2 -m 1024 -display none -no-reboot \
+    -kernel "$image/vmlinuz" \
+    -append "root=/dev/nvme0n1 rw console=ttyS0 panic=-1 systemd.show_status=0 loglevel=4" \
+    -drive file="$work/root.img",format=raw,if=none,id=root -device nvme,drive=root,serial=HVROOT0001 \
+    -drive file="$work/sda.img",format=raw,if=ide,index=0,media=disk \
+    -drive file="$work/sdb.img",format=raw,if=ide,index=1,media=disk \
+    -nic none -serial file:"$work/console.log" -serial file:"$work/probe.log" &
+qpid=$!
+waited=0
+while kill -0 "$qpid" 2>/dev/null; do
+    ((waited < timeout_s)) || { tail -40 "$work/console.log" >&2; fail "the guest did not power off within $timeout_s s"; }
+    sleep 1
+    waited=$((waited + 1))
+done
+wait "$qpid" || true
+qpid=""
+step "booted, probed, powered off"
+
+# MARK: check
+python3 scripts/systemd-check.py "$work/probe.log" || {
+    echo "--- probe output" >&2; cat "$work/probe.log" >&2
+    echo "--- console (last 40 lines)" >&2; tail -40 "$work/console.log" >&2
+    fail "the checks above failed"
+}
+step "checked"
+printf 'systemd-test: %-60s %6.1f s\n' "total" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')" >&2
+echo "systemd-test: PASS"
