@@ -19,11 +19,23 @@ i=0
 while [ "$(cat /sys/block/md0/md/sync_action 2>/dev/null)" != idle ] && [ $i -lt 180 ]; do sleep 1; i=$((i + 1)); done
 cat /proc/mdstat
 
-# hv-exporter starts smartctl on every disk when it starts; wait until all three have a result.
+# A guest of the real libvirtd (socket-activated by virsh), started paused; systemd-machined
+# puts it in machine.slice.
+section nested-start
+virsh -c qemu:///system define /etc/hvtest-nested.xml
+virsh -c qemu:///system start hvnested --paused
+qpid=$(cat /run/libvirt/qemu/hvnested.pid)
+echo "qemu pid $qpid"
+cat "/proc/$qpid/cgroup"
+
+# hv-exporter starts smartctl on every disk when it starts; wait until all three have a result
+# and the nested guest's processes are mapped.
 i=0
 while [ $i -lt 240 ]; do
     if scrape > /tmp/metrics 2> /dev/null &&
-        [ "$(grep -c '^hv_external_tool_last_success_timestamp_seconds{tool="smartctl"\|^hv_external_tool_success{tool="smartctl".*} 0$' /tmp/metrics)" -ge 3 ]; then
+        [ "$(grep -c '^hv_external_tool_last_success_timestamp_seconds{tool="smartctl"\|^hv_external_tool_success{tool="smartctl".*} 0$' /tmp/metrics)" -ge 3 ] &&
+        grep -q '^hv_guest_processes{guest="hvnested"' /tmp/metrics &&
+        grep -q '^hv_guest_info{guest="hvnested",.*state="paused"} 1' /tmp/metrics; then
         break
     fi
     sleep 1
@@ -42,6 +54,9 @@ sleep 1
 cat /proc/mdstat
 section metrics-degraded
 scrape
+section hvtop-pid
+hvtop pid "$qpid"
+echo "exit $?"
 section hvtop-check-raid
 hvtop check raid
 echo "exit $?"

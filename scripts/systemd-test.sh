@@ -2,17 +2,21 @@
 # Proof that the packaged unit works under a real systemd on real (emulated) disks:
 #   scripts/systemd-test.sh [path/to/hvexporter_*.deb]
 # Makes a Debian 12 system from the cached minimal root (scripts/debian-root.sh) with systemd,
-# udev, smartmontools, mdadm and the package, enables hv-exporter.service as an admin would,
+# udev, smartmontools, mdadm, libvirtd (libvirt-daemon-system: socket activation,
+# systemd-machined), QEMU and the package, enables hv-exporter.service as an admin would,
 # and boots it as a TCG guest (systemd as PID 1) with the lab's Debian cloud kernel
 # (.lab/image, scripts/lab/guest-image.sh) and three disks QEMU emulates with SMART: the root on
 # NVMe (nvme0n1) and two PIIX IDE disks (sda, sdb; libata, so smartctl speaks SAT to them).
-# Inside, a probe unit builds an md RAID1 over sda and sdb with mdadm, waits for hv-exporter
-# (run by systemd with the unit's sandbox: DynamicUser, capabilities, device policy) to serve
-# smartctl's figures, scrapes /metrics, fails sdb out of the array, scrapes again, runs
-# `hvtop check raid` and powers off; it writes all that on the guest's second serial port.
-# Here the sections are checked (scripts/systemd-check.py): the three disks' SMART state
-# "passed" and smartctl's runs successful, the array clean and then degraded, the service
-# running as its dynamic user with its capabilities, no sandbox denial in its journal.
+# Inside, a probe unit builds an md RAID1 over sda and sdb with mdadm, starts a nested guest
+# paused through the real libvirtd (its QEMU in machine.slice), waits for hv-exporter (run by
+# systemd with the unit's sandbox: DynamicUser, capabilities, device policy, system call
+# filter) to serve smartctl's figures and the guest, scrapes /metrics, runs `hvtop pid` on the
+# guest's QEMU, fails sdb out of the array, scrapes again, runs `hvtop check raid` and powers
+# off; it writes all that on the guest's second serial port. Here the sections are checked
+# (scripts/systemd-check.py): the three disks' SMART state "passed", the array clean and then
+# degraded, libvirt up through the read-only socket, the guest's process, vCPU thread and
+# cgroup memory mapped, the service running as its dynamic user, no sandbox denial in its
+# journal. About a minute once the root's packages are cached.
 # HV_SYSTEMD_TEST_UNIT=packaging/hv-exporter.service tries that unit file instead of the
 # package's (a unit change without a package build), HV_SYSTEMD_TEST_DROPIN=FILE adds FILE as
 # the unit's drop-in (expect the checks it narrows to fail); HV_SYSTEMD_TEST_KEEP=1 keeps the work folder.
@@ -75,9 +79,11 @@ mount --bind /dev/pts "$root/dev/pts"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
 cp "$deb" "$root/tmp/"
 debname=$(basename "$deb")
-# What an admin's host has: systemd as init (with its NSS module for the dynamic user), udev,
-# smartmontools and mdadm. No libvirtd: the daemon reads libvirt's test driver here.
-wanted=(systemd systemd-sysv libnss-systemd udev kmod smartmontools mdadm curl "/tmp/$debname")
+# What an admin's KVM host has: systemd as init (with its NSS module for the dynamic user),
+# udev, smartmontools, mdadm, libvirtd (socket-activated, with systemd-machined: guests in
+# machine.slice) and QEMU.
+wanted=(systemd systemd-sysv libnss-systemd udev kmod smartmontools mdadm curl
+    libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 "/tmp/$debname")
 install_all() { in_root apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${wanted[@]}"; }
 if ! install_all > "$work/install.log" 2>&1; then
     log "install from the cached lists failed; apt-get update and retry"
@@ -88,7 +94,7 @@ cp -n "$root"/var/cache/apt/archives/*.deb "$debs/" 2>/dev/null || true
 rm -f "$root"/var/cache/apt/archives/*.deb
 log "    $(grep -c '^Setting up ' "$work/install.log") packages set up; $(in_root dpkg-query -W -f '${Package} ${Version}, ' systemd smartmontools mdadm | tr '\n' ' ')"
 for m in dev/pts dev sys proc; do umount "$root/$m"; done
-step "root with systemd, udev, smartmontools, mdadm, $debname"
+step "root with systemd, udev, smartmontools, mdadm, libvirtd, QEMU, $debname"
 
 # MARK: configure as an admin would, plus the probe
 mkdir -p "$root/usr/lib/modules"
@@ -98,8 +104,21 @@ echo hvtest > "$root/etc/hostname"
 # The disk drivers load early, as from a real host's initramfs: the disks are there when
 # hv-exporter starts (the cloud kernel has them as modules).
 printf '%s\n' ata_piix sd_mod md_mod raid1 > "$root/etc/modules-load.d/hvtest.conf"
-chroot "$root" groupadd --system libvirt # the unit's SupplementaryGroups=libvirt (libvirt-daemon-system makes it)
-echo 'HV_EXPORTER_ARGS="--libvirt.uri=test:///default"' > "$root/etc/default/hv-exporter"
+# A nested guest for the probe to start paused (TCG in TCG would boot slowly; paused, its
+# QEMU process, threads and cgroup are all there): the lab's kernel and busybox initramfs.
+mkdir -p "$root/var/lib/libvirt/images"
+cp "$image/vmlinuz" "$image/initrd.img" "$root/var/lib/libvirt/images/"
+cat > "$root/etc/hvtest-nested.xml" << 'EOF'
+<domain type='qemu'>
+  <name>hvnested</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>/var/lib/libvirt/images/vmlinuz</kernel><initrd>/var/lib/libvirt/images/initrd.img</initrd>
+    <cmdline>console=ttyS0</cmdline></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator><serial type='pty'/><memballoon model='none'/></devices>
+</domain>
+EOF
 if [[ -n "${HV_SYSTEMD_TEST_UNIT:-}" ]]; then # trying a unit change without building the package again
     sed 's|/usr/local/bin/hv-exporter|/usr/bin/hv-exporter|g' "$HV_SYSTEMD_TEST_UNIT" > "$root/etc/systemd/system/hv-exporter.service"
     log "    unit: $HV_SYSTEMD_TEST_UNIT (not the package's)"
@@ -111,6 +130,7 @@ if [[ -n "${HV_SYSTEMD_TEST_DROPIN:-}" ]]; then # a drop-in as `systemctl edit h
 fi
 chroot "$root" systemctl enable -q hv-exporter.service
 # Quiet and quick under TCG: no gettys, timers or smartd; the probe powers the guest off.
+rm -f "$root/etc/libvirt/qemu/networks/autostart/default.xml" # no dnsmasq, no bridge
 chroot "$root" systemctl mask -q serial-getty@ttyS0.service getty@tty1.service smartd.service \
     apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer dpkg-db-backup.timer \
     mdmonitor-oneshot.timer mdcheck_start.timer mdcheck_continue.timer systemd-tmpfiles-clean.timer 2>/dev/null || true
@@ -141,7 +161,7 @@ step "unit enabled, probe installed, root image ${size_mib} MiB"
 
 # MARK: boot
 timeout_s=${HV_SYSTEMD_TEST_TIMEOUT:-600}
-qemu-system-x86_64 -machine pc,accel=tcg -cpu max -smp 2 -m 1024 -display none -no-reboot \
+qemu-system-x86_64 -machine pc,accel=tcg -cpu max -smp 2 -m 1536 -display none -no-reboot \
     -kernel "$image/vmlinuz" \
     -append "root=/dev/nvme0n1 rw console=ttyS0 panic=-1 systemd.show_status=0 loglevel=4" \
     -drive file="$work/root.img",format=raw,if=none,id=root -device nvme,drive=root,serial=HVROOT0001 \

@@ -300,9 +300,13 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         guests.reserveCapacity(domains.count)
         state.withLock { s in
             for d in domains {
+                // An active domain's state is the record's; without one (its statistics did not
+                // come this scrape and there are no earlier ones) it is not known: "nostate",
+                // not a guess of "running" (a paused incoming migration guessed running would
+                // look like the same guest running on two hosts).
                 var g = Guest(
                     name: d.name, uuid: d.uuid, kind: driver == "lxc" ? .container : .vm,
-                    driver: driver, state: d.id == nil ? .shutoff : .running)
+                    driver: driver, state: d.id == nil ? .shutoff : .nostate)
                 g.domainID = d.id
                 g.listedByLibvirt = true
                 if let m = meta[d.uuid] {
