@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proof that the packaged unit works under a real systemd on real (emulated) disks:
-#   scripts/systemd-test.sh [path/to/hvexporter_*.deb]
-# Makes a Debian 12 system from the cached minimal root (scripts/debian-root.sh) with systemd,
+#   scripts/systemd-test.sh [bookworm|trixie] [path/to/hvexporter_*.deb]
+# Makes a Debian 12 (default) or 13 system from the cached minimal root (scripts/debian-root.sh) with systemd,
 # udev, smartmontools, mdadm, libvirtd (libvirt-daemon-system: socket activation,
 # systemd-machined), QEMU and the package, enables hv-exporter.service as an admin would,
 # and boots it as a TCG guest (systemd as PID 1) with the lab's Debian cloud kernel
@@ -21,24 +21,25 @@
 # package's (a unit change without a package build), HV_SYSTEMD_TEST_DROPIN=FILE adds FILE as
 # the unit's drop-in (expect the checks it narrows to fail); HV_SYSTEMD_TEST_KEEP=1 keeps the work folder.
 # Needs root (chroot, mounts), network to the Debian archive the first time, qemu-system-x86,
-# e2fsprogs, python3. Last line: "systemd-test: PASS" or "systemd-test: FAIL: <why>".
+# e2fsprogs, python3. Last line: "systemd-test <release>: PASS" or "... FAIL: <why>".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deb=${1:-$(ls -t hvexporter_*.deb 2>/dev/null | head -1 || true)}
 release=bookworm
+case "${1:-}" in bookworm | trixie) release=$1; shift ;; esac
+deb=${1:-$(ls -t hvexporter_*.deb 2>/dev/null | head -1 || true)}
 image=${LAB_IMAGE_DIR:-$PWD/.lab/image}
 cache=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/$release-root
 # The booted system's apt downloads are kept apart from the package test's root cache.
-debs=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/systemd-test-debs
+debs=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/systemd-test-$release-debs
 
 t0=$(date +%s.%N)
 step_start=$t0
-log() { echo "systemd-test: $*" >&2; }
-fail() { echo "systemd-test: FAIL: $*"; exit 1; }
-trap 'echo "systemd-test: FAIL: line $LINENO: $BASH_COMMAND exited with $?"' ERR
+log() { echo "systemd-test $release: $*" >&2; }
+fail() { echo "systemd-test $release: FAIL: $*"; exit 1; }
+trap 'echo "systemd-test $release: FAIL: line $LINENO: $BASH_COMMAND exited with $?"' ERR
 step() {
     local now; now=$(date +%s.%N)
-    printf 'systemd-test: %-60s %6.1f s\n' "$1" "$(awk -v a="$now" -v b="$step_start" 'BEGIN { print a - b }')" >&2
+    printf 'systemd-test %s: %-60s %6.1f s\n' "$release" "$1" "$(awk -v a="$now" -v b="$step_start" 'BEGIN { print a - b }')" >&2
     step_start=$now
 }
 # shellcheck source=scripts/retry.sh
@@ -186,5 +187,5 @@ python3 scripts/systemd-check.py "$work/probe.log" || {
     fail "the checks above failed"
 }
 step "checked"
-printf 'systemd-test: %-60s %6.1f s\n' "total" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')" >&2
-echo "systemd-test: PASS"
+printf 'systemd-test %s: %-60s %6.1f s\n' "$release" "total" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')" >&2
+echo "systemd-test $release: PASS"
