@@ -45,6 +45,8 @@ section service
 systemctl show hv-exporter.service -p ActiveState -p SubState -p NRestarts -p DynamicUser -p MainPID
 pid=$(systemctl show hv-exporter.service -p MainPID --value)
 grep -E '^(Uid|Gid|Groups|CapEff|CapAmb|NoNewPrivs|Seccomp):' "/proc/$pid/status"
+section exporter-status
+cat "/proc/$pid/status"
 section metrics-clean
 cat /tmp/metrics
 

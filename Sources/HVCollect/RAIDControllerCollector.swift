@@ -82,6 +82,7 @@ public final class RAIDControllerCollector: Collector, @unchecked Sendable {
                 "raid_controller: no storcli/perccli, ssacli or arcconf found; no hardware RAID controller is watched (--raid.storcli-path, --raid.ssacli-path, --raid.arcconf-path)"
             )
         } else {
+            if let w = ToolPrivileges.raidControllerWarning(.current()) { logger.warning("\(w)") }
             logger.info(
                 "raid_controller: watching hardware RAID controllers",
                 metadata: [

@@ -80,6 +80,7 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
         self.discoveryInterval = discoveryInterval
         self.paths = PathCheck(collector: "smart", logger: logger, [.sysfs(sysfs, needs: ["block"])])
         if let smartctl {
+            if let w = ToolPrivileges.smartWarning(.current()) { logger.warning("\(w)") }
             // The first runs start now, so the first scrape after start already has figures.
             lock.withLock {
                 lastDiscovery = .now
