@@ -18,18 +18,9 @@ release=${1:?usage: scripts/package-test.sh bookworm|trixie [deb]}
 deb=${2:-$(ls -t hvexporter_*.deb 2>/dev/null | head -1 || true)}
 cache=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/$release-root
 
-t0=$(date +%s.%N)
-step_start=$t0
-log() { echo "package-test $release: $*" >&2; }
-fail() { echo "package-test $release: FAIL: $*"; exit 1; }
-trap 'echo "package-test $release: FAIL: line $LINENO: $BASH_COMMAND exited with $?"' ERR
-step() { # ends the current step: prints its time
-    local now; now=$(date +%s.%N)
-    printf 'package-test %s: %-58s %6.1f s\n' "$release" "$1" "$(awk -v a="$now" -v b="$step_start" 'BEGIN { print a - b }')" >&2
-    step_start=$now
-}
-# shellcheck source=scripts/retry.sh
-. scripts/retry.sh
+me="package-test $release"
+# shellcheck source=scripts/steps.sh
+. scripts/steps.sh
 
 [[ "$(id -u)" -eq 0 ]] || fail "needs root (chroot, mounts)"
 [[ -n "$deb" && -f "$deb" ]] || fail "no package: build it with scripts/package.sh, or give its path"
@@ -52,17 +43,12 @@ cleanup() {
     for p in /proc/[0-9]*; do
         [[ "$(readlink "$p/root" 2>/dev/null)" == "$root" ]] && kill -9 "${p#/proc/}" 2>/dev/null || true
     done
-    for m in dev/pts dev sys proc; do mountpoint -q "$root/$m" && umount -l "$root/$m" || true; done
+    unmount_root
     rm -rf "$work"
 }
 trap cleanup EXIT
 cp -a "$cache" "$root"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+mount_root
 [[ ! -e "$root/opt/swift" ]] && ! in_root sh -c 'command -v swift' >/dev/null || fail "the clean root has a Swift toolchain"
 step "root copied, /proc /sys /dev mounted"
 
@@ -198,5 +184,5 @@ new=$(comm -13 <(echo "$before") <(echo "$after") | grep -iE 'hv-?exporter|hvtop
 [[ -z "$new" ]] || fail "paths named after the package left after purge: $new"
 log "    $(echo "${pkgfiles[@]}" | wc -w) paths from dpkg -L before purge, none left after; no hvexporter path added to the root"
 step "apt-get purge hvexporter, nothing left"
-printf 'package-test %s: %-58s %6.1f s\n' "$release" "total" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')" >&2
+total
 echo "package-test $release: PASS"

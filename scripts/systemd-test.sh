@@ -32,18 +32,9 @@ cache=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/$release-root
 # The booted system's apt downloads are kept apart from the package test's root cache.
 debs=${HV_PKGTEST_CACHE:-/var/cache/hvexporter-test}/systemd-test-$release-debs
 
-t0=$(date +%s.%N)
-step_start=$t0
-log() { echo "systemd-test $release: $*" >&2; }
-fail() { echo "systemd-test $release: FAIL: $*"; exit 1; }
-trap 'echo "systemd-test $release: FAIL: line $LINENO: $BASH_COMMAND exited with $?"' ERR
-step() {
-    local now; now=$(date +%s.%N)
-    printf 'systemd-test %s: %-60s %6.1f s\n' "$release" "$1" "$(awk -v a="$now" -v b="$step_start" 'BEGIN { print a - b }')" >&2
-    step_start=$now
-}
-# shellcheck source=scripts/retry.sh
-. scripts/retry.sh
+me="systemd-test $release"
+# shellcheck source=scripts/steps.sh
+. scripts/steps.sh
 
 [[ "$(id -u)" -eq 0 ]] || fail "needs root (chroot, mounts)"
 [[ -n "$deb" && -f "$deb" ]] || fail "no package: build it with scripts/package.sh, or give its path"
@@ -59,7 +50,7 @@ qpid=""
 cleanup() {
     trap - ERR
     [[ -n "$qpid" ]] && kill "$qpid" 2>/dev/null || true
-    for m in dev/pts dev sys proc; do mountpoint -q "$root/$m" && umount -l "$root/$m" || true; done
+    unmount_root
     [[ -n "${HV_SYSTEMD_TEST_KEEP:-}" ]] && { log "kept $work"; return; }
     rm -rf "$work"
 }
@@ -72,12 +63,7 @@ cp -a "$cache" "$root"
 flock -u 9
 mkdir -p "$debs"
 cp -n "$debs"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"; }
+mount_root
 cp "$deb" "$root/tmp/"
 debname=$(basename "$deb")
 # What an admin's KVM host has: systemd as init (with its NSS module for the dynamic user),
@@ -94,7 +80,7 @@ fi
 cp -n "$root"/var/cache/apt/archives/*.deb "$debs/" 2>/dev/null || true
 rm -f "$root"/var/cache/apt/archives/*.deb
 log "    $(grep -c '^Setting up ' "$work/install.log") packages set up; $(in_root dpkg-query -W -f '${Package} ${Version}, ' systemd smartmontools mdadm | tr '\n' ' ')"
-for m in dev/pts dev sys proc; do umount "$root/$m"; done
+unmount_root
 step "root with systemd, udev, smartmontools, mdadm, libvirtd, QEMU, $debname"
 
 # MARK: configure as an admin would, plus the probe
@@ -187,5 +173,5 @@ python3 scripts/systemd-check.py "$work/probe.log" || {
     fail "the checks above failed"
 }
 step "checked"
-printf 'systemd-test %s: %-60s %6.1f s\n' "$release" "total" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')" >&2
+total
 echo "systemd-test $release: PASS"
