@@ -65,6 +65,8 @@ def main():
     uid = status.get('Uid', '0').split()[0]
     check(svc.get('DynamicUser') == 'yes' and uid != '0', 'it runs as its dynamic user, not root',
           f"DynamicUser={svc.get('DynamicUser')} Uid={status.get('Uid')}")
+    gid = status.get('Gid', '').split()[:1]
+    check(status.get('Groups', '').split() in ([], gid), 'in no group but its own', f"Groups {status.get('Groups')}")
     print(f"systemd-check:      Uid {status.get('Uid')}, Groups {status.get('Groups')}, CapEff {status.get('CapEff')}, "
           f"CapAmb {status.get('CapAmb')}, NoNewPrivs {status.get('NoNewPrivs')}, Seccomp {status.get('Seccomp')}")
 
@@ -83,7 +85,7 @@ def main():
     serial = [l.get('serial') for n, l, v in clean if n == 'hv_md_member_info' and l.get('device') == 'md0']
     check(len(serial) == 2 and all(serial), "md0's members carry their disks' serial numbers (from udev)", f"{serial}")
 
-    check(value(clean, 'libvirt_up') == 1, 'libvirt_up 1 (the real libvirtd, read-only socket, libvirt group)',
+    check(value(clean, 'libvirt_up') == 1, 'libvirt_up 1 (the real libvirtd, read-only socket, no libvirt group)',
           f"libvirt_up {value(clean, 'libvirt_up')}")
     for c in ('libvirt', 'processes', 'cgroup', 'smart', 'mdraid'):
         ok = value(clean, 'hv_scrape_collector_success', collector=c)
