@@ -24,6 +24,8 @@ extension HostCheck {
             if st != .ok { problems.append("\(n) \(what)" + (names.isEmpty ? "" : " (\(names.joined(separator: ", ")))")) }
         }
         func names(_ f: (Guest) -> Bool) -> [String] { s.guests.filter(f).map(\.name).sorted() }
+        // Doubt (UNKNOWN) outranks OK and WARNING, never a definite CRITICAL, whichever came first.
+        func doubt() { if status != .critical { status = .unknown } }
         judge(crashed, options.crashedWarning, options.crashedCritical, "crashed", names { $0.state == .crashed })
         judge(paused, options.pausedWarning, options.pausedCritical, "paused", names { $0.state == .paused })
         judge(timedOut, options.timedOutWarning, nil, "not answering libvirt", names(\.timedOut))
@@ -33,6 +35,14 @@ extension HostCheck {
             switch GuestLookup.match(s, want) {
             case .one(let g):
                 named.insert(g.key)
+                if g.state == .nostate {
+                    // libvirt gave no state this scrape (its statistics did not come): not known
+                    // to be down.
+                    doubt()
+                    problems.append("\(g.name)'s state is not known (libvirt gave none this scrape), expected running")
+                    details.append("UNKNOWN: \(g.name) nostate")
+                    continue
+                }
                 if g.state != .running {
                     status = .critical
                     problems.append("\(g.name) is \(g.state.rawValue), expected running")
@@ -40,7 +50,7 @@ extension HostCheck {
                 details.append("\(g.state == .running ? "OK" : "CRITICAL"): \(g.name) \(g.state.rawValue)")
             case .ambiguous(let candidates):
                 // Which one must run is the operator's call: UNKNOWN until --running names it.
-                status = max(status, .unknown)
+                doubt()
                 problems.append(
                     "\(want) is ambiguous, name it by UUID or driver:name ("
                         + candidates.map { "\(GuestLookup.candidateLine($0)): \(GuestLookup.selector($0))" }.joined(separator: ", ") + ")")

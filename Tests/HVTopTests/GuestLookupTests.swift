@@ -84,8 +84,27 @@ struct GuestLookupTests {
         o.running = ["qemu:twin"]
         let vm = HostCheck(.guests, options: o).guests(s)
         #expect(vm.status == .critical && vm.summary.contains("twin is paused, expected running"))
-        // A definite problem still outranks the doubt.
+        // A definite problem still outranks the doubt, named before or after it.
         o.running = ["twin", "ghost"]
+        #expect(HostCheck(.guests, options: o).guests(s).status == .critical)
+        o.running = ["ghost", "twin"]
+        #expect(HostCheck(.guests, options: o).guests(s).status == .critical)
+    }
+
+    /// A guest whose state libvirt did not give this scrape (`nostate`: no statistics record,
+    /// no earlier figures) is not known to be down: UNKNOWN, not CRITICAL; a guest really down
+    /// beside it still makes it CRITICAL.
+    @Test func checkGuestsRunningWithAnUnknownStateIsUnknown() {
+        var s = Self.snapshot()
+        var g = Fixtures.vm("asleep", uuid: "3c2b1a00-0000-4000-8000-000000000001", state: .nostate, cpu: 1)
+        g.timedOut = true
+        s.guests.append(g)
+        var o = HostCheck.Options()
+        o.running = ["asleep"]
+        let r = HostCheck(.guests, options: o).guests(s)
+        #expect(r.status == .unknown, "\(r.summary)")
+        #expect(r.summary.contains("asleep's state is not known"))
+        o.running = ["asleep", "qemu:twin"]
         #expect(HostCheck(.guests, options: o).guests(s).status == .critical)
     }
 }
