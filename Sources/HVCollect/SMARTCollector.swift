@@ -183,7 +183,7 @@ public final class SMARTCollector: Collector, @unchecked Sendable {
         let setup = ["Permission denied", "Operation not permitted", "No such file or directory", "No such device"]
         guard setup.contains(where: { message.contains($0) }) else { return "" }
         return
-            " (smartctl needs the device node and CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe; the packaged systemd unit grants them unless a drop-in took them away: docs/alerts-and-dashboards.md, \"Storage tools under the packaged systemd unit\")"
+            " (smartctl needs the device node and CAP_SYS_RAWIO, CAP_SYS_ADMIN for NVMe; the packaged systemd unit grants them unless a drop-in took them away: \(ToolPrivileges.unitDoc))"
     }
 
     /// One smartctl run on one disk: a report (passed, failed, unknown), standby or

@@ -5,8 +5,10 @@ import HVSystem
 /// SATA disk as "unsupported" and cannot tell why (seen under a systemd unit without
 /// CAP_SYS_RAWIO, scripts/systemd-test.sh).
 enum ToolPrivileges {
-    static let unitNote =
-        "the packaged systemd unit grants it unless a drop-in removed it (docs/alerts-and-dashboards.md, \"Storage tools under the packaged systemd unit\")"
+    /// Where the unit's grants for the storage tools, and the drop-in that takes them away, are
+    /// explained (also named by the smart collector's per-run hint).
+    static let unitDoc = "docs/alerts-and-dashboards.md, \"Storage tools under the packaged systemd unit\""
+    static let unitNote = "the packaged systemd unit grants these unless a drop-in removed them (\(unitDoc))"
 
     /// The warning for the smart collector; nil when nothing is missing or the set is unknown.
     static func smartWarning(_ caps: ProcessCapabilities?) -> String? {
