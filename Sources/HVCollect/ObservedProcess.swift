@@ -49,6 +49,8 @@ struct ObservedProcess: Sendable {
 
     /// Threads, for processes that may be a guest's (empty for other processes).
     var threads: [Int: ObservedThread] = [:]
+    /// Boot-clock seconds at which `threads` were last read (`GuestMapper.updateThreads`).
+    var threadsReadAt = -Double.infinity
 
     /// The comm is that of a QEMU emulator ("qemu-system-x86", "qemu-kvm", "kvm").
     var qemuComm = false

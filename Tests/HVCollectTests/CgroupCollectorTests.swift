@@ -25,7 +25,13 @@ import Testing
             if !FileManager.default.fileExists(atPath: d + "/cgroup.procs") {
                 try Data("1\n".utf8).write(to: URL(fileURLWithPath: d + "/cgroup.procs"))
             }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: d + "/" + name))
+            // In place (the collector keeps files open: a file replaced by a rename would not
+            // be seen through a kept descriptor, which a cgroup file never is).
+            let fd = open(d + "/" + name, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+            defer { close(fd) }
+            let bytes = Array(text.utf8)
+            guard write(fd, bytes, bytes.count) == bytes.count else { throw CocoaError(.fileWriteUnknown) }
         }
     }
 
@@ -110,6 +116,105 @@ import Testing
         try CgroupCollector(cgroupfs: t.root).collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &snap)
         #expect(snap.guests[0].cgroup?.memoryUsageBytes == 4096)
         #expect(snap.guests[0].cgroup?.cpuUsageSeconds == nil)
+    }
+
+    /// A hybrid host's guest (v2 for CPU and pressure, v1 for memory, throttling and block, as
+    /// on this lab's Debian 12 hosts) in a snapshot of its own.
+    static func hybridGuest(_ t: Tree) throws -> Snapshot {
+        let g = "/machine/qemu-6-hv-bench-001.libvirt-qemu"
+        try t.put("/unified", "cgroup.controllers", text: "\n")
+        try t.put("/unified" + g, "cpu.stat", fixture: "v2/qemu-hybrid-cpu.stat")
+        try t.put("/unified" + g, "cpu.pressure", fixture: "v2/qemu-hybrid-cpu.pressure")
+        try t.put("/unified" + g, "io.pressure", fixture: "v2/qemu-hybrid-io.pressure")
+        try t.put("/unified" + g, "memory.pressure", fixture: "v2/qemu-hybrid-memory.pressure")
+        try t.put("/cpu" + g, "cpu.stat", fixture: "v1/qemu-cpu.stat")
+        try t.put("/memory" + g, "memory.usage_in_bytes", fixture: "v1/qemu-memory.usage_in_bytes")
+        try t.put("/memory" + g, "memory.limit_in_bytes", fixture: "v1/qemu-memory.limit_in_bytes")
+        try t.put("/memory" + g, "memory.stat", fixture: "v1/qemu-memory.stat")
+        try t.put("/memory" + g, "memory.oom_control", fixture: "v1/qemu-memory.oom_control")
+        try t.put("/blkio" + g, "blkio.throttle.io_service_bytes", fixture: "v1/qemu-blkio.throttle.io_service_bytes")
+        try t.put("/blkio" + g, "blkio.throttle.io_serviced", fixture: "v1/qemu-blkio.throttle.io_serviced")
+        var cg = GuestCgroupStats(path: g)
+        cg.unifiedPath = g
+        cg.controllerPaths = ["cpu": g, "cpuacct": g, "memory": g, "blkio": g]
+        var guest = Guest(name: "hv-bench-001", uuid: "106a0a48-4a63-4db2-b7bc-18a95790119c", kind: .vm, driver: "qemu", state: .paused)
+        guest.cgroup = cg
+        var snap = Snapshot()
+        snap.guests = [guest]
+        return snap
+    }
+
+    static func collect(_ c: CgroupCollector, _ snap: Snapshot) throws -> GuestCgroupStats {
+        var s = snap
+        try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &s)
+        return try #require(s.guests.first?.cgroup)
+    }
+
+    /// An idle guest (neither usage moved) gets its other figures from its last full read, its
+    /// usages and pressure fresh; once the CPU or the memory usage moves, everything is read.
+    @Test func idleGuestReusesItsLastFullRead() throws {
+        let t = Tree()
+        let snap = try Self.hybridGuest(t)
+        let c = CgroupCollector(cgroupfs: t.root, idleRefresh: 3600)
+        let first = try Self.collect(c, snap)
+        #expect(first.blockReadBytes == 0 && first.throttledPeriods == 0 && first.memoryWorkingSetBytes != nil)
+        #expect(first.cpuUsageSeconds == 18.736173 && first.cpuPressureSomeSeconds != nil)
+        let g = "/machine/qemu-6-hv-bench-001.libvirt-qemu"
+        // Files only a full read asks change; the usages do not; pressure does.
+        try t.put("/blkio" + g, "blkio.throttle.io_service_bytes", text: "8:0 Read 7\n8:0 Write 9\n8:0 Total 16\nTotal 16\n")
+        try t.put("/cpu" + g, "cpu.stat", text: "nr_periods 5\nnr_throttled 4\nthrottled_time 3000000000\n")
+        try t.put("/memory" + g, "memory.limit_in_bytes", text: "1048576\n")
+        try t.put(
+            "/unified" + g, "io.pressure",
+            text: "some avg10=0.00 avg60=0.00 avg300=0.00 total=5000000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=4000000\n")
+        let idle = try Self.collect(c, snap)
+        #expect(idle.blockReadBytes == first.blockReadBytes && idle.throttledPeriods == first.throttledPeriods)
+        #expect(idle.memoryLimitBytes == first.memoryLimitBytes && idle.memoryWorkingSetBytes == first.memoryWorkingSetBytes)
+        #expect(idle.cpuUsageSeconds == first.cpuUsageSeconds && idle.cpuUserSeconds == first.cpuUserSeconds)
+        #expect(idle.ioPressureSomeSeconds == 5 && idle.ioPressureFullSeconds == 4)
+        // The memory usage moves: a full read.
+        try t.put("/memory" + g, "memory.usage_in_bytes", text: "40000000\n")
+        let moved = try Self.collect(c, snap)
+        #expect(moved.memoryUsageBytes == 40_000_000)
+        #expect(moved.blockReadBytes == 7 && moved.blockWriteBytes == 9)
+        #expect(moved.throttledPeriods == 4 && moved.throttledSeconds == 3)
+        #expect(moved.memoryLimitBytes == 1_048_576)
+        // Idle again, then the CPU usage moves: a full read.
+        try t.put("/blkio" + g, "blkio.throttle.io_service_bytes", text: "8:0 Read 70\n8:0 Write 90\n8:0 Total 160\nTotal 160\n")
+        #expect(try Self.collect(c, snap).blockReadBytes == 7)
+        try t.put("/unified" + g, "cpu.stat", text: "usage_usec 18736999\nuser_usec 17835038\nsystem_usec 901961\n")
+        let ran = try Self.collect(c, snap)
+        #expect(ran.cpuUsageSeconds == 18.736999 && ran.cpuSystemSeconds == 0.901961)
+        #expect(ran.blockReadBytes == 70)
+    }
+
+    /// The reuse is bounded: past `idleRefresh` (times the guest's spread, at most 1.5) an idle
+    /// guest is read in full; with 0 every scrape reads everything; a guest in another cgroup
+    /// (restarted) starts over.
+    @Test func idleReuseIsBounded() throws {
+        let g = "/machine/qemu-6-hv-bench-001.libvirt-qemu"
+        for refresh in [0.0, 1e-9] {
+            let t = Tree()
+            let snap = try Self.hybridGuest(t)
+            let c = CgroupCollector(cgroupfs: t.root, idleRefresh: refresh)
+            _ = try Self.collect(c, snap)
+            try t.put("/memory" + g, "memory.limit_in_bytes", text: "1048576\n")
+            #expect(try Self.collect(c, snap).memoryLimitBytes == 1_048_576, "idleRefresh \(refresh)")
+        }
+        let t = Tree()
+        var snap = try Self.hybridGuest(t)
+        let c = CgroupCollector(cgroupfs: t.root, idleRefresh: 3600)
+        _ = try Self.collect(c, snap)
+        let h = "/machine/qemu-7-hv-bench-001.libvirt-qemu"
+        for (dir, file) in [("/unified", "cpu.stat"), ("/memory", "memory.usage_in_bytes"), ("/memory", "memory.stat")] {
+            try t.put(dir + h, file, text: try String(contentsOfFile: t.root + dir + g + "/" + file, encoding: .utf8))
+        }
+        try t.put("/memory" + h, "memory.limit_in_bytes", text: "1048576\n")
+        var cg = GuestCgroupStats(path: h)
+        cg.unifiedPath = h
+        cg.controllerPaths = ["memory": h]
+        snap.guests[0].cgroup = cg
+        #expect(try Self.collect(c, snap).memoryLimitBytes == 1_048_576)
     }
 
     @Test func hostFacts() throws {

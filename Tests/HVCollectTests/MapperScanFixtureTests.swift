@@ -263,7 +263,9 @@ import Testing
 
     /// A guest process's threads are read from the last scan's list while their count stays
     /// the same and each still answers; a thread replaced by another (same count) or a new
-    /// one is found in the scan that follows.
+    /// one is found in the scan that follows, once the process used CPU. A still process (no
+    /// tick of CPU since the last scan, as many threads: a paused guest) keeps its threads as
+    /// last read (`GuestMapper.stillThreadsRefresh`).
     @Test func threadListFollowsReplacedAndNewThreads() throws {
         let h = try FakeHost()
         let cg = FakeHost.Cgroup.text("0::/machine/qemu-1-a.libvirt-qemu/emulator\n")
@@ -282,9 +284,17 @@ import Testing
         }
         #expect(try threads() == [800: "emulator", 801: "vcpu", 802: "worker"])
         #expect(try threads() == [800: "emulator", 801: "vcpu", 802: "worker"])
-        // 802 exits, 803 starts: the same count.
+        // 802 exits, 803 starts: the same count, without a tick of CPU: still, not read.
         try qemu([main, vcpu, .init(tid: 803, comm: "IO mon_iothread")])
+        #expect(try threads() == [800: "emulator", 801: "vcpu", 802: "worker"])
+        // The process uses CPU: its threads are read.
+        try qemu([main, vcpu, .init(tid: 803, comm: "IO mon_iothread", ticks: 1)])
         #expect(try threads() == [800: "emulator", 801: "vcpu", 803: "iothread"])
+        // The vCPU's time moves: read again (not still), its ticks fresh.
+        try qemu([main, .init(tid: 801, comm: "CPU 0/TCG", ticks: 70), .init(tid: 803, comm: "IO mon_iothread", ticks: 1)])
+        var s = Snapshot()
+        try m.attribute(into: &s)
+        #expect(s.processes.first { $0.tid == 801 }.map { $0.cpuSeconds * 100 } == 70)
         // One more.
         try qemu([main, vcpu, .init(tid: 803, comm: "IO mon_iothread"), .init(tid: 804, comm: "vhost-800")])
         #expect(try threads().keys.sorted() == [800, 801, 803, 804])
