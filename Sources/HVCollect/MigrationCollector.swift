@@ -19,12 +19,17 @@ public struct MigrationCollector: Collector {
     /// libvirt's qemu.conf (`--path.libvirt-qemu-conf`).
     public let qemuConf: String
     let paths: PathCheck
+    /// qemu.conf and the mount table, read again only when they changed.
+    let conf: LibvirtQemuConf.Watch
+    let mounts: MountTableWatch
 
     public init(procfs: String = "/proc", sysfs: String = "/sys", qemuConf: String = "/etc/libvirt/qemu.conf") {
         self.proc = ProcFS(root: procfs)
         self.sysfs = sysfs
         self.qemuConf = qemuConf
         self.paths = PathCheck(collector: "migration", [.procfs(procfs)])
+        self.conf = LibvirtQemuConf.Watch(path: qemuConf)
+        self.mounts = MountTableWatch(procfs: procfs)
     }
 
     public static var reads: [CollectorInput] { [.optional(.libvirtDomains), .optional(.storagePools)] }
@@ -32,9 +37,9 @@ public struct MigrationCollector: Collector {
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
-        let conf = try LibvirtQemuConf.read(qemuConf)
+        let conf = try self.conf.current()
         snapshot.lockManager = conf.lockManager
-        let mounts = try proc.mountTable()
+        let mounts = try self.mounts.current()
         let pools = snapshot.storagePools
         for gi in snapshot.guests.indices where snapshot.guests[gi].kind == .vm && snapshot.guests[gi].listedByLibvirt {
             var g = snapshot.guests[gi]

@@ -1,3 +1,6 @@
+import Glibc
+import Synchronization
+
 /// The settings of libvirt's `/etc/libvirt/qemu.conf` the exporter reports (libvirt's conf
 /// syntax: `key = "string"` or `key = number`, `#` comments, lists in brackets).
 public struct LibvirtQemuConf: Sendable, Equatable {
@@ -79,6 +82,46 @@ public struct LibvirtQemuConf: Sendable, Equatable {
             return parse(try FileReader.read(path, maxBytes: 1 << 20))
         } catch let e as SystemError where e.kind == .notFound {
             return LibvirtQemuConf()
+        }
+    }
+}
+
+extension LibvirtQemuConf {
+    /// qemu.conf parsed again only when the file changed: its `stat(2)` (inode, size,
+    /// modification and change times) is compared every time, the file read only when that
+    /// differs (Debian's qemu.conf is about 40 KB of comments). A missing file is the
+    /// defaults, asked again next time.
+    public final class Watch: Sendable {
+        public let path: String
+        struct Seen: Equatable {
+            var device: UInt64
+            var inode: UInt64
+            var size: Int64
+            var modified: Int64
+            var modifiedNanoseconds: Int
+            var changed: Int64
+            var changedNanoseconds: Int
+        }
+        let last = Mutex<(Seen, LibvirtQemuConf)?>(nil)
+
+        public init(path: String) {
+            self.path = path
+        }
+
+        public func current() throws -> LibvirtQemuConf {
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                last.withLock { $0 = nil }
+                return try LibvirtQemuConf.read(path)
+            }
+            let seen = Seen(
+                device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                modified: Int64(st.st_mtim.tv_sec), modifiedNanoseconds: st.st_mtim.tv_nsec,
+                changed: Int64(st.st_ctim.tv_sec), changedNanoseconds: st.st_ctim.tv_nsec)
+            if let (s, conf) = last.withLock({ $0 }), s == seen { return conf }
+            let conf = try LibvirtQemuConf.read(path)
+            last.withLock { $0 = (seen, conf) }
+            return conf
         }
     }
 }

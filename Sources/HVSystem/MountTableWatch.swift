@@ -1,0 +1,57 @@
+import Glibc
+import Synchronization
+
+/// This process's mount table (`<procfs>/self/mountinfo`), parsed again only when the kernel
+/// says it changed: the file stays open and `poll(2)` reports `POLLPRI` on it after a mount,
+/// an unmount or a remount in the namespace (proc(5)), so a scrape with no such change costs
+/// one `poll` instead of a read and a parse (a host with containers has hundreds of mounts).
+/// A file that is not procfs (a fixture tree, whose files have their real size where procfs
+/// says 0) cannot say so and is read every time.
+public final class MountTableWatch: Sendable {
+    public let path: String
+    struct State {
+        var fd: Int32 = -1
+        var isProc = false
+        var table: MountTable?
+        var buffer: [UInt8] = []
+    }
+    let state = Mutex(State())
+
+    public init(procfs: String = "/proc") {
+        self.path = procfs + "/self/mountinfo"
+    }
+
+    deinit {
+        state.withLock { s in if s.fd >= 0 { _ = Glibc.close(s.fd) } }
+    }
+
+    /// The mount table; throws when the file cannot be read or not one line of it parses
+    /// (`MountTable.parseNonEmpty`), and then opens it afresh next time.
+    public func current() throws -> MountTable {
+        try state.withLock { s in
+            if s.fd < 0 {
+                s.fd = try FileReader.openAt(AT_FDCWD, path, path: path)
+                // procfs gives its files a size of 0; a copy on disk has its real size.
+                var st = stat()
+                s.isProc = fstat(s.fd, &st) == 0 && st.st_size == 0
+                s.table = nil
+            }
+            if let t = s.table, s.isProc {
+                var p = pollfd(fd: s.fd, events: Int16(POLLPRI), revents: 0)
+                if poll(&p, 1, 0) == 0 { return t }
+            }
+            do {
+                try FileReader.preadAll(s.fd, path: path, into: &s.buffer)
+                let t = try MountTable.parseNonEmpty(s.buffer)
+                s.table = t
+                return t
+            } catch {
+                _ = Glibc.close(s.fd)
+                s.fd = -1
+                s.table = nil
+                if let e = error as? SystemError, e.path.isEmpty { throw e.withPath(path) }
+                throw error
+            }
+        }
+    }
+}
