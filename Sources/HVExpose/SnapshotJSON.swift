@@ -54,6 +54,11 @@ public enum SnapshotJSON {
         w.key("lxd_storage_pools"); w.beginArray()
         for p in s.lxdStoragePools { writeLXDPool(&w, p) }
         w.endArray()
+        if let run = s.lxdPoolsRun {
+            w.key("lxd_pools_tool"); w.beginObject()
+            writeStorageToolRuns(&w, [run], problems: [])
+            w.endObject()
+        }
         if let lm = s.lockManager { w.field("lock_manager", lm) }
         w.key("departed_jobs"); w.beginArray()
         for d in s.departedJobs {

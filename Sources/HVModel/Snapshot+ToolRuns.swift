@@ -9,6 +9,7 @@ extension Snapshot {
         all += drbd?.toolRuns ?? []
         all += multipath?.toolRuns ?? []
         all += zfs?.toolRuns ?? []
+        if let lxd = lxdPoolsRun { all.append(lxd) }
         return all
     }
 }

@@ -36,6 +36,8 @@ public struct Snapshot: Sendable, Equatable {
     public var btrfsFilesystems: [BtrfsFilesystem] = []
     /// LXD storage pools (empty when LXD is not there).
     public var lxdStoragePools: [LXDStoragePool] = []
+    /// How the last background round of the LXD API went (nil: no LXD on this host).
+    public var lxdPoolsRun: ToolRunStatus?
     /// libvirt's `lock_manager` from qemu.conf ("lockd", "sanlock", "none"); nil when the
     /// migration collector did not run.
     public var lockManager: String?

@@ -119,9 +119,9 @@ public enum CollectorCatalog {
         Entry(
             name: "lxd_pools", enabledByDefault: true, type: LXDPoolCollector.self,
             help:
-                "LXD storage pools from the LXD API on its unix socket: driver, status, space, volumes. No LXD: no series."
+                "LXD storage pools from the LXD API on its unix socket, asked in the background every --storage-tools.interval: driver, status, space, volumes. No LXD: no series."
         ) { ctx in
-            LXDPoolCollector(logger: ctx.logger)
+            LXDPoolCollector(interval: ctx.settings.storageTools.interval, logger: ctx.logger)
         },
         Entry(
             name: "migration", enabledByDefault: true, type: MigrationCollector.self,

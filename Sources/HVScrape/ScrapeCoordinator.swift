@@ -181,7 +181,9 @@ extension Snapshot {
             raidControllerTools = other.raidControllerTools
         case .smartDisks: smartDisks = other.smartDisks
         case .btrfs: btrfsFilesystems = other.btrfsFilesystems
-        case .lxdPools: lxdStoragePools = other.lxdStoragePools
+        case .lxdPools:
+            lxdStoragePools = other.lxdStoragePools
+            lxdPoolsRun = other.lxdPoolsRun
         case .drbd: drbd = other.drbd
         case .multipath: multipath = other.multipath
         case .zfs: zfs = other.zfs

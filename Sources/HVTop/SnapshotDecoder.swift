@@ -37,6 +37,7 @@ public enum SnapshotDecoder {
         s.smartDisks = root.objects("smart_disks").map(smartDisk)
         s.btrfsFilesystems = root.objects("btrfs_filesystems").map(btrfs)
         s.lxdStoragePools = root.objects("lxd_storage_pools").map(lxdPool)
+        s.lxdPoolsRun = root.object("lxd_pools_tool").flatMap { storageToolRuns($0).first }
         s.lockManager = root.string("lock_manager")
         s.guestDiskStacks = root.objects("guest_disk_stacks").map(guestDiskStack)
         s.departedJobs = root.objects("departed_jobs").compactMap { d in

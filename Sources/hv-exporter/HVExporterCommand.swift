@@ -55,7 +55,8 @@ struct HVExporterCommand: ParsableCommand {
             --storage-tools.interval, each run killed after --storage-tools.timeout, never during \
             a scrape; a scrape serves their last good result (hv_external_tool_success, _stale, \
             _last_success_timestamp_seconds say how it went). A host without DRBD, dm_multipath \
-            or ZFS loaded runs none of them and has no such series.
+            or ZFS loaded runs none of them and has no such series. LXD's storage pools are asked \
+            of its API at the same interval (tool="lxd"; the first scrape waits up to 2s for it).
               hv-exporter --zfs.zpool-path=/usr/sbin/zpool --storage-tools.interval=2m
 
             Collectors (enable with --collector.<name>, disable with --no-collector.<name>):
@@ -224,7 +225,7 @@ struct HVExporterCommand: ParsableCommand {
     @Option(
         name: .customLong("storage-tools.interval"),
         help: ArgumentHelp(
-            "How often drbdsetup, multipathd and zpool run, in the background ('60s'); scrapes serve their last result, marked stale (hv_external_tool_stale) after a failed run.",
+            "How often drbdsetup, multipathd and zpool run and LXD's pools are asked, in the background ('60s'); scrapes serve their last result, marked stale (hv_external_tool_stale) after a failed run.",
             valueName: "duration"))
     var storageToolsInterval = "60s"
 

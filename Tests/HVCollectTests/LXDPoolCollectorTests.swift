@@ -5,6 +5,7 @@ import HVExpose
 import HVModel
 import LabSupport
 import Logging
+import Synchronization
 import Testing
 
 /// A tiny HTTP server on a unix socket that answers with the captured LXD answers of
@@ -14,6 +15,8 @@ final class FakeLXD: @unchecked Sendable {
     let path: String
     let fd: Int32
     let silent: Bool
+    /// Requests answered so far.
+    let requests = Mutex(0)
     static let fixtures: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("HVFormatsTests/Fixtures/lxd").path
@@ -72,6 +75,7 @@ final class FakeLXD: @unchecked Sendable {
                 close(c)
                 continue
             }
+            requests.withLock { $0 += 1 }
             let request = String(decoding: buf.prefix(max(0, n)), as: UTF8.self)
             let target = request.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
             let body = Array(body(for: target).utf8)
@@ -125,10 +129,33 @@ final class FakeLXD: @unchecked Sendable {
         #expect(text.contains(#"hv_lxd_storage_pool_volumes{pool="default",type="container"} 2"#))
     }
 
+    /// Asked in the background: the first scrape waits for the first round; later scrapes
+    /// read it without asking LXD, and say how the round went (`tool="lxd"`).
+    @Test func laterScrapesReadTheBackgroundRound() throws {
+        let lxd = try FakeLXD()
+        defer { lxd.stop() }
+        let c = LXDPoolCollector(socketPaths: [lxd.path], interval: .seconds(3600), logger: Logger(label: "test"))
+        var first = Snapshot()
+        try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &first)
+        #expect(first.lxdStoragePools.map(\.name) == ["default", "hvbtr-pool"])
+        let asked = lxd.requests.withLock { $0 }
+        #expect(asked == 5)   // the list, then resources and volumes of each pool
+        var second = Snapshot()
+        try c.collect(ScrapeContext(libvirtTimeout: .seconds(5)), into: &second)
+        #expect(second.lxdStoragePools == first.lxdStoragePools)
+        #expect(lxd.requests.withLock { $0 } == asked)
+        let run = try #require(second.lxdPoolsRun)
+        #expect(run.tool == "lxd" && run.success && !run.stale)
+        let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(second)), as: UTF8.self)
+        #expect(text.contains(#"hv_external_tool_success{tool="lxd",target=""} 1"#))
+    }
+
     @Test func noLXDIsSuccessWithoutSeries() throws {
         let s = try Self.collect(["/nonexistent/a.socket", "/nonexistent/b.socket"])
         #expect(s.lxdStoragePools.isEmpty)
-        #expect(!String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self).contains("hv_lxd"))
+        #expect(s.lxdPoolsRun == nil)
+        let text = String(decoding: PrometheusTextWriter.write(SnapshotMetrics.build(s)), as: UTF8.self)
+        #expect(!text.contains("hv_lxd") && !text.contains(#"tool="lxd""#))
     }
 
     @Test func anLXDThatDoesNotAnswerFailsWithinTheTimeout() throws {

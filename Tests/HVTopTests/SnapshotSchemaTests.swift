@@ -137,6 +137,9 @@ struct SnapshotSchemaTests {
         lp.poolDescription = "d"; lp.source = "/var/lib/lxd/storage-pools/default"; lp.totalBytes = 100; lp.usedBytes = 10
         lp.inodesTotal = 50; lp.inodesUsed = 5; lp.usedBy = 3; lp.volumesByType = ["container": 2]; lp.error = "e"
         s.lxdStoragePools = [lp]
+        s.lxdPoolsRun = ToolRunStatus(
+            tool: "lxd", target: "t", success: true, error: "timed out", lastRunSeconds: 1_765_000_310.5,
+            lastSuccessSeconds: 1_765_000_250.5, durationSeconds: 2, stale: true)
         s.lockManager = "lockd"
         s.departedJobs = [DepartedDomainJob(name: "gone", uuid: "u-2", job: last, departedAtSeconds: 1_765_000_200.5)]
         let run = ToolRunStatus(
@@ -291,6 +294,7 @@ struct SnapshotSchemaTests {
         #expect(back.storagePools == expected.storagePools)
         #expect(back.btrfsFilesystems == expected.btrfsFilesystems)
         #expect(back.lxdStoragePools == expected.lxdStoragePools)
+        #expect(back.lxdPoolsRun == expected.lxdPoolsRun && back.lxdPoolsRun != nil)
         #expect(back.departedJobs == expected.departedJobs)
         #expect(back.raidControllers == expected.raidControllers)
         #expect(back.raidControllerTools == expected.raidControllerTools)
