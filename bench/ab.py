@@ -19,7 +19,7 @@ import argparse, os, statistics, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from scrape_bench import free_port, run_one  # noqa: E402
 
-FIELDS = [("median_ms", "latency ms"), ("exporter_cpu_ms_per_scrape", "exporter CPU ms"), ("libvirtd_cpu_ms_per_scrape", "libvirtd CPU ms")]
+FIELDS = [("median_ms", "latency ms"), ("exporter_cpu_ms_per_scrape", "exporter CPU ms"), ("libvirtd_cpu_ms_per_scrape", "libvirtd CPU ms"), ("lxd_cpu_ms_per_scrape", "lxd CPU ms")]
 
 
 def main():

@@ -39,15 +39,15 @@ for n in sizes:
     r = json.load(open(f".lab/bench/growth-{kind}-{n}.json"))
     for e in (r if isinstance(r, list) else r.get("results", [])):
         rows.append((n, e))
-print(f"{'size':>5}  {'exporter':<38} {'median ms':>9} {'p99 ms':>7} {'CPU ms/scr':>10} {'libvirtd ms':>11} {'series':>7}  (CPU: the exporter's own)")
+print(f"{'size':>5}  {'exporter':<38} {'median ms':>9} {'p99 ms':>7} {'CPU ms/scr':>10} {'libvirtd ms':>11} {'lxd ms':>6} {'series':>7}  (CPU: the exporter's own)")
 prev = {}
 for n, e in rows:
     name = e.get("exporter", "?")
-    cpu = e.get("exporter_cpu_ms_per_scrape", 0); lv = e.get("libvirtd_cpu_ms_per_scrape", 0)
+    cpu = e.get("exporter_cpu_ms_per_scrape", 0); lv = e.get("libvirtd_cpu_ms_per_scrape", 0); lx = e.get("lxd_cpu_ms_per_scrape", 0)
     slope = ""
     if name in prev:
         pn, pc = prev[name]
         slope = f"  +{(cpu - pc) / (n - pn):.3f} ms CPU per added {kind[:-1] if kind.endswith('s') else kind}"
     prev[name] = (n, cpu)
-    print(f"{n:>5}  {name[:38]:<38} {e.get('median_ms', 0):>9.1f} {e.get('p99_ms', 0):>7.1f} {cpu:>10.2f} {lv:>11.2f} {e.get('series', 0):>7}{slope}")
+    print(f"{n:>5}  {name[:38]:<38} {e.get('median_ms', 0):>9.1f} {e.get('p99_ms', 0):>7.1f} {cpu:>10.2f} {lv:>11.2f} {lx:>6.2f} {e.get('series', 0):>7}{slope}")
 PY
