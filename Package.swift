@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "HVRuntimeTests", dependencies: ["HVRuntime"]),
         .testTarget(name: "HVFormatsTests", dependencies: ["HVFormats", "LabSupport"], resources: [.copy("Fixtures")]),
         // Runs the real binaries against the real lab (scripts/lab/up.sh); depends on them so they are built.
-        .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel"]),
+        .testTarget(name: "HVTopTests", dependencies: ["HVTop", "HVModel", "HVCollect"]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["HVModel", "HVExpose", "LabSupport", "hv-exporter", "hvtop"],
             exclude: ["Golden"]),

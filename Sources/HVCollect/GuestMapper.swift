@@ -450,6 +450,13 @@ public final class GuestMapper: Sendable {
     /// not tell its role (QEMU without `debug-threads=on` leaves vCPU threads unnamed) gets
     /// its cgroup part: from the guest's thread lists when the process was found in its
     /// cgroup, else from the thread's own cgroup file (read when the thread is new or renamed).
+    /// The process of thread `tid` (`Tgid` in `<procfs>/<tid>/status`; a thread's directory
+    /// is reachable at the top of procfs though not listed there); nil when it is gone or
+    /// unreadable. For PID lookups of a thread the last scan did not list.
+    public static func threadGroup(of tid: Int, procfs: String = "/proc") -> Int? {
+        try? ProcFS(root: procfs).status(tid).tgid
+    }
+
     /// Longest time a still process's threads are not read again, seconds (times a factor
     /// between 0.5 and 1.5 fixed per PID, `Clock.spread`).
     ///

@@ -33,7 +33,8 @@ public final class Exporter: Sendable {
     public init(_ config: ExporterConfiguration, logger: Logger) throws(HTTPServerError) {
         let coordinator = CollectorCatalog.coordinator(
             enabled: config.collectors, settings: config.settings, maxAge: config.snapshotMaxAge, logger: logger)
-        let routes = Routes(coordinator: coordinator, telemetryPath: config.telemetryPath, version: config.version)
+        let routes = Routes(
+            coordinator: coordinator, telemetryPath: config.telemetryPath, version: config.version, procfs: config.settings.procfs)
         let httpLogger = logger
         var http = HTTPServer.Configuration(listenAddress: config.listenAddress)
         http.tls = config.tls

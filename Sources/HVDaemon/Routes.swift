@@ -1,3 +1,4 @@
+import HVCollect
 import HVExpose
 import HVHTTP
 import HVModel
@@ -19,10 +20,17 @@ public struct Routes: Sendable {
     /// within `--scrape.max-age`).
     private let rendered = RenderedMetrics()
 
-    public init(coordinator: ScrapeCoordinator, telemetryPath: String = "/metrics", version: String) {
+    /// A thread's process (`Tgid` in `<procfs>/<tid>/status`), for `/json?pid=N` on a thread
+    /// the last scan did not list.
+    let threadGroup: @Sendable (Int) -> Int?
+
+    public init(
+        coordinator: ScrapeCoordinator, telemetryPath: String = "/metrics", version: String, procfs: String = "/proc"
+    ) {
         self.coordinator = coordinator
         self.telemetryPath = telemetryPath
         self.version = version
+        self.threadGroup = { tid in GuestMapper.threadGroup(of: tid, procfs: procfs) }
     }
 
     /// `hv_scrape_snapshot_age_seconds`, written per request after the cached text.
@@ -70,7 +78,7 @@ public struct Routes: Sendable {
     /// `/json?pid=N`: see `PIDLookup` (400 when N is not a positive integer).
     private func pidLookup(_ snap: Snapshot, _ text: String) -> HTTPResponse {
         guard let pid = PIDLookup.pid(query: text) else { return json(PIDLookup.invalidPIDJSON(text), status: 400) }
-        let lookup = PIDLookup(pid: pid, snapshot: snap)
+        let lookup = PIDLookup(pid: pid, snapshot: snap, threadGroup: threadGroup)
         return json(lookup.json, status: lookup.httpStatus)
     }
 

@@ -32,6 +32,10 @@ public struct PIDLookup: Sendable, Equatable {
     /// Why the answer may be incomplete (e.g. no process attribution in the snapshot); not in
     /// the JSON answer.
     public var note: String?
+    /// N is a thread the snapshot does not list, of this process, which it does (found through
+    /// the thread's `Tgid`): a thread that started since the guest mapper last read the
+    /// process's threads (a process that used no CPU keeps its list up to a minute).
+    public var threadOf: Int?
 
     public init(pid: Int, found: Bool, host: Bool, owner: Owner?, entries: [ProcessEntry], note: String? = nil) {
         self.pid = pid
@@ -43,12 +47,17 @@ public struct PIDLookup: Sendable, Equatable {
     }
 
     /// Looks `pid` up in a snapshot: the entries whose TID or PID is N; the owner is that of
-    /// thread N, else of the first thread of process N.
-    public init(pid: Int, snapshot s: Snapshot) {
+    /// thread N, else of the first thread of process N. A thread the snapshot does not list is
+    /// looked up by its process, `threadGroup(N)` (its `Tgid`, nil when unknown or gone).
+    public init(pid: Int, snapshot s: Snapshot, threadGroup: (Int) -> Int? = { _ in nil }) {
         self.pid = pid
         entries = s.processes.filter { $0.tid == pid || $0.pid == pid }
+        if entries.isEmpty, let tgid = threadGroup(pid), tgid != pid {
+            entries = s.processes.filter { $0.pid == tgid }
+            if !entries.isEmpty { threadOf = tgid }
+        }
         found = !entries.isEmpty
-        let main = entries.first { $0.tid == pid } ?? entries.first
+        let main = entries.first { $0.tid == pid } ?? entries.first { $0.tid == $0.pid } ?? entries.first
         host = main.map { $0.guestKey == nil } ?? false
         if let k = main?.guestKey, let g = s.guests.first(where: { $0.key == k }) {
             owner = Owner(name: g.name, uuid: g.uuid, key: g.key, kind: g.kind.rawValue, driver: g.driver, state: g.state.rawValue)
@@ -68,6 +77,7 @@ public struct PIDLookup: Sendable, Equatable {
         w.field("found", found)
         if found {
             w.field("host", host)
+            if let p = threadOf { w.field("thread_of", p) }
             if let o = owner {
                 w.key("guest"); w.beginObject()
                 w.field("name", o.name); w.field("uuid", o.uuid); w.field("key", o.key)

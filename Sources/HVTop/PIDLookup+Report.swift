@@ -1,3 +1,4 @@
+import HVCollect
 import HVExpose
 import HVModel
 
@@ -6,8 +7,8 @@ import HVModel
 extension PIDLookup {
     /// Looks `pid` up in a direct collection, noting when the snapshot has no process
     /// attribution to look in.
-    public init(pid: Int, directCollection s: Snapshot) {
-        self.init(pid: pid, snapshot: s)
+    public init(pid: Int, directCollection s: Snapshot, procfs: String = "/proc") {
+        self.init(pid: pid, snapshot: s, threadGroup: { GuestMapper.threadGroup(of: $0, procfs: procfs) })
         note = found ? nil : CollectorNames.noData(s, CollectorNames.processes)
     }
 
@@ -31,6 +32,7 @@ extension PIDLookup {
         self.init(
             pid: o.int("pid") ?? pid, found: o.bool("found") ?? false, host: o.bool("host") ?? false,
             owner: owner, entries: entries)
+        threadOf = o.int("thread_of")
     }
 
     /// 0 when N belongs to a guest; 1 when it is a host process or not found.
@@ -42,7 +44,7 @@ extension PIDLookup {
             return "PID \(pid): not found on this host (no such process or thread in the last collection)"
                 + (note.map { "; \($0)" } ?? "") + "\n"
         }
-        let main = entries.first { $0.tid == pid } ?? entries[0]
+        let main = entries.first { $0.tid == pid } ?? entries.first { $0.tid == $0.pid } ?? entries[0]
         var lines: [String] = []
         if let o = owner {
             lines.append("PID \(pid): guest \(Format.printable(o.name)) (\(o.kind), \(o.driver), \(o.state))")
@@ -51,6 +53,11 @@ extension PIDLookup {
             lines.append("PID \(pid): host process (belongs to no guest)")
         } else {
             lines.append("PID \(pid): owner unknown")
+        }
+        if let p = threadOf {
+            // Not in the last scan's thread list: its process is.
+            lines.append("  thread \(pid) of process \(p) \"\(Format.printable(main.comm))\" (started since the last read of its threads)")
+            return lines.joined(separator: "\n") + "\n"
         }
         let what = main.tid == main.pid ? "process \(main.pid)" : "thread \(main.tid) of process \(main.pid)"
         lines.append("  \(what) \"\(Format.printable(main.comm))\"")

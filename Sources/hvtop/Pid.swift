@@ -38,7 +38,7 @@ struct Pid: ParsableCommand {
             } else {
                 let sample = try src.fetch()
                 for w in source.warnings(for: sample.source) { printError("hvtop: warning: \(w)") }
-                lookup = PIDLookup(pid: pid, directCollection: sample.snapshot)
+                lookup = PIDLookup(pid: pid, directCollection: sample.snapshot, procfs: source.procfs)
                 if json {
                     print(lookup.jsonText, terminator: "")
                     throw ExitCode(lookup.exitCode)

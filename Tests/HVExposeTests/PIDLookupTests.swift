@@ -37,6 +37,31 @@ struct PIDLookupTests {
         #expect(l.owner?.key == "u-1")
     }
 
+    /// A thread the snapshot does not list (it started since the mapper last read its still
+    /// process's threads) is found through its process: the owner is the process's, and the
+    /// answer says whose thread it is.
+    @Test func unlistedThreadIsFoundThroughItsProcess() {
+        let l = PIDLookup(pid: 105, snapshot: Self.snapshot, threadGroup: { $0 == 105 ? 100 : nil })
+        #expect(l.found && !l.host && l.threadOf == 100)
+        #expect(l.owner?.key == "u-1")
+        #expect(l.entries.map(\.tid) == [100, 102])
+        #expect(
+            String(decoding: l.json, as: UTF8.self).hasPrefix(
+                #"{"pid":105,"found":true,"host":false,"thread_of":100,"guest":{"name":"vm1""#))
+        // Its own process (Tgid = itself), a process the snapshot does not list, or gone: not found.
+        for resolve in [{ (_: Int) -> Int? in 105 }, { _ in 4242 }, { _ in nil }] {
+            let m = PIDLookup(pid: 105, snapshot: Self.snapshot, threadGroup: resolve)
+            #expect(!m.found && m.threadOf == nil && m.entries.isEmpty)
+        }
+        // A listed thread never asks.
+        let listed = PIDLookup(
+            pid: 102, snapshot: Self.snapshot,
+            threadGroup: { _ in
+                Issue.record("asked"); return nil
+            })
+        #expect(listed.threadOf == nil && listed.entries.map(\.tid) == [102])
+    }
+
     @Test func hostProcessAndNotFound() {
         let host = PIDLookup(pid: 7, snapshot: Self.snapshot)
         #expect(host.found && host.host && host.owner == nil)

@@ -1,6 +1,8 @@
 import Foundation
+import HVCollect
 import HVExpose
 import HVModel
+import Synchronization
 import Testing
 
 @testable import HVTop
@@ -129,5 +131,35 @@ struct OutputTests {
         #expect(l.text.contains("thread 25992 of process 25983 \"CPU 0/TCG\""))
         let missing = try PIDLookup(pid: 5, daemonJSON: Array(#"{"pid":5,"found":false}"#.utf8))
         #expect(missing.exitCode == 1)
+        let unlisted = try PIDLookup(
+            pid: 25999,
+            daemonJSON: Array(
+                #"{"pid":25999,"found":true,"host":false,"thread_of":25983,"guest":{"name":"hv-run1","uuid":"671f","key":"671f","kind":"vm","driver":"qemu","state":"paused"},"entries":[{"pid":25983,"tid":25983,"comm":"qemu-system-x86","role":"emulator","evidence":"pidfile"},{"pid":25983,"tid":25992,"comm":"CPU 0/TCG","role":"vcpu","vcpu":0,"evidence":"pidfile"}]}"#
+                    .utf8))
+        #expect(unlisted.exitCode == 0 && unlisted.threadOf == 25983)
+        #expect(unlisted.text.hasPrefix("PID 25999: guest hv-run1 (vm, qemu, paused)"))
+        #expect(unlisted.text.contains("thread 25999 of process 25983 \"qemu-system-x86\" (started since the last read of its threads)"))
+    }
+
+    /// The thread group of a real thread of this process, through /proc.
+    @Test func threadGroupOfARealThread() throws {
+        let tid = Mutex<Int32>(0)
+        let started = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        let t = Thread {
+            // "/proc/thread-self" names "<pid>/task/<tid>" of the calling thread.
+            let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")) ?? ""
+            tid.withLock { $0 = Int32(link.split(separator: "/").last.flatMap { Int32($0) } ?? 0) }
+            started.signal()
+            done.wait()
+        }
+        t.start()
+        started.wait()
+        defer { done.signal() }
+        let id = Int(tid.withLock { $0 })
+        #expect(id > 0 && id != Int(getpid()))
+        #expect(GuestMapper.threadGroup(of: id) == Int(getpid()))
+        #expect(GuestMapper.threadGroup(of: Int(getpid())) == Int(getpid()))
+        #expect(GuestMapper.threadGroup(of: id, procfs: "/nonexistent") == nil)
     }
 }
