@@ -445,11 +445,6 @@ public final class GuestMapper: Sendable {
         }
     }
 
-    /// Reads the threads of a guest process: every TID's stat (the task directory is listed only
-    /// when the thread count changed or a thread is gone). A QEMU thread whose comm does
-    /// not tell its role (QEMU without `debug-threads=on` leaves vCPU threads unnamed) gets
-    /// its cgroup part: from the guest's thread lists when the process was found in its
-    /// cgroup, else from the thread's own cgroup file (read when the thread is new or renamed).
     /// The process of thread `tid` (`Tgid` in `<procfs>/<tid>/status`; a thread's directory
     /// is reachable at the top of procfs though not listed there); nil when it is gone or
     /// unreadable. For PID lookups of a thread the last scan did not list.
@@ -468,6 +463,11 @@ public final class GuestMapper: Sendable {
     /// thread stat reads a scrape.
     static let stillThreadsRefresh = 60.0
 
+    /// Reads the threads of a guest process: every TID's stat (the task directory is listed only
+    /// when the thread count changed or a thread is gone). A QEMU thread whose comm does
+    /// not tell its role (QEMU without `debug-threads=on` leaves vCPU threads unnamed) gets
+    /// its cgroup part: from the guest's thread lists when the process was found in its
+    /// cgroup, else from the thread's own cgroup file (read when the thread is new or renamed).
     func updateThreads(_ p: inout ObservedProcess, _ st: ProcStat, cgroups: inout GuestCgroupScan, walkFound: Bool) {
         let pid = p.pid
         if p.numThreads <= 1 && !p.isQEMU {

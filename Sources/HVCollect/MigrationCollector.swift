@@ -14,7 +14,6 @@ import HVSystem
 /// hang it). Runs after the libvirt and pool collectors; no libvirt call of its own.
 public struct MigrationCollector: Collector {
     public let name = "migration"
-    let proc: ProcFS
     let sysfs: String
     /// libvirt's qemu.conf (`--path.libvirt-qemu-conf`).
     public let qemuConf: String
@@ -24,7 +23,6 @@ public struct MigrationCollector: Collector {
     let mounts: MountTableWatch
 
     public init(procfs: String = "/proc", sysfs: String = "/sys", qemuConf: String = "/etc/libvirt/qemu.conf") {
-        self.proc = ProcFS(root: procfs)
         self.sysfs = sysfs
         self.qemuConf = qemuConf
         self.paths = PathCheck(collector: "migration", [.procfs(procfs)])
