@@ -41,7 +41,7 @@ public final class MountTableWatch: Sendable {
                 if poll(&p, 1, 0) == 0 { return t }
             }
             do {
-                try FileReader.preadAll(s.fd, path: path, into: &s.buffer)
+                try FileReader.preadAll(s.fd, path: path, into: &s.buffer, maxBytes: MountTable.maxBytes)
                 let t = try MountTable.parseNonEmpty(s.buffer)
                 s.table = t
                 return t
