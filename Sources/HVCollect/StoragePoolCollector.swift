@@ -113,6 +113,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
         }
 
         let box = AnswerBox()
+        var phase1 = ParallelCalls.Outcome()
         let (requests, descriptions) = state.withLock { s -> ([PoolRequest], [String: StoragePoolDescription]) in
             let r = refs.filter { s.inFlight[$0.uuid, default: 0] == 0 }
                 .map { PoolRequest(ref: $0, readXML: s.descriptions[$0.uuid] == nil, ownConnection: isolate) }
@@ -123,7 +124,7 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             // Phase 1: state, sizes, flags (and the XML of new pools).
             let c = conn
             let uri = session.uri
-            _ = ParallelCalls.run(
+            phase1 = ParallelCalls.runTracked(
                 requests, workers: Self.maxWorkers, deadline: deadline, key: \.ref.uuid,
                 body: { r in StoragePoolCollector.ask(r, conn: c, uri: uri, into: box) },
                 finally: { [self] r in
@@ -186,7 +187,9 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
             } else {
                 stuck = true
                 pool.timedOut = true
-                pool.error = "libvirt did not answer for this pool within the deadline"
+                pool.error = Self.unansweredReason(
+                    notAsked: phase1.notAsked.contains(p.uuid), finished: phase1.answered.contains(p.uuid),
+                    errors: final[p.uuid]?.errors ?? [])
             }
             if let r = refresher?.status(p.uuid) {
                 pool.lastRefreshSeconds = r.at
@@ -363,6 +366,22 @@ public final class StoragePoolCollector: Collector, @unchecked Sendable {
                 box.update(uuid) { $0.errors.append("pool XML: \(error)") }
             }
         }
+    }
+
+    /// Why a pool has no state this scrape: its calls did not answer in time, were never
+    /// asked (the deadline passed first, or no worker thread was free because too many calls
+    /// are stuck in libvirt), or failed before its state was asked (its own connection or its
+    /// lookup by UUID); the errors that came are kept.
+    static func unansweredReason(notAsked: Bool, finished: Bool, errors: [String]) -> String {
+        let why =
+            if notAsked {
+                "not asked: the deadline passed first or no worker thread was free (calls stuck in libvirt)"
+            } else if finished && !errors.isEmpty {
+                "its state could not be asked"
+            } else {
+                "libvirt did not answer for this pool within the deadline"
+            }
+        return errors.isEmpty ? why : "\(why): \(errors.joined(separator: "; "))"
     }
 
     static func fill(_ pool: inout StoragePool, _ a: PoolAnswer) {

@@ -1,6 +1,7 @@
 import Foundation
 import HVExpose
 import HVModel
+import HVRuntime
 import HVSystem
 import LabSupport
 import Testing
@@ -167,7 +168,10 @@ struct JobsLabTests {
         let pid = try #require(JobsLab.qemuPID(g.name))
         // The jobs collector alone, on the running domains as the libvirt collector lists
         // them (that collector has its own deadline and its own handling of such a domain).
-        let jobs = JobsCollector(session: JobsLab.session(), timeout: .milliseconds(1500), logger: JobsLab.logger)
+        // A 3 s deadline (the daemon's default is 5 s): with 1.5 s a healthy domain asked last
+        // on a fresh connection timed out beside the stopped one about once in six runs on a
+        // busy two-core host.
+        let jobs = JobsCollector(session: JobsLab.session(), timeout: .seconds(3), logger: JobsLab.logger)
         func scrape() throws -> Snapshot {
             var s = Snapshot()
             s.libvirt = LibvirtStatus(uri: JobsLab.uri, up: true)
@@ -177,7 +181,7 @@ struct JobsLabTests {
                 s.guests.append(
                     Guest(name: String(parts[1]), uuid: String(parts[0]).lowercased(), kind: .vm, driver: "qemu", state: .running))
             }
-            try jobs.collect(ScrapeContext(libvirtTimeout: .milliseconds(1500)), into: &s)
+            try jobs.collect(ScrapeContext(libvirtTimeout: .seconds(3)), into: &s)
             return s
         }
         _ = try scrape()
@@ -187,7 +191,7 @@ struct JobsLabTests {
         // the other domains on a fresh one, and last the domains whose calls are still out on
         // the retired one (a healthy domain's call may only be queued behind the stuck one
         // there): the stopped one does not answer by the deadline and is timed out alone.
-        Thread.sleep(forTimeInterval: 2.5)
+        Thread.sleep(forTimeInterval: 4.5)
         let t = Date()
         let s = try? scrape()
         let took = Date().timeIntervalSince(t)
@@ -198,8 +202,11 @@ struct JobsLabTests {
             "jobs: scrape with \(g.name)'s QEMU stopped took \(took) s; timed out: \(snapshot.guests.filter(\.timedOut).map(\.name)); served: \(others.filter { !$0.timedOut }.map(\.name))"
         )
         #expect(snapshot.guests.first { $0.name == g.name }?.timedOut == true)
-        #expect(!others.isEmpty && others.allSatisfy { !$0.timedOut })
-        #expect(took < 2.5)
+        #expect(
+            !others.isEmpty && others.allSatisfy { !$0.timedOut },
+            "timed out: \(others.filter(\.timedOut).map(\.name)); worker threads \(WorkerPool.shared.threadCount), abandoned calls \(Deadline.abandoned)"
+        )
+        #expect(took < 4.5)
         // Once QEMU runs again the call returns and the domain is asked again.
         #expect(
             JobsLab.waitUntil(20, interval: 1) {

@@ -23,6 +23,21 @@ struct TestDriverPoolsJobsTests {
         #expect(s2.storagePools == s.storagePools)
     }
 
+    /// A pool without state says why: not answered, never asked, or failed before its state
+    /// was asked (its own connection refused), with libvirt's words kept.
+    @Test func aPoolWithoutStateSaysWhy() {
+        let late = StoragePoolCollector.unansweredReason(notAsked: false, finished: false, errors: [])
+        #expect(late == "libvirt did not answer for this pool within the deadline")
+        let skipped = StoragePoolCollector.unansweredReason(notAsked: true, finished: false, errors: [])
+        #expect(skipped.hasPrefix("not asked:"))
+        let failed = StoragePoolCollector.unansweredReason(
+            notAsked: false, finished: true, errors: ["Failed to connect socket to '/run/libvirt/libvirt-sock'"])
+        #expect(failed == "its state could not be asked: Failed to connect socket to '/run/libvirt/libvirt-sock'")
+        // Errors that came before a call that is still out are kept too.
+        let partly = StoragePoolCollector.unansweredReason(notAsked: false, finished: false, errors: ["lookup: x"])
+        #expect(partly == "libvirt did not answer for this pool within the deadline: lookup: x")
+    }
+
     @Test func driverWithoutJobStatisticsGivesNoJobsAndNoTimeouts() throws {
         let jobs = JobsCollector(session: JobsLab.session("test:///default"), logger: JobsLab.logger)
         var s = Snapshot()
