@@ -27,7 +27,7 @@ public struct BtrfsCollector: Collector {
     let paths: PathCheck
 
     /// - Parameter live: what the ioctls tell about one filesystem; by default found through
-    ///   `<procfs>/self/mountinfo` and `BtrfsIoctl` on a worker thread, waited for at most
+    ///   `<procfs>/self/mountinfo` (`MountTableWatch`) and `BtrfsIoctl` on a worker thread, waited for at most
     ///   `liveTimeout` (a hung filesystem leaves its figures from sysfs only), a stub in
     ///   fixture tests.
     public init(
@@ -172,21 +172,22 @@ public struct BtrfsCollector: Collector {
 /// filesystem at a time: a filesystem whose ioctls hang costs one abandoned thread, not one
 /// per scrape, and is reported from sysfs alone until that call returns.
 final class BtrfsLiveProbe: Sendable {
-    let procfs: String
     let timeout: Duration
+    /// `<procfs>/self/mountinfo`, parsed again only after a mount change.
+    let mounts: MountTableWatch
     private let inFlight = Mutex<Set<String>>([])
 
     init(procfs: String, timeout: Duration) {
-        self.procfs = procfs
+        self.mounts = MountTableWatch(procfs: procfs)
         self.timeout = timeout
     }
 
     func facts(fsid: String, devids: [UInt64], needStats: Bool) -> BtrfsLiveFacts? {
         guard inFlight.withLock({ $0.insert(fsid).inserted }) else { return nil }
-        let procfs = self.procfs
-        let pending = Deadline.start { [self] in
+        let pending = Deadline.start { [self] () -> BtrfsLiveFacts? in
             defer { _ = inFlight.withLock { $0.remove(fsid) } }
-            return BtrfsLiveFacts.query(procfs: procfs, fsid: fsid, devids: devids, needStats: needStats)
+            guard let table = try? mounts.current() else { return nil }
+            return BtrfsLiveFacts.query(mounts: BtrfsMount.mounts(in: table), fsid: fsid, devids: devids, needStats: needStats)
         }
         if pending.refused {
             _ = inFlight.withLock { $0.remove(fsid) }
@@ -222,11 +223,10 @@ public struct BtrfsLiveFacts: Sendable, Equatable {
         self.error = error
     }
 
-    /// Finds a mount of `fsid` in `<procfs>/self/mountinfo` and asks the ioctls; nil when
-    /// the filesystem has no mount this process can open.
-    public static func query(procfs: String, fsid: String, devids: [UInt64], needStats: Bool) -> BtrfsLiveFacts? {
-        guard let bytes = try? FileReader.read(procfs + "/self/mountinfo") else { return nil }
-        for m in BtrfsMount.parse(mountinfo: bytes) {
+    /// Finds a mount of `fsid` among `mounts` (this process's btrfs mounts) and asks the
+    /// ioctls; nil when the filesystem has no mount this process can open.
+    public static func query(mounts: [BtrfsMount], fsid: String, devids: [UInt64], needStats: Bool) -> BtrfsLiveFacts? {
+        for m in mounts {
             guard let h = try? BtrfsIoctl(mountPoint: m.mountPoint), let info = try? h.filesystemInfo(), info.fsid == fsid
             else { continue }
             var facts = BtrfsLiveFacts(mountPoint: m.mountPoint)

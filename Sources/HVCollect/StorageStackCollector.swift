@@ -18,8 +18,9 @@ import Synchronization
 /// host's /lib read-only) are left out.
 ///
 /// Each source is resolved once (`StorageStackResolver`: mount table, sysfs, `stat(2)` of
-/// local paths only) and cached; every scrape compares the bytes of the host's
-/// `/proc/self/mountinfo` with the last ones. The whole cache is dropped and everything
+/// local paths only) and cached; every scrape asks whether the host's `/proc/self/mountinfo`
+/// changed (`MountTableWatch`: one `poll(2)`, the kernel flags mount changes; a copy on disk
+/// is read and compared). The whole cache is dropped and everything
 /// resolved again when the mount table changed or `refreshInterval` passed; a new guest or
 /// disk is resolved on its own; nothing is resolved per scrape otherwise. Resolution runs on
 /// a worker thread and is waited for until the scrape's deadline at most; past it, the
@@ -38,9 +39,11 @@ public final class StorageStackCollector: Collector, Sendable {
     let inspect: @Sendable (String) -> StoragePathFact
     let logger: Logger
     let paths: PathCheck
+    let mounts: MountTableWatch
 
     struct State {
-        var mountinfo: [UInt8]?
+        /// `MountTableWatch.generation` of the table the cache was resolved with.
+        var mountGeneration: UInt64?
         var resolvedAt: ContinuousClock.Instant?
         /// Layers by request key ("path:<source>", "ct:<guest key>:<pid>").
         var cache: [String: [Resolved]] = [:]
@@ -73,6 +76,7 @@ public final class StorageStackCollector: Collector, Sendable {
         self.logger = logger
         self.identify = identify
         self.inspect = inspect
+        self.mounts = MountTableWatch(procfs: procfs)
         self.paths = PathCheck(
             collector: "storage", logger: logger, [.procfs(procfs, alternatives: ["self/mountinfo"]), .sysfs(sysfs, needs: ["dev"])])
     }
@@ -157,7 +161,7 @@ public final class StorageStackCollector: Collector, Sendable {
 
     public func collect(_ scrape: ScrapeContext, into snapshot: inout Snapshot) throws {
         try paths.verify()
-        let mountinfo = try FileReader.read("\(procfs)/self/mountinfo", maxBytes: MountTable.maxBytes)
+        let (mountTable, generation) = try mounts.versioned()
         let requests = Self.requests(snapshot.guests, pools: snapshot.storagePools)
         let wanted = Set(requests.map(\.key).filter { !$0.isEmpty })
 
@@ -168,7 +172,7 @@ public final class StorageStackCollector: Collector, Sendable {
         let pending: Deadline.Pending<Bool>? = state.withLock { s in
             if s.running != nil { return nil }
             let stale =
-                s.mountinfo != mountinfo || s.resolvedAt.map { ContinuousClock.now - $0 > refreshInterval } ?? true
+                s.mountGeneration != generation || s.resolvedAt.map { ContinuousClock.now - $0 > refreshInterval } ?? true
             let todo = stale ? wanted : wanted.subtracting(s.cache.keys)
             if stale {
                 s.cache = s.cache.filter { wanted.contains($0.key) }
@@ -177,7 +181,7 @@ public final class StorageStackCollector: Collector, Sendable {
             }
             let reqs = requests.filter { todo.contains($0.key) }
             let work = Deadline.start { [self] in
-                self.resolve(reqs, mountinfo: mountinfo, replacing: stale)
+                self.resolve(reqs, mounts: mountTable, generation: generation, replacing: stale)
                 return true
             }
             if work.refused { return nil }
@@ -217,10 +221,9 @@ public final class StorageStackCollector: Collector, Sendable {
         snapshot.guestDiskStacks = stacks
     }
 
-    /// Resolves `requests` with a resolver over `mountinfo` and this sysfs, and stores the
-    /// results (dropping entries not asked for when `replacing`).
-    func resolve(_ requests: [Request], mountinfo: [UInt8], replacing: Bool) {
-        let mounts = MountTable.parse(mountinfo)
+    /// Resolves `requests` with a resolver over `mounts` (of `generation`) and this sysfs, and
+    /// stores the results (dropping entries not asked for when `replacing`).
+    func resolve(_ requests: [Request], mounts: MountTable, generation: UInt64, replacing: Bool) {
         let resolver = StorageStackResolver(topology: BlockTopology(root: sysfs), mounts: mounts, inspect: inspect)
         var identities: [String: DiskIdentity?] = [:]
         var results: [String: [Resolved]] = [:]
@@ -241,7 +244,7 @@ public final class StorageStackCollector: Collector, Sendable {
         }
         state.withLock { s in
             for (k, v) in results { s.cache[k] = v }
-            s.mountinfo = mountinfo
+            s.mountGeneration = generation
             if replacing { s.resolvedAt = .now }
             if s.resolvedAt == nil { s.resolvedAt = .now }
             s.resolutions += results.count

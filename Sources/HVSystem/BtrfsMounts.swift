@@ -15,45 +15,19 @@ public struct BtrfsMount: Sendable, Equatable {
         self.source = source
     }
 
-    /// Parses mountinfo (proc(5)): lines whose filesystem type is "btrfs". Lines that do not
-    /// have the shape are skipped (a mount table is the kernel's; a torn line is not ours to
-    /// judge).
-    public static func parse(mountinfo bytes: [UInt8]) -> [BtrfsMount] {
+    /// The btrfs mounts of a parsed mount table (`MountTable`: escapes decoded, lines that do
+    /// not have the shape left out), once per filesystem instance ("major:minor").
+    public static func mounts(in table: MountTable) -> [BtrfsMount] {
         var out: [BtrfsMount] = []
         var seen = Set<String>()
-        for line in MDText.lines(bytes) {
-            let t = MDText.tokens(line)
-            guard t.count >= 10, let dash = t.firstIndex(where: { MDText.equals($0, "-") }), dash >= 6,
-                dash + 2 < t.count
-            else { continue }
-            guard MDText.equals(t[dash + 1], "btrfs") else { continue }
-            let device = MDText.string(t[2])
+        for e in table.entries where e.fsType == "btrfs" && !e.source.isEmpty {
+            let device = "\(e.major):\(e.minor)"
             guard seen.insert(device).inserted else { continue }
-            out.append(BtrfsMount(device: device, mountPoint: unescape(t[4]), source: unescape(t[dash + 2])))
+            out.append(BtrfsMount(device: device, mountPoint: e.mountPoint, source: e.source))
         }
         return out
     }
 
-    /// Decodes mountinfo's `\ooo` escapes (space, tab, newline, backslash).
-    static func unescape(_ s: ArraySlice<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var i = s.startIndex
-        while i < s.endIndex {
-            if s[i] == UInt8(ascii: "\\"), i + 3 < s.endIndex + 0, s.endIndex - i >= 4 {
-                let d = s[(i + 1)...(i + 3)]
-                if d.allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) {
-                    let v = d.reduce(0) { $0 * 8 + Int($1 - 0x30) }
-                    if v < 256 {
-                        out.append(UInt8(v))
-                        i += 4
-                        continue
-                    }
-                }
-            }
-            out.append(s[i])
-            i += 1
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    /// Parses mountinfo bytes (proc(5)) with `MountTable` and keeps the btrfs mounts.
+    public static func parse(mountinfo bytes: [UInt8]) -> [BtrfsMount] { mounts(in: MountTable.parse(bytes)) }
 }

@@ -18,8 +18,9 @@ import Testing
     /// kernel's POLLPRI), and calls in between give the same table.
     @Test(.enabled(if: getuid() == 0, "mounts a tmpfs: needs root")) func realMountTableFollowsMounts() throws {
         let w = MountTableWatch()
-        let before = try w.current()
+        let (before, g0) = try w.versioned()
         #expect(try w.current() == before)
+        #expect(try w.versioned().generation == g0)
         let d = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: d) }
         #expect(!Self.mountPoints(before).contains(d))
@@ -29,12 +30,16 @@ import Testing
         }
         var mounted = true
         defer { if mounted { _ = umount(d) } }
-        let after = try w.current()
+        let (after, g1) = try w.versioned()
         #expect(Self.mountPoints(after).contains(d))
+        #expect(g1 != g0)
         #expect(try w.current() == after)
+        #expect(try w.versioned().generation == g1)
         #expect(umount(d) == 0)
         mounted = false
-        #expect(!Self.mountPoints(try w.current()).contains(d))
+        let (last, g2) = try w.versioned()
+        #expect(!Self.mountPoints(last).contains(d))
+        #expect(g2 != g1)
     }
 
     /// A copy of mountinfo on disk (a fixture tree) cannot signal a change: read every time.
@@ -47,11 +52,15 @@ import Testing
         try Data(line1.utf8).write(to: URL(fileURLWithPath: d + "/self/mountinfo"))
         let w = MountTableWatch(procfs: d)
         #expect(Self.mountPoints(try w.current()) == ["/"])
+        // Read every time, but the same bytes are the same generation.
+        let g0 = try w.versioned().generation
+        #expect(try w.versioned().generation == g0)
         let fd = open(d + "/self/mountinfo", O_WRONLY | O_APPEND)
         #expect(fd >= 0)
         _ = line2.withCString { write(fd, $0, strlen($0)) }
         close(fd)
         #expect(Self.mountPoints(try w.current()) == ["/", "/srv/nfs"])
+        #expect(try w.versioned().generation != g0)
         // A file with no mount line fails, and a good one read afterwards serves again.
         try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: d + "/self/mountinfo"))
         #expect(throws: SystemError.self) { try w.current() }
