@@ -43,6 +43,7 @@ extension LibvirtConnection {
                 Unmanaged<JobEventBox>.fromOpaque(box).release()
             } else {
                 ids.append(id)
+                eventCallbacks.withLock { $0.append(id) }
             }
         }
         let lifecycle: @convention(c) (virConnectPtr?, virDomainPtr?, Int32, Int32, UnsafeMutableRawPointer?) -> Void = {
@@ -70,6 +71,8 @@ extension LibvirtConnection {
     /// Removes the callbacks of `registration` (`virConnectDomainEventDeregisterAny`).
     /// One RPC per callback: call it under a deadline, or on a thread nobody waits for.
     public func removeJobEvents(_ registration: JobEventRegistration) {
+        let ids = Set(registration.callbackIDs)
+        eventCallbacks.withLock { $0.removeAll { ids.contains($0) } }
         for id in registration.callbackIDs {
             if virConnectDomainEventDeregisterAny(ptr, id) < 0 { virResetLastError() }
         }

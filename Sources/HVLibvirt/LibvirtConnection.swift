@@ -13,6 +13,10 @@ public final class LibvirtConnection: @unchecked Sendable {
     /// free callback releases it): the callback can run on libvirt's event-loop thread while
     /// this object is being deallocated, so it must never point at `self`.
     private let closed = ClosedFlag()
+    /// IDs of the domain and job event callbacks registered on this connection. libvirt holds
+    /// a reference to the connection per callback: `deinit` removes them, or the connection
+    /// (its socket, its place among libvirtd's clients, its events) would outlive this object.
+    let eventCallbacks = Mutex<[Int32]>([])
 
     /// Opens `uri` (`virConnectOpenReadOnly` unless `readOnly` is false). With `events`, the
     /// event loop watches the connection's socket (domain and job events, the close callback)
@@ -43,6 +47,9 @@ public final class LibvirtConnection: @unchecked Sendable {
     }
 
     deinit {
+        // Local bookkeeping, and one RPC per event type on a live connection: deinit runs once
+        // no call is out on this connection (each call holds it), so nothing queues behind one.
+        for id in eventCallbacks.withLock({ $0 }) where virConnectDomainEventDeregisterAny(ptr, id) < 0 { virResetLastError() }
         // The same function pointer as registered (libvirt refuses another); libvirt then
         // calls closeFree, which drops its reference to the flag.
         if virConnectUnregisterCloseCallback(ptr, LibvirtConnection.closeCallback) < 0 { virResetLastError() }
@@ -143,7 +150,7 @@ public final class LibvirtConnection: @unchecked Sendable {
     /// the event kind. Needs the event loop (started by `init`). Returns false if the driver
     /// does not support events.
     public func onDomainEvents(_ handler: @escaping @Sendable (_ uuid: String, _ event: DomainEventKind) -> Void) -> Bool {
-        let box = Unmanaged.passRetained(EventHandlerBox(handler)).toOpaque()
+        let handlerBox = EventHandlerBox(handler)
         var ok = true
         for kind in DomainEventKind.allCases {
             let cb: virConnectDomainEventGenericCallback
@@ -181,9 +188,18 @@ public final class LibvirtConnection: @unchecked Sendable {
             case .device:
                 continue
             }
-            if virConnectDomainEventRegisterAny(ptr, nil, kind.eventID, cb, box, nil) < 0 {
+            // One retain per registration; libvirt releases it through the free callback when
+            // the callback is removed.
+            let box = Unmanaged.passRetained(handlerBox).toOpaque()
+            let id = virConnectDomainEventRegisterAny(ptr, nil, kind.eventID, cb, box) { opaque in
+                if let opaque { Unmanaged<EventHandlerBox>.fromOpaque(opaque).release() }
+            }
+            if id < 0 {
                 virResetLastError()
+                Unmanaged<EventHandlerBox>.fromOpaque(box).release()
                 ok = false
+            } else {
+                eventCallbacks.withLock { $0.append(id) }
             }
         }
         return ok

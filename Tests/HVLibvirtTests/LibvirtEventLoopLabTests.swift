@@ -34,6 +34,25 @@ struct LibvirtEventLoopLabTests {
         #expect(gone, "the closed connection's watch is still registered")
     }
 
+    /// A connection with domain and job event callbacks, let go (a lane retired it or lost
+    /// it): its callbacks are removed with it, so libvirt frees the connection and closes its
+    /// socket (each callback holds a reference to the connection in libvirt; left registered,
+    /// every retired control connection stayed open and kept delivering events).
+    @Test func droppedConnectionWithEventCallbacksIsClosed() throws {
+        let before = LibvirtEventLoop.registered
+        var c: LibvirtConnection? = try LibvirtConnection(uri: Self.uri, events: true)
+        #expect(c?.onDomainEvents { _, _ in } == true)
+        #expect(c?.onJobEvents { _, _, _ in } != nil)
+        #expect(LibvirtEventLoop.registered.watches == before.watches + 1)
+        c = nil
+        var gone = false
+        for _ in 0..<50 where !gone {
+            gone = LibvirtEventLoop.registered.watches == before.watches
+            if !gone { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(gone, "the dropped connection's socket is still watched: its event callbacks keep it open")
+    }
+
     /// A domain defined and undefined by another client: the events connection hears both.
     @Test func eventConnectionDeliversDomainEvents() throws {
         let c = try LibvirtConnection(uri: Self.uri, events: true)
