@@ -12,6 +12,16 @@ import Testing
 struct LibvirtEventLoopLabTests {
     static var uri: String { LabState.current.uri }
 
+    /// Whether the event loop's socket watches come back to `count` within 2.5 s (a closed
+    /// connection's watch is removed on the loop's thread).
+    static func watches(back count: Int) -> Bool {
+        for _ in 0..<50 {
+            if LibvirtEventLoop.registered.watches == count { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return LibvirtEventLoop.registered.watches == count
+    }
+
     @Test func onlyEventConnectionsAreWatched() throws {
         let before = LibvirtEventLoop.registered
         let calls = try LibvirtConnection(uri: Self.uri)
@@ -26,12 +36,7 @@ struct LibvirtEventLoopLabTests {
         #expect(LibvirtEventLoop.registered.timers > before.timers)
         #expect(try events?.listAllDomains().isEmpty == false)
         events = nil
-        var gone = false
-        for _ in 0..<50 where !gone {
-            gone = LibvirtEventLoop.registered.watches == before.watches
-            if !gone { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(gone, "the closed connection's watch is still registered")
+        #expect(Self.watches(back: before.watches), "the closed connection's watch is still registered")
     }
 
     /// A connection with domain and job event callbacks, let go (a lane retired it or lost
@@ -45,12 +50,7 @@ struct LibvirtEventLoopLabTests {
         #expect(c?.onJobEvents { _, _, _ in } != nil)
         #expect(LibvirtEventLoop.registered.watches == before.watches + 1)
         c = nil
-        var gone = false
-        for _ in 0..<50 where !gone {
-            gone = LibvirtEventLoop.registered.watches == before.watches
-            if !gone { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(gone, "the dropped connection's socket is still watched: its event callbacks keep it open")
+        #expect(Self.watches(back: before.watches), "the dropped connection's socket is still watched: its event callbacks keep it open")
     }
 
     /// A domain defined and undefined by another client: the events connection hears both.
