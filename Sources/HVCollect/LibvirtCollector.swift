@@ -59,9 +59,6 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         /// UUID (`statisticsHandles`).
         var statisticsHandles: [String: LibvirtDomain] = [:]
         var statisticsGeneration = -1
-        /// `session.control.losses` when the statistics connection of `statisticsGeneration`
-        /// was listed on.
-        var statisticsLosses = 0
     }
 
     struct LastGood {
@@ -426,15 +423,11 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         state.withLock { s in
             if s.generation != generation {
                 // Caches tied to a connection go; the last complete figures of each domain
-                // (kept by UUID and domain ID) and how long it has been busy stay, and which
-                // statistics connection was listed on at which count of control losses (so
-                // that `statisticsHandles` retires one older than a libvirtd restart).
+                // (kept by UUID and domain ID) and how long it has been busy stay.
                 var fresh = State()
                 fresh.generation = generation
                 fresh.lastGood = s.lastGood
                 fresh.busySince = s.busySince
-                fresh.statisticsGeneration = s.statisticsGeneration
-                fresh.statisticsLosses = s.statisticsLosses
                 s = fresh
             }
         }
@@ -477,21 +470,12 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
     /// UUID, so a kept handle serves a domain restarted since (new ID); the records come with
     /// the current one. A list that does not answer by `until` retires the connection.
     ///
-    /// This connection has no event watch: after a libvirtd restart it would learn that it is
-    /// dead only from the failing bulk calls (and the scrape would fall back to per-domain
-    /// calls). The control connection (which has one) counts its losses: a statistics
-    /// connection opened before the latest loss is retired here and a fresh one opened.
+    /// After a libvirtd restart the lane hands out a fresh connection (it follows the control
+    /// connection's losses), so the bulk calls are not made on a dead one.
     private func statisticsHandles(
         until: ContinuousClock.Instant, covering domains: [LibvirtDomain] = []
     ) throws(CollectError) -> (LibvirtConnection, [String: LibvirtDomain]) {
-        let losses = session.control.losses
-        var opened = try session.statistics.connection(until: until)
-        let predatesLoss = state.withLock { s in s.statisticsGeneration == opened.generation && s.statisticsLosses != losses }
-        if predatesLoss {
-            session.statistics.retire(opened.0, because: "the control connection was lost since it was opened (libvirtd restarted?)")
-            opened = try session.statistics.connection(until: until)
-        }
-        let (conn, generation) = opened
+        let (conn, generation) = try session.statistics.connection(until: until)
         let kept = state.withLock { s in s.statisticsGeneration == generation ? s.statisticsHandles : nil }
         if let kept, domains.allSatisfy({ kept[$0.uuid] != nil }) { return (conn, kept) }
         let listed = try session.statistics.run("virConnectListAllDomains (statistics)", on: conn, until: until) {
@@ -501,7 +485,6 @@ public final class LibvirtCollector: Collector, @unchecked Sendable {
         state.withLock { s in
             s.statisticsHandles = handles
             s.statisticsGeneration = generation
-            s.statisticsLosses = losses
         }
         return (conn, handles)
     }

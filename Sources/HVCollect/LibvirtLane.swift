@@ -29,6 +29,10 @@ public final class LibvirtLane: Sendable {
     /// Runs on the worker thread that opened a connection, before it is handed out
     /// (event registration).
     private let onOpen: (@Sendable (LibvirtConnection) -> Void)?
+    /// Another lane's loss count (the control connection's, which has an event watch), for a
+    /// lane without one: a connection of this lane opened before that lane's latest loss
+    /// (libvirtd restarted) is retired before use, rather than learning it from a failing call.
+    private let watchedLosses: (@Sendable () -> Int)?
 
     struct State {
         var connection: LibvirtConnection?
@@ -39,14 +43,17 @@ public final class LibvirtLane: Sendable {
         /// when it was retired for a stuck call: the daemon's state may have been lost.
         var losses = 0
         var retired = 0
+        /// `watchedLosses` when the current connection was opened.
+        var openedAtLoss = 0
     }
 
     private let state = Mutex(State())
 
     public init(
         uri: String, purpose: String, readOnly: Bool = true, events: Bool = false, logger: Logger,
-        onOpen: (@Sendable (LibvirtConnection) -> Void)? = nil
+        watchedLosses: (@Sendable () -> Int)? = nil, onOpen: (@Sendable (LibvirtConnection) -> Void)? = nil
     ) {
+        self.watchedLosses = watchedLosses
         self.uri = uri
         self.purpose = purpose
         self.readOnly = readOnly
@@ -65,8 +72,20 @@ public final class LibvirtLane: Sendable {
     /// A live connection, opened (`virConnectOpenReadOnly` or `virConnectOpen`) if needed,
     /// waiting for the open until `deadline` at most.
     public func connection(until deadline: ContinuousClock.Instant) throws(CollectError) -> (LibvirtConnection, generation: Int) {
+        let watched = watchedLosses?() ?? 0
         let existing = state.withLock { s -> (LibvirtConnection, Int)? in
-            if let c = s.connection, c.isAlive { return (c, s.generation) }
+            if let c = s.connection, c.isAlive {
+                if s.openedAtLoss == watched { return (c, s.generation) }
+                s.connection = nil
+                s.retired += 1
+                logger.info(
+                    "libvirt connection retired; the next call opens a fresh one",
+                    metadata: [
+                        "uri": "\(uri)", "lane": "\(purpose)",
+                        "reason": "the control connection was lost since it was opened (libvirtd restarted?)",
+                    ])
+                return nil
+            }
             if s.connection != nil {
                 s.connection = nil
                 s.losses += 1
@@ -95,6 +114,7 @@ public final class LibvirtLane: Sendable {
                 case .success(let c):
                     s.connection = c
                     s.generation += 1
+                    s.openedAtLoss = watched
                     return .success((c, s.generation))
                 case .failure(let e):
                     return .failure(e)

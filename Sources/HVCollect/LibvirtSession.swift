@@ -39,14 +39,18 @@ public final class LibvirtSession: Sendable {
         self.uri = uri
         self.logger = logger
         let fanOut = EventFanOut()
-        control = LibvirtLane(uri: uri, purpose: "domains", events: true, logger: logger) { c in
-            let ok = c.onDomainEvents { uuid, kind in fanOut.deliver(uuid, kind) }
-            if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
-            if c.onJobEvents({ uuid, name, event in fanOut.deliverJob(uuid, name, event) }) == nil {
-                logger.debug("no job events from libvirt; jobs are seen by scrapes only", metadata: ["uri": "\(uri)"])
-            }
-        }
-        statistics = LibvirtLane(uri: uri, purpose: "statistics", logger: logger)
+        let control = LibvirtLane(
+            uri: uri, purpose: "domains", events: true, logger: logger,
+            onOpen: { c in
+                let ok = c.onDomainEvents { uuid, kind in fanOut.deliver(uuid, kind) }
+                if !ok { logger.debug("libvirt driver does not deliver all domain events; relying on metadata TTL") }
+                if c.onJobEvents({ uuid, name, event in fanOut.deliverJob(uuid, name, event) }) == nil {
+                    logger.debug("no job events from libvirt; jobs are seen by scrapes only", metadata: ["uri": "\(uri)"])
+                }
+            })
+        self.control = control
+        // No event watch of its own: it follows the control connection's losses.
+        statistics = LibvirtLane(uri: uri, purpose: "statistics", logger: logger, watchedLosses: { control.losses })
         fanOut.session = WeakRef(self)
     }
 

@@ -46,6 +46,11 @@ public struct PIDLookup: Sendable, Equatable {
         self.note = note
     }
 
+    /// The entry that answers for N: thread N, else its process's main thread, else the first.
+    public static func main(of entries: [ProcessEntry], pid: Int) -> ProcessEntry? {
+        entries.first { $0.tid == pid } ?? entries.first { $0.tid == $0.pid } ?? entries.first
+    }
+
     /// Looks `pid` up in a snapshot: the entries whose TID or PID is N; the owner is that of
     /// thread N, else of the first thread of process N. A thread the snapshot does not list is
     /// looked up by its process, `threadGroup(N)` (its `Tgid`, nil when unknown or gone).
@@ -57,7 +62,7 @@ public struct PIDLookup: Sendable, Equatable {
             if !entries.isEmpty { threadOf = tgid }
         }
         found = !entries.isEmpty
-        let main = entries.first { $0.tid == pid } ?? entries.first { $0.tid == $0.pid } ?? entries.first
+        let main = Self.main(of: entries, pid: pid)
         host = main.map { $0.guestKey == nil } ?? false
         if let k = main?.guestKey, let g = s.guests.first(where: { $0.key == k }) {
             owner = Owner(name: g.name, uuid: g.uuid, key: g.key, kind: g.kind.rawValue, driver: g.driver, state: g.state.rawValue)

@@ -40,11 +40,10 @@ extension PIDLookup {
 
     /// The human answer.
     public var text: String {
-        guard found else {
+        guard found, let main = Self.main(of: entries, pid: pid) else {
             return "PID \(pid): not found on this host (no such process or thread in the last collection)"
                 + (note.map { "; \($0)" } ?? "") + "\n"
         }
-        let main = entries.first { $0.tid == pid } ?? entries.first { $0.tid == $0.pid } ?? entries[0]
         var lines: [String] = []
         if let o = owner {
             lines.append("PID \(pid): guest \(Format.printable(o.name)) (\(o.kind), \(o.driver), \(o.state))")
